@@ -1,0 +1,105 @@
+// Reactor: one io_uring ring owned by one worker thread, and everything the broker needs
+// from the kernel: multishot accept on the worker's own listener, multishot receive into a
+// provided buffer ring, ordered sends (at most one in flight per socket, short sends
+// resumed), clean close (cancel, then close, generation-checked slots), a coarse tick, and
+// wake-ups from other threads. One loop turn = handle completions, on_turn_end(), one
+// io_uring_submit_and_wait. The handler interface has no io_uring types, so an epoll
+// backend could sit behind the same interface.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace zats::core {
+
+// One socket registered with a reactor. A slot is reused only with a new generation, so a
+// stale completion (or a stale id kept by the broker) never reaches the new owner.
+struct SocketId {
+  uint32_t slot = UINT32_MAX;
+  uint32_t gen = 0;
+  bool valid() const { return slot != UINT32_MAX; }
+  friend bool operator==(SocketId, SocketId) = default;
+};
+
+// Callbacks from the loop. Called on the reactor's own thread only. One virtual call per
+// completion, never per byte.
+class ReactorHandler {
+ public:
+  virtual ~ReactorHandler() = default;
+  // A connection arrived on a listener passed to accept(). The handler calls add_socket()
+  // to keep it (or ::close(fd)).
+  virtual void on_accept(int listener_fd, int fd) = 0;
+  // Bytes arrived; valid only during the call (the buffer goes back to the ring after it).
+  virtual void on_recv(SocketId id, const char* data, size_t size) = 0;
+  // The peer closed (res == 0) or receiving failed (res < 0, -errno). No on_recv follows.
+  virtual void on_recv_closed(SocketId id, int res) = 0;
+  // The whole buffer of the last send() has been written (res = bytes) or failed (res < 0).
+  virtual void on_send_done(SocketId id, int res) = 0;
+  // close() has finished: no completion for this id will come again. Buffers handed to
+  // send() for this id may be released now, not before.
+  virtual void on_closed(SocketId id) = 0;
+  // Once per loop turn after completions, before submitting: flush outbound buffers here.
+  virtual void on_turn_end() = 0;
+  // The coarse tick (ReactorOptions::tick) fired; now_ns is CLOCK_MONOTONIC.
+  virtual void on_tick(uint64_t now_ns) = 0;
+  // Another thread called notify() (or a peer ring sent MSG_RING).
+  virtual void on_wake() = 0;
+};
+
+struct ReactorOptions {
+  unsigned ring_entries = 4096;
+  unsigned buffer_count = 1024;   // provided receive buffers (power of two)
+  unsigned buffer_size = 16384;   // bytes each
+  std::chrono::milliseconds tick{50};
+  // Busy-poll this long for new work before sleeping in the kernel (0 = never poll).
+  std::chrono::microseconds idle_poll{0};
+};
+
+class Reactor {
+ public:
+  Reactor();
+  ~Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  // Is io_uring usable in this process? On failure, `why` names the cause (ENOSYS, EPERM,
+  // kernel.io_uring_disabled, a seccomp filter, missing features) and the kernel needed (>= 5.19).
+  static bool probe(std::string* why);
+
+  bool init(const ReactorOptions& options, std::string* error);
+
+  // Starts a multishot accept on listen_fd (re-armed as needed, also after EMFILE).
+  void accept(int listen_fd);
+  // Takes ownership of fd and starts a multishot receive on it.
+  SocketId add_socket(int fd);
+  // Sends data[0..size). At most one send per socket may be outstanding: the caller waits
+  // for on_send_done before the next. The bytes must stay valid until on_send_done or on_closed.
+  void send(SocketId id, const char* data, size_t size);
+  // Stops / restarts delivering on_recv for a socket (backpressure). Bytes already received
+  // when pausing are still delivered.
+  void pause_recv(SocketId id);
+  void resume_recv(SocketId id);
+  // Cancels what is in flight and closes the socket; on_closed follows. Idempotent.
+  void close(SocketId id);
+  // The socket's file descriptor (for getpeername, setsockopt); -1 if the id is stale.
+  int fd(SocketId id) const;
+
+  // Runs the loop on the calling thread until stop().
+  void run(ReactorHandler& handler);
+  // Thread-safe: ends run() at the next turn.
+  void stop();
+  // Thread-safe: wakes the loop; the handler gets on_wake().
+  void notify();
+
+  // CLOCK_MONOTONIC read once per loop turn.
+  uint64_t now_ns() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zats::core

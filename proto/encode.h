@@ -1,0 +1,34 @@
+// Encoders for what the server sends a client: INFO (note the space before CRLF), MSG,
+// HMSG, PING, PONG, +OK, -ERR. They append to a caller-owned std::string so the buffer is
+// reused across messages; no other allocation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace zats::proto {
+
+inline constexpr std::string_view kPing = "PING\r\n";
+inline constexpr std::string_view kPong = "PONG\r\n";
+inline constexpr std::string_view kOk = "+OK\r\n";
+
+// "MSG <subject> <sid> [reply] <size>\r\n" (the caller appends payload and CRLF, or uses append_msg).
+void append_msg_header(std::string& out, std::string_view subject, std::string_view sid,
+                       std::string_view reply, size_t payload_size);
+// "HMSG <subject> <sid> [reply] <hdr> <total>\r\n"
+void append_hmsg_header(std::string& out, std::string_view subject, std::string_view sid,
+                        std::string_view reply, size_t header_size, size_t total_size);
+// Whole MSG/HMSG frame: header line, payload, CRLF. header_size == 0 and !has_headers gives MSG.
+void append_msg(std::string& out, std::string_view subject, std::string_view sid,
+                std::string_view reply, std::string_view payload);
+void append_hmsg(std::string& out, std::string_view subject, std::string_view sid,
+                 std::string_view reply, size_t header_size, std::string_view payload);
+// "-ERR '<text>'\r\n"
+void append_err(std::string& out, std::string_view text);
+
+// Appends s as a JSON string literal (quotes included), escaping as Go's encoding/json does
+// for the characters a subject, name or address can hold.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace zats::proto
