@@ -1,0 +1,25 @@
+// Endpoint: a server address given as host:port or nats://[user:pass@]host:port.
+// Parsing is pure; connect_blocking() opens a TCP_NODELAY socket or returns -1
+// with errno set, so every perf tool accepts the same address forms.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace zats::perf {
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4222;
+};
+
+// Accepts "host:port", "nats://host:port", "nats://user:pass@host:port", "host"
+// (default port 4222) and "[v6]:port". Returns nullopt on a malformed port.
+std::optional<Endpoint> parse_endpoint(std::string_view url);
+
+// Blocking connect with TCP_NODELAY; returns the fd or -1.
+int connect_blocking(const Endpoint& ep);
+
+}  // namespace zats::perf

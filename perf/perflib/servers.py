@@ -1,0 +1,145 @@
+"""Starting and reaping NATS servers on free loopback ports for the perf scripts.
+
+Every server started here is killed when its `with` block ends, even on error or
+Ctrl-C, and every wait is bounded.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_BUILD = os.path.join(REPO, "build", "release")
+
+
+def free_port(host="127.0.0.1"):
+    """A loopback port that was free a moment ago (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_port(host, port, timeout=10.0, proc=None):
+    """Waits until host:port accepts a connection; raises on timeout or early exit."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("server exited early with status %s" % proc.returncode)
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server on %s:%d did not come up in %.0fs" % (host, port, timeout))
+
+
+def find_nats_server(path=None):
+    path = path or shutil.which("nats-server") or "/usr/sbin/nats-server"
+    if not os.path.exists(path):
+        raise SystemExit("nats-server not found (install Debian's nats-server or pass --other)")
+    return path
+
+
+def find_binary(path, what):
+    if not os.path.exists(path):
+        raise SystemExit("%s not found at %s (build it, or pass its path)" % (what, path))
+    return path
+
+
+class Server:
+    """One server process: `with Server(name, argv_prefix) as s:` gives s.url, s.pid.
+
+    `argv` is the binary plus its own flags; `-a 127.0.0.1 -p PORT` (and `-m PORT`
+    when monitor=True) are appended, the flags zats and nats-server share.
+    `taskset` is an optional CPU list ("0" or "0-1") to pin the server with.
+    """
+
+    def __init__(self, name, argv, monitor=False, taskset=None, host="127.0.0.1"):
+        self.name = name
+        self.host = host
+        self.port = free_port(host)
+        self.http_port = free_port(host) if monitor else None
+        cmd = list(argv) + ["-a", host, "-p", str(self.port)]
+        if self.http_port:
+            cmd += ["-m", str(self.http_port)]
+        if taskset:
+            cmd = ["taskset", "-c", taskset] + cmd
+        self.cmd = cmd
+        self.proc = None
+        self.log = None
+
+    @property
+    def url(self):
+        return "nats://%s:%d" % (self.host, self.port)
+
+    @property
+    def monitor_url(self):
+        return "http://%s:%d" % (self.host, self.http_port) if self.http_port else None
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def __enter__(self):
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        try:
+            wait_port(self.host, self.port, proc=self.proc)
+            if self.http_port:
+                wait_port(self.host, self.http_port, proc=self.proc)
+        except Exception:
+            self.stop()
+            raise RuntimeError("%s failed to start (%s):\n%s" %
+                               (self.name, " ".join(self.cmd), self.log_tail()))
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, n=2000):
+        if not self.log:
+            return ""
+        self.log.seek(0, os.SEEK_END)
+        size = self.log.tell()
+        self.log.seek(max(0, size - n))
+        return self.log.read().decode(errors="replace")
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+def run_tool(argv, timeout):
+    """Runs a load tool with a hard timeout; returns its stdout or raises."""
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError("timed out after %.0fs: %s" % (timeout, " ".join(argv)))
+    if out.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (argv[0], out.returncode, out.stderr.strip()))
+    return out.stdout
+
+
+def json_lines(text):
+    """The JSON objects among a tool's output lines."""
+    import json
+    rows = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            rows.append(json.loads(line))
+    return rows
