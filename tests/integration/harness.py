@@ -1,0 +1,318 @@
+# Test harness for black-box integration tests: starts a NATS server binary (env ZATS_SERVER,
+# default `nats-server`) on a free loopback port, always reaps it, and offers a raw-socket client
+# that checks exact bytes with bounded waits. Python 3 stdlib only.
+import atexit
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+DEFAULT_TIMEOUT = 3.0
+_live = set()          # every Server process not yet reaped, killed at exit
+
+
+def server_binary():
+    path = os.environ.get("ZATS_SERVER", "nats-server")
+    found = shutil.which(path)
+    if found is None:
+        raise RuntimeError("server binary %r not found (set ZATS_SERVER)" % path)
+    return found
+
+
+def free_port():
+    """A loopback TCP port that was free a moment ago (the server may still lose a race; Server retries)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent():
+    # Runs in the child between fork and exec: SIGKILL the server if the test process dies,
+    # even by SIGKILL, so no server outlives its test.
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except Exception:
+        pass
+
+
+def _reap_all():
+    for srv in list(_live):
+        srv.stop()
+
+
+atexit.register(_reap_all)
+
+
+def _on_term(signum, frame):
+    # meson test sends SIGTERM on timeout: turn it into SystemExit so atexit reaps the servers.
+    raise SystemExit(128 + signum)
+
+
+if hasattr(signal, "SIGTERM"):
+    try:
+        signal.signal(signal.SIGTERM, _on_term)
+    except ValueError:
+        pass  # not the main thread
+
+
+class Server:
+    """A running server process. Use as a context manager, or call stop(); atexit reaps leftovers."""
+
+    def __init__(self, *extra_args, start_timeout=10.0):
+        self.extra_args = list(extra_args)
+        self.start_timeout = start_timeout
+        self.proc = None
+        self.port = None
+        self.log = None
+
+    @property
+    def url(self):
+        return "nats://127.0.0.1:%d" % self.port
+
+    def start(self):
+        last_err = None
+        for _ in range(3):  # the free port may be taken between free_port() and the server's bind
+            self.port = free_port()
+            self.log = tempfile.TemporaryFile()
+            cmd = [server_binary(), "-a", "127.0.0.1", "-p", str(self.port)] + self.extra_args
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+            _live.add(self)
+            try:
+                self._wait_ready()
+                return self
+            except RuntimeError as e:
+                last_err = e
+                self.stop()
+        raise RuntimeError("server did not start: %s" % last_err)
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited with %s:\n%s" % (self.proc.returncode, self.log_text()))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.settimeout(1.0)
+                    # A connection is ready when the INFO arrives, not merely when it is accepted.
+                    data = b""
+                    while not data.endswith(b"\r\n"):
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                    if data.startswith(b"INFO"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("server not ready on port %d within %.1fs:\n%s"
+                           % (self.port, self.start_timeout, self.log_text()))
+
+    def log_text(self):
+        if self.log is None:
+            return ""
+        try:
+            self.log.seek(0)
+            return self.log.read()[-4000:].decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGINT)
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+            except OSError:
+                pass
+        _live.discard(self)
+
+    def client(self, **kw):
+        return Conn(self.port, **kw)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+        return False
+
+
+class Closed(Exception):
+    pass
+
+
+class Conn:
+    """A raw TCP client: exact-bytes expectations, every wait bounded."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+        self.eof = False
+        self.closed_err = None
+
+    # -- sending ---------------------------------------------------------------------------------
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def send_split(self, data, chunk=1, pause=0.0002):
+        """Send data in small pieces with a pause between them, to exercise the server's
+        reassembly. Stops quietly if the server has closed the connection."""
+        for i in range(0, len(data), chunk):
+            try:
+                self.sock.sendall(data[i:i + chunk])
+            except OSError:
+                return
+            if pause:
+                time.sleep(pause)
+
+    # -- receiving -------------------------------------------------------------------------------
+    def _fill(self, deadline):
+        """Read more bytes into buf before deadline. False on timeout; raises Closed on EOF/reset."""
+        if self.eof:
+            raise Closed(self.closed_err or "EOF")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        self.sock.settimeout(remaining)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as e:
+            self.eof, self.closed_err = True, repr(e)
+            raise Closed(self.closed_err)
+        if not data:
+            self.eof = True
+            raise Closed("EOF")
+        self.buf += data
+        return True
+
+    def expect(self, exact, timeout=DEFAULT_TIMEOUT):
+        """The next bytes must be exactly `exact`."""
+        deadline = time.monotonic() + timeout
+        try:
+            while len(self.buf) < len(exact):
+                if not exact.startswith(self.buf):
+                    break
+                if not self._fill(deadline):
+                    break
+        except Closed as e:
+            raise AssertionError("connection closed (%s) while expecting %r; got %r"
+                                 % (e, exact, self.buf)) from None
+        got = self.buf[:len(exact)]
+        if got != exact:
+            raise AssertionError("expected %r\n     got %r%s" % (
+                exact, self.buf, "" if len(self.buf) >= len(exact) else " (timed out after %.1fs)" % timeout))
+        self.buf = self.buf[len(exact):]
+
+    def read_until(self, delim=b"\r\n", timeout=DEFAULT_TIMEOUT):
+        """Bytes up to and including delim."""
+        deadline = time.monotonic() + timeout
+        while delim not in self.buf:
+            try:
+                if not self._fill(deadline):
+                    raise AssertionError("timed out after %.1fs waiting for %r; got %r"
+                                         % (timeout, delim, self.buf))
+            except Closed as e:
+                raise AssertionError("connection closed (%s) waiting for %r; got %r"
+                                     % (e, delim, self.buf)) from None
+        i = self.buf.index(delim) + len(delim)
+        out, self.buf = self.buf[:i], self.buf[i:]
+        return out
+
+    def read_exactly(self, n, timeout=DEFAULT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while len(self.buf) < n:
+            try:
+                if not self._fill(deadline):
+                    raise AssertionError("timed out waiting for %d bytes; got %r" % (n, self.buf))
+            except Closed as e:
+                raise AssertionError("connection closed (%s) waiting for %d bytes; got %r"
+                                     % (e, n, self.buf)) from None
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read_info(self, timeout=DEFAULT_TIMEOUT):
+        """Read one INFO line, check its framing `INFO {json} \\r\\n` and return the parsed JSON."""
+        line = self.read_until(b"\r\n", timeout)
+        if not line.startswith(b"INFO {"):
+            raise AssertionError("expected INFO, got %r" % line)
+        if not line.endswith(b"} \r\n"):
+            raise AssertionError("INFO must end with '} \\r\\n' (a space before CRLF): %r" % line)
+        info = json.loads(line[5:-3].decode("utf-8"))
+        if not isinstance(info, dict):
+            raise AssertionError("INFO JSON is not an object: %r" % line)
+        return info
+
+    def expect_closed(self, timeout=DEFAULT_TIMEOUT):
+        """The server must close (EOF or reset) within timeout, sending nothing more."""
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                if self.buf:
+                    raise AssertionError("expected close, got unexpected bytes %r" % self.buf)
+                if not self._fill(deadline):
+                    raise AssertionError("connection still open after %.1fs" % timeout)
+        except Closed:
+            if self.buf:
+                raise AssertionError("expected close, got unexpected bytes %r before it" % self.buf)
+
+    def expect_nothing(self, duration=0.2):
+        """No bytes (and no close) for `duration` seconds."""
+        deadline = time.monotonic() + duration
+        try:
+            while not self.buf and self._fill(deadline):
+                pass
+        except Closed as e:
+            raise AssertionError("connection closed (%s) while expecting silence" % e) from None
+        if self.buf:
+            raise AssertionError("expected nothing, got %r" % self.buf)
+
+    def ping(self, timeout=DEFAULT_TIMEOUT):
+        """PING and expect exactly PONG next: the connection is open and everything before it was processed."""
+        self.send(b"PING\r\n")
+        self.expect(b"PONG\r\n", timeout)
+
+    def handshake(self, connect=b'{"verbose":false,"pedantic":false}'):
+        """Read INFO, send CONNECT+PING, expect PONG. Returns the INFO dict."""
+        info = self.read_info()
+        self.send(b"CONNECT " + connect + b"\r\nPING\r\n")
+        self.expect(b"PONG\r\n")
+        return info
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def run_tests():
+    """unittest main that exits non-zero on failure and reaps servers first."""
+    import unittest
+    prog = unittest.main(exit=False, verbosity=2)
+    _reap_all()
+    sys.exit(0 if prog.result.wasSuccessful() else 1)
