@@ -1,0 +1,228 @@
+#include "server/flags.h"
+
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <string_view>
+
+namespace zats::server {
+namespace {
+
+enum class Kind { Bool, String, Int };
+
+struct Flag {
+  std::vector<std::string_view> names;
+  Kind kind;
+  std::string_view option;  // canonical option name recorded in FlagResult::given
+  // Applies the value; returns an error text or empty.
+  std::function<std::string(std::string_view value, bool bool_value, FlagResult&)> apply;
+};
+
+bool parse_int(std::string_view text, int64_t* out) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool parse_bool(std::string_view text, bool* out) {
+  // Go's strconv.ParseBool.
+  static constexpr std::string_view kTrue[] = {"1", "t", "T", "TRUE", "true", "True"};
+  static constexpr std::string_view kFalse[] = {"0", "f", "F", "FALSE", "false", "False"};
+  for (auto t : kTrue) if (text == t) return *out = true, true;
+  for (auto f : kFalse) if (text == f) return *out = false, true;
+  return false;
+}
+
+std::string not_yet(std::string_view what) {
+  return std::string(what) + " is not supported by this version of zats yet";
+}
+
+std::vector<Flag> flag_table(Options& o) {
+  auto str = [](std::string& field) {
+    return [&field](std::string_view v, bool, FlagResult&) { field = std::string(v); return std::string(); };
+  };
+  auto boolean = [](bool& field) {
+    return [&field](std::string_view, bool b, FlagResult&) { field = b; return std::string(); };
+  };
+  auto action = [](FlagAction a) {
+    return [a](std::string_view, bool b, FlagResult& r) { if (b) r.action = a; return std::string(); };
+  };
+  auto unsupported = [](std::string_view what) {
+    return [what](std::string_view, bool, FlagResult&) { return not_yet(what); };
+  };
+  return {
+      {{"h", "help"}, Kind::Bool, "", action(FlagAction::ShowHelp)},
+      {{"v", "version"}, Kind::Bool, "", action(FlagAction::ShowVersion)},
+      {{"help_tls"}, Kind::Bool, "", action(FlagAction::ShowTlsHelp)},
+      {{"t"}, Kind::Bool, "", action(FlagAction::CheckConfig)},
+      {{"p", "port"}, Kind::Int, "port",
+       [&o](std::string_view v, bool, FlagResult&) {
+         int64_t n = 0;
+         parse_int(v, &n);
+         o.port = static_cast<int>(n);
+         return std::string();
+       }},
+      {{"a", "addr", "net"}, Kind::String, "host", str(o.host)},
+      {{"n", "name", "server_name"}, Kind::String, "server_name", str(o.server_name)},
+      {{"client_advertise"}, Kind::String, "client_advertise", str(o.client_advertise)},
+      {{"D", "debug"}, Kind::Bool, "debug", boolean(o.debug)},
+      {{"V", "trace", "VV"}, Kind::Bool, "trace", boolean(o.trace)},
+      {{"DV", "DVV"}, Kind::Bool, "debug",
+       [&o](std::string_view, bool b, FlagResult& r) {
+         o.debug = o.trace = b;
+         r.given.insert("trace");
+         return std::string();
+       }},
+      {{"T", "logtime"}, Kind::Bool, "logtime", boolean(o.log_time)},
+      {{"l", "log"}, Kind::String, "log_file", str(o.log_file)},
+      {{"P", "pid"}, Kind::String, "pid_file", str(o.pid_file)},
+      {{"ports_file_dir"}, Kind::String, "ports_file_dir", str(o.ports_file_dir)},
+      {{"c", "config"}, Kind::String, "", str(o.config_file)},
+      {{"m", "http_port"}, Kind::Int, "http_port",
+       [&o](std::string_view v, bool, FlagResult&) {
+         int64_t n = 0;
+         parse_int(v, &n);
+         o.http_port = static_cast<int>(n);
+         return std::string();
+       }},
+      {{"sl", "signal"}, Kind::String, "",
+       [](std::string_view v, bool, FlagResult& r) {
+         r.signal = std::string(v);
+         r.action = FlagAction::Signal;
+         return std::string();
+       }},
+      {{"cores"}, Kind::Int, "cores",
+       [&o](std::string_view v, bool, FlagResult&) {
+         int64_t n = 0;
+         parse_int(v, &n);
+         if (n < 0 || n > 1024) return std::string("--cores must be between 0 and 1024");
+         o.cores = static_cast<int>(n);
+         return std::string();
+       }},
+      {{"idle_poll_us"}, Kind::Int, "idle_poll",
+       [&o](std::string_view v, bool, FlagResult&) {
+         int64_t n = 0;
+         parse_int(v, &n);
+         if (n < 0 || n > 1000000) return std::string("--idle_poll_us must be between 0 and 1000000");
+         o.idle_poll = std::chrono::microseconds(n);
+         return std::string();
+       }},
+      // Accepted by nats-server, not yet by zats: refuse clearly rather than run without them.
+      {{"user"}, Kind::String, "", unsupported("--user")},
+      {{"pass"}, Kind::String, "", unsupported("--pass")},
+      {{"auth"}, Kind::String, "", unsupported("--auth")},
+      {{"ms", "https_port"}, Kind::Int, "", unsupported("--https_port")},
+      {{"s", "syslog"}, Kind::Bool, "", unsupported("--syslog")},
+      {{"r", "remote_syslog"}, Kind::String, "", unsupported("--remote_syslog")},
+      {{"log_size_limit"}, Kind::Int, "", unsupported("--log_size_limit")},
+      {{"max_traced_msg_len"}, Kind::Int, "", unsupported("--max_traced_msg_len")},
+      {{"profile"}, Kind::Int, "", unsupported("--profile")},
+      {{"routes"}, Kind::String, "", unsupported("--routes")},
+      {{"cluster", "cluster_listen"}, Kind::String, "", unsupported("--cluster")},
+      {{"cluster_advertise"}, Kind::String, "", unsupported("--cluster_advertise")},
+      {{"no_advertise"}, Kind::Bool, "", unsupported("--no_advertise")},
+      {{"connect_retries"}, Kind::Int, "", unsupported("--connect_retries")},
+      {{"cluster_name"}, Kind::String, "", unsupported("--cluster_name")},
+      {{"tls"}, Kind::Bool, "", unsupported("--tls")},
+      {{"tlsverify"}, Kind::Bool, "", unsupported("--tlsverify")},
+      {{"tlscert"}, Kind::String, "", unsupported("--tlscert")},
+      {{"tlskey"}, Kind::String, "", unsupported("--tlskey")},
+      {{"tlscacert"}, Kind::String, "", unsupported("--tlscacert")},
+      {{"js", "jetstream"}, Kind::Bool, "", unsupported("JetStream")},
+      {{"sd", "store_dir"}, Kind::String, "", unsupported("JetStream")},
+  };
+}
+
+const Flag* find_flag(const std::vector<Flag>& table, std::string_view name) {
+  for (const Flag& f : table)
+    for (auto n : f.names)
+      if (n == name) return &f;
+  return nullptr;
+}
+
+// Applies one flag occurrence; `next` is the following argv entry (may be consumed).
+std::string apply_flag(const Flag& flag, std::string_view name, std::string_view inline_value,
+                       bool has_inline, const char* next, int& i, FlagResult& result) {
+  std::string_view value = inline_value;
+  bool bool_value = true;
+  if (flag.kind == Kind::Bool) {
+    if (has_inline && !parse_bool(inline_value, &bool_value))
+      return "invalid boolean value \"" + std::string(inline_value) + "\" for -" + std::string(name);
+  } else if (!has_inline) {
+    if (next == nullptr) return "flag needs an argument: -" + std::string(name);
+    value = next;
+    ++i;
+  }
+  if (flag.kind == Kind::Int) {
+    int64_t n = 0;
+    if (!parse_int(value, &n))
+      return "invalid value \"" + std::string(value) + "\" for flag -" + std::string(name) + ": parse error";
+  }
+  if (!flag.option.empty()) result.given.insert(std::string(flag.option));
+  return flag.apply(value, bool_value, result);
+}
+
+}  // namespace
+
+FlagResult parse_flags(int argc, const char* const* argv, Options& options) {
+  FlagResult result;
+  const std::vector<Flag> table = flag_table(options);
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') break;  // Go stops at the first non-flag
+    arg.remove_prefix(arg[1] == '-' ? 2 : 1);
+    size_t eq = arg.find('=');
+    std::string_view name = arg.substr(0, eq);
+    std::string_view inline_value = eq == std::string_view::npos ? "" : arg.substr(eq + 1);
+    const Flag* flag = find_flag(table, name);
+    if (flag == nullptr) {
+      result.error = "flag provided but not defined: -" + std::string(name);
+      return result;
+    }
+    const char* next = i + 1 < argc ? argv[i + 1] : nullptr;
+    std::string err = apply_flag(*flag, name, inline_value, eq != std::string_view::npos, next, i, result);
+    if (!err.empty()) {
+      result.error = err;
+      return result;
+    }
+  }
+  return result;
+}
+
+const char* usage_text() {
+  return R"(
+Usage: zats [options]
+
+Server Options:
+    -a, --addr, --net <host>         Bind to host address (default: 0.0.0.0)
+    -p, --port <port>                Use port for clients (default: 4222)
+    -n, --name
+        --server_name <server_name>  Server name (default: auto)
+    -P, --pid <file>                 File to store PID
+    -m, --http_port <port>           Use port for http monitoring
+    -c, --config <file>              Configuration file
+    -t                               Test configuration and exit
+    -sl,--signal <signal>[=<pid>]    Send signal to zats process (ldm, stop, quit, term, reopen, reload)
+        --client_advertise <string>  Client URL to advertise to other servers
+        --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
+
+Logging Options:
+    -l, --log <file>                 File to redirect log output
+    -T, --logtime                    Timestamp log entries (default: true)
+    -D, --debug                      Enable debugging output
+    -V, --trace                      Trace the raw protocol
+    -DV                              Debug and trace
+
+zats Options:
+        --cores <n>                  Worker threads, one per core (default: 1; 0 = every CPU)
+        --idle_poll_us <us>          Busy-poll this long before sleeping (default: 0)
+
+Common Options:
+    -h, --help                       Show this message
+    -v, --version                    Show version
+        --help_tls                   TLS help
+)";
+}
+
+}  // namespace zats::server

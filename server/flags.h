@@ -1,0 +1,30 @@
+// Command-line flags in nats-server's dialect (Go's flag package): `-x` and `--x` are the
+// same flag, values come as `-p 4222` or `-p=4222`, booleans as `-D` or `-D=false`, and
+// parsing stops at the first non-flag argument or `--`. Flags override the config file, so
+// the result records which options were set explicitly.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "server/options.h"
+
+namespace zats::server {
+
+enum class FlagAction { Run, ShowHelp, ShowVersion, ShowTlsHelp, CheckConfig, Signal };
+
+struct FlagResult {
+  FlagAction action = FlagAction::Run;
+  std::string error;            // non-empty: bad command line (print it with the usage, exit 1)
+  std::string signal;           // --signal argument
+  std::set<std::string> given;  // canonical names of the options set by a flag
+};
+
+// Parses argv[1..] into `options`. Options not named on the command line keep their value.
+FlagResult parse_flags(int argc, const char* const* argv, Options& options);
+
+// The usage text (nats-server's, plus zats's own flags).
+const char* usage_text();
+
+}  // namespace zats::server

@@ -1,0 +1,25 @@
+#include "server/server_context.h"
+
+#include <random>
+
+namespace zats::server {
+
+std::string make_server_id() {
+  static constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  std::string id = "N";
+  while (id.size() < 56) id.push_back(kBase32[rng() % 32]);
+  return id;
+}
+
+ServerContext::ServerContext(const Options& opts) : options(opts), server_id(make_server_id()) {
+  info.server_id = server_id;
+  info.server_name = opts.server_name.empty() ? server_id : opts.server_name;
+  info.host = opts.host;
+  info.port = opts.port;
+  info.headers = !opts.no_header_support;
+  info.max_payload = opts.max_payload;
+}
+
+}  // namespace zats::server
