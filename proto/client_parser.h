@@ -76,9 +76,52 @@ class ClientParser {
   // True when the parser holds a partial frame (bytes of it are stitched internally).
   bool mid_frame() const;
 
+  // The error that stopped the parser for good (None while it is healthy).
+  ParseError error() const { return error_; }
+
  private:
+  enum class State : uint8_t {
+    OpStart,        // expecting the first byte of an op name
+    OpName,         // inside an op name
+    NeedSeparator,  // PUB/HPUB/SUB/UNSUB/-ERR: one SP/TAB is mandatory
+    Separator,      // skipping SP/TAB before the argument
+    Argument,       // control-line argument, up to LF
+    SkipLine,       // PING/PONG/+OK: everything up to LF is ignored
+    Payload,        // PUB/HPUB payload bytes
+    PayloadCr,      // mandatory CR after a stitched payload
+    PayloadLf,      // mandatory LF after a stitched payload
+    Failed,         // a ParseError happened; nothing more is parsed
+  };
+  // Op names the client may send. PingOrPub is "P" before the second letter decides.
+  enum class Op : uint8_t { PingOrPub, Pub, Hpub, Sub, Unsub, Ping, Pong, Connect, Info, Ok, Err };
+
+  bool step_name(char c);
+  State state_after_name() const;
+  FeedResult fail(size_t consumed, ParseError error);
+  // Where the current argument lives once it no longer fits the caller's buffer.
+  bool stash_partial_argument(const char* data, size_t size);
+  // Moves the pending PUB args into line_ so they survive the end of this feed.
+  void keep_pub_args_across_feeds(std::string_view arg);
+
+  template <class Handler>
+  bool on_control_line(std::string_view arg, Handler& handler, ParseError& error);
+  template <class Handler>
+  bool deliver_payload(std::string_view payload, Handler& handler);
+
   ParserLimits limits_;
-  // State machine fields: implementation-defined.
+  State state_ = State::OpStart;
+  Op op_ = Op::Pub;
+  uint8_t name_pos_ = 0;           // letters of op_'s name matched so far
+  ParseError error_ = ParseError::None;
+  bool line_stitched_ = false;     // the current argument is (partly) in line_
+  bool payload_stitched_ = false;  // the current payload is (partly) in payload_
+  size_t arg_start_ = 0;           // offset of the argument in this feed's buffer
+  uint32_t payload_size_ = 0;
+  PubArgs pub_;                    // args of the PUB/HPUB whose payload is being read
+  std::string line_;               // reused: a control line that spans feeds
+  std::string payload_;            // reused: a payload that spans feeds
 };
 
 }  // namespace zats::proto
+
+#include "proto/client_parser_impl.h"

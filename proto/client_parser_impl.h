@@ -1,0 +1,185 @@
+// ClientParser::feed, the template half of the client parser (included by client_parser.h).
+// Op names are walked byte by byte (they are a few letters); control lines are found with
+// memchr and payloads are skipped by length, so the cost per message does not grow per byte.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+
+#include "proto/client_parser.h"
+#include "proto/control_args.h"
+
+namespace zats::proto {
+
+namespace parser_detail {
+inline bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
+}  // namespace parser_detail
+
+template <class Handler>
+bool ClientParser::deliver_payload(std::string_view payload, Handler& handler) {
+  state_ = State::OpStart;
+  payload_stitched_ = false;
+  return handler.on_pub(static_cast<const PubArgs&>(pub_), payload);
+}
+
+// Handles one complete control line. Returns the handler's verdict (false: stop feeding);
+// sets `error` when the line is invalid.
+template <class Handler>
+bool ClientParser::on_control_line(std::string_view arg, Handler& handler, ParseError& error) {
+  if (arg.size() > limits_.max_control_line) {
+    error = ParseError::ControlLineTooLong;
+    return false;
+  }
+  state_ = State::OpStart;
+  switch (op_) {
+    case Op::Pub:
+      error = parse_pub_args(arg, limits_, pub_, payload_size_);
+      if (error == ParseError::None) state_ = State::Payload;
+      return true;
+    case Op::Hpub:
+      error = parse_hpub_args(arg, limits_, pub_, payload_size_);
+      if (error == ParseError::None) state_ = State::Payload;
+      return true;
+    case Op::Sub: {
+      SubArgs args;
+      error = parse_sub_args(arg, args);
+      return error == ParseError::None && handler.on_sub(static_cast<const SubArgs&>(args));
+    }
+    case Op::Unsub: {
+      UnsubArgs args;
+      error = parse_unsub_args(arg, args);
+      return error == ParseError::None && handler.on_unsub(static_cast<const UnsubArgs&>(args));
+    }
+    case Op::Connect:
+      return handler.on_connect(arg);
+    case Op::Info:
+      if (!is_acceptable_client_info(arg)) error = ParseError::BadArguments;
+      return true;
+    case Op::Err:
+      error = ParseError::ClientError;
+      return false;
+    default:  // ops without an argument never reach here
+      error = ParseError::UnknownOp;
+      return false;
+  }
+}
+
+template <class Handler>
+FeedResult ClientParser::feed(const char* data, size_t size, Handler& handler) {
+  using parser_detail::is_space_or_tab;
+  if (state_ == State::Failed) return {0, error_};
+  size_t pos = 0;
+  while (pos < size) {
+    switch (state_) {
+      case State::OpStart:
+      case State::OpName:
+        if (!step_name(data[pos])) return fail(pos, ParseError::UnknownOp);
+        ++pos;
+        break;
+
+      case State::NeedSeparator:
+        if (!is_space_or_tab(data[pos])) return fail(pos, ParseError::UnknownOp);
+        state_ = State::Separator;
+        ++pos;
+        break;
+
+      case State::Separator:
+        if (is_space_or_tab(data[pos])) {
+          ++pos;
+          break;
+        }
+        // The first argument byte is taken whatever it is (even CR or LF), as the
+        // reference does; the search for the terminating LF starts after it.
+        state_ = State::Argument;
+        line_stitched_ = false;
+        arg_start_ = pos++;
+        break;
+
+      case State::Argument: {
+        const void* lf = std::memchr(data + pos, '\n', size - pos);
+        if (lf == nullptr) {
+          pos = size;  // stashed below, once the loop is done
+          break;
+        }
+        const size_t lf_pos = static_cast<size_t>(static_cast<const char*>(lf) - data);
+        std::string_view arg;
+        if (line_stitched_) {
+          line_.append(data, lf_pos);
+          arg = line_;
+        } else {
+          arg = std::string_view(data + arg_start_, lf_pos - arg_start_);
+        }
+        if (arg.size() >= 2 && arg.back() == '\r') arg.remove_suffix(1);
+        pos = lf_pos + 1;
+        ParseError error = ParseError::None;
+        const bool go_on = on_control_line(arg, handler, error);
+        if (error != ParseError::None) return fail(pos, error);
+        if (!go_on) return {pos, ParseError::None};
+        if (state_ == State::Payload && payload_size_ + 2 > size - pos) {
+          keep_pub_args_across_feeds(arg);
+        }
+        break;
+      }
+
+      case State::SkipLine: {
+        const void* lf = std::memchr(data + pos, '\n', size - pos);
+        if (lf == nullptr) {
+          pos = size;
+          break;
+        }
+        pos = static_cast<size_t>(static_cast<const char*>(lf) - data) + 1;
+        state_ = State::OpStart;
+        bool go_on = true;
+        if (op_ == Op::Ping) go_on = handler.on_ping();
+        if (op_ == Op::Pong) go_on = handler.on_pong();
+        if (!go_on) return {pos, ParseError::None};
+        break;
+      }
+
+      case State::Payload: {
+        const size_t avail = size - pos;
+        if (!payload_stitched_ && avail >= size_t{payload_size_} + 2) {
+          const char* end = data + pos + payload_size_;
+          if (end[0] != '\r') return fail(pos + payload_size_, ParseError::UnknownOp);
+          if (end[1] != '\n') return fail(pos + payload_size_ + 1, ParseError::UnknownOp);
+          const std::string_view payload(data + pos, payload_size_);
+          pos += size_t{payload_size_} + 2;
+          if (!deliver_payload(payload, handler)) return {pos, ParseError::None};
+          break;
+        }
+        if (!payload_stitched_) {
+          payload_stitched_ = true;
+          payload_.clear();
+          payload_.reserve(payload_size_);
+        }
+        const size_t take = std::min(avail, size_t{payload_size_} - payload_.size());
+        payload_.append(data + pos, take);
+        pos += take;
+        if (payload_.size() == payload_size_) state_ = State::PayloadCr;
+        break;
+      }
+
+      case State::PayloadCr:
+        if (data[pos] != '\r') return fail(pos, ParseError::UnknownOp);
+        state_ = State::PayloadLf;
+        ++pos;
+        break;
+
+      case State::PayloadLf:
+        if (data[pos] != '\n') return fail(pos, ParseError::UnknownOp);
+        ++pos;
+        if (!deliver_payload(payload_, handler)) return {pos, ParseError::None};
+        break;
+
+      case State::Failed:
+        return {pos, error_};
+    }
+  }
+  // An argument still open must outlive the caller's buffer.
+  if (state_ == State::Argument && !stash_partial_argument(data, size)) {
+    return fail(size, ParseError::ControlLineTooLong);
+  }
+  return {size, ParseError::None};
+}
+
+}  // namespace zats::proto

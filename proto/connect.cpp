@@ -1,0 +1,109 @@
+// parse_connect: CONNECT JSON unmarshalled the way Go's encoding/json fills the reference's
+// ClientOpts: keys match field names case-insensitively, later duplicates win, null leaves
+// a field as it was, a value of the wrong type fails the whole CONNECT.
+#include "proto/connect.h"
+
+#include <simdjson.h>
+
+namespace zats::proto {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool assign_bool(element value, bool& field) {
+  if (value.type() == element_type::NULL_VALUE) return true;
+  return value.get_bool().get(field) == simdjson::SUCCESS;
+}
+
+bool assign_string(element value, std::string& field) {
+  if (value.type() == element_type::NULL_VALUE) return true;
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) return false;
+  field.assign(text);
+  return true;
+}
+
+// Go decodes a JSON number into int with ParseInt: only integer literals fit.
+bool assign_int(element value, int64_t& field) {
+  if (value.type() == element_type::NULL_VALUE) return true;
+  if (value.type() != element_type::INT64) return false;
+  return value.get_int64().get(field) == simdjson::SUCCESS;
+}
+
+// "account" is a string, "new_account" a bool: either one set means the client asked
+// for an account designation, which the reference always refuses.
+bool note_account(element value, std::string_view key, ConnectOptions& options) {
+  if (equals_ignoring_ascii_case(key, "account")) {
+    std::string account;
+    if (!assign_string(value, account)) return false;
+    if (!account.empty()) options.has_account = true;
+    return true;
+  }
+  bool new_account = false;
+  if (!assign_bool(value, new_account)) return false;
+  if (new_account) options.has_account = true;
+  return true;
+}
+
+// Applies one key/value pair; false when the value has the wrong type for a known field.
+bool apply_field(std::string_view key, element value, ConnectOptions& options) {
+  struct BoolField { std::string_view name; bool ConnectOptions::*member; };
+  struct StringField { std::string_view name; std::string ConnectOptions::*member; };
+  static constexpr BoolField kBools[] = {
+      {"verbose", &ConnectOptions::verbose},       {"pedantic", &ConnectOptions::pedantic},
+      {"echo", &ConnectOptions::echo},             {"tls_required", &ConnectOptions::tls_required},
+      {"headers", &ConnectOptions::headers},       {"no_responders", &ConnectOptions::no_responders}};
+  static const StringField kStrings[] = {
+      {"auth_token", &ConnectOptions::auth_token}, {"user", &ConnectOptions::user},
+      {"pass", &ConnectOptions::pass},             {"name", &ConnectOptions::name},
+      {"lang", &ConnectOptions::lang},             {"version", &ConnectOptions::version},
+      {"jwt", &ConnectOptions::jwt},               {"nkey", &ConnectOptions::nkey},
+      {"sig", &ConnectOptions::sig}};
+  for (const auto& field : kBools) {
+    if (equals_ignoring_ascii_case(key, field.name)) return assign_bool(value, options.*field.member);
+  }
+  for (const auto& field : kStrings) {
+    if (equals_ignoring_ascii_case(key, field.name)) {
+      return assign_string(value, options.*field.member);
+    }
+  }
+  if (equals_ignoring_ascii_case(key, "protocol")) return assign_int(value, options.protocol);
+  if (equals_ignoring_ascii_case(key, "account") || equals_ignoring_ascii_case(key, "new_account")) {
+    return note_account(value, key, options);
+  }
+  return true;  // unknown fields are ignored
+}
+
+}  // namespace
+
+std::optional<ConnectOptions> parse_connect(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (parser.parse(json.data(), json.size(), true).get(root) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  ConnectOptions options;
+  if (root.type() == element_type::NULL_VALUE) return options;  // Go: a no-op
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
+  for (auto [key, value] : object) {
+    if (!apply_field(key, value, options)) return std::nullopt;
+  }
+  return options;
+}
+
+}  // namespace zats::proto

@@ -1,0 +1,43 @@
+// Control-line argument parsing for the client protocol (PROTOCOL.md §1.5, client.go
+// processPub/processHeaderPub/parseSub/processUnsub, util.go parseSize). Pure functions over
+// the argument text of one control line; the views they produce point into that text.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace zats::proto {
+
+// Declared in client_parser.h, which includes this header through client_parser_impl.h.
+enum class ParseError : uint8_t;
+struct PubArgs;
+struct SubArgs;
+struct UnsubArgs;
+struct ParserLimits;
+
+// A size field: 1 to 9 ASCII digits. Returns -1 for anything else (sign, letters, 10+ digits).
+int64_t parse_size(std::string_view digits);
+
+// Splits `arg` into whitespace-separated fields, filling at most `capacity` of `out`.
+// PUB/HPUB split on SP/TAB only; SUB/UNSUB also on CR/LF (client.go splitArg).
+// Returns the number of fields found, which exceeds `capacity` when there are too many.
+enum class SplitOn : uint8_t { SpaceTab, SpaceTabCrLf };
+size_t split_args(std::string_view arg, SplitOn split_on, std::string_view* out, size_t capacity);
+
+// PUB <subject> [reply] <size>. On success fills args and payload_size.
+ParseError parse_pub_args(std::string_view arg, const ParserLimits& limits, PubArgs& args,
+                          uint32_t& payload_size);
+// HPUB <subject> [reply] <hdr> <total>. HeadersNotEnabled is checked before anything else.
+ParseError parse_hpub_args(std::string_view arg, const ParserLimits& limits, PubArgs& args,
+                           uint32_t& payload_size);
+// SUB <subject> [queue] <sid>
+ParseError parse_sub_args(std::string_view arg, SubArgs& args);
+// UNSUB <sid> [max]
+ParseError parse_unsub_args(std::string_view arg, UnsubArgs& args);
+
+// A client INFO is ignored, but the reference still unmarshals it and closes the
+// connection when that fails: the JSON must be valid and an object (or null).
+bool is_acceptable_client_info(std::string_view json);
+
+}  // namespace zats::proto

@@ -1,0 +1,70 @@
+// Encoders for server-to-client frames: MSG/HMSG headers and frames, -ERR. Every byte is
+// appended to the caller's reused buffer; numbers go through a stack buffer.
+#include "proto/encode.h"
+
+#include <charconv>
+
+namespace zats::proto {
+
+namespace {
+
+void append_number(std::string& out, size_t value) {
+  char digits[24];
+  const auto result = std::to_chars(digits, digits + sizeof(digits), value);
+  out.append(digits, static_cast<size_t>(result.ptr - digits));
+}
+
+// "<subject> <sid> [reply ]" shared by MSG and HMSG.
+void append_routing(std::string& out, std::string_view subject, std::string_view sid,
+                    std::string_view reply) {
+  out.append(subject);
+  out.push_back(' ');
+  out.append(sid);
+  out.push_back(' ');
+  if (!reply.empty()) {
+    out.append(reply);
+    out.push_back(' ');
+  }
+}
+
+}  // namespace
+
+void append_msg_header(std::string& out, std::string_view subject, std::string_view sid,
+                       std::string_view reply, size_t payload_size) {
+  out.append("MSG ");
+  append_routing(out, subject, sid, reply);
+  append_number(out, payload_size);
+  out.append("\r\n");
+}
+
+void append_hmsg_header(std::string& out, std::string_view subject, std::string_view sid,
+                        std::string_view reply, size_t header_size, size_t total_size) {
+  out.append("HMSG ");
+  append_routing(out, subject, sid, reply);
+  append_number(out, header_size);
+  out.push_back(' ');
+  append_number(out, total_size);
+  out.append("\r\n");
+}
+
+void append_msg(std::string& out, std::string_view subject, std::string_view sid,
+                std::string_view reply, std::string_view payload) {
+  append_msg_header(out, subject, sid, reply, payload.size());
+  out.append(payload);
+  out.append("\r\n");
+}
+
+void append_hmsg(std::string& out, std::string_view subject, std::string_view sid,
+                 std::string_view reply, size_t header_size, std::string_view payload) {
+  append_hmsg_header(out, subject, sid, reply, header_size, payload.size());
+  out.append(payload);
+  out.append("\r\n");
+}
+
+void append_err(std::string& out, std::string_view text) {
+  out.append("-ERR '");
+  out.append(text);
+  out.append("'\r\n");
+}
+
+}  // namespace zats::proto
