@@ -45,8 +45,12 @@ class ReactorHandler {
   virtual void on_turn_end() = 0;
   // The coarse tick (ReactorOptions::tick) fired; now_ns is CLOCK_MONOTONIC.
   virtual void on_tick(uint64_t now_ns) = 0;
-  // Another thread called notify() (or a peer ring sent MSG_RING).
+  // Another thread called notify() (or a peer ring sent MSG_RING). Several wake-ups in one
+  // loop turn are delivered as one call.
   virtual void on_wake() = 0;
+  // Called repeatedly while the loop busy-polls before sleeping (ReactorOptions::idle_poll);
+  // must be cheap. Return true when it found work: the loop then runs a new turn at once.
+  virtual bool on_idle_poll() { return false; }
 };
 
 struct ReactorOptions {
@@ -96,6 +100,12 @@ class Reactor {
 
   // CLOCK_MONOTONIC read once per loop turn.
   uint64_t now_ns() const;
+
+  // This reactor's ring, as a target for another reactor's wake_ring(); valid after init().
+  int ring_fd() const;
+  // Loop thread only: posts a MSG_RING completion to another reactor's ring (its ring_fd());
+  // that reactor sees on_wake(). Sent with the rest of this turn's submissions.
+  void wake_ring(int target_ring_fd, uint32_t data);
 
  private:
   struct Impl;

@@ -1,0 +1,62 @@
+// ProvidedBufferRing: page-aligned ring memory from mmap, registered with
+// io_uring_register_buf_ring, then every buffer added once.
+#include "core/buffer_ring.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+
+namespace zats::core {
+namespace {
+
+void* map_anonymous(size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+bool is_power_of_two(unsigned n) { return n != 0 && (n & (n - 1)) == 0; }
+
+}  // namespace
+
+ProvidedBufferRing::~ProvidedBufferRing() {
+  // The owner tears the io_uring down first, so the kernel no longer writes here.
+  if (ring_ != nullptr) munmap(ring_, ring_bytes_);
+  if (memory_ != nullptr) munmap(memory_, memory_bytes_);
+}
+
+bool ProvidedBufferRing::init(io_uring* ring, unsigned count, unsigned size, uint16_t group,
+                              std::string* error) {
+  if (!is_power_of_two(count) || count > 32768 || size == 0) {
+    *error = "buffer ring: buffer_count must be a power of two <= 32768 and buffer_size > 0";
+    return false;
+  }
+  ring_bytes_ = size_t{count} * sizeof(io_uring_buf);
+  memory_bytes_ = size_t{count} * size;
+  ring_ = static_cast<io_uring_buf_ring*>(map_anonymous(ring_bytes_));
+  memory_ = static_cast<char*>(map_anonymous(memory_bytes_));
+  if (ring_ == nullptr || memory_ == nullptr) {
+    *error = std::string("buffer ring: mmap: ") + strerror(errno);
+    return false;
+  }
+  io_uring_buf_reg reg{};
+  reg.ring_addr = reinterpret_cast<uint64_t>(ring_);
+  reg.ring_entries = count;
+  reg.bgid = group;
+  int rc = io_uring_register_buf_ring(ring, &reg, 0);
+  if (rc < 0) {
+    *error = std::string("io_uring_register_buf_ring: ") + strerror(-rc);
+    return false;
+  }
+  size_ = size;
+  mask_ = io_uring_buf_ring_mask(count);
+  group_ = group;
+  io_uring_buf_ring_init(ring_);
+  for (unsigned bid = 0; bid < count; ++bid) {
+    io_uring_buf_ring_add(ring_, memory_ + size_t{bid} * size, size, static_cast<uint16_t>(bid),
+                          mask_, static_cast<int>(bid));
+  }
+  io_uring_buf_ring_advance(ring_, static_cast<int>(count));
+  return true;
+}
+
+}  // namespace zats::core

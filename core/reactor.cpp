@@ -1,0 +1,537 @@
+// Reactor over io_uring. Every operation carries a CompletionTag (op | slot | generation) in
+// user_data; completions are decoded, acted on, and re-armed at the end of the turn, so each
+// turn ends in exactly one io_uring_submit_and_wait_timeout that also sleeps until the tick.
+#include "core/reactor.h"
+
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "core/buffer_ring.h"
+#include "core/completion_tag.h"
+#include "core/log.h"
+#include "core/socket_table.h"
+#include "core/uring_probe.h"
+
+namespace zats::core {
+namespace {
+
+constexpr uint16_t kBufferGroup = 0;
+constexpr unsigned kCqeBatch = 64;
+constexpr size_t kMaxSendChunk = size_t{1} << 30;  // an SQE length is 32 bits
+
+uint64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
+}
+
+bool is_fd_exhaustion(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+struct ListenerState {
+  int fd = -1;
+  bool armed = false;
+  bool rearm = false;          // re-arm at the end of this turn
+  bool retry_on_tick = false;  // out of file descriptors: wait for the tick
+  bool dead = false;           // the listener failed for good (closed, not listening)
+};
+
+}  // namespace
+
+struct Reactor::Impl {
+  io_uring ring{};
+  bool ring_open = false;
+  bool needs_enable = false;  // created R_DISABLED: enabled by the thread that runs the loop
+  bool taskrun_flag = false;  // the kernel raises IORING_SQ_TASKRUN when work is deferred
+  ReactorOptions options;
+  uint64_t tick_ns = 0;
+  ProvidedBufferRing buffers;
+  SocketTable sockets;
+  std::vector<ListenerState> listeners;
+  std::vector<SocketId> recv_rearms;
+  int wake_fd = -1;
+  uint64_t wake_value = 0;
+  bool wake_armed = false;
+  bool wake_pending = false;
+  std::atomic<bool> stop_requested{false};
+  uint64_t now = 0;
+  uint64_t next_tick = 0;
+  ReactorHandler* handler = nullptr;
+
+  ~Impl();
+  bool init(const ReactorOptions& opts, std::string* error);
+  bool setup_ring(std::string* error);
+
+  io_uring_sqe* next_sqe();
+  io_uring_sqe* tagged_sqe(OpKind op, uint32_t slot, uint32_t gen);
+
+  // Arming operations.
+  void arm_accept(uint32_t index);
+  void arm_recv(uint32_t slot, SocketSlot& s);
+  void arm_wake_read();
+  void submit_send_chunk(uint32_t slot, SocketSlot& s);
+  void queue_recv_rearm(SocketId id, SocketSlot& s);
+  void cancel_all(uint32_t slot, SocketSlot& s);
+  void maybe_finish_close(uint32_t slot, SocketSlot& s);
+  void flush_rearms();
+
+  // Completions.
+  void drain_completions();
+  void dispatch(const io_uring_cqe& cqe);
+  void on_accept_cqe(uint32_t index, const io_uring_cqe& cqe);
+  void on_recv_cqe(CompletionTag tag, const io_uring_cqe& cqe);
+  void on_send_cqe(CompletionTag tag, int res);
+  void on_control_cqe(CompletionTag tag);
+  void on_close_cqe(CompletionTag tag, int res);
+
+  // The loop.
+  void run(ReactorHandler& h);
+  void fire_tick();
+  bool completions_ready();
+  bool poll_idle();
+  void wait_for_work(bool found_work);
+};
+
+Reactor::Impl::~Impl() {
+  if (!ring_open) return;
+  sockets.for_each_open([](SocketSlot& s) {
+    if (s.fd >= 0 && !s.close_submitted) ::close(s.fd);
+  });
+  io_uring_queue_exit(&ring);  // before `buffers` unmaps the memory the kernel writes into
+  if (wake_fd >= 0) ::close(wake_fd);
+}
+
+// DEFER_TASKRUN needs SINGLE_ISSUER, which binds the ring to the task that enables it; the
+// ring is created disabled so that init() may run on another thread than run().
+bool Reactor::Impl::setup_ring(std::string* error) {
+  const unsigned kDefer = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+                          IORING_SETUP_R_DISABLED;
+  const unsigned attempts[] = {
+      kDefer | IORING_SETUP_TASKRUN_FLAG,
+      kDefer,
+      IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+      0,
+  };
+  int rc = -EINVAL;
+  for (unsigned flags : attempts) {
+    io_uring_params params{};
+    params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+    params.cq_entries = options.ring_entries * 4;  // multishot ops post many CQEs per SQE
+    rc = io_uring_queue_init_params(options.ring_entries, &ring, &params);
+    if (rc == 0) {
+      needs_enable = flags & IORING_SETUP_R_DISABLED;
+      taskrun_flag = flags & IORING_SETUP_TASKRUN_FLAG;
+      ring_open = true;
+      return true;
+    }
+    if (rc != -EINVAL) break;  // a flag the kernel lacks gives EINVAL; anything else is fatal
+  }
+  *error = std::string("io_uring_queue_init: ") + strerror(-rc);
+  return false;
+}
+
+bool Reactor::Impl::init(const ReactorOptions& opts, std::string* error) {
+  options = opts;
+  tick_ns = uint64_t(std::chrono::nanoseconds(opts.tick).count());
+  if (tick_ns == 0) tick_ns = 1'000'000;
+  if (!setup_ring(error)) return false;
+  if (!buffers.init(&ring, opts.buffer_count, opts.buffer_size, kBufferGroup, error)) return false;
+  wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
+    *error = std::string("eventfd: ") + strerror(errno);
+    return false;
+  }
+  arm_wake_read();
+  now = monotonic_ns();
+  return true;
+}
+
+io_uring_sqe* Reactor::Impl::next_sqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  if (sqe == nullptr) {
+    // The SQ is full this turn: push it out early rather than drop an operation.
+    if (!needs_enable) io_uring_submit(&ring);
+    sqe = io_uring_get_sqe(&ring);
+    if (sqe == nullptr) {
+      ZATS_FATAL("reactor: submission queue full (ring_entries=%u)", options.ring_entries);
+      abort();
+    }
+  }
+  return sqe;
+}
+
+io_uring_sqe* Reactor::Impl::tagged_sqe(OpKind op, uint32_t slot, uint32_t gen) {
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_sqe_set_data64(sqe, CompletionTag{op, slot, gen}.pack());
+  return sqe;
+}
+
+void Reactor::Impl::arm_accept(uint32_t index) {
+  ListenerState& l = listeners[index];
+  io_uring_sqe* sqe = tagged_sqe(OpKind::Accept, index, 0);
+  io_uring_prep_multishot_accept(sqe, l.fd, nullptr, nullptr, SOCK_CLOEXEC);
+  l.armed = true;
+}
+
+void Reactor::Impl::arm_recv(uint32_t slot, SocketSlot& s) {
+  io_uring_sqe* sqe = tagged_sqe(OpKind::Recv, slot, s.gen);
+  io_uring_prep_recv_multishot(sqe, s.fd, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = buffers.group();
+  s.recv_armed = true;
+  ++s.inflight;
+}
+
+void Reactor::Impl::arm_wake_read() {
+  io_uring_sqe* sqe = tagged_sqe(OpKind::WakeRead, 0, 0);
+  io_uring_prep_read(sqe, wake_fd, &wake_value, sizeof wake_value, 0);
+  wake_armed = true;
+}
+
+void Reactor::Impl::submit_send_chunk(uint32_t slot, SocketSlot& s) {
+  size_t left = s.send_size - s.send_done;
+  if (left > kMaxSendChunk) left = kMaxSendChunk;
+  io_uring_sqe* sqe = tagged_sqe(OpKind::Send, slot, s.gen);
+  io_uring_prep_send(sqe, s.fd, s.send_data + s.send_done, left, MSG_NOSIGNAL);
+  ++s.inflight;
+}
+
+void Reactor::Impl::queue_recv_rearm(SocketId id, SocketSlot& s) {
+  if (s.rearm_queued) return;
+  s.rearm_queued = true;
+  recv_rearms.push_back(id);
+}
+
+// One cancel for every request on the fd (recv and send alike).
+void Reactor::Impl::cancel_all(uint32_t slot, SocketSlot& s) {
+  io_uring_sqe* sqe = tagged_sqe(OpKind::Cancel, slot, s.gen);
+  io_uring_prep_cancel_fd(sqe, s.fd, IORING_ASYNC_CANCEL_ALL);
+  ++s.inflight;
+}
+
+// The fd is closed only when nothing tagged with the slot is in flight any more, so the
+// kernel never sees a request on a recycled fd number.
+void Reactor::Impl::maybe_finish_close(uint32_t slot, SocketSlot& s) {
+  if (!s.closing || s.close_submitted || s.inflight != 0) return;
+  io_uring_sqe* sqe = tagged_sqe(OpKind::Close, slot, s.gen);
+  io_uring_prep_close(sqe, s.fd);
+  s.close_submitted = true;
+  s.fd = -1;
+  ++s.inflight;
+}
+
+void Reactor::Impl::flush_rearms() {
+  for (SocketId id : recv_rearms) {
+    SocketSlot* s = sockets.find(id);
+    if (s == nullptr) continue;
+    s->rearm_queued = false;
+    if (!s->recv_armed && !s->recv_paused && !s->recv_ended && !s->closing) arm_recv(id.slot, *s);
+  }
+  recv_rearms.clear();
+  for (uint32_t i = 0; i < listeners.size(); ++i) {
+    ListenerState& l = listeners[i];
+    if (l.rearm && !l.armed && !l.dead) arm_accept(i);
+    l.rearm = false;
+  }
+  if (!wake_armed) arm_wake_read();
+}
+
+// ---- completions ----------------------------------------------------------------------
+
+void Reactor::Impl::drain_completions() {
+  io_uring_cqe* batch[kCqeBatch];
+  for (;;) {
+    unsigned n = io_uring_peek_batch_cqe(&ring, batch, kCqeBatch);
+    if (n == 0) return;
+    for (unsigned i = 0; i < n; ++i) dispatch(*batch[i]);
+    io_uring_cq_advance(&ring, n);
+  }
+}
+
+void Reactor::Impl::dispatch(const io_uring_cqe& cqe) {
+  if (cqe.user_data == LIBURING_UDATA_TIMEOUT) return;
+  CompletionTag tag = CompletionTag::unpack(cqe.user_data);
+  switch (tag.op) {
+    case OpKind::Accept: on_accept_cqe(tag.slot, cqe); break;
+    case OpKind::Recv: on_recv_cqe(tag, cqe); break;
+    case OpKind::Send: on_send_cqe(tag, cqe.res); break;
+    case OpKind::Cancel: on_control_cqe(tag); break;
+    case OpKind::Close: on_close_cqe(tag, cqe.res); break;
+    case OpKind::WakeRead:
+      wake_armed = false;
+      if (cqe.res > 0) wake_pending = true;
+      break;
+    case OpKind::RingMessage: wake_pending = true; break;
+    case OpKind::RingMessageSent:
+      ZATS_DEBUG("reactor: MSG_RING failed: %s", strerror(-cqe.res));
+      break;
+    case OpKind::None: break;
+  }
+}
+
+void Reactor::Impl::on_accept_cqe(uint32_t index, const io_uring_cqe& cqe) {
+  if (index >= listeners.size()) return;
+  int listen_fd = listeners[index].fd;
+  if (cqe.res >= 0) handler->on_accept(listen_fd, cqe.res);
+  if (cqe.flags & IORING_CQE_F_MORE) return;
+  ListenerState& l = listeners[index];  // on_accept may have called accept() and grown the list
+  l.armed = false;
+  int err = cqe.res < 0 ? -cqe.res : 0;
+  if (is_fd_exhaustion(err)) {
+    l.retry_on_tick = true;  // a retry now would fail again: never spin on EMFILE
+  } else if (err == EBADF || err == EINVAL || err == ENOTSOCK || err == ECANCELED) {
+    ZATS_DEBUG("reactor: listener %d stops accepting: %s", listen_fd, strerror(err));
+    l.dead = true;
+  } else {
+    l.rearm = true;
+  }
+}
+
+void Reactor::Impl::on_recv_cqe(CompletionTag tag, const io_uring_cqe& cqe) {
+  const bool has_buffer = cqe.flags & IORING_CQE_F_BUFFER;
+  const uint16_t bid = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+  const bool more = cqe.flags & IORING_CQE_F_MORE;
+  const SocketId id{tag.slot, tag.gen};
+  SocketSlot* s = sockets.find(id);
+  if (s != nullptr && cqe.res > 0 && has_buffer && !s->closing) {
+    handler->on_recv(id, buffers.data(bid), size_t(cqe.res));
+    s = sockets.find(id);  // the handler may have added sockets (the table may have moved)
+  }
+  if (has_buffer) buffers.give_back(bid);  // also for stale and cancelled completions
+  if (s == nullptr || more) return;
+
+  s->recv_armed = false;
+  --s->inflight;
+  if (s->closing) return maybe_finish_close(tag.slot, *s);
+  const int res = cqe.res;
+  if (res > 0 || res == -ENOBUFS || res == -ECANCELED) {
+    // Multishot ended with the socket still open (out of buffers, our own cancel from
+    // pause_recv, or the kernel's choice): the bytes wait in the socket until re-armed after
+    // this turn, when every buffer delivered in it has gone back to the ring.
+    if (!s->recv_paused) queue_recv_rearm(id, *s);
+    return;
+  }
+  s->recv_ended = true;
+  handler->on_recv_closed(id, res);
+}
+
+void Reactor::Impl::on_send_cqe(CompletionTag tag, int res) {
+  SocketSlot* s = sockets.find(tag.slot, tag.gen);
+  if (s == nullptr) return;
+  --s->inflight;
+  if (s->closing) {
+    s->send_busy = false;
+    return maybe_finish_close(tag.slot, *s);
+  }
+  if (res > 0) {
+    s->send_done += size_t(res);
+    if (s->send_done < s->send_size) return submit_send_chunk(tag.slot, *s);  // short send
+  } else if (res == 0 && s->send_done < s->send_size) {
+    res = -EPIPE;  // nothing written for a non-empty buffer: do not retry forever
+  }
+  s->send_busy = false;
+  handler->on_send_done(SocketId{tag.slot, tag.gen}, res < 0 ? res : int(s->send_done));
+}
+
+void Reactor::Impl::on_control_cqe(CompletionTag tag) {
+  SocketSlot* s = sockets.find(tag.slot, tag.gen);
+  if (s == nullptr) return;
+  --s->inflight;
+  maybe_finish_close(tag.slot, *s);
+}
+
+void Reactor::Impl::on_close_cqe(CompletionTag tag, int res) {
+  SocketSlot* s = sockets.find(tag.slot, tag.gen);
+  if (s == nullptr) return;
+  if (res < 0) ZATS_DEBUG("reactor: close: %s", strerror(-res));
+  sockets.release(tag.slot);
+  handler->on_closed(SocketId{tag.slot, tag.gen});
+}
+
+// ---- the loop -------------------------------------------------------------------------
+
+void Reactor::Impl::fire_tick() {
+  next_tick += tick_ns;
+  if (next_tick <= now) next_tick = now + tick_ns;  // fell behind: skip, don't burst
+  for (ListenerState& l : listeners) {
+    if (l.retry_on_tick) {
+      l.retry_on_tick = false;
+      l.rearm = true;
+    }
+  }
+  handler->on_tick(now);
+}
+
+bool Reactor::Impl::completions_ready() {
+  if (io_uring_cq_ready(&ring) > 0) return true;
+  return taskrun_flag && (IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_TASKRUN);
+}
+
+// Spins for up to idle_poll before sleeping; true when work showed up. Our sends go out
+// first, so the peer's answer can arrive while we spin.
+bool Reactor::Impl::poll_idle() {
+  if (io_uring_sq_ready(&ring) > 0) io_uring_submit(&ring);
+  const uint64_t until = monotonic_ns() + uint64_t(options.idle_poll.count()) * 1000u;
+  do {
+    if (completions_ready() || handler->on_idle_poll()) return true;
+    if (stop_requested.load(std::memory_order_relaxed)) return true;
+    for (int i = 0; i < 32; ++i) cpu_relax();
+  } while (monotonic_ns() < until);
+  return false;
+}
+
+void Reactor::Impl::wait_for_work(bool found_work) {
+  const uint64_t t = monotonic_ns();
+  const uint64_t wait_ns = next_tick > t ? next_tick - t : 0;
+  __kernel_timespec ts{int64_t(wait_ns / 1'000'000'000u), int64_t(wait_ns % 1'000'000'000u)};
+  io_uring_cqe* cqe = nullptr;
+  // found_work without completions (the handler's own queues): submit, don't sleep.
+  unsigned wait_nr = found_work && io_uring_cq_ready(&ring) == 0 && !completions_ready() ? 0 : 1;
+  int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, wait_nr, &ts, nullptr);
+  if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+    ZATS_ERROR("reactor: io_uring_submit_and_wait_timeout: %s", strerror(-rc));
+}
+
+void Reactor::Impl::run(ReactorHandler& h) {
+  if (needs_enable) {
+    int rc = io_uring_enable_rings(&ring);
+    if (rc < 0) {
+      ZATS_FATAL("reactor: io_uring_enable_rings: %s", strerror(-rc));
+      return;
+    }
+    needs_enable = false;
+  }
+  handler = &h;
+  now = monotonic_ns();
+  next_tick = now + tick_ns;
+  while (!stop_requested.load(std::memory_order_acquire)) {
+    drain_completions();
+    now = monotonic_ns();
+    if (now >= next_tick) fire_tick();
+    if (wake_pending) {
+      wake_pending = false;
+      h.on_wake();
+    }
+    h.on_turn_end();
+    flush_rearms();
+    bool found_work = false;
+    if (options.idle_poll.count() > 0 && !completions_ready()) found_work = poll_idle();
+    wait_for_work(found_work);
+  }
+  stop_requested.store(false, std::memory_order_relaxed);
+  handler = nullptr;
+}
+
+// ---- Reactor ----------------------------------------------------------------------------
+
+Reactor::Reactor() : impl_(std::make_unique<Impl>()) {}
+Reactor::~Reactor() = default;
+
+bool Reactor::probe(std::string* why) { return probe_io_uring(why); }
+
+bool Reactor::init(const ReactorOptions& options, std::string* error) {
+  return impl_->init(options, error);
+}
+
+void Reactor::accept(int listen_fd) {
+  impl_->listeners.push_back(ListenerState{listen_fd});
+  impl_->listeners.back().rearm = true;
+}
+
+SocketId Reactor::add_socket(int fd) {
+  SocketId id = impl_->sockets.acquire(fd);
+  if (!id.valid()) {
+    ZATS_ERROR("reactor: socket table full, closing fd %d", fd);
+    ::close(fd);
+    return id;
+  }
+  impl_->queue_recv_rearm(id, *impl_->sockets.find(id));
+  return id;
+}
+
+void Reactor::send(SocketId id, const char* data, size_t size) {
+  SocketSlot* s = impl_->sockets.find(id);
+  if (s == nullptr || s->closing) return;
+  assert(!s->send_busy && "Reactor::send: one send per socket at a time");
+  if (s->send_busy) {
+    ZATS_ERROR("reactor: send while a send is in flight (slot %u); ignored", id.slot);
+    return;
+  }
+  s->send_busy = true;
+  s->send_data = data;
+  s->send_size = size;
+  s->send_done = 0;
+  impl_->submit_send_chunk(id.slot, *s);
+}
+
+void Reactor::pause_recv(SocketId id) {
+  SocketSlot* s = impl_->sockets.find(id);
+  if (s == nullptr || s->closing || s->recv_paused) return;
+  s->recv_paused = true;
+  if (!s->recv_armed) return;
+  io_uring_sqe* sqe = impl_->tagged_sqe(OpKind::Cancel, id.slot, id.gen);
+  io_uring_prep_cancel64(sqe, CompletionTag{OpKind::Recv, id.slot, id.gen}.pack(), 0);
+  ++s->inflight;
+}
+
+void Reactor::resume_recv(SocketId id) {
+  SocketSlot* s = impl_->sockets.find(id);
+  if (s == nullptr || s->closing || !s->recv_paused) return;
+  s->recv_paused = false;
+  // Still armed when the cancel has not landed yet: its -ECANCELED completion re-arms.
+  if (!s->recv_armed) impl_->queue_recv_rearm(id, *s);
+}
+
+void Reactor::close(SocketId id) {
+  SocketSlot* s = impl_->sockets.find(id);
+  if (s == nullptr || s->closing) return;
+  s->closing = true;
+  if (s->recv_armed || s->send_busy) impl_->cancel_all(id.slot, *s);
+  impl_->maybe_finish_close(id.slot, *s);
+}
+
+int Reactor::fd(SocketId id) const {
+  const SocketSlot* s = impl_->sockets.find(id);
+  return s == nullptr ? -1 : s->fd;
+}
+
+void Reactor::run(ReactorHandler& handler) { impl_->run(handler); }
+
+void Reactor::stop() {
+  impl_->stop_requested.store(true, std::memory_order_release);
+  notify();
+}
+
+void Reactor::notify() {
+  uint64_t one = 1;
+  (void)!::write(impl_->wake_fd, &one, sizeof one);  // EAGAIN only when already saturated
+}
+
+uint64_t Reactor::now_ns() const { return impl_->now; }
+
+int Reactor::ring_fd() const { return impl_->ring.ring_fd; }
+
+void Reactor::wake_ring(int target_ring_fd, uint32_t data) {
+  io_uring_sqe* sqe = impl_->tagged_sqe(OpKind::RingMessageSent, 0, 0);
+  io_uring_prep_msg_ring(sqe, target_ring_fd, 0, CompletionTag{OpKind::RingMessage, 0, data}.pack(),
+                         0);
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+}  // namespace zats::core
