@@ -221,6 +221,24 @@ class Conn:
                 exact, self.buf, "" if len(self.buf) >= len(exact) else " (timed out after %.1fs)" % timeout))
         self.buf = self.buf[len(exact):]
 
+    def expect_any(self, options, timeout=DEFAULT_TIMEOUT):
+        """The next bytes must be exactly one of `options` (none a prefix of another). Returns it."""
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                for o in options:
+                    if self.buf.startswith(o):
+                        self.buf = self.buf[len(o):]
+                        return o
+                if not any(o.startswith(self.buf) for o in options):
+                    break
+                if not self._fill(deadline):
+                    break
+        except Closed as e:
+            raise AssertionError("connection closed (%s) while expecting one of %r; got %r"
+                                 % (e, options, self.buf)) from None
+        raise AssertionError("expected one of %r\n     got %r" % (options, self.buf))
+
     def read_until(self, delim=b"\r\n", timeout=DEFAULT_TIMEOUT):
         """Bytes up to and including delim."""
         deadline = time.monotonic() + timeout
