@@ -6,9 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "server/sublist_entry.h"
+#include "server/sublist_string_map.h"
 #include "server/subscription.h"
 
 namespace zats::server {
@@ -39,7 +43,10 @@ class Sublist {
   // Returns false when sub was not in the list.
   bool remove(Subscription* sub);
   // The result is valid until the next insert() or remove(); callers that may remove while
-  // delivering collect removals and apply them afterwards.
+  // delivering collect removals and apply them afterwards. A later match() of another subject
+  // may evict it from the bounded cache, so do not hold it across match() calls either.
+  // Published '*'/'>' tokens are matched as plain tokens (as nats-server does): `foo.*` reaches
+  // subscribers on `foo.*`, `foo.>`, `>` but not on `foo.bar`. An empty token matches nothing.
   const SublistResult& match(std::string_view subject);
 
   size_t count() const;
@@ -47,9 +54,41 @@ class Sublist {
   SublistStats stats() const;
   // All subscriptions (for monitoring / route interest), in no particular order.
   void collect(std::vector<Subscription*>& out) const;
+  // Literal-map entries plus trie nodes below the root: 0 once every subscription is removed,
+  // since removal prunes whatever it leaves empty. Walks the trie; not for the hot path.
+  size_t entry_count() const;
 
  private:
-  // Implementation-defined.
+  struct Node;       // one level of the wildcard trie
+  struct CacheSlot;  // a cached result and the generation it was computed at
+
+  bool tokenize(std::string_view subject);
+  void compute(std::string_view subject, SublistResult& out);
+  void match_level(const Node* node, size_t token, SublistResult& out);
+  void append(const SublistEntry& entry, SublistResult& out);
+  CacheSlot& cache_slot_for(std::string_view subject);
+  void evict_some();
+  void insert_wildcard(Subscription* sub);
+  bool remove_wildcard(Subscription* sub);
+  static void collect_node(const Node& node, std::vector<Subscription*>& out);
+  static size_t count_nodes(const Node& node);
+
+  // Subscriptions on subjects without wildcard tokens: one hash lookup per publish.
+  StringMap<SublistEntry> literals_;
+  std::unique_ptr<Node> root_;  // subscriptions with a '*' or '>' token
+  // Literal subject -> result. A slot whose generation is older than generation_ is stale and is
+  // recomputed in place on its next lookup, so insert/remove invalidate the cache in O(1).
+  StringMap<std::unique_ptr<CacheSlot>> cache_;
+  size_t cache_capacity_;
+  size_t count_ = 0;
+  uint64_t generation_ = 0;
+  SublistStats stats_;
+
+  // Scratch reused by every cache miss, so a miss allocates only what the result itself needs.
+  std::vector<std::string_view> tokens_;
+  StringKeyedMap<std::string_view, size_t> group_index_;  // queue name -> index in queues
+  SublistResult uncached_;    // the result when the cache capacity is 0
+  const SublistResult empty_;  // the result for an invalid subject
 };
 
 }  // namespace zats::server
