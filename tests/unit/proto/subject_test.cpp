@@ -1,0 +1,67 @@
+// Subject rules (PROTOCOL.md §2): validity with and without wildcards, literal detection
+// (wildcards only as whole tokens) and token-by-token matching.
+#include <doctest/doctest.h>
+
+#include "proto/subject.h"
+
+using namespace zats::proto;
+
+TEST_CASE("is_valid_subject") {
+  for (const char* s : {"foo", "foo.bar", "foo.*", "*", ">", "foo.>", "*.*.>", "foo*.b>r",
+                        "a>.b", "\xc3\xa9t\xc3\xa9.x", "$SYS.REQ", "_INBOX.abc"}) {
+    CAPTURE(s);
+    CHECK(is_valid_subject(s));
+  }
+  for (const char* s : {"", ".", "foo..bar", ".foo", "foo.", "foo.>.bar", ">.foo", "> .a",
+                        "foo bar", "foo\tbar", "a.\r", "a.\n.b", "a\fb"}) {
+    CAPTURE(s);
+    CHECK_FALSE(is_valid_subject(s));
+  }
+}
+
+TEST_CASE("is_valid_literal_subject") {
+  for (const char* s : {"foo", "foo.bar", "foo*.bar", "a>b", "x.y.z"}) {
+    CAPTURE(s);
+    CHECK(is_valid_literal_subject(s));
+  }
+  for (const char* s : {"", "foo.*", ">", "foo.>", "foo..bar", ".a", "a.", "*"}) {
+    CAPTURE(s);
+    CHECK_FALSE(is_valid_literal_subject(s));
+  }
+}
+
+TEST_CASE("is_literal: wildcards only as whole tokens") {
+  CHECK(is_literal("foo.bar"));
+  CHECK(is_literal("foo*"));
+  CHECK(is_literal("a>b.c*"));
+  CHECK(is_literal("foo..bar"));
+  CHECK_FALSE(is_literal("*"));
+  CHECK_FALSE(is_literal(">"));
+  CHECK_FALSE(is_literal("foo.*"));
+  CHECK_FALSE(is_literal("*.foo"));
+  CHECK_FALSE(is_literal("foo.>"));
+  CHECK_FALSE(is_literal("a.*.b"));
+}
+
+TEST_CASE("subject_matches") {
+  CHECK(subject_matches("foo", "foo"));
+  CHECK_FALSE(subject_matches("foo", "foo.bar"));
+  CHECK_FALSE(subject_matches("foo.bar", "foo"));
+  CHECK(subject_matches("foo.*", "foo.bar"));
+  CHECK_FALSE(subject_matches("foo.*", "foo"));
+  CHECK_FALSE(subject_matches("foo.*", "foo.bar.baz"));
+  CHECK(subject_matches("*.bar", "foo.bar"));
+  CHECK(subject_matches("foo.>", "foo.bar"));
+  CHECK(subject_matches("foo.>", "foo.bar.baz"));
+  CHECK_FALSE(subject_matches("foo.>", "foo"));
+  CHECK(subject_matches(">", "foo"));
+  CHECK(subject_matches(">", "a.b.c"));
+  CHECK(subject_matches("*.*.>", "a.b.c"));
+  CHECK_FALSE(subject_matches("*.*.>", "a.b"));
+  CHECK_FALSE(subject_matches("foo*", "foobar"));
+  CHECK(subject_matches("foo*", "foo*"));
+  // A published wildcard subject is matched as text, token by token.
+  CHECK(subject_matches("foo.*", "foo.*"));
+  CHECK(subject_matches("foo.*", "foo.>"));
+  CHECK_FALSE(subject_matches("foo.bar", "foo.*"));
+}
