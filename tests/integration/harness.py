@@ -18,7 +18,9 @@ _live = set()          # every Server process not yet reaped, killed at exit
 
 
 def server_binary():
-    path = os.environ.get("ZATS_SERVER", "nats-server")
+    # ZATS_SERVER_OVERRIDE beats ZATS_SERVER (which meson sets to the built zats), so the meson
+    # suite can be pointed at the reference: ZATS_SERVER_OVERRIDE=nats-server meson test ...
+    path = os.environ.get("ZATS_SERVER_OVERRIDE") or os.environ.get("ZATS_SERVER", "nats-server")
     found = shutil.which(path)
     if found is None:
         raise RuntimeError("server binary %r not found (set ZATS_SERVER)" % path)
