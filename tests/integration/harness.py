@@ -93,7 +93,10 @@ class Server:
                 return self
             except RuntimeError as e:
                 last_err = e
+                exited = self.proc.poll() is not None
                 self.stop()
+                if not exited:
+                    break  # alive but never ready: retrying on another port would not help
         raise RuntimeError("server did not start: %s" % last_err)
 
     def _wait_ready(self):

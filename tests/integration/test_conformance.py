@@ -422,6 +422,37 @@ class Protocol(unittest.TestCase):
         sub.expect(want, timeout=10)
         sub.ping()
 
+    def test_fan_out_keeps_order_per_subscriber(self):
+        # Order invariant: many subscriber connections (a multi-core server spreads them over its
+        # workers) each get every message of one publisher, in publish order.
+        n_subs, n_msgs = 16, 500
+        subs = [self.conn() for _ in range(n_subs)]
+        for i, s in enumerate(subs):
+            s.send(b"SUB fan.> %d\r\n" % i)
+            s.ping()
+        pub = self.conn()
+        pub.send(b"".join(b"PUB fan.%d 4\r\n%04d\r\n" % (i % 3, i) for i in range(n_msgs)) + b"PING\r\n")
+        pub.expect(b"PONG\r\n", timeout=10)
+        for i, s in enumerate(subs):
+            s.expect(b"".join(b"MSG fan.%d %d 4\r\n%04d\r\n" % (j % 3, i, j) for j in range(n_msgs)), timeout=10)
+        for s in subs:
+            s.ping()
+
+    def test_abrupt_close_mid_frame_leaves_server_healthy(self):
+        sub = self.conn()
+        sub.send(b"SUB after 1\r\n")
+        sub.ping()
+        for partial in (b"PUB after 10\r\nhel", b"PUB aft", b"SUB x", b'CONNECT {"verbose":'):
+            c = self.server.client()
+            c.read_info()
+            c.send(partial)
+            c.close()
+        pub = self.conn()
+        pub.send(b"PUB after 2\r\nok\r\n")
+        pub.ping()
+        sub.expect(b"MSG after 1 2\r\nok\r\n")
+        sub.ping()
+
     def test_split_frames_across_connections(self):
         # The publisher's frames arrive a byte at a time; the subscriber sees whole, ordered MSGs.
         sub = self.conn()
