@@ -175,6 +175,8 @@ TEST_CASE("SUB and UNSUB") {
   check_all_splits("sub foo.* \t 22\n", ok({"SUB foo.*||22"}));
   // CR separates SUB/UNSUB arguments (client.go splitArg).
   check_all_splits("SUB foo\r 1\r\n", ok({"SUB foo||1"}));
+  // The first argument byte may be an LF; it then separates like a space (reference: works).
+  check_all_splits("SUB \nfoo 1\n", ok({"SUB foo||1"}));
   check_all_splits("UNSUB 1\r\n", ok({"UNSUB 1|"}));
   check_all_splits("unsub 1 10\r\n", ok({"UNSUB 1|10"}));
   check_all_splits("UNSUB 1 abc\r\n", ok({"UNSUB 1|abc"}));
