@@ -6,6 +6,7 @@
 #include <liburing.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -73,6 +74,7 @@ struct Reactor::Impl {
   uint64_t now = 0;
   uint64_t next_tick = 0;
   ReactorHandler* handler = nullptr;
+  ReactorStats stats;
 
   ~Impl();
   bool init(const ReactorOptions& opts, std::string* error);
@@ -294,6 +296,7 @@ void Reactor::Impl::on_accept_cqe(uint32_t index, const io_uring_cqe& cqe) {
   l.armed = false;
   int err = cqe.res < 0 ? -cqe.res : 0;
   if (is_fd_exhaustion(err)) {
+    ++stats.accept_fd_exhausted;
     l.retry_on_tick = true;  // a retry now would fail again: never spin on EMFILE
   } else if (err == EBADF || err == EINVAL || err == ENOTSOCK || err == ECANCELED) {
     ZATS_DEBUG("reactor: listener %d stops accepting: %s", listen_fd, strerror(err));
@@ -314,7 +317,11 @@ void Reactor::Impl::on_recv_cqe(CompletionTag tag, const io_uring_cqe& cqe) {
     s = sockets.find(id);  // the handler may have added sockets (the table may have moved)
   }
   if (has_buffer) buffers.give_back(bid);  // also for stale and cancelled completions
-  if (s == nullptr || more) return;
+  if (s == nullptr) {
+    ++stats.stale_completions;
+    return;
+  }
+  if (more) return;
 
   s->recv_armed = false;
   --s->inflight;
@@ -324,6 +331,7 @@ void Reactor::Impl::on_recv_cqe(CompletionTag tag, const io_uring_cqe& cqe) {
     // Multishot ended with the socket still open (out of buffers, our own cancel from
     // pause_recv, or the kernel's choice): the bytes wait in the socket until re-armed after
     // this turn, when every buffer delivered in it has gone back to the ring.
+    if (res == -ENOBUFS) ++stats.recv_out_of_buffers;
     if (!s->recv_paused) queue_recv_rearm(id, *s);
     return;
   }
@@ -333,7 +341,10 @@ void Reactor::Impl::on_recv_cqe(CompletionTag tag, const io_uring_cqe& cqe) {
 
 void Reactor::Impl::on_send_cqe(CompletionTag tag, int res) {
   SocketSlot* s = sockets.find(tag.slot, tag.gen);
-  if (s == nullptr) return;
+  if (s == nullptr) {
+    ++stats.stale_completions;
+    return;
+  }
   --s->inflight;
   if (s->closing) {
     s->send_busy = false;
@@ -351,14 +362,20 @@ void Reactor::Impl::on_send_cqe(CompletionTag tag, int res) {
 
 void Reactor::Impl::on_control_cqe(CompletionTag tag) {
   SocketSlot* s = sockets.find(tag.slot, tag.gen);
-  if (s == nullptr) return;
+  if (s == nullptr) {
+    ++stats.stale_completions;
+    return;
+  }
   --s->inflight;
   maybe_finish_close(tag.slot, *s);
 }
 
 void Reactor::Impl::on_close_cqe(CompletionTag tag, int res) {
   SocketSlot* s = sockets.find(tag.slot, tag.gen);
-  if (s == nullptr) return;
+  if (s == nullptr) {
+    ++stats.stale_completions;
+    return;
+  }
   if (res < 0) ZATS_DEBUG("reactor: close: %s", strerror(-res));
   sockets.release(tag.slot);
   handler->on_closed(SocketId{tag.slot, tag.gen});
@@ -410,9 +427,11 @@ void Reactor::Impl::wait_for_work(bool found_work) {
 
 void Reactor::Impl::run(ReactorHandler& h) {
   if (needs_enable) {
-    int rc = io_uring_enable_rings(&ring);
+    // liburing 2.3 declares io_uring_enable_rings but does not export it: the raw call.
+    long rc = syscall(__NR_io_uring_register, ring.ring_fd, IORING_REGISTER_ENABLE_RINGS,
+                      nullptr, 0);
     if (rc < 0) {
-      ZATS_FATAL("reactor: io_uring_enable_rings: %s", strerror(-rc));
+      ZATS_FATAL("reactor: IORING_REGISTER_ENABLE_RINGS: %s", strerror(errno));
       return;
     }
     needs_enable = false;
@@ -421,6 +440,7 @@ void Reactor::Impl::run(ReactorHandler& h) {
   now = monotonic_ns();
   next_tick = now + tick_ns;
   while (!stop_requested.load(std::memory_order_acquire)) {
+    ++stats.turns;
     drain_completions();
     now = monotonic_ns();
     if (now >= next_tick) fire_tick();
@@ -524,6 +544,8 @@ void Reactor::notify() {
 }
 
 uint64_t Reactor::now_ns() const { return impl_->now; }
+
+const ReactorStats& Reactor::stats() const { return impl_->stats; }
 
 int Reactor::ring_fd() const { return impl_->ring.ring_fd; }
 

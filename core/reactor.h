@@ -62,6 +62,14 @@ struct ReactorOptions {
   std::chrono::microseconds idle_poll{0};
 };
 
+// Counters kept by the loop (read them on the loop thread, or after run() returned).
+struct ReactorStats {
+  uint64_t turns = 0;
+  uint64_t recv_out_of_buffers = 0;  // multishot recv ended with ENOBUFS and was re-armed
+  uint64_t accept_fd_exhausted = 0;  // accept failed with EMFILE/ENFILE; retried on a tick
+  uint64_t stale_completions = 0;    // completions whose generation no longer matched
+};
+
 class Reactor {
  public:
   Reactor();
@@ -86,12 +94,15 @@ class Reactor {
   // when pausing are still delivered.
   void pause_recv(SocketId id);
   void resume_recv(SocketId id);
-  // Cancels what is in flight and closes the socket; on_closed follows. Idempotent.
+  // Cancels what is in flight and closes the socket; on_closed follows. Idempotent. After
+  // close() the handler gets no on_recv, on_recv_closed or on_send_done for this id.
   void close(SocketId id);
   // The socket's file descriptor (for getpeername, setsockopt); -1 if the id is stale.
   int fd(SocketId id) const;
 
-  // Runs the loop on the calling thread until stop().
+  // Runs the loop on the calling thread until stop(). Every other member except stop() and
+  // notify() is for the loop's thread only (before run(): the thread that will run it). The
+  // ring is bound to the first thread that runs it (IORING_SETUP_SINGLE_ISSUER).
   void run(ReactorHandler& handler);
   // Thread-safe: ends run() at the next turn.
   void stop();
@@ -100,6 +111,8 @@ class Reactor {
 
   // CLOCK_MONOTONIC read once per loop turn.
   uint64_t now_ns() const;
+
+  const ReactorStats& stats() const;
 
   // This reactor's ring, as a target for another reactor's wake_ring(); valid after init().
   int ring_fd() const;

@@ -1,0 +1,35 @@
+// io_uring probe: works here, and each failure cause gets its own explanation.
+#include "core/uring_probe.h"
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <string>
+
+#include "core/reactor.h"
+
+using zats::core::describe_setup_failure;
+
+TEST_CASE("Reactor::probe succeeds on this machine") {
+  std::string why;
+  bool ok = zats::core::Reactor::probe(&why);
+  INFO(why);
+  CHECK(ok);
+}
+
+TEST_CASE("probe explains a disabled io_uring by its sysctl") {
+  std::string all = describe_setup_failure(EPERM, 2, 0);
+  CHECK(all.find("kernel.io_uring_disabled=2") != std::string::npos);
+  CHECK(all.find("Linux >= 5.19") != std::string::npos);
+  std::string group = describe_setup_failure(EPERM, 1, 0);
+  CHECK(group.find("kernel.io_uring_disabled=1") != std::string::npos);
+}
+
+TEST_CASE("probe explains seccomp, ENOSYS and EPERM") {
+  CHECK(describe_setup_failure(EPERM, 0, 2).find("seccomp") != std::string::npos);
+  CHECK(describe_setup_failure(ENOSYS, 0, 2).find("seccomp") != std::string::npos);
+  std::string nosys = describe_setup_failure(ENOSYS, -1, 0);
+  CHECK(nosys.find("without io_uring") != std::string::npos);
+  CHECK(nosys.find("io_uring_setup: Function not implemented") == 0);
+  CHECK(describe_setup_failure(EPERM, 0, 0).find("forbidden") != std::string::npos);
+}
