@@ -1,0 +1,506 @@
+// InterestIndex (see interest_index.h). Readers follow atomic pointers and cds_lfht lookups
+// only; writers hold writer_mutex_, build a new immutable Record, swap it in with a release
+// store and retire the old one through RCU, so a reader never sees a half-built record.
+#include "server/interest_index.h"
+
+#include <urcu-qsbr.h>
+#include <urcu/rculfhash.h>
+
+#include <absl/hash/hash.h>
+#include <absl/strings/string_view.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "core/rcu.h"
+
+namespace zats::server {
+namespace interest_detail {
+
+// What a hash-table entry is keyed by: (nullptr, subject) for literals, (parent, token) for
+// trie edges. `text` views the owner's own string, which never moves.
+struct LinkKey {
+  const void* parent = nullptr;
+  std::string_view text;
+};
+
+// cds_lfht stores bare nodes; this standard-layout wrapper leads back to the owner.
+struct HashLink {
+  cds_lfht_node node;
+  void* owner = nullptr;
+  LinkKey key;
+};
+
+struct Record : core::RcuRetirable {
+  WorkerMask plain = 0;
+  std::vector<QueueInterest> queues;
+  bool empty() const { return plain == 0 && queues.empty(); }
+};
+
+struct Slot {
+  std::atomic<const Record*> rec{nullptr};
+  absl::InlinedVector<WorkerWeight, 2> plain_counts;  // writer only: (worker, subscriptions)
+  bool in_trie = false;
+  bool empty() const { return rec.load(std::memory_order_relaxed) == nullptr; }
+};
+
+struct Literal : core::RcuRetirable {
+  HashLink link;
+  std::string subject;
+  Slot slot;
+};
+
+struct Node : core::RcuRetirable {
+  HashLink link;            // edge from parent; unused for the root and '*' children
+  Node* parent = nullptr;
+  std::string token;        // "*" for a star child
+  Slot here;                // subjects ending at this node
+  Slot tail;                // subjects ending in '>' right below this node
+  std::atomic<Node*> star{nullptr};
+  uint32_t literal_children = 0;  // writer only
+  Node() { here.in_trie = tail.in_trie = true; }
+  bool empty() const {
+    return here.empty() && tail.empty() && literal_children == 0 &&
+           star.load(std::memory_order_relaxed) == nullptr;
+  }
+};
+
+}  // namespace interest_detail
+
+namespace {
+
+using interest_detail::HashLink;
+using interest_detail::LinkKey;
+using interest_detail::Record;
+using interest_detail::Slot;
+
+constexpr std::string_view kStar = "*";
+constexpr std::string_view kTail = ">";
+constexpr unsigned long kInitialBuckets = 64;
+
+using Tokens = absl::InlinedVector<std::string_view, 16>;
+
+// False for an empty subject or an empty token: such a subject matches nothing.
+bool tokenize(std::string_view subject, Tokens& out) {
+  if (subject.empty()) return false;
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = subject.find('.', start);
+    const std::string_view token =
+        subject.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (token.empty()) return false;
+    out.push_back(token);
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+bool has_wildcard_token(std::string_view subject) {
+  if (subject.find_first_of("*>") == std::string_view::npos) return false;
+  Tokens tokens;
+  tokenize(subject, tokens);
+  return std::any_of(tokens.begin(), tokens.end(),
+                     [](std::string_view t) { return t == kStar || t == kTail; });
+}
+
+unsigned long hash_key(const LinkKey& key) {
+  const absl::string_view text(key.text.data(), key.text.size());  // Debian's absl has its own
+  return absl::Hash<std::pair<const void*, absl::string_view>>{}({key.parent, text});
+}
+
+int key_matches(cds_lfht_node* node, const void* key) {
+  core::tsan_consume(node);
+  const LinkKey& have = reinterpret_cast<const HashLink*>(node)->key;
+  const LinkKey& want = *static_cast<const LinkKey*>(key);
+  return have.parent == want.parent && have.text == want.text;
+}
+
+// The owner of the entry keyed by `key`, or nullptr.
+void* lookup(cds_lfht* table, const LinkKey& key) {
+  cds_lfht_iter iter;
+  cds_lfht_lookup(table, hash_key(key), key_matches, &key, &iter);
+  cds_lfht_node* node = cds_lfht_iter_get_node(&iter);
+  if (node == nullptr) return nullptr;
+  core::tsan_consume(node);
+  return reinterpret_cast<HashLink*>(node)->owner;
+}
+
+void insert(cds_lfht* table, HashLink& link, void* owner, LinkKey key) {
+  link.owner = owner;
+  link.key = key;
+  cds_lfht_node_init(&link.node);
+  core::tsan_publish(&link.node);
+  cds_lfht_add(table, hash_key(key), &link.node);
+}
+
+cds_lfht* new_table() {
+  return cds_lfht_new_flavor(kInitialBuckets, kInitialBuckets, 0,
+                             CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, &urcu_qsbr_flavor,
+                             nullptr);
+}
+
+// --- records: a writer copies, edits and seals; readers only merge ---
+
+Record* copy_of(const Record* old) {
+  auto* r = new Record;
+  if (old != nullptr) {
+    r->plain = old->plain;
+    r->queues = old->queues;
+  }
+  return r;
+}
+
+// An empty record is published as "no record", so an empty slot is simply a null pointer.
+const Record* sealed(Record* r) {
+  if (!r->empty()) return r;
+  delete r;
+  return nullptr;
+}
+
+// +1 / -1 member of `name` on `worker`; false when removing a member that is not there.
+bool change_queue(Record& r, std::string_view name, uint32_t worker, int delta) {
+  auto group = std::find_if(r.queues.begin(), r.queues.end(),
+                            [&](const QueueInterest& q) { return q.name == name; });
+  if (group == r.queues.end()) {
+    if (delta < 0) return false;
+    r.queues.push_back(QueueInterest{std::string(name), {WorkerWeight{worker, 1}}, 1});
+    return true;
+  }
+  auto weight = std::find_if(group->weights.begin(), group->weights.end(),
+                             [&](const WorkerWeight& w) { return w.worker == worker; });
+  if (weight == group->weights.end()) {
+    if (delta < 0) return false;
+    group->weights.push_back(WorkerWeight{worker, 1});
+    ++group->total;
+    return true;
+  }
+  if (delta > 0) {
+    ++weight->members;
+    ++group->total;
+    return true;
+  }
+  --group->total;
+  if (--weight->members == 0) group->weights.erase(weight);
+  if (group->weights.empty()) r.queues.erase(group);
+  return true;
+}
+
+// Plain counts: true when the worker's count went 0 -> 1 (its mask bit must be set).
+bool count_plain_add(Slot& slot, uint32_t worker) {
+  for (auto& c : slot.plain_counts) {
+    if (c.worker == worker) return ++c.members, false;
+  }
+  slot.plain_counts.push_back(WorkerWeight{worker, 1});
+  return true;
+}
+
+enum class PlainRemoval { kMissing, kCounted, kLastOne };
+
+PlainRemoval count_plain_remove(Slot& slot, uint32_t worker) {
+  for (auto it = slot.plain_counts.begin(); it != slot.plain_counts.end(); ++it) {
+    if (it->worker != worker) continue;
+    if (--it->members > 0) return PlainRemoval::kCounted;
+    slot.plain_counts.erase(it);
+    return PlainRemoval::kLastOne;
+  }
+  return PlainRemoval::kMissing;
+}
+
+const Record* with_plain(const Record* old, WorkerMask plain) {
+  Record* r = copy_of(old);
+  r->plain = plain;
+  return sealed(r);
+}
+
+WorkerMask bit(uint32_t worker) { return WorkerMask{1} << worker; }
+
+// --- reader side ---
+
+void merge_queue(const QueueInterest& q, InterestResult& out) {
+  auto group = std::find_if(out.queues.begin(), out.queues.end(),
+                            [&](const QueueInterest& g) { return g.name == q.name; });
+  if (group == out.queues.end()) {
+    out.queues.push_back(q);
+    return;
+  }
+  for (const WorkerWeight& w : q.weights) {
+    auto have = std::find_if(group->weights.begin(), group->weights.end(),
+                             [&](const WorkerWeight& h) { return h.worker == w.worker; });
+    if (have == group->weights.end()) {
+      group->weights.push_back(w);
+    } else {
+      have->members += w.members;
+    }
+  }
+  group->total += q.total;
+}
+
+void merge(const Slot& slot, InterestResult& out) {
+  const Record* r = slot.rec.load(std::memory_order_acquire);
+  if (r == nullptr) return;
+  out.plain |= r->plain;
+  for (const QueueInterest& q : r->queues) merge_queue(q, out);
+}
+
+}  // namespace
+
+uint32_t pick_queue_worker(const QueueInterest& q, uint64_t random) {
+  uint64_t r = random % q.total;  // bias is below 2^-32 for any realistic member count
+  for (const WorkerWeight& w : q.weights) {
+    if (r < w.members) return w.worker;
+    r -= w.members;
+  }
+  return q.weights.back().worker;  // unreachable while total == sum of members
+}
+
+// --- InterestIndex ---
+
+InterestIndex::InterestIndex()
+    : literals_(new_table()), edges_(new_table()), root_(new Node) {}
+
+InterestIndex::~InterestIndex() {
+  std::vector<Literal*> literals;
+  cds_lfht_iter iter;
+  for (cds_lfht_first(literals_, &iter); cds_lfht_iter_get_node(&iter) != nullptr;
+       cds_lfht_next(literals_, &iter)) {
+    literals.push_back(static_cast<Literal*>(
+        reinterpret_cast<HashLink*>(cds_lfht_iter_get_node(&iter))->owner));
+  }
+  std::vector<Node*> nodes;
+  collect_nodes(nodes);
+  // No reader can reach the index any more, so everything is freed at once.
+  for (Literal* lit : literals) {
+    cds_lfht_del(literals_, &lit->link.node);
+    delete lit->slot.rec.load(std::memory_order_relaxed);
+    delete lit;
+  }
+  for (Node* node : nodes) {
+    if (node != root_ && node->token != kStar) cds_lfht_del(edges_, &node->link.node);
+    delete node->here.rec.load(std::memory_order_relaxed);
+    delete node->tail.rec.load(std::memory_order_relaxed);
+    delete node;
+  }
+  // cds_lfht_destroy may wait for a resize that waits for a grace period: be offline.
+  const bool online = core::rcu_is_online();
+  if (online) core::rcu_offline();
+  cds_lfht_destroy(literals_, nullptr);
+  cds_lfht_destroy(edges_, nullptr);
+  if (online) core::rcu_online();
+}
+
+void InterestIndex::add(unsigned worker, std::string_view subject, std::string_view queue) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  Slot& slot = has_wildcard_token(subject) ? wildcard_slot(subject) : literal_slot(subject);
+  const Record* old = slot.rec.load(std::memory_order_relaxed);
+  if (queue.empty()) {
+    if (!count_plain_add(slot, worker)) return;  // the mask already has this worker
+    publish(slot, with_plain(old, (old ? old->plain : 0) | bit(worker)));
+  } else {
+    Record* r = copy_of(old);
+    change_queue(*r, queue, worker, +1);
+    publish(slot, r);
+  }
+  generation_.fetch_add(1, std::memory_order_seq_cst);
+}
+
+bool InterestIndex::remove(unsigned worker, std::string_view subject, std::string_view queue) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  Literal* lit = nullptr;
+  Node* owner = nullptr;
+  Slot* slot = nullptr;
+  if (has_wildcard_token(subject)) {
+    slot = find_wildcard_slot(subject, &owner);
+  } else if ((lit = find_literal(subject)) != nullptr) {
+    slot = &lit->slot;
+  }
+  if (slot == nullptr) return false;
+  const Record* old = slot->rec.load(std::memory_order_relaxed);
+  if (queue.empty()) {
+    const PlainRemoval removal = count_plain_remove(*slot, worker);
+    if (removal == PlainRemoval::kMissing) return false;
+    if (removal == PlainRemoval::kCounted) return true;
+    publish(*slot, with_plain(old, old->plain & ~bit(worker)));
+  } else {
+    Record* r = copy_of(old);
+    if (!change_queue(*r, queue, worker, -1)) {
+      delete r;
+      return false;
+    }
+    publish(*slot, sealed(r));
+  }
+  if (lit != nullptr && lit->slot.empty()) prune_literal(lit);
+  if (owner != nullptr) prune_trie(owner);
+  generation_.fetch_add(1, std::memory_order_seq_cst);
+  return true;
+}
+
+void InterestIndex::match(std::string_view subject, InterestResult& out) const {
+  out.clear();
+  Tokens tokens;
+  if (!tokenize(subject, tokens)) return;
+  if (const Literal* lit = find_literal(subject)) merge(lit->slot, out);
+  if (wildcard_slots_.load(std::memory_order_acquire) != 0) {
+    match_trie(root_, tokens.data(), tokens.size(), 0, out);
+  }
+}
+
+// '>' below `node` needs at least one more token; '*' and literal edges consume exactly one.
+void InterestIndex::match_trie(const Node* node, const std::string_view* tokens, size_t count,
+                               size_t at, InterestResult& out) const {
+  if (at == count) {
+    merge(node->here, out);
+    return;
+  }
+  merge(node->tail, out);
+  if (const Node* child = find_child(node, tokens[at])) {
+    match_trie(child, tokens, count, at + 1, out);
+  }
+  if (const Node* star = node->star.load(std::memory_order_acquire)) {
+    match_trie(star, tokens, count, at + 1, out);
+  }
+}
+
+size_t InterestIndex::entry_count() const {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  return literal_count_ + node_count_;
+}
+
+InterestIndex::Literal* InterestIndex::find_literal(std::string_view subject) const {
+  return static_cast<Literal*>(lookup(literals_, LinkKey{nullptr, subject}));
+}
+
+InterestIndex::Node* InterestIndex::find_child(const Node* parent, std::string_view token) const {
+  return static_cast<Node*>(lookup(edges_, LinkKey{parent, token}));
+}
+
+InterestIndex::Slot& InterestIndex::literal_slot(std::string_view subject) {
+  if (Literal* lit = find_literal(subject)) return lit->slot;
+  auto* lit = new Literal;
+  lit->subject.assign(subject);
+  insert(literals_, lit->link, lit, LinkKey{nullptr, lit->subject});
+  ++literal_count_;
+  return lit->slot;
+}
+
+InterestIndex::Slot& InterestIndex::wildcard_slot(std::string_view subject) {
+  Tokens tokens;
+  tokenize(subject, tokens);
+  const bool tail = tokens.back() == kTail;
+  Node* node = root_;
+  for (size_t i = 0; i + (tail ? 1 : 0) < tokens.size(); ++i) node = child_for_add(node, tokens[i]);
+  return tail ? node->tail : node->here;
+}
+
+InterestIndex::Slot* InterestIndex::find_wildcard_slot(std::string_view subject,
+                                                       Node** owner) const {
+  Tokens tokens;
+  if (!tokenize(subject, tokens)) return nullptr;
+  const bool tail = tokens.back() == kTail;
+  Node* node = root_;
+  for (size_t i = 0; node != nullptr && i + (tail ? 1 : 0) < tokens.size(); ++i) {
+    node = tokens[i] == kStar ? node->star.load(std::memory_order_relaxed)
+                              : find_child(node, tokens[i]);
+  }
+  if (node == nullptr) return nullptr;
+  *owner = node;
+  return tail ? &node->tail : &node->here;
+}
+
+InterestIndex::Node* InterestIndex::child_for_add(Node* parent, std::string_view token) {
+  if (token == kStar) {
+    if (Node* star = parent->star.load(std::memory_order_relaxed)) return star;
+  } else if (Node* child = find_child(parent, token)) {
+    return child;
+  }
+  auto* child = new Node;
+  child->parent = parent;
+  child->token.assign(token);
+  ++node_count_;
+  if (token == kStar) {
+    parent->star.store(child, std::memory_order_release);
+  } else {
+    insert(edges_, child->link, child, LinkKey{parent, child->token});
+    ++parent->literal_children;
+  }
+  return child;
+}
+
+void InterestIndex::publish(Slot& slot, const Record* next) {
+  const Record* old = slot.rec.load(std::memory_order_relaxed);
+  slot.rec.store(next, std::memory_order_release);
+  if (slot.in_trie && (old == nullptr) != (next == nullptr)) {
+    if (next != nullptr) {
+      wildcard_slots_.fetch_add(1, std::memory_order_release);
+    } else {
+      wildcard_slots_.fetch_sub(1, std::memory_order_release);
+    }
+  }
+  if (old != nullptr) core::rcu_retire(const_cast<Record*>(old));
+}
+
+void InterestIndex::prune_literal(Literal* lit) {
+  cds_lfht_del(literals_, &lit->link.node);
+  --literal_count_;
+  core::rcu_retire(lit);
+}
+
+// Unlinks nodes left with nothing, bottom-up; a parent goes only after its last child.
+void InterestIndex::prune_trie(Node* node) {
+  while (node != root_ && node->empty()) {
+    Node* parent = node->parent;
+    if (node->token == kStar) {
+      parent->star.store(nullptr, std::memory_order_release);
+    } else {
+      cds_lfht_del(edges_, &node->link.node);
+      --parent->literal_children;
+    }
+    --node_count_;
+    core::rcu_retire(node);
+    node = parent;
+  }
+}
+
+// Every trie node: the root, every edge-table entry, and the '*' chains hanging off them.
+void InterestIndex::collect_nodes(std::vector<Node*>& out) const {
+  out.push_back(root_);
+  cds_lfht_iter iter;
+  for (cds_lfht_first(edges_, &iter); cds_lfht_iter_get_node(&iter) != nullptr;
+       cds_lfht_next(edges_, &iter)) {
+    out.push_back(static_cast<Node*>(
+        reinterpret_cast<HashLink*>(cds_lfht_iter_get_node(&iter))->owner));
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (Node* star = out[i]->star.load(std::memory_order_relaxed)) out.push_back(star);
+  }
+}
+
+// --- InterestCache ---
+
+InterestCache::InterestCache(const InterestIndex& index, size_t capacity)
+    : index_(index), capacity_(capacity > 0 ? capacity : 1) {}
+
+const InterestResult& InterestCache::match(std::string_view subject) {
+  // Read the generation first: a change racing with the match below leaves the entry tagged
+  // older than what it holds, which only costs a recompute.
+  const uint64_t generation = index_.generation();
+  auto it = slots_.find(subject);
+  if (it != slots_.end() && it->second.generation == generation) {
+    ++hits_;
+    return it->second.result;
+  }
+  ++misses_;
+  if (it == slots_.end()) {
+    if (slots_.size() >= capacity_) evict_some();
+    it = slots_.try_emplace(std::string(subject)).first;
+  }
+  index_.match(subject, it->second.result);
+  it->second.generation = generation;
+  return it->second.result;
+}
+
+void InterestCache::evict_some() {
+  size_t drop = capacity_ / 4 + 1;
+  for (auto it = slots_.begin(); it != slots_.end() && drop > 0; --drop) slots_.erase(it++);
+}
+
+}  // namespace zats::server

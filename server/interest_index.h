@@ -1,0 +1,162 @@
+// InterestIndex: which workers have subscribers for which subjects, for ONE account (each
+// account owns its own index; accounts never share subject space). Shared by all workers:
+// match() runs on every publish with no lock and no shared write (RCU read side, QSBR);
+// add()/remove() run on a worker's thread on SUB/UNSUB, serialized by a writer mutex that
+// readers never touch, and replace only the small immutable record they change.
+//
+// Layout: literal subjects live in a lock-free hash table (liburcu cds_lfht) keyed by the whole
+// subject; wildcard subjects live in a token trie whose literal edges are one more cds_lfht
+// keyed by (parent node, token), while '*' children and '>' tails hang off their node. No
+// update ever copies a whole level, however many children it has.
+//
+// Visibility: every change is published with release stores (or cds_lfht_add, which is fully
+// fenced), then generation() is bumped with a seq_cst read-modify-write before add()/remove()
+// returns; that RMW is a full fence, so the change is globally visible when the call returns,
+// and a match() that starts afterwards on any thread — or a cache that sees the new
+// generation (acquire) — observes it.
+//
+// Threads: every caller (reader or writer) must be a registered, online RCU thread
+// (core::RcuThread). Anything match() reads is protected only until the caller's next
+// rcu_quiescent(); results are copied out, so an InterestResult itself may be kept.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/inlined_vector.h>
+
+#include "server/sublist_string_map.h"
+
+struct cds_lfht;
+
+namespace zats::server {
+
+namespace interest_detail {
+struct Record;   // immutable: plain worker mask + queue weights of one subject
+struct Slot;     // one record pointer plus writer-only plain counts
+struct Literal;  // a literal subject's hash-table entry
+struct Node;     // a wildcard-trie node
+}  // namespace interest_detail
+
+// Destination ids (workers; later routes) are 0..63.
+inline constexpr unsigned kMaxInterestWorkers = 64;
+using WorkerMask = uint64_t;
+
+struct WorkerWeight {
+  uint32_t worker = 0;
+  uint32_t members = 0;  // queue members of the group on that worker
+};
+
+struct QueueInterest {
+  std::string name;
+  absl::InlinedVector<WorkerWeight, 4> weights;  // one per worker with members (members > 0)
+  uint32_t total = 0;                            // sum of members
+};
+
+struct InterestResult {
+  WorkerMask plain = 0;               // workers with at least one plain subscriber
+  std::vector<QueueInterest> queues;  // one per group name, merged over every matching entry
+  bool empty() const { return plain == 0 && queues.empty(); }
+  void clear() {
+    plain = 0;
+    queues.clear();
+  }
+};
+
+// The worker that gets this message for group q, with probability members / total, so each
+// member server-wide is equally likely. `random` must be uniform over 64 bits; q.total > 0.
+uint32_t pick_queue_worker(const QueueInterest& q, uint64_t random);
+
+class InterestIndex {
+ public:
+  InterestIndex();
+  // Only once no thread can reach the index any more; the caller must be a registered thread.
+  ~InterestIndex();
+  InterestIndex(const InterestIndex&) = delete;
+  InterestIndex& operator=(const InterestIndex&) = delete;
+
+  // Count-based: call on every SUB / UNSUB. `subject` must be a valid subscription subject
+  // (proto::is_valid_subject); an empty `queue` means a plain subscription; worker < 64.
+  // A plain add that only raises a worker's existing count publishes nothing new.
+  void add(unsigned worker, std::string_view subject, std::string_view queue = {});
+  // False (and no change) when that worker has no such (subject, queue) subscription.
+  bool remove(unsigned worker, std::string_view subject, std::string_view queue = {});
+
+  // Lock-free read. out is overwritten. Published '*'/'>' tokens match as plain tokens, as
+  // in Sublist; a subject with an empty token matches nothing.
+  void match(std::string_view subject, InterestResult& out) const;
+
+  // Bumped by every add/remove that changes what match() can return.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+  // Literal entries plus trie nodes below the root; 0 once everything is removed (pruning).
+  // Takes the writer lock; not for the hot path.
+  size_t entry_count() const;
+
+ private:
+  using Record = interest_detail::Record;
+  using Slot = interest_detail::Slot;
+  using Literal = interest_detail::Literal;
+  using Node = interest_detail::Node;
+
+  Literal* find_literal(std::string_view subject) const;
+  Node* find_child(const Node* parent, std::string_view token) const;
+  Slot& literal_slot(std::string_view subject);
+  Slot& wildcard_slot(std::string_view subject);
+  Slot* find_wildcard_slot(std::string_view subject, Node** owner) const;
+  Node* child_for_add(Node* parent, std::string_view token);
+  void publish(Slot& slot, const Record* next);
+  void prune_literal(Literal* lit);
+  void prune_trie(Node* node);
+  void match_trie(const Node* node, const std::string_view* tokens, size_t count,
+                  size_t at, InterestResult& out) const;
+  void collect_nodes(std::vector<Node*>& out) const;
+
+  cds_lfht* literals_;  // subject -> Literal
+  cds_lfht* edges_;     // (parent, token) -> Node
+  Node* root_;
+  mutable std::mutex writer_mutex_;
+  size_t literal_count_ = 0;  // writer-only
+  size_t node_count_ = 0;     // writer-only; trie nodes below the root
+  // Trie slots holding a record: lets match() skip the trie when no wildcard interest exists.
+  alignas(128) std::atomic<uint32_t> wildcard_slots_{0};
+  alignas(128) std::atomic<uint64_t> generation_{0};
+};
+
+// A worker's bounded match cache for one InterestIndex: literal subject -> result, valid while
+// the index generation is unchanged. Worker-local, not thread-safe. Every result — including
+// no interest — counts against the same bound (nats-server #4341: no-interest publishes to
+// ever-new subjects must not grow a cache without limit).
+class InterestCache {
+ public:
+  explicit InterestCache(const InterestIndex& index, size_t capacity = 4096);
+
+  // Valid until the next match() on this cache.
+  const InterestResult& match(std::string_view subject);
+
+  size_t size() const { return slots_.size(); }
+  size_t capacity() const { return capacity_; }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+
+ private:
+  struct Entry {
+    uint64_t generation = 0;
+    InterestResult result;
+  };
+
+  void evict_some();
+
+  const InterestIndex& index_;
+  size_t capacity_;
+  StringMap<Entry> slots_;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
+};
+
+}  // namespace zats::server

@@ -1,0 +1,96 @@
+// SharedMessage: one immutable, reference-counted copy of a published message, made once by
+// the publishing worker and handed (as a pointer through the SPSC mesh) to every other worker
+// with interest — one message per interested worker, never one per subscriber. Header and all
+// bytes (subject, reply, payload with headers, queue group names) live in ONE allocation.
+//
+// Queue groups travel with it: for every queue group in the publisher's interest result, the
+// publisher picked the one worker that must deliver to one of its local members. A receiving
+// worker delivers to its local plain subscribers, and to a local queue group only when
+// queue_assigned(group, its own worker id) says that group was given to it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace zats::server {
+
+class SharedMessage {
+ public:
+  // Accounts are small integers assigned by the account registry ($G is 0 by convention).
+  using AccountId = uint32_t;
+
+  struct QueueAssignment {
+    std::string_view queue;  // group name
+    uint32_t worker;         // the worker that delivers this message to one local member
+  };
+
+  struct Fields {
+    AccountId account = 0;
+    std::string_view subject;
+    std::string_view reply;
+    std::string_view payload;     // header block + body when has_headers
+    uint32_t header_size = 0;
+    bool has_headers = false;
+    uint32_t origin_worker = 0;      // with origin_connection: echo suppression (no_echo)
+    uint64_t origin_connection = 0;  // server-wide connection id of the publisher
+  };
+
+  // One allocation; the new message holds `refs` references (one per receiver, typically).
+  static SharedMessage* make(const Fields& fields, std::span<const QueueAssignment> queues = {},
+                             uint32_t refs = 1);
+
+  // Any thread. retain() before handing a reference to another worker; each holder calls
+  // release() exactly once, and the last one frees the message.
+  void retain(uint32_t n = 1) { refs_.fetch_add(n, std::memory_order_relaxed); }
+  void release() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+  }
+  uint32_t ref_count() const { return refs_.load(std::memory_order_relaxed); }
+
+  AccountId account() const { return account_; }
+  std::string_view subject() const { return text(subject_off_, subject_len_); }
+  std::string_view reply() const { return text(reply_off_, reply_len_); }
+  std::string_view payload() const { return text(payload_off_, payload_len_); }
+  uint32_t header_size() const { return header_size_; }
+  bool has_headers() const { return has_headers_; }
+  uint32_t origin_worker() const { return origin_worker_; }
+  uint64_t origin_connection() const { return origin_connection_; }
+
+  uint32_t queue_count() const { return queue_count_; }
+  QueueAssignment queue(uint32_t i) const;
+  // Was queue group `name` assigned to `worker`? Linear in the (small) number of groups.
+  bool queue_assigned(std::string_view name, uint32_t worker) const;
+
+  SharedMessage(const SharedMessage&) = delete;
+  SharedMessage& operator=(const SharedMessage&) = delete;
+
+ private:
+  struct QueueRef {
+    uint32_t offset;  // of the name, from bytes()
+    uint32_t length;
+    uint32_t worker;
+  };
+
+  SharedMessage() = default;
+  ~SharedMessage() = default;
+  void destroy();
+
+  const QueueRef* queue_refs() const { return reinterpret_cast<const QueueRef*>(this + 1); }
+  const char* bytes() const { return reinterpret_cast<const char*>(queue_refs() + queue_count_); }
+  std::string_view text(uint32_t off, uint32_t len) const { return {bytes() + off, len}; }
+
+  std::atomic<uint32_t> refs_{1};
+  AccountId account_ = 0;
+  uint32_t origin_worker_ = 0;
+  uint32_t header_size_ = 0;
+  uint64_t origin_connection_ = 0;
+  uint32_t subject_off_ = 0, subject_len_ = 0;
+  uint32_t reply_off_ = 0, reply_len_ = 0;
+  uint32_t payload_off_ = 0, payload_len_ = 0;
+  uint32_t queue_count_ = 0;
+  bool has_headers_ = false;
+};
+
+}  // namespace zats::server
