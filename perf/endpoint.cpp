@@ -8,14 +8,21 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstring>
 
 namespace zats::perf {
 
 std::optional<Endpoint> parse_endpoint(std::string_view url) {
   if (auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
-  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
   Endpoint ep;
+  if (auto at = url.rfind('@'); at != std::string_view::npos) {
+    std::string_view cred = url.substr(0, at);
+    auto colon = cred.find(':');
+    ep.user = std::string(cred.substr(0, colon));
+    if (colon != std::string_view::npos) ep.pass = std::string(cred.substr(colon + 1));
+    url.remove_prefix(at + 1);
+  }
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
   std::string_view host = url, port;
   if (!url.empty() && url.front() == '[') {  // [v6]:port
     auto close = url.find(']');
@@ -38,6 +45,19 @@ std::optional<Endpoint> parse_endpoint(std::string_view url) {
     ep.port = static_cast<uint16_t>(v);
   }
   return ep;
+}
+
+bool resolve(const Endpoint& ep, sockaddr_storage& out, socklen_t& len) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(ep.port);
+  if (getaddrinfo(ep.host.c_str(), port.c_str(), &hints, &res) != 0 || res == nullptr) return false;
+  std::memcpy(&out, res->ai_addr, res->ai_addrlen);
+  len = res->ai_addrlen;
+  freeaddrinfo(res);
+  return true;
 }
 
 int connect_blocking(const Endpoint& ep) {

@@ -29,13 +29,20 @@ class ProtoReader {
   explicit ProtoReader(size_t initial = 4096, size_t max = size_t{4} << 20)
       : buf_(initial), max_(max) {}
 
-  // Free space to receive into; grows when the previous receive filled it, up to max.
+  // Free space to receive into; doubles (up to max) when the previous receive
+  // filled all it was offered, so a busy subscriber soon reads in large gulps.
   std::span<char> writable() {
     compact();
-    if (end_ == buf_.size() && buf_.size() < max_) buf_.resize(std::min(max_, buf_.size() * 2));
-    return {buf_.data() + end_, buf_.size() - end_};
+    if ((end_ == buf_.size() || filled_) && buf_.size() < max_)
+      buf_.resize(std::min(max_, buf_.size() * 2));
+    filled_ = false;
+    offered_ = buf_.size() - end_;
+    return {buf_.data() + end_, offered_};
   }
-  void commit(size_t n) { end_ += n; }
+  void commit(size_t n) {
+    filled_ = n == offered_;
+    end_ += n;
+  }
 
   // Copies `data` in (tests and callers without direct receive) and parses.
   template <class H>
@@ -158,6 +165,8 @@ class ProtoReader {
   std::vector<char> buf_;
   size_t begin_ = 0, end_ = 0;
   size_t need_ = 0, pending_need_ = 0;
+  size_t offered_ = 0;
+  bool filled_ = false;
   size_t max_;
 };
 

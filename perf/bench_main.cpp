@@ -1,0 +1,190 @@
+// zats-bench: a multi-threaded io_uring NATS load generator. The main thread
+// only coordinates (connect, start, wait for finishers, drain, stop) and reports;
+// the Workers do all the I/O.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "perf/bench_options.h"
+#include "perf/clock.h"
+#include "perf/endpoint.h"
+#include "perf/report.h"
+#include "perf/run_state.h"
+#include "perf/scenario.h"
+#include "perf/server_memory.h"
+#include "perf/worker.h"
+
+namespace zats::perf {
+namespace {
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+// Many idle connections need many descriptors.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+std::optional<uint64_t> server_mem(const BenchOptions& o, std::string& source) {
+  if (o.server_pid > 0) {
+    source = "VmRSS of pid " + std::to_string(o.server_pid);
+    return rss_bytes(o.server_pid);
+  }
+  if (!o.monitor.empty()) {
+    source = "/varz mem";
+    return varz_mem_bytes(o.monitor);
+  }
+  return std::nullopt;
+}
+
+int default_threads(size_t clients) {
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return static_cast<int>(std::min<size_t>(clients, static_cast<size_t>(std::max(1L, n / 2))));
+}
+
+class Coordinator {
+ public:
+  explicit Coordinator(const BenchOptions& o) : o_(o) {}
+
+  int run() {
+    auto ep = parse_endpoint(o_.url);
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    if (!ep || !resolve(*ep, addr, len)) {
+      std::fprintf(stderr, "zats-bench: cannot resolve %s\n", o_.url.c_str());
+      return 2;
+    }
+    raise_fd_limit();
+    ScenarioPlan sp = build_scenario(o_, ep->user, ep->pass);
+    result_.note = sp.note;
+    const int threads = o_.threads > 0 ? o_.threads : default_threads(sp.clients.size());
+    result_.threads = threads;
+    for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>(rs_, addr, len, static_cast<uint64_t>(o_.spin_us * 1000)));
+    for (size_t i = 0; i < sp.clients.size(); ++i) {
+      if (is_finisher(sp.clients[i])) ++finishers_;
+      workers_[i % workers_.size()]->add(std::move(sp.clients[i]));
+    }
+    rs_.duration_ns = o_.msgs ? 0 : static_cast<uint64_t>(o_.duration * 1e9);
+    if (o_.scenario == "conns") result_.mem_before = server_mem(o_, result_.mem_source);
+    for (auto& w : workers_) w->start();
+    const int total = static_cast<int>(sp.clients.size());
+    const bool connected = wait_connected(total);
+    if (connected) o_.scenario == "conns" ? hold_idle() : run_load();
+    stop();
+    if (!connected && o_.scenario != "conns") {
+      report_errors();
+      return 1;
+    }
+    print_report(o_, result_);
+    return result_.failed || result_.timed_out ? 1 : 0;
+  }
+
+ private:
+  static bool is_finisher(const ClientPlan& p) {
+    return p.role == Role::Publisher || p.role == Role::Requester ||
+           (p.role == Role::Subscriber && (p.own_msgs || p.own_duration_ns));
+  }
+
+  bool wait_connected(int total) {
+    const uint64_t deadline = now_ns() + static_cast<uint64_t>(o_.connect_timeout * 1e9);
+    while (rs_.ready.load() + rs_.failed.load() < total && now_ns() < deadline) sleep_ms(2);
+    result_.conns_ready = rs_.ready.load();
+    return rs_.ready.load() == total;
+  }
+
+  void hold_idle() {
+    result_.start_ns = now_ns();
+    cpu0_ = cpu_seconds();
+    sleep_ms(static_cast<int>(o_.hold * 1000));
+    result_.mem_after = server_mem(o_, result_.mem_source);
+  }
+
+  void run_load() {
+    cpu0_ = cpu_seconds();
+    result_.start_ns = now_ns();
+    rs_.start_ns.store(result_.start_ns);
+    rs_.phase.store(Phase::Running, std::memory_order_release);
+    const uint64_t planned = o_.msgs ? 0 : rs_.duration_ns;
+    const uint64_t deadline = result_.start_ns + planned + static_cast<uint64_t>(o_.timeout * 1e9);
+    if (finishers_ == 0) {  // nothing ends by itself (e.g. only churners): run the duration
+      while (now_ns() < result_.start_ns + planned) sleep_ms(2);
+    }
+    while (rs_.finished.load() < finishers_ && now_ns() < deadline) sleep_ms(1);
+    result_.timed_out = rs_.finished.load() < finishers_;
+    drain(deadline);
+  }
+
+  // Publishers are done; wait for the subscribers to get what they are owed,
+  // giving up once nothing has arrived for --drain seconds.
+  void drain(uint64_t deadline) {
+    const uint64_t quiet = static_cast<uint64_t>(o_.drain * 1e9);
+    uint64_t last = rs_.received.load(), last_change = now_ns();
+    while (rs_.received.load() < rs_.expected.load() && now_ns() < deadline) {
+      sleep_ms(1);
+      const uint64_t r = rs_.received.load();
+      if (r != last) {
+        last = r;
+        last_change = now_ns();
+      } else if (now_ns() - last_change > quiet) {
+        break;
+      }
+    }
+  }
+
+  void stop() {
+    result_.stop_ns = now_ns();
+    result_.cpu_s = cpu_seconds() - cpu0_;
+    rs_.phase.store(Phase::Stopping, std::memory_order_release);
+    for (auto& w : workers_) w->join();
+    result_.expected = rs_.expected.load();
+    result_.received = rs_.received.load();
+    result_.failed = rs_.failed.load();
+    if (result_.start_ns == 0) result_.start_ns = result_.stop_ns;
+    for (auto& w : workers_) {
+      result_.latency.merge(w->histogram());
+      result_.send_lag.merge(w->send_lag());
+      for (auto& c : w->clients()) result_.clients.push_back(c.get());
+    }
+    std::sort(result_.clients.begin(), result_.clients.end(),
+              [](const Client* a, const Client* b) { return a->plan().id < b->plan().id; });
+  }
+
+  void report_errors() {
+    std::fprintf(stderr, "zats-bench: only %d of %zu clients connected to %s within %.0fs\n", rs_.ready.load(),
+                 result_.clients.size(), o_.url.c_str(), o_.connect_timeout);
+    int shown = 0;
+    for (auto& w : workers_)
+      if (!w->error().empty()) std::fprintf(stderr, "  worker: %s\n", w->error().c_str());
+    for (const Client* c : result_.clients)
+      if (!c->stats().error.empty() && shown++ < 5)
+        std::fprintf(stderr, "  client %d: %s\n", c->plan().id, c->stats().error.c_str());
+  }
+
+  const BenchOptions& o_;
+  RunState rs_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  int finishers_ = 0;
+  double cpu0_ = 0;
+  RunResult result_;
+};
+
+}  // namespace
+}  // namespace zats::perf
+
+int main(int argc, char** argv) {
+  const auto opts = zats::perf::parse_bench_options(argc, argv);
+  return zats::perf::Coordinator(opts).run();
+}

@@ -1,0 +1,52 @@
+// BenchOptions: everything zats-bench was asked to do, parsed from argv.
+// Defaults are sized for a quick run on a small box; every wait has a bound.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace zats::perf {
+
+struct BenchOptions {
+  std::string scenario;  // pub sub pubsub fanout queue reqrep conns subjects churn
+  std::string url = "nats://127.0.0.1:4222";
+  int threads = 0;  // 0: min(clients, max(1, nproc/2))
+  int pubs = 1;
+  int subs = -1;  // -1: the scenario's default
+  size_t size = 16;
+  uint64_t msgs = 0;       // total messages; 0: run for `duration`
+  double duration = 5;     // seconds
+  double rate = 0;         // total msgs (or requests) per second; 0: as fast as possible
+  double spin_us = -1;     // busy-poll this long after activity / before a due send;
+                           // -1: 200 for latency runs (reqrep, --rate), else 0
+  size_t batch = 256 * 1024;  // bytes per publish write
+  std::string subject = "bench";
+  std::string group = "bench_q";
+  // reqrep
+  int requesters = 1;
+  int responders = 1;
+  int inflight = 1;  // closed loop: outstanding requests per requester
+  // conns
+  int conns = 1000;
+  int server_pid = 0;
+  std::string monitor;  // http://host:port of the server's monitoring port
+  double hold = 1;      // seconds to hold the idle connections before measuring
+  // subjects
+  size_t subjects = 1'000'000;
+  size_t interest_every = 1000;
+  // churn
+  int churners = 1;
+  double churn_rate = 10000;  // SUB+UNSUB operations per second, total
+  int window = 100;           // live subscriptions per churner
+  // bounds
+  double connect_timeout = 15;
+  double drain = 2;  // seconds without progress before giving up on missing messages
+  double timeout = 60;  // extra seconds past the planned run before aborting
+  bool json = false;
+  bool quiet = false;  // no per-client rows
+};
+
+// Parses argv; prints usage and exits on error or --help.
+BenchOptions parse_bench_options(int argc, char** argv);
+
+}  // namespace zats::perf
