@@ -91,12 +91,16 @@ bool apply_field(std::string_view key, element value, ConnectOptions& options) {
 }  // namespace
 
 std::optional<ConnectOptions> parse_connect(std::string_view json) {
+  return parse_connect(json, ConnectOptions{});
+}
+
+std::optional<ConnectOptions> parse_connect(std::string_view json, const ConnectOptions& base) {
   thread_local simdjson::dom::parser parser;
   element root;
   if (parser.parse(json.data(), json.size(), true).get(root) != simdjson::SUCCESS) {
     return std::nullopt;
   }
-  ConnectOptions options;
+  ConnectOptions options = base;
   if (root.type() == element_type::NULL_VALUE) return options;  // Go: a no-op
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;

@@ -32,5 +32,8 @@ struct ConnectOptions {
 
 // Returns nullopt when the JSON is invalid (the server then closes with no -ERR).
 std::optional<ConnectOptions> parse_connect(std::string_view json);
+// A second CONNECT on the same connection applies on top of the options in force (Go
+// unmarshals into the client's current options), not on top of the defaults.
+std::optional<ConnectOptions> parse_connect(std::string_view json, const ConnectOptions& base);
 
 }  // namespace zats::proto

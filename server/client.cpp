@@ -103,7 +103,7 @@ void Client::handle_parse_error(proto::ParseError error) {
 }
 
 bool Client::on_connect(std::string_view json) {
-  std::optional<proto::ConnectOptions> parsed = proto::parse_connect(json);
+  std::optional<proto::ConnectOptions> parsed = proto::parse_connect(json, connect_);
   if (!parsed) {
     close(CloseReason::ProtocolViolation);
     return false;

@@ -110,3 +110,15 @@ TEST_CASE("account designations are flagged") {
   CHECK_FALSE(parse_connect(R"({"account":null})").value().has_account);
   CHECK_FALSE(parse_connect(R"({"new_account":false})").value().has_account);
 }
+
+TEST_CASE("a second CONNECT applies on top of the options in force") {
+  auto first = parse_connect(R"({"verbose":false,"name":"a"})");
+  REQUIRE(first.has_value());
+  auto second = parse_connect("{}", *first);
+  REQUIRE(second.has_value());
+  CHECK_FALSE(second->verbose);
+  CHECK(second->name == "a");
+  auto third = parse_connect(R"({"verbose":true})", *second);
+  REQUIRE(third.has_value());
+  CHECK(third->verbose);
+}
