@@ -57,8 +57,9 @@ class Server:
     `taskset` is an optional CPU list ("0" or "0-1") to pin the server with.
     """
 
-    def __init__(self, name, argv, monitor=False, taskset=None, host="127.0.0.1"):
+    def __init__(self, name, argv, monitor=False, taskset=None, host="127.0.0.1", env=None):
         self.name = name
+        self.env = dict(os.environ, **env) if env else None
         self.host = host
         self.port = free_port(host)
         self.http_port = free_port(host) if monitor else None
@@ -86,7 +87,7 @@ class Server:
     def __enter__(self):
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, env=self.env)
         try:
             wait_port(self.host, self.port, proc=self.proc)
             if self.http_port:
