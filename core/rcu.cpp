@@ -16,6 +16,8 @@ static_assert(alignof(rcu_head) <= alignof(RcuHead), "RcuHead under-aligned for 
 // state (or goes offline), and retire callbacks "acquire" here before freeing. That is the
 // edge RCU provides: all reads a thread did before its quiescent state precede the free.
 char g_grace_sync;
+// And the edge rcu_barrier() provides: every callback that ran precedes the barrier's return.
+char g_barrier_sync;
 
 rcu_head* raw_head(RcuHead* head) { return reinterpret_cast<rcu_head*>(head->raw); }
 
@@ -28,6 +30,7 @@ void trampoline(rcu_head* raw) {
   tsan_consume(&g_grace_sync);
   tsan_consume(head);
   head->fn(head);
+  tsan_publish(&g_barrier_sync);
 }
 
 // Runs f with the calling thread offline if it was online, restoring its state after.
@@ -77,6 +80,7 @@ void rcu_synchronize() {
 // liburcu refuses rcu_barrier() from an online QSBR thread (it counts as a read section).
 void rcu_barrier_wait() {
   offline_while([] { urcu_qsbr_barrier(); });
+  tsan_consume(&g_barrier_sync);
 }
 
 }  // namespace zats::core

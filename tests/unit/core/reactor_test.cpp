@@ -491,7 +491,12 @@ TEST_CASE("Reactor: ticks come at the configured cadence with a monotonic clock"
   INFO("ticks " << t.size());
   CHECK(t.size() >= 10);   // ~20 expected; generous for a loaded 2-core machine
   CHECK(t.size() <= 22);   // never faster than the cadence
-  for (size_t i = 1; i < t.size(); ++i) CHECK(t[i] - t[i - 1] >= 19'000'000u);
+  // A fixed schedule: tick i never comes before i periods after the first (a late tick is
+  // not followed by a burst), and the clock never goes back.
+  for (size_t i = 1; i < t.size(); ++i) {
+    CHECK(t[i] > t[i - 1]);
+    CHECK(t[i] - t[0] >= (i - 1) * 20'000'000u);  // one period of slack: t[0] may be late
+  }
 }
 
 TEST_CASE("Reactor: wake_ring reaches another reactor's loop as on_wake") {
@@ -522,6 +527,9 @@ TEST_CASE("Reactor: idle_poll calls the handler's poll hook and still serves") {
   CHECK(server.stop_and_join());
 }
 
+// TSan's background thread opens and closes files on its own, reopening holes in the
+// descriptor table this test fills, so the test only runs without it.
+#if !defined(__SANITIZE_THREAD__)
 TEST_CASE("Reactor: accept out of file descriptors retries on the tick, without spinning") {
   EchoServer server;
   ReactorOptions o = small_options();
@@ -540,6 +548,9 @@ TEST_CASE("Reactor: accept out of file descriptors retries on the tick, without 
   rlimit capped = saved;
   capped.rlim_cur = rlim_t(probe_fd);
   REQUIRE(setrlimit(RLIMIT_NOFILE, &capped) == 0);
+  // Plug any hole below the cap (another thread may have closed a descriptor meanwhile).
+  std::vector<int> plugs;
+  for (int plug; (plug = ::dup(0)) >= 0;) plugs.push_back(plug);
   uint64_t turns_before = 0;
   REQUIRE(server.on_loop([&] { turns_before = server.reactor.stats().turns; }));
   sockaddr_in a{};
@@ -554,6 +565,7 @@ TEST_CASE("Reactor: accept out of file descriptors retries on the tick, without 
     turns_after = server.reactor.stats().turns;
     exhausted = server.reactor.stats().accept_fd_exhausted;
   }));
+  for (int plug : plugs) ::close(plug);
   REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
   CHECK(server.accepted.load() == 0);
   CHECK(exhausted > 0);
@@ -568,3 +580,4 @@ TEST_CASE("Reactor: accept out of file descriptors retries on the tick, without 
   }
   CHECK(server.stop_and_join());
 }
+#endif  // !__SANITIZE_THREAD__
