@@ -101,7 +101,7 @@ class Reactor {
   int fd(SocketId id) const;
 
   // Runs the loop on the calling thread until stop(). Every other member except stop() and
-  // notify() is for the loop's thread only (before run(): the thread that will run it). The
+  // notify() is for the loop's thread only (before run(): one thread at a time). The
   // ring is bound to the first thread that runs it (IORING_SETUP_SINGLE_ISSUER).
   void run(ReactorHandler& handler);
   // Thread-safe: ends run() at the next turn.
