@@ -13,7 +13,8 @@
 //    sleeping worker does not stall grace periods; an offline thread must not read.
 // Rules for writers: serialize among themselves (the structure's own mutex), publish with
 // release stores, and retire what readers may still see with rcu_retire()/rcu_call().
-// Never call rcu_synchronize()/rcu_barrier_wait() from inside a read section.
+// rcu_synchronize()/rcu_barrier_wait() go offline while they wait, which ends the caller's
+// read section: hold no RCU-protected pointer across them.
 #pragma once
 
 #include <type_traits>

@@ -10,6 +10,7 @@
 #include <absl/strings/string_view.h>
 
 #include <algorithm>
+#include <cassert>
 #include <utility>
 
 #include "core/rcu.h"
@@ -289,6 +290,7 @@ InterestIndex::~InterestIndex() {
 }
 
 void InterestIndex::add(unsigned worker, std::string_view subject, std::string_view queue) {
+  assert(worker < kMaxInterestWorkers);
   std::lock_guard<std::mutex> lock(writer_mutex_);
   Slot& slot = has_wildcard_token(subject) ? wildcard_slot(subject) : literal_slot(subject);
   const Record* old = slot.rec.load(std::memory_order_relaxed);
@@ -304,6 +306,7 @@ void InterestIndex::add(unsigned worker, std::string_view subject, std::string_v
 }
 
 bool InterestIndex::remove(unsigned worker, std::string_view subject, std::string_view queue) {
+  assert(worker < kMaxInterestWorkers);
   std::lock_guard<std::mutex> lock(writer_mutex_);
   Literal* lit = nullptr;
   Node* owner = nullptr;
