@@ -78,6 +78,7 @@ class Coordinator {
       workers_[i % workers_.size()]->add(std::move(sp.clients[i]));
     }
     rs_.duration_ns = o_.msgs ? 0 : static_cast<uint64_t>(o_.duration * 1e9);
+    rs_.drain_ns = static_cast<uint64_t>(o_.drain * 1e9);
     if (o_.scenario == "conns") result_.mem_before = server_mem(o_, result_.mem_source);
     for (auto& w : workers_) w->start();
     const int total = static_cast<int>(sp.clients.size());

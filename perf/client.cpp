@@ -168,7 +168,10 @@ void Client::on_pong() {
     rs_.ready.fetch_add(1);
     return;
   }
-  if (flushing_) pong_seen_ = true;
+  if (flushing_ && !pong_seen_) {
+    pong_seen_ = true;
+    pong_ns_ = now_;
+  }
 }
 
 void Client::on_err(std::string_view e) {
@@ -218,7 +221,13 @@ void Client::maybe_finish() {
       finish();
     return;
   }
-  if (flushing_ && pong_seen_ && outstanding_ == 0) finish();
+  if (!flushing_ || !pong_seen_) return;
+  if (outstanding_ > 0 && now_ - pong_ns_ > rs_.drain_ns) {
+    stats_.missing = outstanding_;  // counted and reported, not waited for forever
+    stats_.error = std::to_string(outstanding_) + " requests unanswered";
+    outstanding_ = 0;
+  }
+  if (outstanding_ == 0) finish();
 }
 
 void Client::finish() {
@@ -337,6 +346,14 @@ uint64_t Client::churn(uint64_t now) {
     }
   }
   return start_ns_ + static_cast<uint64_t>(static_cast<double>(stats_.ops + 1) * 1e9 / plan_.churn_rate);
+}
+
+std::string Client::describe() const {
+  return "produced " + std::to_string(produced_) + " outstanding " + std::to_string(outstanding_) +
+         " producing " + std::to_string(producing_) + " flushing " + std::to_string(flushing_) + " pong " +
+         std::to_string(pong_seen_) + " send_busy " + std::to_string(send_busy_) + " send_left " +
+         std::to_string(send_left_) + " out " + std::to_string(out_.size()) + " buffered_in " +
+         std::to_string(reader_.buffered());
 }
 
 uint64_t Client::tick(io_uring* ring, uint64_t now) {

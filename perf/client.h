@@ -51,6 +51,7 @@ struct ClientStats {
   uint64_t sent = 0, sent_bytes = 0;  // payload bytes
   uint64_t recv = 0, recv_bytes = 0;
   uint64_t ops = 0;                   // churner SUB/UNSUB operations
+  uint64_t missing = 0;               // requests never answered within the drain time
   uint64_t first_ns = 0, last_ns = 0; // first/last delivery, or publisher flush end
   uint64_t end_ns = 0;
   std::string error;
@@ -70,6 +71,9 @@ class Client {
   bool needs_tick() const;
   bool closed() const { return closed_; }
   bool ready() const { return ready_; }
+  bool finished() const { return finished_; }
+  // One line of internal state, printed for clients that did not finish in time.
+  std::string describe() const;
 
   // The user_data tags of this client's operations.
   enum Op : uint64_t { kConnect = 0, kRecv = 1, kSend = 2 };
@@ -122,6 +126,7 @@ class Client {
   bool started_ = false;
   bool pong_seen_ = false;
   uint64_t start_ns_ = 0;
+  uint64_t pong_ns_ = 0;
   uint64_t now_ = 0;
   io_uring* ring_ = nullptr;
 

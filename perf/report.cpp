@@ -125,6 +125,9 @@ void print_report(const BenchOptions& o, const RunResult& r) {
                 static_cast<unsigned long long>(a.msgs), role == Role::Churner ? "ops" : "msgs", s,
                 human(per_s(a.msgs, s)).c_str(), per_s(a.bytes, s) / 1e6);
   }
+  uint64_t missing = 0;
+  for (const Client* c : r.clients) missing += c->stats().missing;
+  if (missing > 0) std::printf("MISSING replies: %llu requests were never answered\n", static_cast<unsigned long long>(missing));
   if (r.expected > 0)
     std::printf("delivered %llu of %llu expected (%.4f%% missing)\n", static_cast<unsigned long long>(r.received),
                 static_cast<unsigned long long>(r.expected),
@@ -157,7 +160,12 @@ void print_report(const BenchOptions& o, const RunResult& r) {
   std::printf("bench CPU: %.0f%% of one core (%.2fs user+sys over %.2fs)%s\n", cpu_pct, r.cpu_s, wall,
               r.failed ? "" : "");
   if (r.failed) std::printf("FAILED clients: %d\n", r.failed);
-  if (r.timed_out) std::printf("TIMED OUT: the run hit its bound before every client finished\n");
+  if (r.timed_out) {
+    std::printf("TIMED OUT: the run hit its bound before every client finished\n");
+    for (const Client* c : r.clients)
+      if (!c->finished() && (c->plan().role == Role::Publisher || c->plan().role == Role::Requester))
+        std::printf("  unfinished %s %d: %s\n", role_name(c->plan().role), c->plan().id, c->describe().c_str());
+  }
 
   if (!o.json) return;
   for (const Client* c : r.clients) {
@@ -174,6 +182,7 @@ void print_report(const BenchOptions& o, const RunResult& r) {
               o.scenario.c_str(), o.url.c_str(), o.size, r.threads, o.rate, wall, cpu_pct, r.failed,
               r.timed_out ? "true" : "false", static_cast<unsigned long long>(r.expected),
               static_cast<unsigned long long>(r.received));
+  std::printf(",\"missing_replies\":%llu", static_cast<unsigned long long>(missing));
   for (auto& [role, a] : agg) {
     if (role == Role::Idle) continue;
     const double s = secs(r.start_ns, a.end_ns);

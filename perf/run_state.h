@@ -14,6 +14,7 @@ struct RunState {
   std::atomic<Phase> phase{Phase::Connecting};
   std::atomic<uint64_t> start_ns{0};
   uint64_t duration_ns = 0;  // 0: publishers run by count
+  uint64_t drain_ns = 2'000'000'000;  // how long a requester waits for missing replies
 
   std::atomic<int> ready{0};      // clients through CONNECT + PONG
   std::atomic<int> finished{0};   // publishers/requesters/self-limited subscribers done
