@@ -20,7 +20,7 @@ bool parse_config_file(const std::string& path, ConfigValue* out, ConfigError* e
   ReadContext ctx;
   ConfigMap top;
   if (!read_config_file_document(path, &ctx, &top, error)) return false;
-  *out = ConfigValue(std::move(top), SourcePos{path, 1, 1});
+  out->assign(std::move(top), SourcePos{path, 1, 1});
   return true;
 }
 
@@ -34,7 +34,7 @@ bool parse_config_string(std::string_view text, const std::string& file_for_mess
   ReadContext ctx;
   ConfigMap top;
   if (!ConfigReader(text, file_for_messages, &ctx).read(&top, error)) return false;
-  *out = ConfigValue(std::move(top), SourcePos{file_for_messages, 1, 1});
+  out->assign(std::move(top), SourcePos{file_for_messages, 1, 1});
   return true;
 }
 

@@ -231,7 +231,7 @@ bool ConfigReader::read_map(ConfigValue* out, const Mark& at) {
     }
   }
   --depth_;
-  *out = ConfigValue(std::move(map), pos(at));
+  out->assign(std::move(map), pos(at));
   return true;
 }
 
@@ -278,7 +278,7 @@ bool ConfigReader::read_array(ConfigValue* out, const Mark& at) {
     }
   }
   --depth_;
-  *out = ConfigValue(std::move(array), pos(at));
+  out->assign(std::move(array), pos(at));
   return true;
 }
 
@@ -333,18 +333,21 @@ bool read_config_file_document(const std::string& path, ReadContext* ctx, Config
   if (ec) canonical = path;
   for (const std::string& open : ctx->include_chain) {
     if (open == canonical) {
-      *error = ConfigError{{}, "include cycle: '" + path + "' is already being read"};
+      error->pos = SourcePos{};
+      error->message = "include cycle: '" + path + "' is already being read";
       return false;
     }
   }
   if (ctx->include_chain.size() >= kMaxIncludeDepth) {
-    *error = ConfigError{{}, "includes nest deeper than " + std::to_string(kMaxIncludeDepth)};
+    error->pos = SourcePos{};
+    error->message = "includes nest deeper than " + std::to_string(kMaxIncludeDepth);
     return false;
   }
   std::string text;
   std::string read_error;
   if (!read_config_file_text(path, &text, &read_error)) {
-    *error = ConfigError{{}, std::move(read_error)};
+    error->pos = SourcePos{};
+    error->message = std::move(read_error);
     return false;
   }
   ctx->include_chain.push_back(canonical);

@@ -61,7 +61,7 @@ bool ConfigReader::read_value(ConfigValue* out, bool in_array) {
   const int c = s_.peek();
   switch (c) {
     case ConfigScanner::kEnd:
-      *out = ConfigValue(std::string(), pos(at));  // "key =" at the very end: an empty string
+      out->assign(std::string(), pos(at));  // "key =" at the very end: an empty string
       return true;
     case '[':
       s_.advance();
@@ -103,7 +103,7 @@ bool ConfigReader::read_quoted(ConfigValue* out, int quote) {
     }
     text += static_cast<char>(c);
   }
-  *out = ConfigValue(std::move(text), pos(at));
+  out->assign(std::move(text), pos(at));
   return true;
 }
 
@@ -117,7 +117,7 @@ bool ConfigReader::read_block(ConfigValue* out) {
     const bool closes = s_.peek() == ')' && s_.text()[here - 1] == '\n' &&
                         (s_.peek(1) == '\n' || s_.peek(1) == ConfigScanner::kEnd);
     if (closes) {
-      *out = ConfigValue(std::string(s_.slice(at.offset, here)), pos(at));
+      out->assign(std::string(s_.slice(at.offset, here)), pos(at));
       s_.advance();
       return true;
     }
@@ -148,12 +148,12 @@ bool ConfigReader::read_bare(ConfigValue* out, const Mark& at, size_t start) {
   }
   if (!escaped && !quote_ended) {
     if (const std::optional<bool> flag = bool_word(text)) {
-      *out = ConfigValue(*flag, pos(at));
+      out->assign(*flag, pos(at));
       return true;
     }
     if (!text.empty() && text[0] == '$') return resolve_variable(out, text.substr(1), at);
   }
-  *out = ConfigValue(std::move(text), pos(at));
+  out->assign(std::move(text), pos(at));
   return true;
 }
 
@@ -264,7 +264,7 @@ bool ConfigReader::read_float(ConfigValue* out, const Mark& at, size_t start) {
     for (int c = s_.peek(); is_digit(c) || c == '.' || c == ':' || c == '-'; c = s_.peek()) {
       s_.advance();
     }
-    *out = ConfigValue(std::string(s_.slice(start, s_.offset())), pos(at));
+    out->assign(std::string(s_.slice(start, s_.offset())), pos(at));
     return true;
   }
   double number = 0;
@@ -272,7 +272,7 @@ bool ConfigReader::read_float(ConfigValue* out, const Mark& at, size_t start) {
   if (!convert_float(s_.slice(start, s_.offset()), &number, &error)) {
     return value_error(at, std::move(error));
   }
-  *out = ConfigValue(number, pos(at));
+  out->assign(number, pos(at));
   return true;
 }
 
@@ -296,7 +296,7 @@ bool ConfigReader::read_datetime(ConfigValue* out, const Mark& at, size_t start)
   if (!convert_datetime(s_.slice(start, s_.offset()), &seconds, &error)) {
     return value_error(at, std::move(error));
   }
-  *out = ConfigValue(ConfigDatetime{seconds}, pos(at));
+  out->assign(ConfigDatetime{seconds}, pos(at));
   return true;
 }
 
@@ -306,14 +306,14 @@ bool ConfigReader::integer_value(ConfigValue* out, const Mark& at, size_t start)
   if (!convert_integer(s_.slice(start, s_.offset()), &number, &error)) {
     return value_error(at, std::move(error));
   }
-  *out = ConfigValue(number, pos(at));
+  out->assign(number, pos(at));
   return true;
 }
 
 // `$name`: a key defined earlier in an enclosing map (innermost first), else the environment.
 bool ConfigReader::resolve_variable(ConfigValue* out, const std::string& name, const Mark& at) {
   if (name.starts_with("2a$")) {  // an unquoted bcrypt hash, not a variable
-    *out = ConfigValue("$" + name, pos(at));
+    out->assign("$" + name, pos(at));
     return true;
   }
   for (auto scope = scopes_.rbegin(); scope != scopes_.rend(); ++scope) {

@@ -77,6 +77,15 @@ class ConfigValue {
   const ConfigArray& as_array() const { return *std::get_if<ConfigArray>(&storage_); }
   ConfigArray& as_array() { return *std::get_if<ConfigArray>(&storage_); }
 
+  // Replaces the value in place. Preferred over assigning a temporary ConfigValue: GCC 12
+  // (with sanitizers or -O3) mistakes a temporary variant's inactive members for
+  // uninitialised reads and -Werror turns that into a build failure.
+  template <class T>
+  void assign(T value, SourcePos pos) {
+    storage_.template emplace<T>(std::move(value));
+    pos_ = std::move(pos);
+  }
+
   const Storage& storage() const { return storage_; }
   Storage& storage() { return storage_; }
   const SourcePos& pos() const { return pos_; }

@@ -123,22 +123,38 @@ bool parse_component(std::string_view* s, std::string_view orig, uint64_t* total
   return true;
 }
 
-// Writes v's low `prec` decimal digits as a fraction (trailing zeros and a bare '.' omitted)
-// in front of *out; returns v with those digits removed.
-uint64_t prepend_fraction(std::string* out, uint64_t v, int prec) {
-  std::string digits;
-  bool printed = false;
-  for (int i = 0; i < prec; ++i) {
-    const char digit = static_cast<char>('0' + v % 10);
-    printed = printed || digit != '0';
-    if (printed) digits.insert(digits.begin(), digit);
-    v /= 10;
+// Right-to-left text buffer, as Go builds Duration.String(): 32 bytes hold the longest result.
+class Backwards {
+ public:
+  void put(char c) { buf_[--w_] = c; }
+  void put(std::string_view text) {
+    for (size_t i = text.size(); i > 0; --i) put(text[i - 1]);
   }
-  if (printed) out->insert(0, "." + digits);
-  return v;
-}
+  void put_int(uint64_t v) {
+    do {
+      put(static_cast<char>('0' + v % 10));
+      v /= 10;
+    } while (v > 0);
+  }
+  // The low `prec` digits of v as a fraction, trailing zeros (and a bare '.') omitted;
+  // returns v without them.
+  uint64_t put_fraction(uint64_t v, int prec) {
+    bool printed = false;
+    for (int i = 0; i < prec; ++i) {
+      const char digit = static_cast<char>('0' + v % 10);
+      printed = printed || digit != '0';
+      if (printed) put(digit);
+      v /= 10;
+    }
+    if (printed) put('.');
+    return v;
+  }
+  std::string str() const { return std::string(buf_.data() + w_, buf_.size() - w_); }
 
-void prepend_int(std::string* out, uint64_t v) { out->insert(0, std::to_string(v)); }
+ private:
+  std::array<char, 32> buf_{};
+  size_t w_ = 32;
+};
 
 }  // namespace
 
@@ -176,37 +192,37 @@ std::string format_go_duration(int64_t nanos) {
   uint64_t u = static_cast<uint64_t>(nanos);
   if (negative) u = ~u + 1;
   if (u == 0) return "0s";
-  std::string out;
+  Backwards out;
   if (u < 1000000000) {
+    // Below a second the unit shrinks and the fraction carries the precision.
     int prec = 0;
     if (u < 1000) {
-      out = "ns";
+      out.put("ns");
     } else if (u < 1000000) {
-      out = "\xC2\xB5s";  // Go prints U+00B5
+      out.put("\xC2\xB5s");  // Go prints U+00B5
       prec = 3;
     } else {
-      out = "ms";
+      out.put("ms");
       prec = 6;
     }
-    u = prepend_fraction(&out, u, prec);
-    prepend_int(&out, u);
+    out.put_int(out.put_fraction(u, prec));
   } else {
-    out = "s";
-    u = prepend_fraction(&out, u, 9);
-    prepend_int(&out, u % 60);
+    out.put('s');
+    u = out.put_fraction(u, 9);
+    out.put_int(u % 60);
     u /= 60;
     if (u > 0) {
-      out.insert(0, "m");
-      prepend_int(&out, u % 60);
+      out.put('m');
+      out.put_int(u % 60);
       u /= 60;
       if (u > 0) {
-        out.insert(0, "h");
-        prepend_int(&out, u);
+        out.put('h');
+        out.put_int(u);
       }
     }
   }
-  if (negative) out.insert(0, "-");
-  return out;
+  if (negative) out.put('-');
+  return out.str();
 }
 
 }  // namespace zats::server::config
