@@ -65,8 +65,8 @@ class ConfigValue {
   bool is_map() const { return std::holds_alternative<ConfigMap>(storage_); }
   bool is_array() const { return std::holds_alternative<ConfigArray>(storage_); }
 
-  // Accessors assume the matching is_*() holds (checked by std::get in debug terms: a wrong
-  // type is a programming error, so callers test first).
+  // Accessors require the matching is_*() to hold; callers test first (a config value's type
+  // is user input). No exceptions: a wrong type is a programming error, not a thrown one.
   bool as_bool() const { return *std::get_if<bool>(&storage_); }
   int64_t as_int() const { return *std::get_if<int64_t>(&storage_); }
   double as_float() const { return *std::get_if<double>(&storage_); }
