@@ -420,7 +420,10 @@ void Reactor::Impl::wait_for_work(bool found_work) {
   io_uring_cqe* cqe = nullptr;
   // found_work without completions (the handler's own queues): submit, don't sleep.
   unsigned wait_nr = found_work && io_uring_cq_ready(&ring) == 0 && !completions_ready() ? 0 : 1;
+  bool sleeping = wait_nr == 1 && handler->on_before_sleep();
+  if (wait_nr == 1 && !sleeping) wait_nr = 0;
   int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, wait_nr, &ts, nullptr);
+  if (sleeping) handler->on_after_sleep();
   if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
     ZATS_ERROR("reactor: io_uring_submit_and_wait_timeout: %s", strerror(-rc));
 }

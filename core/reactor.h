@@ -51,6 +51,11 @@ class ReactorHandler {
   // Called repeatedly while the loop busy-polls before sleeping (ReactorOptions::idle_poll);
   // must be cheap. Return true when it found work: the loop then runs a new turn at once.
   virtual bool on_idle_poll() { return false; }
+  // Right before the loop blocks in the kernel. Return false when work showed up (the loop
+  // then submits without sleeping). After a true, on_after_sleep() follows the wait.
+  // Workers use the pair to announce sleep to their producers and to go RCU-offline.
+  virtual bool on_before_sleep() { return true; }
+  virtual void on_after_sleep() {}
 };
 
 struct ReactorOptions {

@@ -106,6 +106,7 @@ class Client {
   std::string inflight_;
   bool sending_ = false;
   bool dirty_ = false;
+  bool recv_paused_ = false;  // backpressure from a full mesh ring (Worker::enqueue)
   uint64_t send_started_ns_ = 0;
 
   // Keep-alive (client.go processPingTimer).

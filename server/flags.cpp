@@ -99,6 +99,13 @@ std::vector<Flag> flag_table(Options& o) {
          o.cores = static_cast<int>(n);
          return std::string();
        }},
+      {{"placement"}, Kind::String, "placement",
+       [&o](std::string_view v, bool, FlagResult&) {
+         if (v == "kernel") o.placement = Placement::Kernel;
+         else if (v == "round-robin" || v == "round_robin") o.placement = Placement::RoundRobin;
+         else return std::string("--placement must be kernel or round-robin");
+         return std::string();
+       }},
       {{"idle_poll_us"}, Kind::Int, "idle_poll",
        [&o](std::string_view v, bool, FlagResult&) {
          int64_t n = 0;
@@ -215,7 +222,9 @@ Logging Options:
     -DV                              Debug and trace
 
 zats Options:
-        --cores <n>                  Worker threads, one per core (default: 1; 0 = every CPU)
+        --cores <n>                  Worker threads, one per core (default: every CPU in the affinity mask)
+        --placement <how>            Spread connections over workers: kernel (SO_REUSEPORT, default)
+                                     or round-robin (in accept order; deterministic, for tests)
         --idle_poll_us <us>          Busy-poll this long before sleeping (default: 0)
 
 Common Options:

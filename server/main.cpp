@@ -87,7 +87,6 @@ int main(int argc, char** argv) {
       break;
   }
   if (!options.config_file.empty()) return fail("configuration files are not supported by this version of zats yet");
-  if (options.cores != 1) return fail("--cores other than 1 is not supported by this version of zats yet");
 
   std::string why;
   if (!zats::core::Reactor::probe(&why)) return fail(why);

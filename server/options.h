@@ -12,6 +12,10 @@ namespace zats::server {
 
 using Nanos = std::chrono::nanoseconds;
 
+// How new connections are spread over workers: by the kernel (SO_REUSEPORT, the default), or
+// round-robin by worker 0 in accept order (deterministic; tests use it to place connections).
+enum class Placement { Kernel, RoundRobin };
+
 struct Options {
   // Where clients connect.
   std::string host = "0.0.0.0";
@@ -43,7 +47,8 @@ struct Options {
   int http_port = 0;
 
   // zats's own: worker threads (0: one per CPU in the affinity mask).
-  int cores = 1;
+  int cores = 0;
+  Placement placement = Placement::Kernel;
   // Busy-poll before sleeping in the kernel, per worker.
   std::chrono::microseconds idle_poll{0};
 

@@ -9,6 +9,7 @@
 
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/rcu.h"
 
 namespace zats::server {
 namespace {
@@ -38,17 +39,28 @@ void pin_to_cpu(unsigned n) {
   }
 }
 
+unsigned cpus_in_affinity_mask() {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return 1;
+  int count = CPU_COUNT(&allowed);
+  return count > 0 ? static_cast<unsigned>(count) : 1;
+}
+
 }  // namespace
 
 Server::Server(Options options) : options_(std::move(options)) {
   if (options_.port == 0) options_.port = 4222;
+  if (options_.cores <= 0) options_.cores = static_cast<int>(cpus_in_affinity_mask());
+  if (options_.cores > static_cast<int>(kMaxInterestWorkers)) options_.cores = static_cast<int>(kMaxInterestWorkers);
 }
 
 Server::~Server() { shutdown(); }
 
+// One SO_REUSEPORT listener per worker; with round-robin placement only worker 0 listens.
 bool Server::bind_listeners(std::vector<int>* fds, std::string* error) {
   int port = options_.port < 0 ? 0 : options_.port;
-  for (int i = 0; i < options_.cores; ++i) {
+  int listeners = options_.placement == Placement::RoundRobin ? 1 : options_.cores;
+  for (int i = 0; i < listeners; ++i) {
     int fd = core::listen_tcp(options_.host, port, /*reuse_port=*/options_.cores > 1, error);
     if (fd < 0) return false;
     if (port == 0) port = core::bound_port(fd);  // the other workers share the random port
@@ -66,19 +78,23 @@ bool Server::start(std::string* error) {
     return false;
   }
   options_.port = bound_port_;
-  context_ = std::make_unique<ServerContext>(options_);
+  unsigned workers = static_cast<unsigned>(options_.cores);
+  context_ = std::make_unique<ServerContext>(options_, workers);
   ZATS_NOTICE("Starting zats (nats-server 2.9.10 compatible)");
   ZATS_NOTICE("  Version:  0.1.0");
   ZATS_NOTICE("  ID:       %s", context_->server_id.c_str());
-  for (int i = 0; i < options_.cores; ++i) {
-    auto worker = std::make_unique<Worker>(*context_, static_cast<unsigned>(i));
-    if (!worker->init(fds[static_cast<size_t>(i)], error)) {
-      for (size_t j = static_cast<size_t>(i) + 1; j < fds.size(); ++j) ::close(fds[j]);
+  for (unsigned i = 0; i < workers; ++i) {
+    auto worker = std::make_unique<Worker>(*context_, i);
+    int fd = i < fds.size() ? fds[i] : -1;
+    if (!worker->init(fd, error)) {
+      for (size_t j = i + 1; j < fds.size(); ++j) ::close(fds[j]);
       shutdown();
       return false;
     }
+    context_->workers.push_back(worker.get());
     workers_.push_back(std::move(worker));
   }
+  ZATS_NOTICE("  Workers:  %u", workers);
   for (size_t i = 0; i < workers_.size(); ++i) {
     threads_.emplace_back([this, i] {
       pin_to_cpu(static_cast<unsigned>(i));
@@ -99,7 +115,14 @@ void Server::shutdown() {
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
-  workers_.clear();
+  {
+    // The interest index frees retired records through RCU: tear it down from a
+    // registered thread, after every worker has gone.
+    core::RcuThread rcu;
+    workers_.clear();
+    context_.reset();
+    core::rcu_barrier_wait();
+  }
   remove_ports_file();
 }
 

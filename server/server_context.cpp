@@ -13,7 +13,8 @@ std::string make_server_id() {
   return id;
 }
 
-ServerContext::ServerContext(const Options& opts) : options(opts), server_id(make_server_id()) {
+ServerContext::ServerContext(const Options& opts, unsigned worker_count)
+    : options(opts), server_id(make_server_id()), mesh(worker_count) {
   info.server_id = server_id;
   info.server_name = opts.server_name.empty() ? server_id : opts.server_name;
   info.host = opts.host;

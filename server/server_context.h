@@ -1,23 +1,34 @@
-// ServerContext: what all workers share and read: the immutable Options, the server's
-// identity and INFO template, and the few counters that change per connection (never per
-// message): the next client id and the number of open connections.
+// ServerContext: what all workers share: the immutable Options, the server's identity and
+// INFO template, the interest index and the mesh between workers, and the few counters that
+// change per connection (never per message): the next client id and open connections.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "proto/info.h"
+#include "server/interest_index.h"
+#include "server/mesh.h"
 #include "server/options.h"
 
 namespace zats::server {
 
+class Worker;
+
 struct ServerContext {
-  explicit ServerContext(const Options& opts);
+  ServerContext(const Options& opts, unsigned workers);
 
   const Options& options;
   std::string server_id;         // 56 chars, 'N' + base32, like a server nkey
   proto::ServerInfo info;        // template; client_id/client_ip are filled per connection
+
+  // Which workers have interest in what ($G only until accounts arrive). Unused (and never
+  // touched) with a single worker.
+  InterestIndex interest;
+  Mesh mesh;
+  std::vector<Worker*> workers;  // set before any worker thread starts
 
   std::atomic<uint64_t> next_cid{1};
   std::atomic<int64_t> connections{0};

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 
 #include "core/listener.h"
 #include "core/log.h"
+#include "core/rcu.h"
 
 namespace zats::server {
 namespace {
@@ -16,11 +18,18 @@ namespace {
 constexpr uint64_t kTimerResolutionNs = 10'000'000;      // 10 ms
 constexpr uint32_t kTimerSlots = 4096;
 constexpr uint64_t kWriteDeadlineScanNs = 100'000'000;   // 100 ms
+constexpr size_t kMeshBatch = 64;
+constexpr size_t kMeshDrainPerTurn = 1024;               // per source ring, for fairness
+constexpr size_t kInterestCacheSize = 4096;
 
 core::ReactorOptions reactor_options(const Options& opts) {
   core::ReactorOptions ro;
   ro.idle_poll = opts.idle_poll;
   return ro;
+}
+
+MessageView view_of(const SharedMessage& m) {
+  return MessageView{m.subject(), m.reply(), m.payload(), m.header_size(), m.has_headers()};
 }
 
 }  // namespace
@@ -29,23 +38,46 @@ Worker::Worker(ServerContext& context, unsigned index)
     : context_(context),
       index_(index),
       timers_(kTimerResolutionNs, kTimerSlots, 0),
-      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {}
+      overflow_(context.mesh.size()),
+      paused_(context.mesh.size()),
+      touched_(context.mesh.size(), 0),
+      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {
+  if (multi()) interest_cache_.emplace(context_.interest, kInterestCacheSize);
+}
 
 Worker::~Worker() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
+  for (auto& backlog : overflow_)
+    for (SharedMessage* m : backlog) m->release();
 }
 
 bool Worker::init(int listen_fd, std::string* error) {
   listen_fd_ = listen_fd;
   if (!reactor_.init(reactor_options(context_.options), error)) return false;
+  context_.mesh.set_ring_fd(index_, reactor_.ring_fd());
   timers_ = core::TimerWheel(kTimerResolutionNs, kTimerSlots, reactor_.now_ns());
-  reactor_.accept(listen_fd_);
+  if (listen_fd_ >= 0) reactor_.accept(listen_fd_);
   return true;
 }
 
-void Worker::run() { reactor_.run(*this); }
+void Worker::run() {
+  // Workers read the interest index under QSBR: registered for the thread's whole life,
+  // quiescent once per loop turn, offline while asleep in the kernel.
+  std::optional<core::RcuThread> rcu;
+  if (multi()) rcu.emplace();
+  reactor_.run(*this);
+}
 
 void Worker::stop() { reactor_.stop(); }
+
+void Worker::post(Mesh::Task task) {
+  context_.mesh.post(index_, std::move(task));
+  reactor_.notify();
+}
+
+void Worker::adopt(int fd) {
+  post([this, fd] { start_client(fd); });
+}
 
 Client* Worker::client_for(core::SocketId id) {
   if (id.slot >= clients_.size()) return nullptr;
@@ -54,6 +86,17 @@ Client* Worker::client_for(core::SocketId id) {
 }
 
 void Worker::on_accept(int /*listener_fd*/, int fd) {
+  if (multi() && context_.options.placement == Placement::RoundRobin) {
+    unsigned target = next_placement_++ % context_.mesh.size();
+    if (target != index_) {
+      context_.workers[target]->adopt(fd);
+      return;
+    }
+  }
+  start_client(fd);
+}
+
+void Worker::start_client(int fd) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   std::string ip;
@@ -69,8 +112,8 @@ void Worker::on_accept(int /*listener_fd*/, int fd) {
   bool over = limit >= 0 && open > (limit == 0 ? 65536 : limit);
   stats_.accepted++;
   clients_[id.slot] = std::make_unique<Client>(*this, id, cid, std::move(ip), port);
-  ZATS_DEBUG("%s:%d - cid:%lu - Client connection created", clients_[id.slot]->ip_.c_str(), port,
-             static_cast<unsigned long>(cid));
+  ZATS_DEBUG("%s:%d - cid:%lu - Client connection created (worker %u)", clients_[id.slot]->ip_.c_str(), port,
+             static_cast<unsigned long>(cid), index_);
   clients_[id.slot]->start(over);
 }
 
@@ -99,6 +142,11 @@ void Worker::on_closed(core::SocketId id) {
 }
 
 void Worker::on_turn_end() {
+  context_.mesh.run_posted(index_);
+  if (multi()) {
+    drain_incoming();
+    retry_overflow();
+  }
   // flush() never adds to dirty_, but a completion handled later in the turn may.
   std::vector<Client*> dirty;
   dirty.swap(dirty_);
@@ -106,6 +154,10 @@ void Worker::on_turn_end() {
   if (dirty_.empty()) {
     dirty.clear();
     dirty_.swap(dirty);  // keep the capacity
+  }
+  if (multi()) {
+    wake_touched();
+    core::rcu_quiescent();
   }
 }
 
@@ -121,27 +173,159 @@ void Worker::on_tick(uint64_t now_ns) {
   }
 }
 
-void Worker::on_wake() {}
+void Worker::on_wake() {}  // the turn's end drains the rings and the mailbox
+
+bool Worker::on_idle_poll() { return context_.mesh.has_incoming(index_); }
+
+// Announce the sleep, then look once more: a producer either sees the flag (and wakes us
+// with MSG_RING) or we see its message here.
+bool Worker::on_before_sleep() {
+  if (!multi()) return true;
+  core::WakeFlag& flag = context_.mesh.wake_flag(index_);
+  flag.prepare_sleep();
+  if (context_.mesh.has_incoming(index_) || !dirty_.empty()) {
+    flag.awake();
+    return false;
+  }
+  core::rcu_offline();
+  return true;
+}
+
+void Worker::on_after_sleep() {
+  if (!multi()) return;
+  core::rcu_online();
+  context_.mesh.wake_flag(index_).awake();
+}
 
 size_t Worker::publish(Client& from, const MessageView& msg) {
+  if (!multi()) return deliver_local(&from, msg, nullptr);
+  const InterestResult& interest = interest_cache_->match(msg.subject);
+  size_t remote = send_to_workers(from, msg, interest);
+  return deliver_local(&from, msg, nullptr) + remote;
+}
+
+// Picks, for every queue group, the one worker that delivers it (weighted by members), and
+// sends one SharedMessage to each other worker with plain interest or an assigned group.
+size_t Worker::send_to_workers(Client& from, const MessageView& msg, const InterestResult& interest) {
+  local_groups_.clear();
+  assignments_.clear();
+  WorkerMask targets = interest.plain & ~(WorkerMask{1} << index_);
+  for (const QueueInterest& q : interest.queues) {
+    if (q.total == 0) continue;
+    uint32_t w = pick_queue_worker(q, rng_());
+    if (w == index_) {
+      local_groups_.push_back(q.name);
+    } else {
+      assignments_.push_back({q.name, w});
+      targets |= WorkerMask{1} << w;
+    }
+  }
+  if (targets == 0) return 0;
+  uint32_t n = static_cast<uint32_t>(std::popcount(targets));
+  SharedMessage::Fields fields;
+  fields.subject = msg.subject;
+  fields.reply = msg.reply;
+  fields.payload = msg.payload;
+  fields.header_size = msg.header_size;
+  fields.has_headers = msg.has_headers;
+  fields.origin_worker = index_;
+  fields.origin_connection = from.cid();
+  SharedMessage* m = SharedMessage::make(fields, assignments_, n);
+  for (WorkerMask rest = targets; rest != 0; rest &= rest - 1) enqueue(static_cast<unsigned>(std::countr_zero(rest)), m, from);
+  stats_.mesh_sent += n;
+  return n;
+}
+
+// Order per publisher is kept: once a backlog exists for a target, everything for it queues
+// behind the backlog. A full ring pauses the publisher's reads (backpressure, never loss).
+void Worker::enqueue(unsigned target, SharedMessage* msg, Client& from) {
+  touched_[target] = 1;
+  std::deque<SharedMessage*>& backlog = overflow_[target];
+  if (backlog.empty() && context_.mesh.ring(index_, target).try_push(msg)) return;
+  backlog.push_back(msg);
+  if (!from.recv_paused_ && !from.closing()) {
+    from.recv_paused_ = true;
+    reactor_.pause_recv(from.socket());
+    paused_[target].push_back(from.socket());
+    stats_.mesh_backpressure++;
+  }
+}
+
+void Worker::retry_overflow() {
+  for (unsigned t = 0; t < overflow_.size(); ++t) {
+    std::deque<SharedMessage*>& backlog = overflow_[t];
+    Mesh::Ring& ring = context_.mesh.ring(index_, t);
+    while (!backlog.empty() && ring.try_push(backlog.front())) {
+      backlog.pop_front();
+      touched_[t] = 1;
+    }
+    if (!backlog.empty() || paused_[t].empty()) continue;
+    for (core::SocketId id : paused_[t]) {
+      Client* c = client_for(id);
+      if (c == nullptr || !c->recv_paused_) continue;
+      c->recv_paused_ = false;
+      reactor_.resume_recv(id);
+    }
+    paused_[t].clear();
+  }
+}
+
+void Worker::drain_incoming() {
+  SharedMessage* batch[kMeshBatch];
+  for (unsigned from = 0; from < context_.mesh.size(); ++from) {
+    if (from == index_) continue;
+    Mesh::Ring& ring = context_.mesh.ring(from, index_);
+    size_t taken = 0;
+    while (taken < kMeshDrainPerTurn) {
+      size_t n = ring.pop_batch(batch, kMeshBatch);
+      if (n == 0) break;
+      for (size_t i = 0; i < n; ++i) {
+        deliver_local(nullptr, view_of(*batch[i]), batch[i]);
+        batch[i]->release();
+      }
+      taken += n;
+    }
+    stats_.mesh_received += taken;
+  }
+}
+
+void Worker::wake_touched() {
+  for (unsigned t = 0; t < touched_.size(); ++t) {
+    if (!touched_[t]) continue;
+    touched_[t] = 0;
+    if (context_.mesh.wake_flag(t).need_wake()) reactor_.wake_ring(context_.mesh.ring_fd(t), 0);
+  }
+}
+
+// Local subscribers: every plain one, and one member of each queue group this worker was
+// given (all groups with a single worker; by the publisher's pick otherwise).
+size_t Worker::deliver_local(const Client* from, const MessageView& msg, const SharedMessage* remote) {
   ++publish_depth_;
   const SublistResult& result = sublist_.match(msg.subject);
   size_t delivered = 0;
   for (Subscription* sub : result.plain) delivered += deliver_to(from, sub, msg) ? 1 : 0;
-  for (const auto& members : result.queues) delivered += deliver_to_queue(from, members, msg) ? 1 : 0;
+  for (const auto& members : result.queues) {
+    if (members.empty()) continue;
+    std::string_view group = members.front()->queue;
+    bool mine = remote != nullptr ? remote->queue_assigned(group, index_)
+                : multi() ? std::find(local_groups_.begin(), local_groups_.end(), group) != local_groups_.end()
+                          : true;
+    if (mine) delivered += deliver_to_queue(from, members, msg) ? 1 : 0;
+  }
   if (--publish_depth_ == 0) apply_deferred_removals();
   return delivered;
 }
 
-bool Worker::deliver_to(Client& from, Subscription* sub, const MessageView& msg) {
+bool Worker::deliver_to(const Client* from, Subscription* sub, const MessageView& msg) {
   Client* to = sub->client;
-  if (to->closing() || (to == &from && !from.echo())) return false;
+  if (to->closing() || (to == from && !from->echo())) return false;
   to->deliver(*sub, msg);
   return true;
 }
 
 // One member per group, chosen uniformly; members that cannot take it are skipped.
-bool Worker::deliver_to_queue(Client& from, const std::vector<Subscription*>& members, const MessageView& msg) {
+bool Worker::deliver_to_queue(const Client* from, const std::vector<Subscription*>& members,
+                              const MessageView& msg) {
   size_t n = members.size();
   if (n == 0) return false;
   size_t start = static_cast<size_t>(rng_() % n);
@@ -151,7 +335,12 @@ bool Worker::deliver_to_queue(Client& from, const std::vector<Subscription*>& me
   return false;
 }
 
-void Worker::add_subscription(Subscription* sub) { sublist_.insert(sub); }
+// The interest index is updated before this returns, so a PONG sent after it proves the
+// subscription visible on every worker (DESIGN.md, visibility).
+void Worker::add_subscription(Subscription* sub) {
+  sublist_.insert(sub);
+  if (multi()) context_.interest.add(index_, sub->subject, sub->queue);
+}
 
 void Worker::remove_subscription(Subscription* sub) {
   deferred_removals_.push_back(sub);
@@ -160,7 +349,7 @@ void Worker::remove_subscription(Subscription* sub) {
 
 void Worker::apply_deferred_removals() {
   for (Subscription* sub : deferred_removals_) {
-    sublist_.remove(sub);
+    if (sublist_.remove(sub) && multi()) context_.interest.remove(index_, sub->subject, sub->queue);
     delete sub;
   }
   deferred_removals_.clear();

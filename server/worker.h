@@ -1,10 +1,14 @@
 // Worker: one per core. Owns a Reactor (its ring, buffer ring and SO_REUSEPORT listener),
-// every connection accepted on that listener, the local subscription index, the timers
-// and its statistics. Nothing here is touched by another thread except through stop().
+// every connection accepted on it, its local subscription index, timers and statistics.
+// Other workers reach it only through the mesh: SPSC rings of SharedMessages (one copy per
+// interested worker, not per subscriber) and the control mailbox. A publish matches the
+// local Sublist for local subscribers and the shared InterestIndex for other workers.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,8 +16,10 @@
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
 #include "server/client.h"
+#include "server/interest_index.h"
 #include "server/message.h"
 #include "server/server_context.h"
+#include "server/shared_message.h"
 #include "server/sublist.h"
 
 namespace zats::server {
@@ -26,6 +32,9 @@ struct WorkerStats {
   uint64_t out_bytes = 0;
   uint64_t slow_consumers = 0;
   uint64_t accepted = 0;
+  uint64_t mesh_sent = 0;          // messages handed to other workers
+  uint64_t mesh_received = 0;
+  uint64_t mesh_backpressure = 0;  // times a ring was full and a publisher was paused
 };
 
 class Worker final : public core::ReactorHandler {
@@ -33,14 +42,20 @@ class Worker final : public core::ReactorHandler {
   Worker(ServerContext& context, unsigned index);
   ~Worker() override;
 
-  // Sets up the ring and starts accepting on listen_fd (owned by the worker from now on).
+  // Sets up the ring; listen_fd < 0 means this worker accepts nothing itself (connections
+  // are handed to it). The fd is owned by the worker from now on.
   bool init(int listen_fd, std::string* error);
   // The thread body; returns after stop().
   void run();
   // Thread-safe.
   void stop();
+  // Thread-safe: runs task on this worker's thread soon (control plane, not per message).
+  void post(Mesh::Task task);
+  // Thread-safe: hands an accepted socket to this worker.
+  void adopt(int fd);
 
   // For clients.
+  unsigned index() const { return index_; }
   core::Reactor& reactor() { return reactor_; }
   const Options& options() const { return context_.options; }
   ServerContext& context() { return context_; }
@@ -50,11 +65,11 @@ class Worker final : public core::ReactorHandler {
   std::mt19937_64& rng() { return rng_; }
 
   void mark_dirty(Client* client) { dirty_.push_back(client); }
-  // Delivers a message published by `from` to every matching subscription; returns how
-  // many subscriptions received it (for no_responders).
+  // Delivers a message published by `from` to every matching subscription, here and on
+  // other workers; returns how many destinations received it (for no_responders).
   size_t publish(Client& from, const MessageView& msg);
   void add_subscription(Subscription* sub);
-  // Removal is deferred while a publish is iterating a match result.
+  // Takes ownership; the removal is deferred while a publish is iterating a match result.
   void remove_subscription(Subscription* sub);
   void client_closing(Client* client);
 
@@ -67,11 +82,22 @@ class Worker final : public core::ReactorHandler {
   void on_turn_end() override;
   void on_tick(uint64_t now_ns) override;
   void on_wake() override;
+  bool on_idle_poll() override;
+  bool on_before_sleep() override;
+  void on_after_sleep() override;
 
  private:
+  bool multi() const { return context_.mesh.size() > 1; }
   Client* client_for(core::SocketId id);
-  bool deliver_to_queue(Client& from, const std::vector<Subscription*>& members, const MessageView& msg);
-  bool deliver_to(Client& from, Subscription* sub, const MessageView& msg);
+  void start_client(int fd);
+  size_t deliver_local(const Client* from, const MessageView& msg, const SharedMessage* remote);
+  bool deliver_to_queue(const Client* from, const std::vector<Subscription*>& members, const MessageView& msg);
+  bool deliver_to(const Client* from, Subscription* sub, const MessageView& msg);
+  size_t send_to_workers(Client& from, const MessageView& msg, const InterestResult& interest);
+  void enqueue(unsigned target, SharedMessage* msg, Client& from);
+  void drain_incoming();
+  void retry_overflow();
+  void wake_touched();
   void apply_deferred_removals();
 
   ServerContext& context_;
@@ -80,11 +106,22 @@ class Worker final : public core::ReactorHandler {
   int listen_fd_ = -1;
   core::TimerWheel timers_;
   Sublist sublist_;  // the global account ($G) until accounts arrive
+  std::optional<InterestCache> interest_cache_;
   std::vector<std::unique_ptr<Client>> clients_;  // by socket slot
   std::vector<Client*> dirty_;
   std::vector<Subscription*> deferred_removals_;
   int publish_depth_ = 0;
   uint64_t last_deadline_scan_ns_ = 0;
+  unsigned next_placement_ = 0;
+
+  // Mesh state, per target worker: messages waiting for room in the ring (order kept), the
+  // publishers paused until that backlog is gone, and whether we pushed this turn.
+  std::vector<std::deque<SharedMessage*>> overflow_;
+  std::vector<std::vector<core::SocketId>> paused_;
+  std::vector<uint8_t> touched_;
+  std::vector<SharedMessage::QueueAssignment> assignments_;  // reused per publish
+  std::vector<std::string_view> local_groups_;                // reused per publish
+
   WorkerStats stats_;
   std::mt19937_64 rng_;
 };

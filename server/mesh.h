@@ -1,0 +1,58 @@
+// Mesh: how workers hand published messages to each other. One bounded lock-free SPSC ring
+// for each ordered pair of workers (from → to) carrying SharedMessage pointers, a WakeFlag
+// per worker so a producer wakes a sleeping consumer (io_uring MSG_RING to its ring fd) and
+// never a busy one, and a small mutex-guarded control mailbox per worker for rare, non-hot
+// work (adopting a connection, monitoring snapshots) posted from any thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/spsc_ring.h"
+#include "core/wake_flag.h"
+#include "server/shared_message.h"
+
+namespace zats::server {
+
+class Mesh {
+ public:
+  static constexpr size_t kRingCapacity = 1024;
+  using Ring = core::SpscRing<SharedMessage*, kRingCapacity>;
+  using Task = std::function<void()>;
+
+  explicit Mesh(unsigned workers);
+  ~Mesh();
+
+  unsigned size() const { return workers_; }
+  Ring& ring(unsigned from, unsigned to) { return *rings_[from * workers_ + to]; }
+  core::WakeFlag& wake_flag(unsigned worker) { return peers_[worker].wake; }
+
+  // Each worker publishes its io_uring fd once its reactor exists (before any thread runs).
+  void set_ring_fd(unsigned worker, int fd) { peers_[worker].ring_fd = fd; }
+  int ring_fd(unsigned worker) const { return peers_[worker].ring_fd; }
+
+  // Control plane: queue a task to run on `worker`'s thread (the caller then wakes it).
+  void post(unsigned worker, Task task);
+  // Runs (on the worker's own thread) every task posted to it so far.
+  void run_posted(unsigned worker);
+  // Whether any ring into `worker` holds messages (cheap; for the sleep decision).
+  bool has_incoming(unsigned worker);
+
+ private:
+  struct alignas(128) Peer {
+    core::WakeFlag wake;
+    int ring_fd = -1;
+    std::mutex mailbox_mutex;  // control plane only, never taken per message
+    std::vector<Task> mailbox;
+    std::atomic<bool> mailbox_full{false};
+  };
+
+  unsigned workers_;
+  std::vector<std::unique_ptr<Ring>> rings_;
+  std::unique_ptr<Peer[]> peers_;
+};
+
+}  // namespace zats::server
