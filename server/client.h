@@ -16,6 +16,7 @@
 #include "core/timer_wheel.h"
 #include "proto/client_parser.h"
 #include "proto/connect.h"
+#include "server/account.h"
 #include "server/close_reason.h"
 #include "server/message.h"
 #include "server/subscription.h"
@@ -66,6 +67,9 @@ class Client {
 
   core::SocketId socket() const { return socket_; }
   uint64_t cid() const { return cid_; }
+  AccountId account() const { return account_; }
+  // Binds the connection to an account (authentication); only before it has subscriptions.
+  void bind_account(AccountId account) { account_ = account; }
   bool closing() const { return state_ != State::Open; }
   bool echo() const { return connect_.echo; }
   bool headers() const { return connect_.headers && headers_supported_; }
@@ -91,6 +95,7 @@ class Client {
   Worker& worker_;
   core::SocketId socket_;
   uint64_t cid_;
+  AccountId account_ = kGlobalAccount;
   std::string ip_;
   int port_;
   State state_ = State::Open;

@@ -52,6 +52,9 @@ struct Options {
   // Busy-poll before sleeping in the kernel, per worker.
   std::chrono::microseconds idle_poll{0};
 
+  // Accounts configured besides the global one ($G); filled from the config file.
+  std::vector<std::string> accounts;
+
   std::string config_file;
 };
 

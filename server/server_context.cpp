@@ -14,7 +14,8 @@ std::string make_server_id() {
 }
 
 ServerContext::ServerContext(const Options& opts, unsigned worker_count)
-    : options(opts), server_id(make_server_id()), mesh(worker_count) {
+    : options(opts), server_id(make_server_id()), accounts(opts.accounts), mesh(worker_count) {
+  for (size_t i = 0; i < accounts.size(); ++i) interest.push_back(std::make_unique<InterestIndex>());
   info.server_id = server_id;
   info.server_name = opts.server_name.empty() ? server_id : opts.server_name;
   info.host = opts.host;

@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "proto/info.h"
+#include "server/account.h"
 #include "server/interest_index.h"
 #include "server/mesh.h"
 #include "server/options.h"
@@ -24,9 +26,10 @@ struct ServerContext {
   std::string server_id;         // 56 chars, 'N' + base32, like a server nkey
   proto::ServerInfo info;        // template; client_id/client_ip are filled per connection
 
-  // Which workers have interest in what ($G only until accounts arrive). Unused (and never
-  // touched) with a single worker.
-  InterestIndex interest;
+  AccountTable accounts;
+  // Which workers have interest in what, one index per account. Unused (and never touched)
+  // with a single worker.
+  std::vector<std::unique_ptr<InterestIndex>> interest;
   Mesh mesh;
   std::vector<Worker*> workers;  // set before any worker thread starts
 

@@ -42,7 +42,11 @@ Worker::Worker(ServerContext& context, unsigned index)
       paused_(context.mesh.size()),
       touched_(context.mesh.size(), 0),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {
-  if (multi()) interest_cache_.emplace(context_.interest, kInterestCacheSize);
+  for (size_t a = 0; a < context_.accounts.size(); ++a) {
+    auto local = std::make_unique<LocalAccount>();
+    if (multi()) local->interest.emplace(*context_.interest[a], kInterestCacheSize);
+    accounts_.push_back(std::move(local));
+  }
 }
 
 Worker::~Worker() {
@@ -198,10 +202,11 @@ void Worker::on_after_sleep() {
 }
 
 size_t Worker::publish(Client& from, const MessageView& msg) {
-  if (!multi()) return deliver_local(&from, msg, nullptr);
-  const InterestResult& interest = interest_cache_->match(msg.subject);
+  AccountId account = from.account();
+  if (!multi()) return deliver_local(account, &from, msg, nullptr);
+  const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
   size_t remote = send_to_workers(from, msg, interest);
-  return deliver_local(&from, msg, nullptr) + remote;
+  return deliver_local(account, &from, msg, nullptr) + remote;
 }
 
 // Picks, for every queue group, the one worker that delivers it (weighted by members), and
@@ -223,6 +228,7 @@ size_t Worker::send_to_workers(Client& from, const MessageView& msg, const Inter
   if (targets == 0) return 0;
   uint32_t n = static_cast<uint32_t>(std::popcount(targets));
   SharedMessage::Fields fields;
+  fields.account = from.account();
   fields.subject = msg.subject;
   fields.reply = msg.reply;
   fields.payload = msg.payload;
@@ -280,7 +286,7 @@ void Worker::drain_incoming() {
       size_t n = ring.pop_batch(batch, kMeshBatch);
       if (n == 0) break;
       for (size_t i = 0; i < n; ++i) {
-        deliver_local(nullptr, view_of(*batch[i]), batch[i]);
+        deliver_local(batch[i]->account(), nullptr, view_of(*batch[i]), batch[i]);
         batch[i]->release();
       }
       taken += n;
@@ -299,9 +305,11 @@ void Worker::wake_touched() {
 
 // Local subscribers: every plain one, and one member of each queue group this worker was
 // given (all groups with a single worker; by the publisher's pick otherwise).
-size_t Worker::deliver_local(const Client* from, const MessageView& msg, const SharedMessage* remote) {
+size_t Worker::deliver_local(AccountId account, const Client* from, const MessageView& msg,
+                             const SharedMessage* remote) {
+  if (account >= accounts_.size()) return 0;
   ++publish_depth_;
-  const SublistResult& result = sublist_.match(msg.subject);
+  const SublistResult& result = accounts_[account]->sublist.match(msg.subject);
   size_t delivered = 0;
   for (Subscription* sub : result.plain) delivered += deliver_to(from, sub, msg) ? 1 : 0;
   for (const auto& members : result.queues) {
@@ -338,8 +346,9 @@ bool Worker::deliver_to_queue(const Client* from, const std::vector<Subscription
 // The interest index is updated before this returns, so a PONG sent after it proves the
 // subscription visible on every worker (DESIGN.md, visibility).
 void Worker::add_subscription(Subscription* sub) {
-  sublist_.insert(sub);
-  if (multi()) context_.interest.add(index_, sub->subject, sub->queue);
+  AccountId account = sub->client->account();
+  accounts_[account]->sublist.insert(sub);
+  if (multi()) interest_of(account).add(index_, sub->subject, sub->queue);
 }
 
 void Worker::remove_subscription(Subscription* sub) {
@@ -349,7 +358,8 @@ void Worker::remove_subscription(Subscription* sub) {
 
 void Worker::apply_deferred_removals() {
   for (Subscription* sub : deferred_removals_) {
-    if (sublist_.remove(sub) && multi()) context_.interest.remove(index_, sub->subject, sub->queue);
+    AccountId account = sub->client->account();
+    if (accounts_[account]->sublist.remove(sub) && multi()) interest_of(account).remove(index_, sub->subject, sub->queue);
     delete sub;
   }
   deferred_removals_.clear();

@@ -68,6 +68,7 @@ class Worker final : public core::ReactorHandler {
   // Delivers a message published by `from` to every matching subscription, here and on
   // other workers; returns how many destinations received it (for no_responders).
   size_t publish(Client& from, const MessageView& msg);
+  // sub->client is set and bound to its account.
   void add_subscription(Subscription* sub);
   // Takes ownership; the removal is deferred while a publish is iterating a match result.
   void remove_subscription(Subscription* sub);
@@ -90,10 +91,11 @@ class Worker final : public core::ReactorHandler {
   bool multi() const { return context_.mesh.size() > 1; }
   Client* client_for(core::SocketId id);
   void start_client(int fd);
-  size_t deliver_local(const Client* from, const MessageView& msg, const SharedMessage* remote);
+  size_t deliver_local(AccountId account, const Client* from, const MessageView& msg, const SharedMessage* remote);
   bool deliver_to_queue(const Client* from, const std::vector<Subscription*>& members, const MessageView& msg);
   bool deliver_to(const Client* from, Subscription* sub, const MessageView& msg);
   size_t send_to_workers(Client& from, const MessageView& msg, const InterestResult& interest);
+  InterestIndex& interest_of(AccountId account) { return *context_.interest[account]; }
   void enqueue(unsigned target, SharedMessage* msg, Client& from);
   void drain_incoming();
   void retry_overflow();
@@ -105,8 +107,13 @@ class Worker final : public core::ReactorHandler {
   core::Reactor reactor_;
   int listen_fd_ = -1;
   core::TimerWheel timers_;
-  Sublist sublist_;  // the global account ($G) until accounts arrive
-  std::optional<InterestCache> interest_cache_;
+  // This worker's view of one account: its local subscriptions, and (with several workers)
+  // a cache over the account's shared interest index.
+  struct LocalAccount {
+    Sublist sublist;
+    std::optional<InterestCache> interest;
+  };
+  std::vector<std::unique_ptr<LocalAccount>> accounts_;  // by AccountId
   std::vector<std::unique_ptr<Client>> clients_;  // by socket slot
   std::vector<Client*> dirty_;
   std::vector<Subscription*> deferred_removals_;
