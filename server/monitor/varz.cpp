@@ -1,0 +1,98 @@
+// /varz (see varz.h). Field order follows nats-server's Varz struct; omitempty fields are left
+// out when empty, and the nested option objects print as {} when nothing is configured.
+#include "server/monitor/varz.h"
+
+#include "server/monitor/json_writer.h"
+
+namespace zats::server::monitor {
+namespace {
+
+void write_strings(JsonWriter& w, const char* key, const std::vector<std::string>& v) {
+  if (v.empty()) return;
+  w.key(key).begin_array();
+  for (const auto& s : v) w.value(s);
+  w.end_array();
+}
+
+void write_identity(JsonWriter& w, const ServerIdentity& s) {
+  w.field("server_id", s.server_id).field("server_name", s.server_name);
+  w.field("version", s.version).field("proto", s.proto).field("go", s.go);
+  w.field("host", s.host).field("port", s.port);
+  if (s.auth_required) w.field("auth_required", true);
+  if (s.tls_required) w.field("tls_required", true);
+  if (s.tls_verify) w.field("tls_verify", true);
+  write_strings(w, "connect_urls", s.connect_urls);
+  w.field("max_connections", s.max_connections);
+  if (s.max_subscriptions != 0) w.field("max_subscriptions", s.max_subscriptions);
+  w.field("ping_interval", s.ping_interval).field("ping_max", s.ping_max);
+  w.field("http_host", s.http_host).field("http_port", s.http_port);
+  w.field("http_base_path", s.http_base_path).field("https_port", s.https_port);
+  w.field("auth_timeout", s.auth_timeout);
+  w.field("max_control_line", static_cast<std::int64_t>(s.max_control_line));
+  w.field("max_payload", s.max_payload).field("max_pending", s.max_pending);
+}
+
+void write_cluster(JsonWriter& w, const ServerIdentity& s) {
+  w.key("cluster").begin_object();
+  if (!s.cluster_name.empty()) w.field("name", s.cluster_name);
+  if (!s.cluster_host.empty()) w.field("addr", s.cluster_host);
+  if (s.cluster_port != 0) w.field("cluster_port", s.cluster_port);
+  if (s.cluster_auth_timeout != 0) w.field("auth_timeout", s.cluster_auth_timeout);
+  write_strings(w, "urls", s.cluster_urls);
+  if (s.cluster_tls_timeout != 0) w.field("tls_timeout", s.cluster_tls_timeout);
+  w.end_object();
+  // Gateways, leaf nodes, MQTT, websocket and JetStream are not part of zats.
+  for (const char* k : {"gateway", "leaf", "mqtt", "websocket", "jetstream"}) {
+    w.key(k).begin_object().end_object();
+  }
+}
+
+void write_runtime(JsonWriter& w, const Snapshot& snap) {
+  const ServerIdentity& s = snap.server;
+  const Totals& t = snap.totals;
+  w.field("tls_timeout", s.tls_timeout).field("write_deadline", s.write_deadline);
+  w.field("start", format_rfc3339_nano(s.start)).field("now", format_rfc3339_nano(snap.now));
+  w.field("uptime", format_uptime(snap.now - s.start));
+  w.field("mem", t.mem_rss).field("cores", t.cores).field("gomaxprocs", t.gomaxprocs);
+  w.field("cpu", t.cpu);
+  w.field("connections", t.connections).field("total_connections", t.total_connections);
+  w.field("routes", t.routes).field("remotes", t.remotes).field("leafnodes", 0);
+  w.field("in_msgs", t.in_msgs).field("out_msgs", t.out_msgs);
+  w.field("in_bytes", t.in_bytes).field("out_bytes", t.out_bytes);
+  w.field("slow_consumers", t.slow_consumers).field("subscriptions", t.subscriptions);
+}
+
+void write_workers(JsonWriter& w, const std::vector<WorkerStats>& workers) {
+  w.key("zats").begin_object().key("workers").begin_array();
+  for (const auto& ws : workers) {
+    w.begin_object();
+    w.field("worker", ws.worker).field("connections", ws.connections);
+    w.field("loop_turns", ws.loop_turns).field("utilisation", ws.utilisation);
+    w.field("ring_backpressure", ws.ring_backpressure);
+    w.field("match_cache_hits", ws.match_cache_hits);
+    w.field("match_cache_misses", ws.match_cache_misses);
+    w.end_object();
+  }
+  w.end_array().end_object();
+}
+
+}  // namespace
+
+Rendered render_varz(const Snapshot& snap, const HttpRequestStats& stats) {
+  const ServerIdentity& s = snap.server;
+  JsonWriter w;
+  w.begin_object();
+  write_identity(w, s);
+  write_cluster(w, s);
+  write_runtime(w, snap);
+  w.key("http_req_stats").begin_object();
+  for (const auto& [path, n] : stats) w.field(path, n);
+  w.end_object();
+  w.field("config_load_time", format_rfc3339_nano(s.config_load_time != 0 ? s.config_load_time : s.start));
+  if (!s.system_account.empty()) w.field("system_account", s.system_account);
+  write_workers(w, snap.workers);
+  w.end_object();
+  return Rendered::json(w.take());
+}
+
+}  // namespace zats::server::monitor
