@@ -144,8 +144,13 @@ const SublistResult& Sublist::match(std::string_view subject) {
     compute(subject, uncached_);
     return uncached_;
   }
+  if (last_slot_ != nullptr && last_slot_->generation == generation_ && subject == last_subject_) {
+    ++stats_.cache_hits;
+    return last_slot_->result;
+  }
   if (auto it = cache_.find(subject); it != cache_.end()) {
     CacheSlot& slot = *it->second;
+    remember(subject, &slot);
     if (slot.generation == generation_) {
       ++stats_.cache_hits;
       return slot.result;
@@ -160,7 +165,13 @@ const SublistResult& Sublist::match(std::string_view subject) {
   CacheSlot& slot = cache_slot_for(subject);
   compute(subject, slot.result);
   slot.generation = generation_;
+  remember(subject, &slot);
   return slot.result;
+}
+
+void Sublist::remember(std::string_view subject, CacheSlot* slot) {
+  last_subject_.assign(subject.data(), subject.size());
+  last_slot_ = slot;
 }
 
 Sublist::CacheSlot& Sublist::cache_slot_for(std::string_view subject) {
@@ -174,6 +185,7 @@ Sublist::CacheSlot& Sublist::cache_slot_for(std::string_view subject) {
 // bookkeeping on every hit, and a batch keeps the eviction cost amortized O(1) per miss.
 void Sublist::evict_some() {
   size_t drop = cache_capacity_ / 4 + 1;
+  last_slot_ = nullptr;
   for (auto it = cache_.begin(); it != cache_.end() && drop > 0; --drop) cache_.erase(it++);
 }
 

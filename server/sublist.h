@@ -67,6 +67,7 @@ class Sublist {
   void match_level(const Node* node, size_t token, SublistResult& out);
   void append(const SublistEntry& entry, SublistResult& out);
   CacheSlot& cache_slot_for(std::string_view subject);
+  void remember(std::string_view subject, CacheSlot* slot);
   void evict_some();
   void insert_wildcard(Subscription* sub);
   bool remove_wildcard(Subscription* sub);
@@ -79,6 +80,10 @@ class Sublist {
   // Literal subject -> result. A slot whose generation is older than generation_ is stale and is
   // recomputed in place on its next lookup, so insert/remove invalidate the cache in O(1).
   StringMap<std::unique_ptr<CacheSlot>> cache_;
+  // The last subject matched and its slot: a publisher usually repeats a subject, and this
+  // skips the hash lookup then. Cleared whenever slots are evicted.
+  std::string last_subject_;
+  CacheSlot* last_slot_ = nullptr;
   size_t cache_capacity_;
   size_t count_ = 0;
   uint64_t generation_ = 0;
