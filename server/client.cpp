@@ -54,20 +54,41 @@ Client::Client(Worker& worker, core::SocketId socket, uint64_t cid, std::string 
   limits.headers = false;
   parser_.set_limits(limits);
   last_activity_ns_ = worker.now_ns();
+  start_wall_ns_ = worker.wall_ns(last_activity_ns_);
 }
 
 Client::~Client() = default;
 
 void Client::start(bool over_connection_limit) {
+  const Options& opts = worker_.options();
   proto::ServerInfo info = worker_.context().info;
   info.client_id = cid_;
   info.client_ip = ip_;
+  info.max_payload = opts.max_payload;
+  // With no_auth_user a client may skip credentials, so INFO does not ask for them.
+  info.auth_required = opts.auth_required() && opts.no_auth_user.empty();
   proto::append_info(out_, info);
   mark_dirty();
-  if (over_connection_limit) close(CloseReason::MaxConnectionsExceeded, "maximum connections exceeded");
+  if (over_connection_limit) {
+    close(CloseReason::MaxConnectionsExceeded, "maximum connections exceeded");
+    return;
+  }
+  if (opts.auth_required()) {
+    auth_pending_ = true;
+    schedule_ping(to_ns(opts.auth_timeout));  // the keep-alive timer starts at CONNECT
+  }
 }
 
 void Client::on_bytes(const char* data, size_t size) {
+  // Under auth the first op must be CONNECT (parser.go OP_START), unless no_auth_user lets
+  // the client in without one.
+  if (auth_pending_ && !saw_first_byte_ && size > 0) {
+    saw_first_byte_ = true;
+    if (data[0] != 'C' && data[0] != 'c' && !login_without_connect()) {
+      close(CloseReason::AuthenticationViolation, "Authorization Violation");
+      return;
+    }
+  }
   while (size > 0 && state_ == State::Open) {
     proto::FeedResult r = parser_.feed(data, size, *this);
     if (r.error != proto::ParseError::None) {
@@ -109,6 +130,10 @@ bool Client::on_connect(std::string_view json) {
     return false;
   }
   connect_ = std::move(*parsed);
+  if (!authenticate_connect() || connect_.has_account) {
+    close(CloseReason::AuthenticationViolation, "Authorization Violation");
+    return false;
+  }
   if (connect_.protocol < 0 || connect_.protocol > 1) {
     close(CloseReason::BadClientProtocolVersion, "invalid client protocol");
     return false;
@@ -139,11 +164,12 @@ bool Client::on_ping() {
 
 bool Client::on_pong() {
   pings_out_ = 0;
+  if (last_ping_sent_ns_ != 0) rtt_ns_ = worker_.now_ns() - last_ping_sent_ns_;
   return true;
 }
 
 bool Client::reserved_reply_or_subject(const proto::PubArgs& args) {
-  if (is_gateway_routed(args.subject)) {
+  if (is_gateway_routed(args.subject) || !publish_allowed(args)) {
     send_err("Permissions Violation for Publish to " + quoted(args.subject));
     return true;
   }
@@ -186,6 +212,7 @@ void Client::send_no_responders(std::string_view reply) {
 
 bool Client::on_sub(const proto::SubArgs& args) {
   last_activity_ns_ = worker_.now_ns();
+  if (!subscribe_allowed(args)) return state_ == State::Open;
   if (!proto::is_valid_subject(args.subject)) {
     send_err("Invalid Subject");
     return state_ == State::Open;
@@ -241,6 +268,7 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   bool strip = msg.has_headers && !headers();
   std::string_view payload = strip ? msg.payload.substr(msg.header_size) : msg.payload;
   size_t frame = msg.subject.size() + sub.sid.size() + msg.reply.size() + payload.size() + 40;
+  if (perms_ && !msg.reply.empty()) perms_->note_reply(msg.reply, worker_.now_ns());
   if (pending_bytes() + frame > static_cast<size_t>(worker_.options().max_pending)) {
     ZATS_NOTICE("%s:%d - cid:%lu - Slow Consumer Detected: MaxPending of %ld Exceeded", ip_.c_str(), port_,
                 static_cast<unsigned long>(cid_), static_cast<long>(worker_.options().max_pending));
@@ -366,6 +394,10 @@ void Client::schedule_ping(uint64_t delay_ns) {
 void Client::on_timer(uint64_t now_ns) {
   ping_timer_ = 0;
   if (state_ != State::Open) return;
+  if (auth_pending_) {
+    close(CloseReason::AuthenticationTimeout, "Authentication Timeout");
+    return;
+  }
   uint64_t interval = to_ns(worker_.options().ping_interval);
   bool recent = now_ns - last_activity_ns_ < interval || now_ns - last_peer_ping_ns_ < interval;
   bool need_rtt = last_ping_sent_ns_ == 0 || now_ns - last_ping_sent_ns_ > kRttRefreshNs;

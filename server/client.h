@@ -17,8 +17,11 @@
 #include "proto/client_parser.h"
 #include "proto/connect.h"
 #include "server/account.h"
+#include "server/auth/authenticator.h"
 #include "server/close_reason.h"
 #include "server/message.h"
+#include "server/monitor/snapshot.h"
+#include "server/permissions_check.h"
 #include "server/subscription.h"
 
 namespace zats::server {
@@ -54,6 +57,10 @@ class Client {
 
   // Delivers one message to one of this connection's subscriptions.
   void deliver(Subscription& sub, const MessageView& msg);
+  // Subscribe deny entries also filter delivery (PROTOCOL.md §3).
+  bool delivery_denied(std::string_view subject) { return perms_ && perms_->delivery_denied(subject); }
+  // Reload: the worker's options changed; re-authenticate, re-check permissions and limits.
+  void on_options_changed();
   // Ends the connection: record why, stop reading, optionally send -ERR first.
   void close(CloseReason reason, std::string_view err_text = {});
 
@@ -77,6 +84,8 @@ class Client {
   CloseReason close_reason() const { return close_reason_; }
   size_t subscription_count() const { return subs_.size(); }
   size_t pending_bytes() const { return out_.size() + inflight_.size(); }
+  // This connection as /connz shows it (client_report.cpp).
+  monitor::ConnectionInfo connection_info(bool with_subs) const;
 
  private:
   enum class State : uint8_t { Open, Draining, Closed };
@@ -91,6 +100,13 @@ class Client {
   bool reserved_reply_or_subject(const proto::PubArgs& args);
   void send_no_responders(std::string_view reply);
   void remove_subscription(Subscription* sub);
+  // Authentication and permissions (server/auth, permissions_check.h).
+  bool authenticate_connect();
+  bool login_without_connect();
+  bool log_in(const auth::AuthResult& result);
+  bool publish_allowed(const proto::PubArgs& args);
+  bool subscribe_allowed(const proto::SubArgs& args);
+  void recheck_subscriptions();
 
   Worker& worker_;
   core::SocketId socket_;
@@ -106,6 +122,14 @@ class Client {
   bool connected_ = false;         // CONNECT received
   bool headers_supported_;
 
+  // Authentication: pending from accept until a CONNECT (or no_auth_user) logs it in.
+  bool auth_pending_ = false;
+  bool saw_first_byte_ = false;
+  bool user_from_list_ = false;  // logged in as an entry of a users list
+  std::string auth_user_;
+  std::string auth_account_;
+  std::unique_ptr<ClientPermissions> perms_;  // null: unrestricted
+
   // Outbound: bytes queued since the last flush, and the bytes the kernel is sending.
   std::string out_;
   std::string inflight_;
@@ -120,6 +144,8 @@ class Client {
   uint64_t last_activity_ns_ = 0;
   uint64_t last_peer_ping_ns_ = 0;
   uint64_t last_ping_sent_ns_ = 0;
+  uint64_t rtt_ns_ = 0;          // last PING -> PONG round trip
+  int64_t start_wall_ns_ = 0;    // accepted at (wall clock, for monitoring)
 
   absl::flat_hash_map<std::string, std::unique_ptr<Subscription>> subs_;
   ClientStats stats_;

@@ -115,9 +115,9 @@ std::vector<Flag> flag_table(Options& o) {
          return std::string();
        }},
       // Accepted by nats-server, not yet by zats: refuse clearly rather than run without them.
-      {{"user"}, Kind::String, "", unsupported("--user")},
-      {{"pass"}, Kind::String, "", unsupported("--pass")},
-      {{"auth"}, Kind::String, "", unsupported("--auth")},
+      {{"user"}, Kind::String, "username", str(o.username)},
+      {{"pass"}, Kind::String, "password", str(o.password)},
+      {{"auth"}, Kind::String, "token", str(o.token)},
       {{"ms", "https_port"}, Kind::Int, "", unsupported("--https_port")},
       {{"s", "syslog"}, Kind::Bool, "", unsupported("--syslog")},
       {{"r", "remote_syslog"}, Kind::String, "", unsupported("--remote_syslog")},
@@ -213,6 +213,11 @@ Server Options:
     -sl,--signal <signal>[=<pid>]    Send signal to zats process (ldm, stop, quit, term, reopen, reload)
         --client_advertise <string>  Client URL to advertise to other servers
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
+
+Authorization Options:
+        --user <user>                User required for connections
+        --pass <password>            Password required for connections
+        --auth <token>               Authorization token required for connections
 
 Logging Options:
     -l, --log <file>                 File to redirect log output

@@ -1,12 +1,14 @@
 // Options: everything the server is configured with, read once at start (flags over the
-// config file) and then immutable. Workers get a const reference; nothing reads a global.
-// Defaults are nats-server 2.9.10's (PROTOCOL.md §4.2).
+// config file) and then immutable: a reload builds a new one and hands each worker a
+// shared_ptr to it. Nothing reads a global. Defaults are nats-server 2.9.10's (PROTOCOL.md §4.2).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "server/auth/user.h"
 
 namespace zats::server {
 
@@ -15,6 +17,22 @@ using Nanos = std::chrono::nanoseconds;
 // How new connections are spread over workers: by the kernel (SO_REUSEPORT, the default), or
 // round-robin by worker 0 in accept order (deterministic; tests use it to place connections).
 enum class Placement { Kernel, RoundRobin };
+
+// Exports and imports of an account, kept as configured (no behaviour yet).
+struct AccountExport {
+  std::string account;               // the exporting account
+  bool service = false;              // stream otherwise
+  std::string subject;
+  std::vector<std::string> to_accounts;  // empty: public
+};
+
+struct AccountImport {
+  std::string account;      // the importing account
+  bool service = false;
+  std::string from_account;
+  std::string subject;
+  std::string prefix_or_to;  // stream: prefix; service: to
+};
 
 struct Options {
   // Where clients connect.
@@ -33,6 +51,7 @@ struct Options {
   int ping_max = 2;
   Nanos write_deadline = std::chrono::seconds(10);
   bool no_header_support = false;
+  int max_sub_tokens = 0;  // 0: no limit
 
   // Logging.
   bool debug = false;
@@ -41,10 +60,36 @@ struct Options {
   std::string log_file;
   std::string pid_file;
   std::string ports_file_dir;
+  bool trace_verbose = false;
+  int64_t log_size_limit = 0;
+  int64_t max_traced_msg_len = 0;
+  bool syslog = false;
+  std::string remote_syslog;
+
+  // Authentication (PROTOCOL.md §3): a token, a single user, or a users list (with accounts).
+  std::string username;
+  std::string password;
+  std::string token;
+  std::vector<auth::User> users;
+  std::string no_auth_user;
+  Nanos auth_timeout = std::chrono::seconds(2);
+  bool auth_required() const { return !users.empty() || !username.empty() || !token.empty(); }
+
+  // Operation and accepted-but-inert keys (kept so a reload can tell what changed).
+  Nanos lame_duck_duration = std::chrono::minutes(2);
+  Nanos lame_duck_grace_period = std::chrono::seconds(10);
+  std::string system_account = "$SYS";
+  bool no_system_account = false;
+  int64_t connect_error_reports = 3600;
+  int64_t reconnect_error_reports = 1;
+  std::vector<std::string> server_tags;
+  bool no_sublist_cache = false;
 
   // Monitoring (served by a later step; parsed now so command lines keep working).
   std::string http_host;
   int http_port = 0;
+  int https_port = 0;
+  std::string http_base_path;
 
   // zats's own: worker threads (0: one per CPU in the affinity mask).
   int cores = 0;
@@ -54,6 +99,8 @@ struct Options {
 
   // Accounts configured besides the global one ($G); filled from the config file.
   std::vector<std::string> accounts;
+  std::vector<AccountExport> account_exports;
+  std::vector<AccountImport> account_imports;
 
   std::string config_file;
 };

@@ -10,6 +10,7 @@
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
+#include "server/config/options_reload.h"
 
 namespace zats::server {
 namespace {
@@ -48,7 +49,7 @@ unsigned cpus_in_affinity_mask() {
 
 }  // namespace
 
-Server::Server(Options options) : options_(std::move(options)) {
+Server::Server(Options options) : options_(std::move(options)), configured_(options_) {
   if (options_.port == 0) options_.port = 4222;
   if (options_.cores <= 0) options_.cores = static_cast<int>(cpus_in_affinity_mask());
   if (options_.cores > static_cast<int>(kMaxInterestWorkers)) options_.cores = static_cast<int>(kMaxInterestWorkers);
@@ -101,9 +102,14 @@ bool Server::start(std::string* error) {
       workers_[i]->run();
     });
   }
+  if (!start_monitoring(error)) {
+    shutdown();
+    return false;
+  }
   ZATS_NOTICE("Listening for client connections on %s", host_port(options_.host, bound_port_).c_str());
-  write_pid_file();
-  write_ports_file();
+  current_ = context_->initial_options;
+  write_pid_file(options_.pid_file);
+  write_ports_file(options_.ports_file_dir);
   ZATS_NOTICE("Server is ready");
   return true;
 }
@@ -111,6 +117,7 @@ bool Server::start(std::string* error) {
 void Server::shutdown() {
   if (stopped_) return;
   stopped_ = true;
+  stop_monitoring();
   for (auto& w : workers_) w->stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
@@ -127,11 +134,11 @@ void Server::shutdown() {
 }
 
 // The decimal pid, no trailing newline, mode 0660 (as nats-server writes it).
-void Server::write_pid_file() {
-  if (options_.pid_file.empty()) return;
-  int fd = ::open(options_.pid_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0660);
+void Server::write_pid_file(const std::string& path) {
+  if (path.empty()) return;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0660);
   if (fd < 0) {
-    ZATS_ERROR("Could not write pidfile: %s", options_.pid_file.c_str());
+    ZATS_ERROR("Could not write pidfile: %s", path.c_str());
     return;
   }
   std::string pid = std::to_string(::getpid());
@@ -140,13 +147,13 @@ void Server::write_pid_file() {
   ::close(fd);
 }
 
-void Server::write_ports_file() {
-  if (options_.ports_file_dir.empty()) return;
+void Server::write_ports_file(const std::string& dir) {
+  if (dir.empty()) return;
   char exe[4096];
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   std::string name = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "zats";
   name = name.substr(name.find_last_of('/') + 1);
-  ports_file_ = options_.ports_file_dir + "/" + name + "_" + std::to_string(::getpid()) + ".ports";
+  ports_file_ = dir + "/" + name + "_" + std::to_string(::getpid()) + ".ports";
   std::string host = options_.host == "0.0.0.0" || options_.host == "::" ? "127.0.0.1" : options_.host;
   std::string body = "{\"nats\":[\"nats://" + host_port(host, bound_port_) + "\"]}";
   FILE* f = std::fopen(ports_file_.c_str(), "w");
@@ -162,6 +169,38 @@ void Server::write_ports_file() {
 void Server::remove_ports_file() {
   if (!ports_file_.empty()) ::unlink(ports_file_.c_str());
   ports_file_.clear();
+}
+
+bool Server::reload(const Options& next, std::string* error) {
+  if (std::string why = config::reload_refusal(configured_, next); !why.empty()) {
+    *error = why;
+    return false;
+  }
+  Options effective = next;
+  // What start() resolved stays: the bound port, the workers and how they share connections.
+  effective.host = options_.host;
+  effective.port = bound_port_;
+  effective.cores = options_.cores;
+  effective.placement = options_.placement;
+  effective.idle_poll = options_.idle_poll;
+  if (effective.debug != current_->debug || effective.trace != current_->trace ||
+      effective.log_time != current_->log_time || effective.log_file != current_->log_file) {
+    core::LogSettings log;
+    log.debug = effective.debug;
+    log.trace = effective.trace;
+    log.log_time = effective.log_time;
+    log.file = effective.log_file;
+    if (!core::configure_logging(log, error)) return false;
+  }
+  if (effective.pid_file != current_->pid_file) write_pid_file(effective.pid_file);
+  if (effective.ports_file_dir != current_->ports_file_dir) {
+    remove_ports_file();
+    write_ports_file(effective.ports_file_dir);
+  }
+  configured_ = next;
+  current_ = std::make_shared<const Options>(std::move(effective));
+  for (auto& w : workers_) w->apply_options(current_);
+  return true;
 }
 
 }  // namespace zats::server

@@ -1,5 +1,5 @@
 // Server: the assembly. Binds the client listeners, starts one Worker thread per core,
-// writes the pid and ports files, and stops everything cleanly.
+// writes the pid and ports files, applies configuration reloads, and stops everything cleanly.
 #pragma once
 
 #include <memory>
@@ -7,6 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include "server/monitor/endpoints.h"
+#include "server/monitor/http_server.h"
+#include "server/monitor_source.h"
 #include "server/options.h"
 #include "server/server_context.h"
 #include "server/worker.h"
@@ -22,6 +25,9 @@ class Server {
   bool start(std::string* error);
   // Thread-safe; returns once every worker has finished.
   void shutdown();
+  // Reload (from main's signal loop, after start): applies `next` (file merged with flags) or
+  // refuses it with the reference's message, leaving the options in force unchanged.
+  bool reload(const Options& next, std::string* error);
 
   int client_port() const { return bound_port_; }
   const Options& options() const { return options_; }
@@ -29,12 +35,20 @@ class Server {
 
  private:
   bool bind_listeners(std::vector<int>* fds, std::string* error);
-  void write_pid_file();
-  void write_ports_file();
+  // Monitoring (server_monitor.cpp): the HTTP endpoints on http_port, off the hot path.
+  bool start_monitoring(std::string* error);
+  void stop_monitoring();
+  void write_pid_file(const std::string& path);
+  void write_ports_file(const std::string& dir);
   void remove_ports_file();
 
-  Options options_;
+  Options options_;     // as started (port and cores resolved); ServerContext refers to it
+  Options configured_;  // as configured, what a reload is compared with
+  std::shared_ptr<const Options> current_;
   std::unique_ptr<ServerContext> context_;
+  std::unique_ptr<MonitorSource> monitor_source_;
+  std::unique_ptr<monitor::Endpoints> endpoints_;
+  std::unique_ptr<monitor::HttpServer> http_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   int bound_port_ = 0;

@@ -14,7 +14,9 @@ std::string make_server_id() {
 }
 
 ServerContext::ServerContext(const Options& opts, unsigned worker_count)
-    : options(opts), server_id(make_server_id()), accounts(opts.accounts), mesh(worker_count) {
+    : options(opts),
+      initial_options(std::make_shared<const Options>(opts)),
+      server_id(make_server_id()), accounts(opts.accounts), mesh(worker_count) {
   for (size_t i = 0; i < accounts.size(); ++i) interest.push_back(std::make_unique<InterestIndex>());
   info.server_id = server_id;
   info.server_name = opts.server_name.empty() ? server_id : opts.server_name;
@@ -22,6 +24,7 @@ ServerContext::ServerContext(const Options& opts, unsigned worker_count)
   info.port = opts.port;
   info.headers = !opts.no_header_support;
   info.max_payload = opts.max_payload;
+  info.auth_required = opts.auth_required() && opts.no_auth_user.empty();
 }
 
 }  // namespace zats::server

@@ -1,4 +1,5 @@
-// ServerContext: what all workers share: the immutable Options, the server's identity and
+// ServerContext: what all workers share: the start-up Options (workers hold the current
+// ones, see Worker::options()), the server's identity and
 // INFO template, the interest index and the mesh between workers, and the few counters that
 // change per connection (never per message): the next client id and open connections.
 #pragma once
@@ -22,7 +23,9 @@ class Worker;
 struct ServerContext {
   ServerContext(const Options& opts, unsigned workers);
 
-  const Options& options;
+  const Options& options;  // as at start (host, port, accounts: what a reload cannot change)
+  // The same options, shared: each worker starts with it, then follows reloads.
+  std::shared_ptr<const Options> initial_options;
   std::string server_id;         // 56 chars, 'N' + base32, like a server nkey
   proto::ServerInfo info;        // template; client_id/client_ip are filled per connection
 

@@ -36,6 +36,7 @@ MessageView view_of(const SharedMessage& m) {
 
 Worker::Worker(ServerContext& context, unsigned index)
     : context_(context),
+      options_(context.initial_options),
       index_(index),
       timers_(kTimerResolutionNs, kTimerSlots, 0),
       overflow_(context.mesh.size()),
@@ -57,8 +58,9 @@ Worker::~Worker() {
 
 bool Worker::init(int listen_fd, std::string* error) {
   listen_fd_ = listen_fd;
-  if (!reactor_.init(reactor_options(context_.options), error)) return false;
+  if (!reactor_.init(reactor_options(options()), error)) return false;
   context_.mesh.set_ring_fd(index_, reactor_.ring_fd());
+  start_wall_clock();
   timers_ = core::TimerWheel(kTimerResolutionNs, kTimerSlots, reactor_.now_ns());
   if (listen_fd_ >= 0) reactor_.accept(listen_fd_);
   return true;
@@ -83,6 +85,14 @@ void Worker::adopt(int fd) {
   post([this, fd] { start_client(fd); });
 }
 
+void Worker::apply_options(std::shared_ptr<const Options> next) {
+  post([this, next = std::move(next)]() mutable {
+    options_ = std::move(next);
+    for (auto& c : clients_)
+      if (c) c->on_options_changed();
+  });
+}
+
 Client* Worker::client_for(core::SocketId id) {
   if (id.slot >= clients_.size()) return nullptr;
   Client* c = clients_[id.slot].get();
@@ -90,7 +100,7 @@ Client* Worker::client_for(core::SocketId id) {
 }
 
 void Worker::on_accept(int /*listener_fd*/, int fd) {
-  if (multi() && context_.options.placement == Placement::RoundRobin) {
+  if (multi() && options().placement == Placement::RoundRobin) {
     unsigned target = next_placement_++ % context_.mesh.size();
     if (target != index_) {
       context_.workers[target]->adopt(fd);
@@ -112,7 +122,7 @@ void Worker::start_client(int fd) {
   uint64_t cid = context_.next_cid.fetch_add(1, std::memory_order_relaxed);
   int64_t open = context_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
   context_.total_connections.fetch_add(1, std::memory_order_relaxed);
-  int64_t limit = context_.options.max_connections;
+  int64_t limit = options().max_connections;
   bool over = limit >= 0 && open > (limit == 0 ? 65536 : limit);
   stats_.accepted++;
   clients_[id.slot] = std::make_unique<Client>(*this, id, cid, std::move(ip), port);
@@ -142,6 +152,7 @@ void Worker::on_closed(core::SocketId id) {
   ZATS_DEBUG("%s:%d - cid:%lu - Client connection closed: %s", c->ip_.c_str(), c->port_,
              static_cast<unsigned long>(c->cid()), std::string(close_reason_text(c->close_reason())).c_str());
   context_.connections.fetch_sub(1, std::memory_order_relaxed);
+  record_closed(*c);
   clients_[id.slot].reset();
 }
 
@@ -326,7 +337,7 @@ size_t Worker::deliver_local(AccountId account, const Client* from, const Messag
 
 bool Worker::deliver_to(const Client* from, Subscription* sub, const MessageView& msg) {
   Client* to = sub->client;
-  if (to->closing() || (to == from && !from->echo())) return false;
+  if (to->closing() || (to == from && !from->echo()) || to->delivery_denied(msg.subject)) return false;
   to->deliver(*sub, msg);
   return true;
 }

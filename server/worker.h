@@ -21,6 +21,7 @@
 #include "server/server_context.h"
 #include "server/shared_message.h"
 #include "server/sublist.h"
+#include "server/worker_report.h"
 
 namespace zats::server {
 
@@ -53,11 +54,14 @@ class Worker final : public core::ReactorHandler {
   void post(Mesh::Task task);
   // Thread-safe: hands an accepted socket to this worker.
   void adopt(int fd);
+  // Thread-safe (reload): this worker switches to `next` and re-checks its clients.
+  void apply_options(std::shared_ptr<const Options> next);
 
   // For clients.
   unsigned index() const { return index_; }
   core::Reactor& reactor() { return reactor_; }
-  const Options& options() const { return context_.options; }
+  // The options in force on this worker (swapped by a reload; see apply_options).
+  const Options& options() const { return *options_; }
   ServerContext& context() { return context_; }
   core::TimerWheel& timers() { return timers_; }
   WorkerStats& stats() { return stats_; }
@@ -73,6 +77,11 @@ class Worker final : public core::ReactorHandler {
   // Takes ownership; the removal is deferred while a publish is iterating a match result.
   void remove_subscription(Subscription* sub);
   void client_closing(Client* client);
+
+  // Monitoring (worker_report.cpp): fills this worker's part of a snapshot, on its thread.
+  void report(const monitor::SnapshotRequest& what, WorkerReport& out);
+  // Wall-clock time (ns since the epoch) of a monotonic reading.
+  int64_t wall_ns(uint64_t monotonic_ns) const;
 
   // ReactorHandler.
   void on_accept(int listener_fd, int fd) override;
@@ -101,8 +110,11 @@ class Worker final : public core::ReactorHandler {
   void retry_overflow();
   void wake_touched();
   void apply_deferred_removals();
+  void start_wall_clock();
+  void record_closed(const Client& client);
 
   ServerContext& context_;
+  std::shared_ptr<const Options> options_;
   unsigned index_;
   core::Reactor reactor_;
   int listen_fd_ = -1;
@@ -131,6 +143,8 @@ class Worker final : public core::ReactorHandler {
 
   WorkerStats stats_;
   std::mt19937_64 rng_;
+  int64_t wall_offset_ns_ = 0;
+  std::deque<monitor::ConnectionInfo> closed_;  // the most recent closed connections
 };
 
 }  // namespace zats::server

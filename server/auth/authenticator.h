@@ -1,0 +1,25 @@
+// Authentication of a client's CONNECT against the options in force (auth.go
+// processClientOrLeafAuthentication, core subset): a users list (name + password, possibly
+// bcrypt, bound to an account), then a token, then a single user/password; no_auth_user logs
+// in clients that present no credentials. Pure: no I/O, no state; runs again on reload.
+#pragma once
+
+#include <string>
+
+#include "proto/connect.h"
+#include "server/options.h"
+
+namespace zats::server::auth {
+
+struct AuthResult {
+  bool ok = false;
+  const User* user = nullptr;  // the users-list entry it logged in as (points into Options)
+  std::string user_name;       // the name it is known by (empty for token / no auth)
+};
+
+AuthResult authenticate(const Options& options, const proto::ConnectOptions& credentials);
+
+// no_auth_user's entry when the credentials are empty and it is configured; else null.
+const User* no_auth_user_for(const Options& options, const proto::ConnectOptions& credentials);
+
+}  // namespace zats::server::auth

@@ -1,0 +1,154 @@
+// Client: authentication, permissions and reload re-checks (PROTOCOL.md §3). Split from
+// client.cpp so the protocol state machine stays readable; same class, same thread rules.
+#include <string>
+
+#include "core/log.h"
+#include "server/auth/authenticator.h"
+#include "server/client.h"
+#include "server/worker.h"
+
+namespace zats::server {
+namespace {
+
+// Go's %q for the ASCII subjects that reach these messages.
+std::string go_quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace
+
+bool Client::authenticate_connect() {
+  auth::AuthResult result = auth::authenticate(worker_.options(), connect_);
+  if (!result.ok) {
+    ZATS_ERROR("%s:%d - cid:%lu - authentication error", ip_.c_str(), port_, static_cast<unsigned long>(cid_));
+    return false;
+  }
+  return log_in(result);
+}
+
+// no_auth_user: a client that skips CONNECT is logged in as that user.
+bool Client::login_without_connect() {
+  const auth::User* user = auth::no_auth_user_for(worker_.options(), connect_);
+  if (user == nullptr) return false;
+  auth::AuthResult result;
+  result.ok = true;
+  result.user = user;
+  result.user_name = user->name;
+  if (!log_in(result)) return false;
+  if (ping_timer_ != 0) worker_.timers().cancel(ping_timer_);  // the auth timer
+  ping_timer_ = 0;
+  return true;
+}
+
+// Binds the account and permissions of the user it logged in as.
+bool Client::log_in(const auth::AuthResult& result) {
+  const auth::User* user = result.user;
+  std::string account_name = user != nullptr ? user->account : std::string();
+  AccountId account = account_name.empty() ? kGlobalAccount : worker_.context().accounts.find(account_name);
+  if (account == kNoAccount) return false;  // an account added by a reload (not supported)
+  if (account != account_) {
+    if (!subs_.empty()) return false;  // its subscriptions live in the old account
+    bind_account(account);
+  }
+  PermissionsPtr permissions = user != nullptr ? user->permissions : nullptr;
+  if (!permissions) {
+    perms_.reset();
+  } else if (!perms_ || !same_permissions(perms_->permissions(), permissions)) {
+    perms_ = std::make_unique<ClientPermissions>(permissions);
+  }
+  auth_pending_ = false;
+  user_from_list_ = user != nullptr;
+  auth_user_ = result.user_name;
+  auth_account_ = account_name;
+  return true;
+}
+
+bool Client::publish_allowed(const proto::PubArgs& args) {
+  if (!perms_ || perms_->can_publish(args.subject, worker_.now_ns())) return true;
+  ZATS_ERROR("%s:%d - cid:%lu - Publish Violation - User %s, Subject \"%.*s\"", ip_.c_str(), port_,
+             static_cast<unsigned long>(cid_), go_quote(auth_user_).c_str(), static_cast<int>(args.subject.size()),
+             args.subject.data());
+  return false;
+}
+
+bool Client::subscribe_allowed(const proto::SubArgs& args) {
+  bool allowed = !perms_ || perms_->can_subscribe(args.subject, args.queue);
+  if (!args.queue.empty() && args.queue == "_sys_") allowed = false;  // reserved group (client.go sysGroup)
+  if (!allowed) {
+    std::string text = "Permissions Violation for Subscription to " + go_quote(args.subject);
+    if (!args.queue.empty()) text += " using queue " + go_quote(args.queue);
+    send_err(text);
+    ZATS_ERROR("%s:%d - cid:%lu - Subscription Violation - User %s, Subject %s, SID %.*s", ip_.c_str(), port_,
+               static_cast<unsigned long>(cid_), go_quote(auth_user_).c_str(), go_quote(args.subject).c_str(),
+               static_cast<int>(args.sid.size()), args.sid.data());
+    return false;
+  }
+  int max_tokens = worker_.options().max_sub_tokens;
+  if (max_tokens > 0) {
+    int n = 1;
+    for (char c : args.subject) n += c == '.' ? 1 : 0;
+    if (n > max_tokens) {
+      send_err("Permissions Violation for Subscription to " + go_quote(args.subject) + ", too many tokens");
+      return false;
+    }
+  }
+  return true;
+}
+
+// reload.go reloadAuthorization: users that are gone (or moved account) are closed without
+// -ERR; credentials that no longer validate get an Authorization Violation; subscriptions
+// no longer allowed are removed with the (sid ...) -ERR.
+void Client::on_options_changed() {
+  if (state_ != State::Open) return;
+  const Options& opts = worker_.options();
+  proto::ParserLimits limits = parser_.limits();
+  limits.max_control_line = static_cast<uint32_t>(opts.max_control_line);
+  limits.max_payload = static_cast<uint32_t>(opts.max_payload);
+  parser_.set_limits(limits);
+  if (auth_pending_ && !opts.auth_required()) auth_pending_ = false;
+  if (auth_pending_) return;  // its CONNECT will be checked against the new options
+  if (user_from_list_) {
+    const auth::User* now = nullptr;
+    for (const auth::User& u : opts.users) now = u.name == auth_user_ ? &u : now;
+    if (now == nullptr || now->account != auth_account_) {
+      close(CloseReason::ClientClosed);
+      return;
+    }
+  }
+  auth::AuthResult result = auth::authenticate(opts, connect_);
+  if (!result.ok && !opts.no_auth_user.empty()) {
+    const auth::User* user = auth::no_auth_user_for(opts, connect_);
+    result.ok = user != nullptr;
+    result.user = user;
+    result.user_name = user != nullptr ? user->name : std::string();
+  }
+  if (!result.ok || !log_in(result)) {
+    close(CloseReason::AuthenticationViolation, "Authorization Violation");
+    return;
+  }
+  recheck_subscriptions();
+}
+
+void Client::recheck_subscriptions() {
+  if (!perms_) return;
+  std::vector<Subscription*> removed;
+  for (auto& [sid, sub] : subs_) {
+    bool plain = perms_->can_subscribe(sub->subject, {});
+    bool queued = !sub->queue.empty() && perms_->can_subscribe(sub->subject, sub->queue);
+    if (!plain && !queued) removed.push_back(sub.get());
+  }
+  for (Subscription* sub : removed) {
+    send_err("Permissions Violation for Subscription to " + go_quote(sub->subject) + " (sid " + go_quote(sub->sid) + ")");
+    ZATS_NOTICE("Removed sub \"%s\" (sid \"%s\") for %s - not authorized", sub->subject.c_str(), sub->sid.c_str(),
+                auth_user_.c_str());
+    remove_subscription(sub);
+  }
+}
+
+}  // namespace zats::server

@@ -1,0 +1,154 @@
+// The `accounts` block (opts.go parseAccounts): account names, their users (bound to the
+// account), default permissions, and exports/imports kept as configured for later.
+#include <set>
+
+#include "server/config/options_reader.h"
+
+namespace zats::server::config {
+namespace {
+
+void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& account, Options& o) {
+  if (!e.value.is_array()) return r.error(e.key_pos, "Exports should be an array, got " + std::string(e.value.go_type_name()));
+  for (const ConfigValue& v : e.value.as_array()) {
+    if (!v.is_map()) {
+      r.error(v.pos(), "Export Items should be a map with type entry, got " + std::string(v.go_type_name()));
+      continue;
+    }
+    AccountExport ex;
+    ex.account = account;
+    for (const ConfigMapEntry& k : v.as_map()) {
+      if (k.lower_key == "stream" || k.lower_key == "service") {
+        ex.service = k.lower_key == "service";
+        r.get_string(k, &ex.subject);
+      } else if (k.lower_key == "accounts") {
+        r.get_string_list(k, "accounts", &ex.to_accounts);
+      } else if (k.lower_key == "response" || k.lower_key == "response_type" || k.lower_key == "threshold" ||
+                 k.lower_key == "response_threshold" || k.lower_key == "latency" || k.lower_key == "account_token_position") {
+        r.ignored(k);
+      } else {
+        r.unknown_field(k);
+      }
+    }
+    o.account_exports.push_back(std::move(ex));
+  }
+}
+
+void read_import_source(OptionsReader& r, const ConfigMapEntry& k, AccountImport& im) {
+  const ConfigMap* src = r.get_map(k);
+  if (src == nullptr) return;
+  for (const ConfigMapEntry& f : *src) {
+    if (f.lower_key == "account") r.get_string(f, &im.from_account);
+    else if (f.lower_key == "subject") r.get_string(f, &im.subject);
+    else r.unknown_field(f);
+  }
+}
+
+void read_imports(OptionsReader& r, const ConfigMapEntry& e, const std::string& account, Options& o) {
+  if (!e.value.is_array()) return r.error(e.key_pos, "Imports should be an array, got " + std::string(e.value.go_type_name()));
+  for (const ConfigValue& v : e.value.as_array()) {
+    if (!v.is_map()) {
+      r.error(v.pos(), "Import Items should be a map with type entry, got " + std::string(v.go_type_name()));
+      continue;
+    }
+    AccountImport im;
+    im.account = account;
+    for (const ConfigMapEntry& k : v.as_map()) {
+      if (k.lower_key == "stream" || k.lower_key == "service") {
+        im.service = k.lower_key == "service";
+        read_import_source(r, k, im);
+      } else if (k.lower_key == "prefix" || k.lower_key == "to") {
+        r.get_string(k, &im.prefix_or_to);
+      } else if (k.lower_key == "share") {
+        r.ignored(k);
+      } else {
+        r.unknown_field(k);
+      }
+    }
+    o.account_imports.push_back(std::move(im));
+  }
+}
+
+bool add_account(OptionsReader& r, const SourcePos& pos, const std::string& name, Options& o) {
+  if (name == "$G") return r.error(pos, "\"$G\" is a Reserved Account"), false;
+  for (const std::string& a : o.accounts)
+    if (a == name) return r.error(pos, "Duplicate Account Entry: " + name), false;
+  o.accounts.push_back(name);
+  return true;
+}
+
+void read_account(OptionsReader& r, const ConfigMapEntry& acc, Options& o) {
+  if (!acc.value.is_map()) return r.error(acc.key_pos, "Expected map entries for accounts");
+  if (!add_account(r, acc.key_pos, acc.key, o)) return;
+  std::vector<auth::User> users;
+  PermissionsPtr defaults;
+  const ConfigMapEntry* users_entry = nullptr;
+  for (const ConfigMapEntry& k : acc.value.as_map()) {
+    const std::string& key = k.lower_key;
+    if (key == "users") {
+      users_entry = &k;
+      read_users(r, k, &users);
+    } else if (key == "default_permissions") {
+      defaults = read_permissions(r, k);
+    } else if (key == "exports") {
+      read_exports(r, k, acc.key, o);
+    } else if (key == "imports") {
+      read_imports(r, k, acc.key, o);
+    } else if (key == "nkey") {
+      r.ignored(k);  // only meaningful with operator JWTs
+    } else if (key == "jetstream" || key == "mappings" || key == "maps" || key == "limits") {
+      r.not_supported(k, "account " + key);
+    } else {
+      r.unknown_field(k);
+    }
+  }
+  if (users.empty()) return;
+  if (!o.username.empty()) return r.error(users_entry->key_pos, "Can not have a single user/pass and accounts");
+  if (!o.token.empty()) return r.error(users_entry->key_pos, "Can not have a token and accounts");
+  std::set<std::string> names;
+  for (const auth::User& u : o.users) names.insert(u.name);
+  for (auth::User& u : users) {
+    if (!names.insert(u.name).second) {
+      r.error(users_entry->key_pos, "Duplicate user \"" + u.name + "\" detected");
+      continue;
+    }
+    u.account = acc.key;
+    if (!u.permissions) u.permissions = defaults;
+    o.users.push_back(std::move(u));
+  }
+}
+
+// Imports must name configured accounts (checked once every account is known).
+void check_imports(OptionsReader& r, const ConfigMapEntry& entry, const Options& o) {
+  for (const AccountImport& im : o.account_imports) {
+    bool known = false;
+    for (const std::string& a : o.accounts) known = known || a == im.from_account;
+    if (!known)
+      r.error(entry.key_pos, "\"" + im.from_account + "\" account not defined for " +
+                                 (im.service ? "service" : "stream") + " import");
+  }
+}
+
+}  // namespace
+
+void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {
+  if (entry.value.is_array()) {
+    for (const ConfigValue& v : entry.value.as_array()) {
+      if (!v.is_string()) {
+        r.error(v.pos(), "interface conversion: interface {} is " + std::string(v.go_type_name()) + ", not string");
+        continue;
+      }
+      add_account(r, v.pos(), v.as_string(), o);
+    }
+    return;
+  }
+  const ConfigMap* block = r.get_map(entry);
+  if (block == nullptr) return;
+  size_t errors_before = r.error_count();
+  for (const ConfigMapEntry& acc : *block) {
+    if (acc.used_as_variable) continue;
+    read_account(r, acc, o);
+  }
+  if (r.error_count() == errors_before) check_imports(r, entry, o);
+}
+
+}  // namespace zats::server::config

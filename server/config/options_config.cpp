@@ -1,0 +1,260 @@
+// Top-level keys of the configuration file (opts.go processConfigFileLine, core subset).
+#include "server/config/options_config.h"
+
+#include <functional>
+#include <string_view>
+
+#include "server/config/config_parser.h"
+#include "server/config/duration.h"
+#include "server/config/options_reader.h"
+
+namespace zats::server::config {
+namespace {
+
+using Handler = std::function<void(OptionsReader&, const ConfigMapEntry&, Options&)>;
+
+bool parse_port(std::string_view text, int* port) {
+  if (text.empty() || text.size() > 9) return false;
+  int n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  *port = n;
+  return true;
+}
+
+// opts.go parseListen: a bare port, or "host:port" (IPv6 in brackets).
+bool read_listen(OptionsReader& r, const ConfigMapEntry& e, std::string* host, int* port) {
+  if (e.value.is_int()) {
+    *port = static_cast<int>(e.value.as_int());
+    return true;
+  }
+  if (!e.value.is_string()) {
+    r.error(e.key_pos, "expected port or host:port, got " + std::string(e.value.go_type_name()));
+    return false;
+  }
+  const std::string& hp = e.value.as_string();
+  size_t colon = hp.rfind(':');
+  if (colon == std::string::npos) {
+    r.error(e.key_pos, "could not parse address string \"" + hp + "\"");
+    return false;
+  }
+  std::string h = hp.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (!parse_port(std::string_view(hp).substr(colon + 1), port)) {
+    r.error(e.key_pos, "could not parse port \"" + hp.substr(colon + 1) + "\"");
+    return false;
+  }
+  *host = h;
+  return true;
+}
+
+Handler str(std::string Options::*field) {
+  return [field](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_string(e, &(o.*field)); };
+}
+
+Handler boolean(bool Options::*field) {
+  return [field](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_bool(e, &(o.*field)); };
+}
+
+template <class T>
+Handler integer(T Options::*field) {
+  return [field](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+    int64_t n = 0;
+    if (r.get_int(e, &n)) o.*field = static_cast<T>(n);
+  };
+}
+
+// Sizes that nats-server keeps in an int32.
+Handler int32_limit(int64_t Options::*field) {
+  return [field](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+    int64_t n = 0;
+    if (!r.get_int(e, &n)) return;
+    if (n > INT32_MAX) return r.error(e.key_pos, e.key + " value is too big");
+    o.*field = n;
+  };
+}
+
+Handler unsupported(std::string_view what = {}) {
+  return [what](OptionsReader& r, const ConfigMapEntry& e, Options&) { r.not_supported(e, what); };
+}
+
+Handler inert() {
+  return [](OptionsReader& r, const ConfigMapEntry& e, Options&) { r.ignored(e); };
+}
+
+void read_lame_duck(OptionsReader& r, const ConfigMapEntry& e, Nanos* out, bool duration) {
+  std::string text;
+  if (!r.get_string(e, &text)) return;
+  int64_t nanos = 0;
+  std::string why;
+  if (!parse_go_duration(text, &nanos, &why)) return r.error(e.key_pos, "error parsing " + e.lower_key + ": " + why);
+  if (duration && nanos < 30'000'000'000LL)
+    return r.error(e.key_pos, "invalid lame_duck_duration of " + format_go_duration(nanos) + ", minimum is 30 seconds");
+  if (!duration && nanos < 0) return r.error(e.key_pos, "invalid lame_duck_grace_period, needs to be positive");
+  *out = Nanos(nanos);
+}
+
+const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers() {
+  static const std::vector<std::pair<std::vector<std::string_view>, Handler>> table = {
+      {{"listen"}, [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { read_listen(r, e, &o.host, &o.port); }},
+      {{"port"}, integer(&Options::port)},
+      {{"host", "net"}, str(&Options::host)},
+      {{"server_name"}, str(&Options::server_name)},
+      {{"client_advertise"}, str(&Options::client_advertise)},
+      {{"debug"}, boolean(&Options::debug)},
+      {{"trace"}, boolean(&Options::trace)},
+      {{"trace_verbose"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+         if (r.get_bool(e, &o.trace_verbose)) o.trace = o.trace_verbose;
+       }},
+      {{"logtime"}, boolean(&Options::log_time)},
+      {{"logfile", "log_file"}, str(&Options::log_file)},
+      {{"logfile_size_limit", "log_size_limit"}, unsupported("log rotation by size")},
+      {{"syslog"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+         if (r.get_bool(e, &o.syslog) && o.syslog) r.not_supported(e, "syslog");
+       }},
+      {{"remote_syslog"}, unsupported("remote_syslog")},
+      {{"pidfile", "pid_file"}, str(&Options::pid_file)},
+      {{"ports_file_dir"}, str(&Options::ports_file_dir)},
+      {{"http"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { read_listen(r, e, &o.http_host, &o.http_port); }},
+      {{"http_port", "monitor_port"}, integer(&Options::http_port)},
+      {{"http_base_path"}, str(&Options::http_base_path)},
+      {{"https", "https_port"}, unsupported("monitoring over https")},
+      {{"max_control_line"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+         int64_t n = 0;
+         if (!r.get_int(e, &n)) return;
+         if (n > INT32_MAX) return r.error(e.key_pos, e.key + " value is too big");
+         o.max_control_line = static_cast<int32_t>(n);
+       }},
+      {{"max_payload"}, int32_limit(&Options::max_payload)},
+      {{"max_pending"}, integer(&Options::max_pending)},
+      {{"max_connections", "max_conn"}, integer(&Options::max_connections)},
+      {{"max_subscriptions", "max_subs"}, integer(&Options::max_subscriptions)},
+      {{"max_sub_tokens", "max_subscription_tokens"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+         int64_t n = 0;
+         if (!r.get_int(e, &n)) return;
+         if (n > 255) return r.error(e.key_pos, e.key + " value is too big");
+         if (n <= 0) return r.error(e.key_pos, e.key + " value can not be negative");
+         o.max_sub_tokens = static_cast<int>(n);
+       }},
+      {{"max_traced_msg_len"}, integer(&Options::max_traced_msg_len)},
+      {{"ping_interval"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_legacy_duration(e, &o.ping_interval); }},
+      {{"ping_max"}, integer(&Options::ping_max)},
+      {{"write_deadline"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_legacy_duration(e, &o.write_deadline); }},
+      {{"lame_duck_duration"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { read_lame_duck(r, e, &o.lame_duck_duration, true); }},
+      {{"lame_duck_grace_period"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+         read_lame_duck(r, e, &o.lame_duck_grace_period, false);
+       }},
+      {{"no_header_support"}, boolean(&Options::no_header_support)},
+      {{"authorization"}, read_authorization},
+      {{"accounts"}, read_accounts},
+      {{"no_auth_user"}, str(&Options::no_auth_user)},
+      {{"system_account", "system"}, str(&Options::system_account)},
+      {{"no_system_account", "no_system", "no_sys_acc"}, boolean(&Options::no_system_account)},
+      {{"connect_error_reports"}, integer(&Options::connect_error_reports)},
+      {{"reconnect_error_reports"}, integer(&Options::reconnect_error_reports)},
+      {{"server_tags"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_string_list(e, "tags", &o.server_tags); }},
+      {{"disable_sublist_cache", "no_sublist_cache"}, boolean(&Options::no_sublist_cache)},
+      {{"prof_port"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options&) {
+         int64_t n = 0;
+         if (r.get_int(e, &n) && n != 0) r.not_supported(e, "prof_port (profiling)");
+       }},
+      {{"allow_non_tls"}, inert()},
+      {{"default_js_domain"}, inert()},
+      // Features zats does not have yet: refuse rather than run without them.
+      {{"cluster"}, unsupported()},
+      {{"tls"}, unsupported()},
+      {{"leafnodes", "leaf"}, unsupported()},
+      {{"gateway"}, unsupported()},
+      {{"websocket", "ws"}, unsupported()},
+      {{"mqtt"}, unsupported()},
+      {{"jetstream", "store_dir", "storedir"}, unsupported()},
+      {{"operator", "operators", "roots", "root", "root_operators", "root_operator"}, unsupported()},
+      {{"resolver", "account_resolver", "accounts_resolver", "resolver_tls", "resolver_preload",
+        "resolver_pinned_accounts"},
+       unsupported()},
+      {{"trusted", "trusted_keys"}, unsupported()},
+      {{"mappings", "maps"}, unsupported()},
+      {{"ocsp"}, unsupported()},
+  };
+  return table;
+}
+
+const Handler* find_handler(std::string_view lower_key) {
+  for (const auto& [names, handler] : handlers())
+    for (std::string_view n : names)
+      if (n == lower_key) return &handler;
+  return nullptr;
+}
+
+}  // namespace
+
+void apply_config(const ConfigValue& root, Options& options, OptionsDiagnostics& diag) {
+  OptionsReader reader(diag);
+  if (!root.is_map()) return;
+  for (const ConfigMapEntry& entry : root.as_map()) {
+    const Handler* handler = find_handler(entry.lower_key);
+    if (handler == nullptr) {
+      reader.unknown_field(entry);
+      continue;
+    }
+    (*handler)(reader, entry, options);
+  }
+}
+
+bool apply_config_file(const std::string& path, Options& options, OptionsDiagnostics& diag) {
+  options.config_file = path;
+  ConfigValue root;
+  std::string error;
+  if (!parse_config_file(path, &root, &error)) {
+    diag.errors.push_back(error);
+    return false;
+  }
+  apply_config(root, options, diag);
+  return diag.ok();
+}
+
+bool finish_options(Options& o, std::string* error) {
+  if (o.host.empty()) o.host = "0.0.0.0";
+  if (o.max_connections == 0) o.max_connections = 65536;
+  if (o.ping_interval.count() == 0) o.ping_interval = std::chrono::minutes(2);
+  if (o.ping_max == 0) o.ping_max = 2;
+  if (o.auth_timeout.count() == 0) o.auth_timeout = std::chrono::seconds(2);
+  if (o.max_payload == 0) o.max_payload = 1048576;
+  if (o.max_control_line == 0) o.max_control_line = 4096;
+  if (o.max_pending == 0) o.max_pending = 64 * 1024 * 1024;
+  if (o.write_deadline.count() == 0) o.write_deadline = std::chrono::seconds(10);
+  if (o.max_payload > o.max_pending) {
+    *error = "max_payload (" + std::to_string(o.max_payload) + ") cannot be higher than max_pending (" +
+             std::to_string(o.max_pending) + ")";
+    return false;
+  }
+  if (!o.no_auth_user.empty()) {
+    if (o.users.empty()) {
+      *error = "no_auth_user: \"" + o.no_auth_user + "\" present, but users are not defined";
+      return false;
+    }
+    bool found = false;
+    for (const auth::User& u : o.users) found = found || u.name == o.no_auth_user;
+    if (!found) {
+      *error = "no_auth_user: \"" + o.no_auth_user +
+               "\" not present as user in authorization block or account configuration";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace zats::server::config

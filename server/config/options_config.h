@@ -1,0 +1,27 @@
+// The configuration file → Options mapping: every core key of nats-server 2.9.10 (PROTOCOL.md
+// §4.2) read onto an Options, unknown keys refused as `file:line:col: unknown field "x"`, keys of
+// features zats lacks (cluster, tls, leafnodes, ...) refused as "<key> is not supported by zats
+// yet", harmless ones accepted and ignored. Nothing here throws or touches global state.
+#pragma once
+
+#include <string>
+
+#include "server/config/config_value.h"
+#include "server/config/options_diagnostics.h"
+#include "server/options.h"
+
+namespace zats::server::config {
+
+// Applies the keys of `root` (a parsed file's top-level map) over `options`.
+void apply_config(const ConfigValue& root, Options& options, OptionsDiagnostics& diag);
+
+// Parses `path` and applies it; a syntax error lands in diag.errors. Also sets
+// options.config_file. Returns diag.ok().
+bool apply_config_file(const std::string& path, Options& options, OptionsDiagnostics& diag);
+
+// nats-server's setBaselineOptions and the checks of validateOptions that apply to core:
+// zeroes become defaults; false with a message when the options contradict each other
+// (max_payload above max_pending, no_auth_user naming nobody).
+bool finish_options(Options& options, std::string* error);
+
+}  // namespace zats::server::config

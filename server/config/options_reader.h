@@ -1,0 +1,56 @@
+// OptionsReader: the shared machinery of the config → Options mapping (options_config.cpp,
+// options_auth.cpp, options_accounts.cpp): positions as nats-server prints them, typed reads that
+// fail with the reference's own texts ("interface conversion: interface {} is string, not int64"),
+// and the unknown-field rule (keys only used as `$variables` are not unknown).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/config/config_value.h"
+#include "server/config/options_diagnostics.h"
+#include "server/options.h"
+
+namespace zats::server::config {
+
+class OptionsReader {
+ public:
+  explicit OptionsReader(OptionsDiagnostics& diag) : diag_(diag) {}
+
+  static std::string where(const SourcePos& pos);
+  void error(const SourcePos& pos, std::string_view message);
+  void warning(const SourcePos& pos, std::string_view message);
+  void unknown_field(const ConfigMapEntry& entry);
+  void not_supported(const ConfigMapEntry& entry, std::string_view what = {});
+  void ignored(const ConfigMapEntry& entry);
+  size_t error_count() const { return diag_.errors.size(); }
+
+  // Typed reads of an entry's value; false (with the reference's error recorded) on a wrong type.
+  bool get_string(const ConfigMapEntry& e, std::string* out);
+  bool get_int(const ConfigMapEntry& e, int64_t* out);
+  bool get_bool(const ConfigMapEntry& e, bool* out);
+  const ConfigMap* get_map(const ConfigMapEntry& e);
+  // A Go duration string; a bare integer means seconds with the reference's warning.
+  bool get_legacy_duration(const ConfigMapEntry& e, Nanos* out);
+  // A Go duration string only ("error parsing <field>: time: ...").
+  bool get_duration_string(const ConfigMapEntry& e, Nanos* out);
+  // A string or an array of strings (parseStringArray).
+  bool get_string_list(const ConfigMapEntry& e, std::string_view field, std::vector<std::string>* out);
+
+ private:
+  void type_error(const SourcePos& pos, const ConfigValue& v, std::string_view want);
+  OptionsDiagnostics& diag_;
+};
+
+// Section readers (each in its own file).
+void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
+void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
+// A permissions map; null on error (recorded).
+PermissionsPtr read_permissions(OptionsReader& r, const ConfigMapEntry& entry);
+// A users array; users get `account` as their account and `defaults` when they have no
+// permissions of their own.
+bool read_users(OptionsReader& r, const ConfigMapEntry& entry, std::vector<auth::User>* users);
+
+}  // namespace zats::server::config
