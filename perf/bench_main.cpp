@@ -150,6 +150,10 @@ class Coordinator {
     result_.cpu_s = cpu_seconds() - cpu0_;
     rs_.phase.store(Phase::Stopping, std::memory_order_release);
     for (auto& w : workers_) w->join();
+    // Slow subscribers: did the server cut them? Only reading to the end can tell.
+    for (auto& w : workers_)
+      for (auto& c : w->clients())
+        if (c->plan().role == Role::Slow) c->probe_cut(3'000'000'000);
     result_.expected = rs_.expected.load();
     result_.received = rs_.received.load();
     result_.failed = rs_.failed.load();

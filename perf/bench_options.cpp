@@ -26,6 +26,10 @@ const char kUsage[] =
     "  --url U            server (host:port or nats://[user:pass@]host:port)\n"
     "  --threads T        bench threads, one io_uring each (default min(clients, nproc/2))\n"
     "  --pubs P --subs S  publisher / subscriber connections\n"
+    "  --slow N           pubsub/fanout: N more subscribers that read slowly (role slow,\n"
+    "                     reported apart; whether the server cut them is probed at the end)\n"
+    "  --slow-read BPS    bytes/s each slow subscriber reads (default 0: stops reading\n"
+    "                     after the handshake)\n"
     "  --size B           payload bytes (default 16)\n"
     "  --msgs N           total messages (or requests); default: run --duration\n"
     "  --duration D       seconds (default 5)\n"
@@ -67,6 +71,8 @@ BenchOptions parse_bench_options(int argc, char** argv) {
     else if (k == "--threads") o.threads = static_cast<int>(n());
     else if (k == "--pubs") o.pubs = static_cast<int>(n());
     else if (k == "--subs") o.subs = static_cast<int>(n());
+    else if (k == "--slow") o.slow = static_cast<int>(n());
+    else if (k == "--slow-read") o.slow_read = d();
     else if (k == "--size") o.size = n();
     else if (k == "--msgs") o.msgs = n();
     else if (k == "--duration") o.duration = d();
@@ -104,6 +110,9 @@ BenchOptions parse_bench_options(int argc, char** argv) {
   if ((o.scenario == "reqrep" || o.rate > 0) && o.size < 8)
     o.size = 8;  // latency needs room for the 8-byte send timestamp
   if (o.spin_us < 0) o.spin_us = (o.scenario == "reqrep" || o.rate > 0) ? 200 : 0;
+  if (o.slow < 0 || o.slow_read < 0) usage("--slow and --slow-read must not be negative");
+  if (o.slow > 0 && o.scenario != "pubsub" && o.scenario != "fanout")
+    usage("--slow applies to pubsub and fanout");
   if (o.scenario == "subjects" && o.subjects < 1) usage("--subjects must be positive");
   return o;
 }

@@ -13,6 +13,10 @@ struct BenchOptions {
   int threads = 0;  // 0: min(clients, max(1, nproc/2))
   int pubs = 1;
   int subs = -1;  // -1: the scenario's default
+  // pubsub/fanout: extra subscribers on the same subject that read slowly;
+  // not counted in the subscribers' figures (role "slow")
+  int slow = 0;
+  double slow_read = 0;  // bytes/s each slow subscriber reads; 0: stops reading after the handshake
   size_t size = 16;
   uint64_t msgs = 0;       // total messages; 0: run for `duration`
   double duration = 5;     // seconds

@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,6 +39,7 @@ const char* role_name(Role r) {
     case Role::Responder: return "rep";
     case Role::Churner: return "churn";
     case Role::Idle: return "idle";
+    case Role::Slow: return "slow";
   }
   return "?";
 }
@@ -51,6 +53,7 @@ bool Client::needs_tick() const {
     case Role::Requester:
     case Role::Churner: return true;
     case Role::Subscriber: return plan_.own_duration_ns > 0;
+    case Role::Slow: return plan_.read_bps > 0;
     default: return false;
   }
 }
@@ -76,10 +79,11 @@ void Client::start_connect(io_uring* ring, const sockaddr* addr, socklen_t len) 
   io_uring_sqe_set_data64(sqe, tag(this, kConnect));
 }
 
-void Client::post_recv() {
+void Client::post_recv(size_t max) {
   auto w = reader_.writable();
+  recv_busy_ = true;
   io_uring_sqe* sqe = get_sqe(ring_);
-  io_uring_prep_recv(sqe, fd_, w.data(), w.size(), 0);
+  io_uring_prep_recv(sqe, fd_, w.data(), std::min(w.size(), max), 0);
   io_uring_sqe_set_data64(sqe, tag(this, kRecv));
 }
 
@@ -117,6 +121,13 @@ void Client::on_cqe(io_uring* ring, Op op, int res, uint64_t now) {
   now_ = now;
   if (closed_) return;
   const bool stopping = rs_.phase.load(std::memory_order_relaxed) == Phase::Stopping;
+  if (op == kRecv) recv_busy_ = false;
+  if (op == kRecv && plan_.role == Role::Slow && ready_ && (res == 0 || res == -ECONNRESET)) {
+    closed_ = true;  // the server cut the slow subscriber: expected, not a failure
+    stats_.cut = true;
+    stats_.cut_ns = now;
+    return;
+  }
   if (res < 0) {
     if (!stopping) fail(std::strerror(-res));
     return;
@@ -129,12 +140,13 @@ void Client::on_cqe(io_uring* ring, Op op, int res, uint64_t now) {
         return;
       }
       now_ = now_ns();  // fresh: latency is measured here
+      stats_.read_bytes += static_cast<uint64_t>(res);
       reader_.commit(static_cast<size_t>(res));
       if (!reader_.parse(*this)) return fail("unreadable frame from server");
       if (plan_.role == Role::Requester && plan_.rate <= 0) produce_closed_loop(now_);
       maybe_finish();
       flush();
-      if (!closed_) post_recv();
+      if (!closed_) arm_recv(now_);
       return;
     case kSend:
       if (res == 0) return fail("send made no progress");
@@ -241,6 +253,40 @@ void Client::finish() {
   // sees every finisher done also sees the full expected count.
   rs_.expected.fetch_add(hits_ * plan_.fanout);
   rs_.finished.fetch_add(1);
+}
+
+// Every role reads as fast as it can, except a slow subscriber once subscribed:
+// it reads only what its byte budget since the start allows (nothing at 0 B/s).
+void Client::arm_recv(uint64_t now) {
+  if (recv_busy_ || closed_) return;
+  if (plan_.role != Role::Slow || !ready_) return post_recv();
+  if (!started_ || plan_.read_bps <= 0) return;
+  const double due = plan_.read_bps * static_cast<double>(now - start_ns_) / 1e9;
+  const double allowed = due - static_cast<double>(stats_.read_bytes);
+  if (allowed >= std::min(4096.0, plan_.read_bps / 100)) post_recv(static_cast<size_t>(allowed));
+}
+
+uint64_t Client::slow_tick(uint64_t now) {
+  arm_recv(now);
+  return now + 1'000'000;
+}
+
+void Client::probe_cut(uint64_t budget_ns) {
+  if (plan_.role != Role::Slow || stats_.cut || fd_ < 0) return;
+  const uint64_t deadline = now_ns() + budget_ns;
+  std::vector<char> buf(1 << 20);
+  while (now_ns() < deadline) {
+    pollfd p{fd_, POLLIN, 0};
+    const int n = ::poll(&p, 1, 300);  // 300 ms of silence: the server still holds it open
+    if (n == 0) return;
+    if (n < 0 && errno != EINTR) return;
+    const ssize_t got = ::recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (got == 0 || (got < 0 && errno == ECONNRESET)) {
+      stats_.cut = true;
+      return;
+    }
+    if (got > 0) stats_.read_bytes += static_cast<uint64_t>(got);
+  }
 }
 
 uint64_t Client::sched_ns(uint64_t k) const {
@@ -373,6 +419,9 @@ uint64_t Client::tick(io_uring* ring, uint64_t now) {
       break;
     case Role::Churner:
       next = churn(now);
+      break;
+    case Role::Slow:
+      next = slow_tick(now);
       break;
     default:
       break;

@@ -20,7 +20,9 @@
 
 namespace zats::perf {
 
-enum class Role { Publisher, Subscriber, Requester, Responder, Churner, Idle };
+// Slow: a subscriber that reads at `read_bps` (0: not at all once subscribed),
+// reported apart from the subscribers; being cut by the server is expected of it.
+enum class Role { Publisher, Subscriber, Requester, Responder, Churner, Idle, Slow };
 const char* role_name(Role r);
 
 // What a client is asked to do; filled in by the scenario.
@@ -42,6 +44,8 @@ struct ClientPlan {
   bool record_latency = false;
   uint64_t own_msgs = 0;        // sub scenario: finish after this many
   uint64_t own_duration_ns = 0; // sub scenario: finish this long after the first message
+  // slow subscriber
+  double read_bps = 0;
   // churner
   double churn_rate = 0;
   int window = 0;
@@ -55,6 +59,11 @@ struct ClientStats {
   uint64_t first_ns = 0, last_ns = 0; // first/last delivery, or publisher flush end
   uint64_t end_ns = 0;
   std::string error;
+  // slow subscriber: the server closed it (seen during the run at cut_ns, or by
+  // the end-of-run probe with cut_ns 0); bytes read in all, probe included
+  bool cut = false;
+  uint64_t cut_ns = 0;
+  uint64_t read_bytes = 0;
 };
 
 class Client {
@@ -72,6 +81,9 @@ class Client {
   bool closed() const { return closed_; }
   bool ready() const { return ready_; }
   bool finished() const { return finished_; }
+  // Slow subscriber, after the run with its worker stopped: reads what is left
+  // (bounded by `budget_ns`) to learn whether the server has closed the connection.
+  void probe_cut(uint64_t budget_ns);
   // One line of internal state, printed for clients that did not finish in time.
   std::string describe() const;
 
@@ -92,7 +104,9 @@ class Client {
   void on_err(std::string_view e);
 
  private:
-  void post_recv();
+  void post_recv(size_t max = SIZE_MAX);
+  void arm_recv(uint64_t now);
+  uint64_t slow_tick(uint64_t now);
   void flush();
   void submit_send(const char* p, size_t n);
   void fail(std::string why);
@@ -135,6 +149,7 @@ class Client {
   const char* send_ptr_ = nullptr;
   size_t send_left_ = 0;
   bool send_busy_ = false;
+  bool recv_busy_ = false;
 
   size_t cursor_ = 0;          // next frame in the cycle
   uint64_t produced_ = 0;      // messages handed to the socket

@@ -85,6 +85,25 @@ void queue_distribution(const RunResult& r, bool json) {
   }
 }
 
+struct SlowSummary {
+  int clients = 0, cut = 0;
+  uint64_t first_cut_ns = 0;  // earliest cut seen during the run; 0: none (or only by the probe)
+  uint64_t read_bytes = 0;
+};
+
+SlowSummary slow_summary(const RunResult& r) {
+  SlowSummary ss;
+  for (const Client* c : r.clients) {
+    if (c->plan().role != Role::Slow) continue;
+    const ClientStats& s = c->stats();
+    ++ss.clients;
+    ss.cut += s.cut;
+    ss.read_bytes += s.read_bytes;
+    if (s.cut_ns && (!ss.first_cut_ns || s.cut_ns < ss.first_cut_ns)) ss.first_cut_ns = s.cut_ns;
+  }
+  return ss;
+}
+
 }  // namespace
 
 void print_report(const BenchOptions& o, const RunResult& r) {
@@ -135,6 +154,13 @@ void print_report(const BenchOptions& o, const RunResult& r) {
                                          : 100.0 * static_cast<double>(r.expected - r.received) /
                                                static_cast<double>(r.expected));
   if (o.scenario == "queue") queue_distribution(r, false);
+  if (o.slow > 0) {
+    const SlowSummary ss = slow_summary(r);
+    std::printf("slow subscribers: %d, cut by the server: %d", ss.clients, ss.cut);
+    if (ss.first_cut_ns) std::printf(" (first seen %.3fs after the start)", secs(r.start_ns, ss.first_cut_ns));
+    else if (ss.cut) std::printf(" (seen by the end-of-run probe)");
+    std::printf(", %.2f MB read\n", static_cast<double>(ss.read_bytes) / 1e6);
+  }
   const Histogram& h = r.latency;
   if (h.count() > 0)
     std::printf("latency n=%llu: p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (%s)\n",
@@ -197,6 +223,12 @@ void print_report(const BenchOptions& o, const RunResult& r) {
                 static_cast<unsigned long long>(r.send_lag.percentile(99)),
                 static_cast<unsigned long long>(r.send_lag.max()));
   if (o.scenario == "queue") queue_distribution(r, true);
+  if (o.slow > 0) {
+    const SlowSummary ss = slow_summary(r);
+    std::printf(",\"slow\":{\"clients\":%d,\"cut\":%d,\"first_cut_s\":%.6f,\"read_bytes\":%llu}", ss.clients, ss.cut,
+                ss.first_cut_ns ? secs(r.start_ns, ss.first_cut_ns) : -1.0,
+                static_cast<unsigned long long>(ss.read_bytes));
+  }
   if (o.scenario == "conns") {
     std::printf(",\"conns\":%d", r.conns_ready);
     if (r.mem_before && r.mem_after && r.conns_ready > 0)

@@ -1,6 +1,7 @@
 // Scenario construction: one function per scenario, each a few loops over roles.
 #include "perf/scenario.h"
 
+#include <cstdio>
 #include <memory>
 
 namespace zats::perf {
@@ -78,6 +79,18 @@ void pubsub(const BenchOptions& o, Builder& b, ScenarioPlan& sp, bool queue) {
   b.subscribers(sp, o.subs, queue ? o.group : "");
   b.publishers(sp, o.pubs, uniform(o, o.subject), queue ? (o.subs > 0) : static_cast<uint64_t>(o.subs));
   sp.note = std::to_string(o.pubs) + " pub -> " + std::to_string(o.subs) + (queue ? " queue members" : " sub");
+  // Slow subscribers come last so the others land on the same bench threads as without them.
+  for (int i = 0; i < o.slow; ++i) {
+    ClientPlan p = b.make(Role::Slow);
+    p.subs = "SUB " + o.subject + " 1\r\n";
+    p.read_bps = o.slow_read;
+    sp.clients.push_back(std::move(p));
+  }
+  if (o.slow > 0) {
+    char rate[48];
+    std::snprintf(rate, sizeof rate, "reading %.0f B/s", o.slow_read);
+    sp.note += " + " + std::to_string(o.slow) + " slow (" + (o.slow_read > 0 ? rate : "not reading") + ")";
+  }
 }
 
 void reqrep(const BenchOptions& o, Builder& b, ScenarioPlan& sp) {
