@@ -95,6 +95,8 @@ class Server:
                 last_err = e
                 exited = self.proc.poll() is not None
                 self.stop()
+                self.log.close()  # the error already holds the log's tail
+                self.log = None
                 if not exited:
                     break  # alive but never ready: retrying on another port would not help
         raise RuntimeError("server did not start: %s" % last_err)
@@ -164,8 +166,16 @@ class Closed(Exception):
 class Conn:
     """A raw TCP client: exact-bytes expectations, every wait bounded."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, rcvbuf=None):
+        if rcvbuf is None:
+            self.sock = socket.create_connection((host, port), timeout=timeout)
+        else:
+            # A small receive buffer, set before connect so the TCP window stays small: a reader
+            # that stops reading backs up into the server quickly (slow-consumer tests).
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            self.sock.settimeout(timeout)
+            self.sock.connect((host, port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.eof = False

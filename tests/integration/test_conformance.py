@@ -498,6 +498,39 @@ class Protocol(unittest.TestCase):
             sub.close()
 
 
+    def test_publisher_pong_means_delivered_before_subscriber_pong(self):
+        # Once the publisher has its PONG, its messages are queued to every subscriber: a PING the
+        # subscriber sends afterwards is answered after them (what clients' flush() relies on).
+        # Several fresh connection pairs, since placement may differ from one to the next.
+        for k in range(30):
+            with self.server.client() as s, self.server.client() as p:
+                s.handshake()
+                p.handshake()
+                s.send(b"SUB ord.%d 1\r\n" % k)
+                s.ping()
+                p.send(b"PUB ord.%d 2\r\nhi\r\n" % k * 20)
+                p.ping()
+                s.send(b"PING\r\n")
+                s.expect(b"MSG ord.%d 1 2\r\nhi\r\n" % k * 20 + b"PONG\r\n")
+
+    def test_unsub_after_publisher_pong_still_delivers(self):
+        # Same rule with an UNSUB (a client's subscription drain): messages the server acknowledged
+        # to the publisher before the subscriber's UNSUB are delivered, then the PONG.
+        for k in range(30):
+            with self.server.client() as s, self.server.client() as p:
+                s.handshake()
+                p.handshake()
+                s.send(b"SUB drn.%d 1\r\n" % k)
+                s.ping()
+                p.send(b"PUB drn.%d 2\r\nhi\r\n" % k * 20)
+                p.ping()
+                s.send(b"UNSUB 1\r\nPING\r\n")
+                s.expect(b"MSG drn.%d 1 2\r\nhi\r\n" % k * 20 + b"PONG\r\n")
+                p.send(b"PUB drn.%d 2\r\nhi\r\n" % k)
+                p.ping()
+                s.ping()  # nothing after the UNSUB
+
+
 class KeepAlive(unittest.TestCase):
     def test_server_pings_after_connect(self):
         # The first server PING comes min(ping_interval, 2s) + up to 20% after CONNECT.
