@@ -89,10 +89,18 @@ void Client::on_bytes(const char* data, size_t size) {
       return;
     }
   }
+  if (input_blocked_) {
+    stash_.append(data, size);
+    return;
+  }
   while (size > 0 && state_ == State::Open) {
     proto::FeedResult r = parser_.feed(data, size, *this);
     if (r.error != proto::ParseError::None) {
       handle_parse_error(r.error);
+      return;
+    }
+    if (input_blocked_) {
+      stash_.append(data + r.consumed, size - r.consumed);
       return;
     }
     if (r.consumed == 0) return;  // handler stopped (closing)
@@ -157,9 +165,26 @@ bool Client::on_connect(std::string_view json) {
 }
 
 bool Client::on_ping() {
+  // A PONG promises that everything published before the PING has reached its subscribers'
+  // workers. While some of it waits for room in a mesh ring, hold the PONG, and the input
+  // after it, until the backlog is in the rings (Worker::retry_overflow -> resume_input).
+  if (recv_paused_) {
+    input_blocked_ = true;
+    return false;
+  }
   queue(proto::kPong);
   last_peer_ping_ns_ = worker_.now_ns();
   return true;
+}
+
+void Client::resume_input() {
+  if (!input_blocked_ || state_ != State::Open) return;
+  input_blocked_ = false;
+  queue(proto::kPong);
+  last_peer_ping_ns_ = worker_.now_ns();
+  std::string pending;
+  pending.swap(stash_);
+  on_bytes(pending.data(), pending.size());
 }
 
 bool Client::on_pong() {

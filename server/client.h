@@ -50,6 +50,8 @@ class Client {
   void on_send_done(int res);
   void on_peer_closed(int res);
   void on_timer(uint64_t now_ns);
+  // The mesh backlog this client fed has drained: answer the held PING, parse what waited.
+  void resume_input();
   // Once per loop turn if dirty: hands pending bytes to the kernel (one send in flight).
   void flush();
   // Periodic check (from the worker's tick) of the write deadline.
@@ -136,6 +138,8 @@ class Client {
   bool sending_ = false;
   bool dirty_ = false;
   bool recv_paused_ = false;  // backpressure from a full mesh ring (Worker::enqueue)
+  bool input_blocked_ = false;  // a PING is held until the mesh backlog drains
+  std::string stash_;           // input received while blocked, parsed on resume
   uint64_t send_started_ns_ = 0;
 
   // Keep-alive (client.go processPingTimer).

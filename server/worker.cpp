@@ -132,7 +132,13 @@ void Worker::start_client(int fd) {
 }
 
 void Worker::on_recv(core::SocketId id, const char* data, size_t size) {
-  if (Client* c = client_for(id)) c->on_bytes(data, size);
+  Client* c = client_for(id);
+  if (c == nullptr) return;
+  // Causality across workers: whatever another worker acknowledged to its publisher (PONG)
+  // before these bytes were sent is already in our rings; deliver it before acting on them
+  // (e.g. this client's PING or UNSUB).
+  if (multi()) drain_incoming(/*everything=*/true);
+  c->on_bytes(data, size);
 }
 
 void Worker::on_recv_closed(core::SocketId id, int res) {
@@ -159,7 +165,7 @@ void Worker::on_closed(core::SocketId id) {
 void Worker::on_turn_end() {
   context_.mesh.run_posted(index_);
   if (multi()) {
-    drain_incoming();
+    drain_incoming(/*everything=*/false);
     retry_overflow();
   }
   // flush() never adds to dirty_, but a completion handled later in the turn may.
@@ -277,23 +283,29 @@ void Worker::retry_overflow() {
       touched_[t] = 1;
     }
     if (!backlog.empty() || paused_[t].empty()) continue;
-    for (core::SocketId id : paused_[t]) {
+    std::vector<core::SocketId> resumed;
+    resumed.swap(paused_[t]);  // resume_input() may publish and pause again
+    for (core::SocketId id : resumed) {
       Client* c = client_for(id);
       if (c == nullptr || !c->recv_paused_) continue;
       c->recv_paused_ = false;
       reactor_.resume_recv(id);
+      c->resume_input();
     }
-    paused_[t].clear();
   }
 }
 
-void Worker::drain_incoming() {
+// Per turn each ring gives at most kMeshDrainPerTurn (fairness); `everything` takes all that
+// was in the rings when called (a ring never holds more than its capacity).
+void Worker::drain_incoming(bool everything) {
   SharedMessage* batch[kMeshBatch];
+  const size_t limit = everything ? Mesh::kRingCapacity : kMeshDrainPerTurn;
   for (unsigned from = 0; from < context_.mesh.size(); ++from) {
     if (from == index_) continue;
     Mesh::Ring& ring = context_.mesh.ring(from, index_);
+    if (ring.empty()) continue;
     size_t taken = 0;
-    while (taken < kMeshDrainPerTurn) {
+    while (taken < limit) {
       size_t n = ring.pop_batch(batch, kMeshBatch);
       if (n == 0) break;
       for (size_t i = 0; i < n; ++i) {

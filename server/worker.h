@@ -106,7 +106,7 @@ class Worker final : public core::ReactorHandler {
   size_t send_to_workers(Client& from, const MessageView& msg, const InterestResult& interest);
   InterestIndex& interest_of(AccountId account) { return *context_.interest[account]; }
   void enqueue(unsigned target, SharedMessage* msg, Client& from);
-  void drain_incoming();
+  void drain_incoming(bool everything);
   void retry_overflow();
   void wake_touched();
   void apply_deferred_removals();

@@ -1,0 +1,127 @@
+#include "server/monitor_source.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "server/monitor/process_usage.h"
+#include "server/worker.h"
+
+namespace zats::server {
+namespace {
+
+// The workers' answers; shared with the posted tasks so a late worker never writes into a
+// request that already gave up on it.
+struct Gathering {
+  std::mutex mutex;
+  std::condition_variable done;
+  std::vector<WorkerReport> reports;
+  size_t pending = 0;
+};
+
+int64_t realtime_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void add_report(monitor::Snapshot& snap, WorkerReport& r) {
+  monitor::Totals& t = snap.totals;
+  t.in_msgs += r.in_msgs;
+  t.out_msgs += r.out_msgs;
+  t.in_bytes += r.in_bytes;
+  t.out_bytes += r.out_bytes;
+  t.slow_consumers += r.slow_consumers;
+  t.subscriptions += r.subscriptions;
+  snap.sublist += r.sublist;
+  snap.workers.push_back(r.stats);
+  for (auto& c : r.open) snap.open.push_back(std::move(c));
+  for (auto& c : r.closed) snap.closed.push_back(std::move(c));
+}
+
+}  // namespace
+
+MonitorSource::MonitorSource(ServerContext& context, int64_t start_wall_ns)
+    : context_(context), start_wall_ns_(start_wall_ns) {}
+
+monitor::ServerIdentity MonitorSource::identity() const {
+  const Options& o = context_.options;
+  monitor::ServerIdentity id;
+  id.server_id = context_.server_id;
+  id.server_name = context_.info.server_name;
+  id.host = o.host;
+  id.port = o.port;
+  id.auth_required = context_.info.auth_required;
+  id.max_connections = static_cast<int>(o.max_connections);
+  id.max_subscriptions = static_cast<int>(o.max_subscriptions);
+  id.ping_interval = o.ping_interval.count();
+  id.ping_max = o.ping_max;
+  id.http_host = o.http_host.empty() ? o.host : o.http_host;
+  id.http_port = o.http_port;
+  id.http_base_path = o.http_base_path;
+  id.max_control_line = o.max_control_line;
+  id.max_payload = static_cast<int>(o.max_payload);
+  id.max_pending = o.max_pending;
+  id.write_deadline = o.write_deadline.count();
+  id.start = start_wall_ns_;
+  id.config_load_time = start_wall_ns_;
+  return id;
+}
+
+monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
+  auto gathering = std::make_shared<Gathering>();
+  const size_t n = context_.workers.size();
+  gathering->reports.resize(n);
+  gathering->pending = n;
+  for (size_t i = 0; i < n; ++i) {
+    context_.workers[i]->post([gathering, i, what, worker = context_.workers[i]] {
+      WorkerReport report;
+      worker->report(what, report);
+      std::lock_guard lock(gathering->mutex);
+      gathering->reports[i] = std::move(report);
+      if (--gathering->pending == 0) gathering->done.notify_one();
+    });
+  }
+  monitor::Snapshot snap;
+  snap.now = realtime_ns();
+  snap.server = identity();
+  std::unique_lock lock(gathering->mutex);
+  if (!gathering->done.wait_for(lock, worker_timeout_, [&] { return gathering->pending == 0; })) {
+    snap.ready = false;
+    snap.ready_error = "a worker did not answer in time";
+  }
+  std::vector<uint32_t> account_conns(context_.accounts.size(), 0), account_subs(context_.accounts.size(), 0);
+  for (WorkerReport& r : gathering->reports) {
+    for (size_t a = 0; a < r.account_connections.size() && a < account_conns.size(); ++a) {
+      account_conns[a] += r.account_connections[a];
+      account_subs[a] += r.account_subscriptions[a];
+    }
+    add_report(snap, r);
+  }
+  lock.unlock();
+  std::sort(snap.closed.begin(), snap.closed.end(), [](const auto& a, const auto& b) { return a.stop < b.stop; });
+  monitor::ProcessUsage::Sample usage = usage_.sample();
+  monitor::Totals& t = snap.totals;
+  t.mem_rss = usage.rss_bytes;
+  t.cpu = usage.cpu_percent;
+  t.cores = static_cast<int>(std::thread::hardware_concurrency());
+  t.gomaxprocs = static_cast<int>(n);
+  t.connections = static_cast<int>(context_.connections.load(std::memory_order_relaxed));
+  t.total_connections = context_.total_connections.load(std::memory_order_relaxed);
+  if (what.accounts) {
+    for (size_t a = 0; a < context_.accounts.size(); ++a) {
+      monitor::AccountInfo acc;
+      acc.name = context_.accounts.name(static_cast<AccountId>(a));
+      acc.client_connections = static_cast<int>(account_conns[a]);
+      acc.subscriptions = account_subs[a];
+      snap.accounts.push_back(std::move(acc));
+    }
+  }
+  return snap;
+}
+
+}  // namespace zats::server

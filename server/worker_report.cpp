@@ -1,0 +1,81 @@
+// Worker::report and the closed-connections record: the monitoring side of a worker. Runs on
+// the worker's thread (posted through the mailbox), never on the hot path.
+#include <time.h>
+
+#include "server/worker.h"
+#include "server/worker_report.h"
+
+namespace zats::server {
+namespace {
+
+// The reference keeps the last 10000 closed connections; each worker keeps its share.
+constexpr size_t kClosedConnections = 10000;
+
+int64_t clock_ns(clockid_t clock) {
+  timespec ts;
+  ::clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+monitor::SublistStats sublist_stats(const Sublist& sl) {
+  SublistStats s = sl.stats();
+  monitor::SublistStats out;
+  out.num_subscriptions = static_cast<uint32_t>(sl.count());
+  out.num_cache = static_cast<uint32_t>(s.cache_size);
+  out.num_inserts = s.inserts;
+  out.num_removes = s.removes;
+  out.num_matches = s.matches;
+  out.cache_hit_rate = s.matches ? static_cast<double>(s.cache_hits) / static_cast<double>(s.matches) : 0;
+  return out;
+}
+
+}  // namespace
+
+int64_t Worker::wall_ns(uint64_t monotonic_ns) const {
+  return wall_offset_ns_ + static_cast<int64_t>(monotonic_ns);
+}
+
+void Worker::start_wall_clock() {
+  wall_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+}
+
+void Worker::record_closed(const Client& client) {
+  size_t keep = std::max<size_t>(1, kClosedConnections / context_.mesh.size());
+  while (closed_.size() >= keep) closed_.pop_front();
+  monitor::ConnectionInfo info = client.connection_info(/*with_subs=*/false);
+  info.stop = wall_ns(now_ns());
+  info.reason = std::string(close_reason_text(client.close_reason()));
+  closed_.push_back(std::move(info));
+}
+
+void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
+  const core::ReactorStats& rs = reactor_.stats();
+  out.stats.worker = static_cast<int>(index_);
+  out.stats.loop_turns = rs.turns;
+  out.stats.ring_backpressure = stats_.mesh_backpressure;
+  out.in_msgs = static_cast<int64_t>(stats_.in_msgs);
+  out.out_msgs = static_cast<int64_t>(stats_.out_msgs);
+  out.in_bytes = static_cast<int64_t>(stats_.in_bytes);
+  out.out_bytes = static_cast<int64_t>(stats_.out_bytes);
+  out.slow_consumers = static_cast<int64_t>(stats_.slow_consumers);
+  out.account_connections.assign(accounts_.size(), 0);
+  out.account_subscriptions.assign(accounts_.size(), 0);
+  for (size_t a = 0; a < accounts_.size(); ++a) {
+    const LocalAccount& acc = *accounts_[a];
+    out.subscriptions += static_cast<uint32_t>(acc.sublist.count());
+    out.account_subscriptions[a] = static_cast<uint32_t>(acc.sublist.count());
+    SublistStats s = acc.sublist.stats();
+    out.stats.match_cache_hits += s.cache_hits;
+    out.stats.match_cache_misses += s.matches - s.cache_hits;
+    if (what.sublist_stats) out.sublist += sublist_stats(acc.sublist);
+  }
+  for (const auto& c : clients_) {
+    if (!c || c->close_reason() != CloseReason::None) continue;
+    out.stats.connections++;
+    if (c->account() < out.account_connections.size()) out.account_connections[c->account()]++;
+    if (what.open_connections) out.open.push_back(c->connection_info(what.subscriptions));
+  }
+  if (what.closed_connections) out.closed.assign(closed_.begin(), closed_.end());
+}
+
+}  // namespace zats::server

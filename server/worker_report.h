@@ -1,0 +1,24 @@
+// WorkerReport: what one worker contributes to a monitoring snapshot, filled on the worker's
+// own thread (Worker::report) and merged by MonitorSource on the monitoring thread. Counters
+// stay per worker on the hot path; they are only summed here, on request.
+#pragma once
+
+#include <vector>
+
+#include "server/monitor/snapshot.h"
+
+namespace zats::server {
+
+struct WorkerReport {
+  monitor::WorkerStats stats;
+  int64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0;
+  int64_t slow_consumers = 0;
+  uint32_t subscriptions = 0;
+  std::vector<monitor::ConnectionInfo> open;
+  std::vector<monitor::ConnectionInfo> closed;
+  monitor::SublistStats sublist;
+  std::vector<uint32_t> account_connections;  // by AccountId
+  std::vector<uint32_t> account_subscriptions;
+};
+
+}  // namespace zats::server
