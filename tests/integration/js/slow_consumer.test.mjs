@@ -40,8 +40,8 @@ test("slow subscriber is cut off, fast subscriber and publisher are not", {
   timeout: 60000,
 }, async () => {
   const opts = { servers: url, reconnect: false, timeout: WAIT_MS };
-  const pub = await connect(opts);
-  const fast = await connect(opts);
+  const pub = await connect({ ...opts, name: "pub" });
+  const fast = await connect({ ...opts, name: "fast" });
   conns.push(pub, fast);
   const pubEvents = [];
   (async () => {

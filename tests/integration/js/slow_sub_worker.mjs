@@ -6,7 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { connect } from "nats";
 
 const { url, subject, blockMs, waitMs, wake } = workerData;
-const nc = await connect({ servers: url, reconnect: false, timeout: waitMs });
+const nc = await connect({ servers: url, reconnect: false, timeout: waitMs, name: "slow" });
 const events = [];
 (async () => {
   for await (const s of nc.status()) events.push({ type: s.type, data: String(s.data) });
