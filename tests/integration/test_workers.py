@@ -92,6 +92,21 @@ class Placed:
         return MsgReader(self.conn.sock)
 
 
+def ping_through_keepalive(conn, timeout):
+    """PING and wait for its PONG, answering the server's own keep-alive PINGs on the way
+    (a long test outlives the first server PING, ~2 s after CONNECT)."""
+    conn.send(b"PING\r\n")
+    deadline = time.monotonic() + timeout
+    while True:
+        line = conn.read_until(b"\r\n", timeout=max(0.1, deadline - time.monotonic()))
+        if line.startswith(b"PONG"):
+            return
+        if line.startswith(b"PING"):
+            conn.send(b"PONG\r\n")
+            continue
+        raise AssertionError("expected PONG, got %r" % line)
+
+
 def worker_of(server, cid, timeout=5.0):
     pattern = re.compile(r"cid:%d - Client connection created \(worker (\d+)\)" % cid)
     deadline = time.monotonic() + timeout
@@ -164,7 +179,7 @@ class TestWorkers(unittest.TestCase):
             pub = Placed(s)
             n = 4000
             pub.conn.send(b"".join(b"PUB work %d\r\n%d\r\n" % (len(b"%d" % i), i) for i in range(n)))
-            pub.conn.ping()
+            ping_through_keepalive(pub.conn, timeout=30)
             # Every member gets all n on its plain sid 2, and the queue copies add up to exactly n.
             for r in readers:
                 r.wait_for(n, timeout=20)
@@ -196,7 +211,7 @@ class TestWorkers(unittest.TestCase):
             sender = threading.Thread(target=lambda: pub.conn.sock.sendall(frame * n), daemon=True)
             sender.start()
             sender.join(timeout=60)
-            pub.conn.ping(timeout=30)
+            ping_through_keepalive(pub.conn, timeout=30)
             self.assertEqual(reader.wait_for(n, timeout=60), n)
 
     def test_stress_publishers_subscribers_churn(self):
@@ -227,7 +242,7 @@ class TestWorkers(unittest.TestCase):
                 p.conn.send(b"".join(b"PUB st.a.b %d\r\n%d.%d\r\n" % (len(b"%d.%d" % (p_index, i)), p_index, i)
                                      for i in range(n)))
             for p in pubs:
-                p.conn.ping(timeout=30)
+                ping_through_keepalive(p.conn, timeout=30)
             stop.set()
             t.join(timeout=10)
             total = len(pubs) * n
