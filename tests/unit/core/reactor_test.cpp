@@ -558,13 +558,22 @@ TEST_CASE("Reactor: accept out of file descriptors retries on the tick, without 
   a.sin_port = htons(uint16_t(server.port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   for (int f : fds) REQUIRE(::connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  std::this_thread::sleep_for(200ms);
+  // Wait (bounded) for the loop to meet the exhausted table, then watch it for a while.
   uint64_t turns_after = 0;
   uint64_t exhausted = 0;
-  REQUIRE(server.on_loop([&] {
-    turns_after = server.reactor.stats().turns;
-    exhausted = server.reactor.stats().accept_fd_exhausted;
-  }));
+  auto read_stats = [&] {
+    REQUIRE(server.on_loop([&] {
+      turns_after = server.reactor.stats().turns;
+      exhausted = server.reactor.stats().accept_fd_exhausted;
+    }));
+  };
+  for (auto until = std::chrono::steady_clock::now() + 5s; exhausted == 0 && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(20ms);
+    read_stats();
+  }
+  turns_before = turns_after;
+  std::this_thread::sleep_for(200ms);
+  read_stats();
   for (int plug : plugs) ::close(plug);
   REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
   CHECK(server.accepted.load() == 0);
