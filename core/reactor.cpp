@@ -534,6 +534,11 @@ int Reactor::fd(SocketId id) const {
   return s == nullptr ? -1 : s->fd;
 }
 
+size_t Reactor::send_remaining(SocketId id) const {
+  const SocketSlot* s = impl_->sockets.find(id);
+  return s == nullptr || s->send_data == nullptr ? 0 : s->send_size - s->send_done;
+}
+
 void Reactor::run(ReactorHandler& handler) { impl_->run(handler); }
 
 void Reactor::stop() {

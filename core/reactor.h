@@ -104,6 +104,8 @@ class Reactor {
   void close(SocketId id);
   // The socket's file descriptor (for getpeername, setsockopt); -1 if the id is stale.
   int fd(SocketId id) const;
+  // Bytes of the outstanding send() the kernel has not taken yet (0 when none is in flight).
+  size_t send_remaining(SocketId id) const;
 
   // Runs the loop on the calling thread until stop(). Every other member except stop() and
   // notify() is for the loop's thread only (before run(): one thread at a time). The

@@ -320,6 +320,10 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   }
 }
 
+size_t Client::pending_bytes() const {
+  return out_.size() + (sending_ ? worker_.reactor().send_remaining(socket_) : 0);
+}
+
 void Client::send_ok() { queue(proto::kOk); }
 
 void Client::send_err(std::string_view text) {

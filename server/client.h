@@ -85,7 +85,8 @@ class Client {
   const ClientStats& stats() const { return stats_; }
   CloseReason close_reason() const { return close_reason_; }
   size_t subscription_count() const { return subs_.size(); }
-  size_t pending_bytes() const { return out_.size() + inflight_.size(); }
+  // Bytes queued for the socket and not yet taken by the kernel (what max_pending limits).
+  size_t pending_bytes() const;
   // This connection as /connz shows it (client_report.cpp).
   monitor::ConnectionInfo connection_info(bool with_subs) const;
 
@@ -138,6 +139,7 @@ class Client {
   bool sending_ = false;
   bool dirty_ = false;
   bool recv_paused_ = false;  // backpressure from a full mesh ring (Worker::enqueue)
+  bool counted_ = true;          // holds one of ServerContext::connections until it closes
   bool input_blocked_ = false;  // a PING is held until the mesh backlog drains
   std::string stash_;           // input received while blocked, parsed on resume
   uint64_t send_started_ns_ = 0;

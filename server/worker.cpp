@@ -157,7 +157,6 @@ void Worker::on_closed(core::SocketId id) {
   if (c->dirty_) std::erase(dirty_, c);
   ZATS_DEBUG("%s:%d - cid:%lu - Client connection closed: %s", c->ip_.c_str(), c->port_,
              static_cast<unsigned long>(c->cid()), std::string(close_reason_text(c->close_reason())).c_str());
-  context_.connections.fetch_sub(1, std::memory_order_relaxed);
   record_closed(*c);
   clients_[id.slot].reset();
 }
@@ -388,9 +387,15 @@ void Worker::apply_deferred_removals() {
   deferred_removals_.clear();
 }
 
+// From the moment a connection starts closing it holds no interest and no connection slot
+// (max_connections), as in the reference; the socket itself goes a little later.
 void Worker::client_closing(Client* client) {
   for (auto& [sid, sub] : client->subs_) remove_subscription(sub.release());
   client->subs_.clear();
+  if (client->counted_) {
+    client->counted_ = false;
+    context_.connections.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace zats::server
