@@ -27,6 +27,7 @@ namespace {
 
 constexpr uint16_t kBufferGroup = 0;
 constexpr unsigned kCqeBatch = 64;
+constexpr unsigned kMaxCompletionsPerTurn = 128;
 constexpr size_t kMaxSendChunk = size_t{1} << 30;  // an SQE length is 32 bits
 
 uint64_t monotonic_ns() {
@@ -256,13 +257,19 @@ void Reactor::Impl::flush_rearms() {
 
 // ---- completions ----------------------------------------------------------------------
 
+// At most kMaxCompletionsPerTurn per turn: the handler's on_turn_end (which flushes what the
+// completions produced) must run between bounded batches, or one burst of receives could
+// queue far more output than max_pending before anything is sent. What is left is taken by
+// the next turn at once (the wait does not block while completions are ready).
 void Reactor::Impl::drain_completions() {
   io_uring_cqe* batch[kCqeBatch];
-  for (;;) {
+  unsigned handled = 0;
+  while (handled < kMaxCompletionsPerTurn) {
     unsigned n = io_uring_peek_batch_cqe(&ring, batch, kCqeBatch);
     if (n == 0) return;
     for (unsigned i = 0; i < n; ++i) dispatch(*batch[i]);
     io_uring_cq_advance(&ring, n);
+    handled += n;
   }
 }
 

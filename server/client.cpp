@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/log.h"
+#include "server/config/duration.h"
 #include "proto/encode.h"
 #include "proto/info.h"
 #include "proto/subject.h"
@@ -168,7 +169,7 @@ bool Client::on_ping() {
   // A PONG promises that everything published before the PING has reached its subscribers'
   // workers. While some of it waits for room in a mesh ring, hold the PONG, and the input
   // after it, until the backlog is in the rings (Worker::retry_overflow -> resume_input).
-  if (recv_paused_) {
+  if (recv_paused()) {
     input_blocked_ = true;
     return false;
   }
@@ -294,18 +295,23 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   std::string_view payload = strip ? msg.payload.substr(msg.header_size) : msg.payload;
   size_t frame = msg.subject.size() + sub.sid.size() + msg.reply.size() + payload.size() + 40;
   if (perms_ && !msg.reply.empty()) perms_->note_reply(msg.reply, worker_.now_ns());
-  if (pending_bytes() + frame > static_cast<size_t>(worker_.options().max_pending)) {
+  // Slow means behind on what earlier turns queued: this turn's own burst (bounded by the
+  // turn's input) is about to be flushed and does not count against max_pending.
+  size_t behind = pending_bytes() - std::min(pending_bytes(), turn_added_);
+  if (behind + frame > static_cast<size_t>(worker_.options().max_pending)) {
     ZATS_NOTICE("%s:%d - cid:%lu - Slow Consumer Detected: MaxPending of %ld Exceeded", ip_.c_str(), port_,
                 static_cast<unsigned long>(cid_), static_cast<long>(worker_.options().max_pending));
     worker_.stats().slow_consumers++;
     close(CloseReason::SlowConsumerPendingBytes);
     return;
   }
+  size_t before = out_.size();
   if (msg.has_headers && !strip) {
     proto::append_hmsg(out_, msg.subject, sub.sid, msg.reply, msg.header_size, payload);
   } else {
     proto::append_msg(out_, msg.subject, sub.sid, msg.reply, payload);
   }
+  turn_added_ += out_.size() - before;
   stats_.out_msgs++;
   stats_.out_bytes += payload.size();
   WorkerStats& ws = worker_.stats();
@@ -313,6 +319,7 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   ws.out_bytes += payload.size();
   last_activity_ns_ = worker_.now_ns();
   mark_dirty();
+  note_congestion();
   if (sub.max > 0 && ++sub.delivered >= sub.max) {
     remove_subscription(&sub);
   } else if (sub.max == 0) {
@@ -322,6 +329,20 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
 
 size_t Client::pending_bytes() const {
   return out_.size() + (sending_ ? worker_.reactor().send_remaining(socket_) : 0);
+}
+
+// Over half of max_pending starts a congestion episode (publishers are briefly held back);
+// under a quarter ends it.
+void Client::note_congestion() {
+  size_t limit = static_cast<size_t>(worker_.options().max_pending);
+  size_t pending = pending_bytes();
+  if (congested_since_ns_ == 0 && pending > limit / 2) {
+    congested_since_ns_ = worker_.now_ns();
+    worker_.consumer_congested(*this);
+  } else if (congested_since_ns_ != 0 && pending < limit / 4) {
+    congested_since_ns_ = 0;
+    worker_.consumer_relieved(*this);
+  }
 }
 
 void Client::send_ok() { queue(proto::kOk); }
@@ -344,6 +365,7 @@ void Client::mark_dirty() {
 
 void Client::flush() {
   dirty_ = false;
+  turn_added_ = 0;
   if (state_ == State::Closed || sending_) return;
   if (out_.empty()) {
     if (state_ == State::Draining) finish_close();
@@ -368,13 +390,15 @@ void Client::on_send_done(int res) {
     return;
   }
   if (!out_.empty() || state_ == State::Draining) mark_dirty();
+  if (congested_since_ns_ != 0) note_congestion();
 }
 
 void Client::check_write_deadline(uint64_t now_ns) {
   if (!sending_ || state_ == State::Closed) return;
   if (now_ns - send_started_ns_ <= to_ns(worker_.options().write_deadline)) return;
+  std::string deadline = config::format_go_duration(worker_.options().write_deadline.count());
   ZATS_NOTICE("%s:%d - cid:%lu - Slow Consumer Detected: WriteDeadline of %s exceeded", ip_.c_str(), port_,
-              static_cast<unsigned long>(cid_), "write_deadline");
+              static_cast<unsigned long>(cid_), deadline.c_str());
   worker_.stats().slow_consumers++;
   close_reason_ = CloseReason::SlowConsumerWriteDeadline;
   state_ = State::Draining;

@@ -103,6 +103,7 @@ class Client {
   bool reserved_reply_or_subject(const proto::PubArgs& args);
   void send_no_responders(std::string_view reply);
   void remove_subscription(Subscription* sub);
+  void note_congestion();
   // Authentication and permissions (server/auth, permissions_check.h).
   bool authenticate_connect();
   bool login_without_connect();
@@ -138,7 +139,16 @@ class Client {
   std::string inflight_;
   bool sending_ = false;
   bool dirty_ = false;
-  bool recv_paused_ = false;  // backpressure from a full mesh ring (Worker::enqueue)
+  size_t turn_added_ = 0;  // bytes queued during the current loop turn (not yet flushable)
+  // Why reading is paused: a full mesh ring (backlog) and/or a congested consumer it feeds.
+  static constexpr uint8_t kPausedForMesh = 1;
+  static constexpr uint8_t kPausedForStall = 2;
+  uint8_t pause_reasons_ = 0;
+  bool recv_paused() const { return (pause_reasons_ & kPausedForMesh) != 0; }
+  // Congestion as a consumer: over half of max_pending since then (0: not congested), and
+  // whether that episode still holds publishers back (Worker::expire_stalls ends it).
+  uint64_t congested_since_ns_ = 0;
+  bool stalling_ = false;
   bool counted_ = true;          // holds one of ServerContext::connections until it closes
   bool input_blocked_ = false;  // a PING is held until the mesh backlog drains
   std::string stash_;           // input received while blocked, parsed on resume

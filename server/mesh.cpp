@@ -2,7 +2,8 @@
 
 namespace zats::server {
 
-Mesh::Mesh(unsigned workers) : workers_(workers), peers_(new Peer[workers]) {
+Mesh::Mesh(unsigned workers)
+    : workers_(workers), room_wanted_(new RoomFlag[workers * workers]), peers_(new Peer[workers]) {
   rings_.reserve(static_cast<size_t>(workers) * workers);
   for (unsigned i = 0; i < workers * workers; ++i) rings_.push_back(std::make_unique<Ring>());
 }

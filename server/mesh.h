@@ -38,8 +38,23 @@ class Mesh {
   void post(unsigned worker, Task task);
   // Runs (on the worker's own thread) every task posted to it so far.
   void run_posted(unsigned worker);
-  // Whether any ring into `worker` holds messages (cheap; for the sleep decision).
+  // A producer with a backlog for ring (from, to) asks the consumer to wake it when it takes
+  // messages out (so the backlog moves without waiting for a tick). Dekker-style: each side
+  // fences between its own write and its read of the other's.
+  void want_room(unsigned from, unsigned to) {
+    room_wanted_[from * workers_ + to].flag.store(true, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+  // Consumer, after popping from ring (from, to): true when the producer must be woken.
+  bool room_made(unsigned from, unsigned to) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    auto& f = room_wanted_[from * workers_ + to].flag;
+    return f.load(std::memory_order_relaxed) && f.exchange(false, std::memory_order_relaxed);
+  }
+
+  // Whether any ring into `worker` holds messages or tasks are posted (cheap; for sleeping).
   bool has_incoming(unsigned worker);
+  bool has_posted(unsigned worker) { return peers_[worker].mailbox_full.load(std::memory_order_acquire); }
 
  private:
   struct alignas(128) Peer {
@@ -50,8 +65,13 @@ class Mesh {
     std::atomic<bool> mailbox_full{false};
   };
 
+  struct alignas(64) RoomFlag {
+    std::atomic<bool> flag{false};
+  };
+
   unsigned workers_;
   std::vector<std::unique_ptr<Ring>> rings_;
+  std::unique_ptr<RoomFlag[]> room_wanted_;
   std::unique_ptr<Peer[]> peers_;
 };
 

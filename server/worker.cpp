@@ -164,7 +164,9 @@ void Worker::on_closed(core::SocketId id) {
 void Worker::on_turn_end() {
   context_.mesh.run_posted(index_);
   if (multi()) {
-    drain_incoming(/*everything=*/false);
+    // While a local consumer is congested, leave other workers' messages in the rings: the
+    // rings fill and their publishers pause (cross-worker flow control).
+    if (stalling_consumers_ == 0) drain_incoming(/*everything=*/false);
     retry_overflow();
   }
   // flush() never adds to dirty_, but a completion handled later in the turn may.
@@ -186,6 +188,7 @@ void Worker::on_tick(uint64_t now_ns) {
     core::SocketId id{static_cast<uint32_t>(cookie >> 32), static_cast<uint32_t>(cookie)};
     if (Client* c = client_for(id)) c->on_timer(now_ns);
   });
+  expire_stalls(now_ns);
   if (now_ns - last_deadline_scan_ns_ >= kWriteDeadlineScanNs) {
     last_deadline_scan_ns_ = now_ns;
     for (auto& c : clients_)
@@ -203,7 +206,8 @@ bool Worker::on_before_sleep() {
   if (!multi()) return true;
   core::WakeFlag& flag = context_.mesh.wake_flag(index_);
   flag.prepare_sleep();
-  if (context_.mesh.has_incoming(index_) || !dirty_.empty()) {
+  bool rings_wanted = stalling_consumers_ == 0 && context_.mesh.has_incoming(index_);
+  if (rings_wanted || context_.mesh.has_posted(index_) || !dirty_.empty()) {
     flag.awake();
     return false;
   }
@@ -258,42 +262,6 @@ size_t Worker::send_to_workers(Client& from, const MessageView& msg, const Inter
   return n;
 }
 
-// Order per publisher is kept: once a backlog exists for a target, everything for it queues
-// behind the backlog. A full ring pauses the publisher's reads (backpressure, never loss).
-void Worker::enqueue(unsigned target, SharedMessage* msg, Client& from) {
-  touched_[target] = 1;
-  std::deque<SharedMessage*>& backlog = overflow_[target];
-  if (backlog.empty() && context_.mesh.ring(index_, target).try_push(msg)) return;
-  backlog.push_back(msg);
-  if (!from.recv_paused_ && !from.closing()) {
-    from.recv_paused_ = true;
-    reactor_.pause_recv(from.socket());
-    paused_[target].push_back(from.socket());
-    stats_.mesh_backpressure++;
-  }
-}
-
-void Worker::retry_overflow() {
-  for (unsigned t = 0; t < overflow_.size(); ++t) {
-    std::deque<SharedMessage*>& backlog = overflow_[t];
-    Mesh::Ring& ring = context_.mesh.ring(index_, t);
-    while (!backlog.empty() && ring.try_push(backlog.front())) {
-      backlog.pop_front();
-      touched_[t] = 1;
-    }
-    if (!backlog.empty() || paused_[t].empty()) continue;
-    std::vector<core::SocketId> resumed;
-    resumed.swap(paused_[t]);  // resume_input() may publish and pause again
-    for (core::SocketId id : resumed) {
-      Client* c = client_for(id);
-      if (c == nullptr || !c->recv_paused_) continue;
-      c->recv_paused_ = false;
-      reactor_.resume_recv(id);
-      c->resume_input();
-    }
-  }
-}
-
 // Per turn each ring gives at most kMeshDrainPerTurn (fairness); `everything` takes all that
 // was in the rings when called (a ring never holds more than its capacity).
 void Worker::drain_incoming(bool everything) {
@@ -314,6 +282,7 @@ void Worker::drain_incoming(bool everything) {
       taken += n;
     }
     stats_.mesh_received += taken;
+    if (taken > 0 && context_.mesh.room_made(from, index_)) reactor_.wake_ring(context_.mesh.ring_fd(from), 0);
   }
 }
 
@@ -350,6 +319,7 @@ bool Worker::deliver_to(const Client* from, Subscription* sub, const MessageView
   Client* to = sub->client;
   if (to->closing() || (to == from && !from->echo()) || to->delivery_denied(msg.subject)) return false;
   to->deliver(*sub, msg);
+  if (from != nullptr && to != from && to->stalling_) stall_publisher(from->socket());
   return true;
 }
 
@@ -392,6 +362,7 @@ void Worker::apply_deferred_removals() {
 void Worker::client_closing(Client* client) {
   for (auto& [sid, sub] : client->subs_) remove_subscription(sub.release());
   client->subs_.clear();
+  if (client->stalling_) consumer_relieved(*client);
   if (client->counted_) {
     client->counted_ = false;
     context_.connections.fetch_sub(1, std::memory_order_relaxed);

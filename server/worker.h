@@ -77,6 +77,9 @@ class Worker final : public core::ReactorHandler {
   // Takes ownership; the removal is deferred while a publish is iterating a match result.
   void remove_subscription(Subscription* sub);
   void client_closing(Client* client);
+  // A local consumer crossed half of max_pending / came back under a quarter of it.
+  void consumer_congested(Client& consumer);
+  void consumer_relieved(Client& consumer);
 
   // Monitoring (worker_report.cpp): fills this worker's part of a snapshot, on its thread.
   void report(const monitor::SnapshotRequest& what, WorkerReport& out);
@@ -110,6 +113,12 @@ class Worker final : public core::ReactorHandler {
   void retry_overflow();
   void wake_touched();
   void apply_deferred_removals();
+  // Flow control (worker_flow.cpp).
+  void pause_client(Client& c, uint8_t reason);
+  void unpause_client(Client& c, uint8_t reason);
+  void stall_publisher(core::SocketId id);
+  void release_stalled_publishers();
+  void expire_stalls(uint64_t now_ns);
   void start_wall_clock();
   void record_closed(const Client& client);
 
@@ -140,6 +149,12 @@ class Worker final : public core::ReactorHandler {
   std::vector<uint8_t> touched_;
   std::vector<SharedMessage::QueueAssignment> assignments_;  // reused per publish
   std::vector<std::string_view> local_groups_;                // reused per publish
+
+  // Consumer stalls: congested local consumers, how many still hold publishers back, and
+  // the publishers paused for them.
+  std::vector<core::SocketId> congested_;
+  size_t stalling_consumers_ = 0;
+  std::vector<core::SocketId> stalled_publishers_;
 
   WorkerStats stats_;
   std::mt19937_64 rng_;

@@ -1,0 +1,106 @@
+// Flow control of a worker: the mesh backlog (a full ring to another worker pauses the
+// publisher, never drops) and consumer stalls (a local subscriber over half of max_pending
+// briefly holds back the publishers feeding it, as nats-server does, but only for a bounded
+// budget per congestion episode, so a stuck consumer is cut rather than slowing everyone).
+#include "core/log.h"
+#include "server/worker.h"
+
+namespace zats::server {
+namespace {
+
+// How long one congestion episode of a consumer may hold its publishers back.
+constexpr uint64_t kStallBudgetNs = 100'000'000;  // 100 ms
+
+}  // namespace
+
+void Worker::pause_client(Client& c, uint8_t reason) {
+  if (c.pause_reasons_ == 0) reactor_.pause_recv(c.socket());
+  c.pause_reasons_ |= reason;
+}
+
+void Worker::unpause_client(Client& c, uint8_t reason) {
+  if ((c.pause_reasons_ & reason) == 0) return;
+  c.pause_reasons_ &= static_cast<uint8_t>(~reason);
+  if (c.pause_reasons_ == 0 && !c.closing()) reactor_.resume_recv(c.socket());
+}
+
+// Order per publisher is kept: once a backlog exists for a target, everything for it queues
+// behind the backlog. A full ring pauses the publisher's reads (backpressure, never loss).
+void Worker::enqueue(unsigned target, SharedMessage* msg, Client& from) {
+  touched_[target] = 1;
+  std::deque<SharedMessage*>& backlog = overflow_[target];
+  if (backlog.empty() && context_.mesh.ring(index_, target).try_push(msg)) return;
+  backlog.push_back(msg);
+  if (!from.recv_paused() && !from.closing()) {
+    pause_client(from, Client::kPausedForMesh);
+    paused_[target].push_back(from.socket());
+    stats_.mesh_backpressure++;
+  }
+}
+
+void Worker::retry_overflow() {
+  for (unsigned t = 0; t < overflow_.size(); ++t) {
+    std::deque<SharedMessage*>& backlog = overflow_[t];
+    Mesh::Ring& ring = context_.mesh.ring(index_, t);
+    for (int attempt = 0; attempt < 2 && !backlog.empty(); ++attempt) {
+      while (!backlog.empty() && ring.try_push(backlog.front())) {
+        backlog.pop_front();
+        touched_[t] = 1;
+      }
+      // Still full: ask the consumer to wake us when it takes some, then look once more.
+      if (!backlog.empty() && attempt == 0) context_.mesh.want_room(index_, t);
+    }
+    if (!backlog.empty() || paused_[t].empty()) continue;
+    std::vector<core::SocketId> resumed;
+    resumed.swap(paused_[t]);  // resume_input() may publish and pause again
+    for (core::SocketId id : resumed) {
+      Client* c = client_for(id);
+      if (c == nullptr || !c->recv_paused()) continue;
+      unpause_client(*c, Client::kPausedForMesh);
+      c->resume_input();
+    }
+  }
+}
+
+// A consumer went over half of max_pending: while its episode's budget lasts, publishers
+// that feed it pause (local ones directly, remote ones through the rings we stop draining).
+void Worker::consumer_congested(Client& consumer) {
+  consumer.stalling_ = true;
+  ++stalling_consumers_;
+  congested_.push_back(consumer.socket());
+}
+
+void Worker::consumer_relieved(Client& consumer) {
+  if (!consumer.stalling_) return;
+  consumer.stalling_ = false;
+  if (--stalling_consumers_ == 0) release_stalled_publishers();
+}
+
+void Worker::stall_publisher(core::SocketId id) {
+  Client* p = client_for(id);
+  if (p == nullptr || p->closing() || (p->pause_reasons_ & Client::kPausedForStall)) return;
+  pause_client(*p, Client::kPausedForStall);
+  stalled_publishers_.push_back(id);
+}
+
+void Worker::release_stalled_publishers() {
+  std::vector<core::SocketId> released;
+  released.swap(stalled_publishers_);
+  for (core::SocketId id : released)
+    if (Client* p = client_for(id)) unpause_client(*p, Client::kPausedForStall);
+}
+
+// Episodes past their budget stop holding anyone back: that consumer is now on its own
+// and is cut at max_pending or by the write deadline.
+void Worker::expire_stalls(uint64_t now_ns) {
+  if (congested_.empty()) return;
+  std::erase_if(congested_, [&](core::SocketId id) {
+    Client* c = client_for(id);
+    if (c == nullptr || !c->stalling_) return true;
+    if (now_ns - c->congested_since_ns_ < kStallBudgetNs) return false;
+    consumer_relieved(*c);
+    return true;
+  });
+}
+
+}  // namespace zats::server
