@@ -1,4 +1,4 @@
-// bcrypt checks through crypt_r (libxcrypt); the result is compared in constant time.
+// bcrypt checks through crypt_rn (libxcrypt); the result is compared in constant time.
 #include "server/auth/bcrypt.h"
 
 #include <crypt.h>
@@ -21,10 +21,12 @@ bool is_bcrypt(std::string_view s) {
 bool password_matches(std::string_view stored, std::string_view given) {
   if (!is_bcrypt(stored)) return constant_time_equals(stored, given);
   // Authentication happens once per connection, so one heap-allocated crypt_data is fine.
+  // crypt_rn rather than crypt_r: it reports failure as nullptr, and sanitizer runtimes
+  // intercept crypt_r without finding libxcrypt's versioned symbol (a call through null).
   auto data = std::make_unique<crypt_data>();
   std::string setting(stored);
   std::string phrase(given);
-  const char* hashed = crypt_r(phrase.c_str(), setting.c_str(), data.get());
+  const char* hashed = crypt_rn(phrase.c_str(), setting.c_str(), data.get(), static_cast<int>(sizeof(crypt_data)));
   if (hashed == nullptr || hashed[0] == '*') return false;
   return constant_time_equals(stored, hashed);
 }
