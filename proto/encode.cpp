@@ -67,4 +67,14 @@ void append_err(std::string& out, std::string_view text) {
   out.append("'\r\n");
 }
 
+std::string go_quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
 }  // namespace zats::proto

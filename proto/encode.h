@@ -26,6 +26,9 @@ void append_hmsg(std::string& out, std::string_view subject, std::string_view si
                  std::string_view reply, size_t header_size, std::string_view payload);
 // "-ERR '<text>'\r\n"
 void append_err(std::string& out, std::string_view text);
+// s in double quotes as Go's %q writes the ASCII subjects of -ERR texts
+// ("Permissions Violation for Publish to \"foo\"").
+std::string go_quoted(std::string_view s);
 
 // Appends s as a JSON string literal (quotes included), escaping as Go's encoding/json does
 // for the characters a subject, name or address can hold.

@@ -29,17 +29,6 @@ bool is_gateway_routed(std::string_view subject) {
   return subject.size() > 5 && subject.substr(0, 5) == "_GR_.";
 }
 
-// Go's %q for the ASCII subjects that reach these messages.
-std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 }  // namespace
 
 Client::Client(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port)
@@ -196,11 +185,11 @@ bool Client::on_pong() {
 
 bool Client::reserved_reply_or_subject(const proto::PubArgs& args) {
   if (is_gateway_routed(args.subject) || !publish_allowed(args)) {
-    send_err("Permissions Violation for Publish to " + quoted(args.subject));
+    send_err("Permissions Violation for Publish to " + proto::go_quoted(args.subject));
     return true;
   }
   if (!args.reply.empty() && is_reserved_reply(args.reply)) {
-    send_err("Permissions Violation for Publish with Reply of " + quoted(args.reply));
+    send_err("Permissions Violation for Publish with Reply of " + proto::go_quoted(args.reply));
     return true;
   }
   return false;

@@ -3,26 +3,12 @@
 #include <string>
 
 #include "core/log.h"
+#include "proto/encode.h"
 #include "server/auth/authenticator.h"
 #include "server/client.h"
 #include "server/worker.h"
 
 namespace zats::server {
-namespace {
-
-// Go's %q for the ASCII subjects that reach these messages.
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-}  // namespace
-
 bool Client::authenticate_connect() {
   auth::AuthResult result = auth::authenticate(worker_.options(), connect_);
   if (!result.ok) {
@@ -72,7 +58,7 @@ bool Client::log_in(const auth::AuthResult& result) {
 bool Client::publish_allowed(const proto::PubArgs& args) {
   if (!perms_ || perms_->can_publish(args.subject, worker_.now_ns())) return true;
   ZATS_ERROR("%s:%d - cid:%lu - Publish Violation - User %s, Subject \"%.*s\"", ip_.c_str(), port_,
-             static_cast<unsigned long>(cid_), go_quote(auth_user_).c_str(), static_cast<int>(args.subject.size()),
+             static_cast<unsigned long>(cid_), proto::go_quoted(auth_user_).c_str(), static_cast<int>(args.subject.size()),
              args.subject.data());
   return false;
 }
@@ -81,11 +67,11 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
   bool allowed = !perms_ || perms_->can_subscribe(args.subject, args.queue);
   if (!args.queue.empty() && args.queue == "_sys_") allowed = false;  // reserved group (client.go sysGroup)
   if (!allowed) {
-    std::string text = "Permissions Violation for Subscription to " + go_quote(args.subject);
-    if (!args.queue.empty()) text += " using queue " + go_quote(args.queue);
+    std::string text = "Permissions Violation for Subscription to " + proto::go_quoted(args.subject);
+    if (!args.queue.empty()) text += " using queue " + proto::go_quoted(args.queue);
     send_err(text);
     ZATS_ERROR("%s:%d - cid:%lu - Subscription Violation - User %s, Subject %s, SID %.*s", ip_.c_str(), port_,
-               static_cast<unsigned long>(cid_), go_quote(auth_user_).c_str(), go_quote(args.subject).c_str(),
+               static_cast<unsigned long>(cid_), proto::go_quoted(auth_user_).c_str(), proto::go_quoted(args.subject).c_str(),
                static_cast<int>(args.sid.size()), args.sid.data());
     return false;
   }
@@ -94,7 +80,7 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
     int n = 1;
     for (char c : args.subject) n += c == '.' ? 1 : 0;
     if (n > max_tokens) {
-      send_err("Permissions Violation for Subscription to " + go_quote(args.subject) + ", too many tokens");
+      send_err("Permissions Violation for Subscription to " + proto::go_quoted(args.subject) + ", too many tokens");
       return false;
     }
   }
@@ -144,7 +130,7 @@ void Client::recheck_subscriptions() {
     if (!plain && !queued) removed.push_back(sub.get());
   }
   for (Subscription* sub : removed) {
-    send_err("Permissions Violation for Subscription to " + go_quote(sub->subject) + " (sid " + go_quote(sub->sid) + ")");
+    send_err("Permissions Violation for Subscription to " + proto::go_quoted(sub->subject) + " (sid " + proto::go_quoted(sub->sid) + ")");
     ZATS_NOTICE("Removed sub \"%s\" (sid \"%s\") for %s - not authorized", sub->subject.c_str(), sub->sid.c_str(),
                 auth_user_.c_str());
     remove_subscription(sub);

@@ -142,3 +142,9 @@ TEST_CASE("INFO with every optional field, in the reference's order") {
         "\"client_ip\":\"::1\",\"nonce\":\"abcdefghijklmno\",\"cluster\":\"c1\","
         "\"connect_urls\":[\"10.0.0.1:4222\",\"10.0.0.2:4222\"],\"ldm\":true} \r\n");
 }
+
+TEST_CASE("go_quoted writes Go's %q for -ERR subjects") {
+  CHECK(zats::proto::go_quoted("foo.bar") == "\"foo.bar\"");
+  CHECK(zats::proto::go_quoted("a\"b\\c") == "\"a\\\"b\\\\c\"");
+  CHECK(zats::proto::go_quoted("") == "\"\"");
+}
