@@ -451,6 +451,7 @@ void Reactor::Impl::run(ReactorHandler& h) {
   next_tick = now + tick_ns;
   while (!stop_requested.load(std::memory_order_acquire)) {
     ++stats.turns;
+    now = monotonic_ns();  // fresh for the completions: the wait may have slept a whole tick
     drain_completions();
     now = monotonic_ns();
     if (now >= next_tick) fire_tick();

@@ -7,20 +7,11 @@
 
 #include <atomic>
 
+#include "core/full_fence.h"
+
 namespace zats::core {
 
 class WakeFlag {
-  // GCC's TSan rejects atomic_thread_fence; there a locked RMW on a thread-local stands in
-  // (a full barrier on x86). TSan does not model fences either way.
-  static void full_fence() {
-#if defined(__SANITIZE_THREAD__)
-    thread_local std::atomic<int> dummy{0};
-    dummy.fetch_add(0, std::memory_order_seq_cst);
-#else
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-#endif
-  }
-
  public:
   // Consumer, before sleeping. Then recheck every incoming ring: if one has items, call
   // awake() and do not sleep; otherwise sleep until woken, then call awake().

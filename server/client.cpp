@@ -44,6 +44,7 @@ Client::Client(Worker& worker, core::SocketId socket, uint64_t cid, std::string 
   limits.headers = false;
   parser_.set_limits(limits);
   last_activity_ns_ = worker.now_ns();
+  accepted_ns_ = last_activity_ns_;
   start_wall_ns_ = worker.wall_ns(last_activity_ns_);
 }
 
@@ -146,6 +147,7 @@ bool Client::on_connect(std::string_view json) {
   connected_ = true;
   uint64_t now = worker_.now_ns();
   last_activity_ns_ = now;
+  rtt_ns_ = now - accepted_ns_;  // as nats-server: accept to CONNECT, until a PONG measures it
   if (connect_.verbose) send_ok();
   // The first PING comes early (it also measures RTT), with up to 20% jitter.
   uint64_t first = std::min(to_ns(worker_.options().ping_interval), kFirstPingMaxNs);

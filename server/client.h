@@ -162,6 +162,7 @@ class Client {
   uint64_t last_ping_sent_ns_ = 0;
   uint64_t rtt_ns_ = 0;          // last PING -> PONG round trip
   int64_t start_wall_ns_ = 0;    // accepted at (wall clock, for monitoring)
+  uint64_t accepted_ns_ = 0;     // accepted at (monotonic)
 
   absl::flat_hash_map<std::string, std::unique_ptr<Subscription>> subs_;
   ClientStats stats_;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/full_fence.h"
 #include "core/spsc_ring.h"
 #include "core/wake_flag.h"
 #include "server/shared_message.h"
@@ -43,11 +44,11 @@ class Mesh {
   // fences between its own write and its read of the other's.
   void want_room(unsigned from, unsigned to) {
     room_wanted_[from * workers_ + to].flag.store(true, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    core::full_fence();
   }
   // Consumer, after popping from ring (from, to): true when the producer must be woken.
   bool room_made(unsigned from, unsigned to) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    core::full_fence();
     auto& f = room_wanted_[from * workers_ + to].flag;
     return f.load(std::memory_order_relaxed) && f.exchange(false, std::memory_order_relaxed);
   }

@@ -67,6 +67,7 @@ monitor::ServerIdentity MonitorSource::identity() const {
   id.max_payload = static_cast<int>(o.max_payload);
   id.max_pending = o.max_pending;
   id.write_deadline = o.write_deadline.count();
+  id.system_account = o.no_system_account ? "" : o.system_account;
   id.start = start_wall_ns_;
   id.config_load_time = start_wall_ns_;
   return id;
@@ -95,10 +96,12 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
     snap.ready_error = "a worker did not answer in time";
   }
   std::vector<uint32_t> account_conns(context_.accounts.size(), 0), account_subs(context_.accounts.size(), 0);
+  std::vector<monitor::SublistStats> account_sublist(context_.accounts.size());
   for (WorkerReport& r : gathering->reports) {
     for (size_t a = 0; a < r.account_connections.size() && a < account_conns.size(); ++a) {
       account_conns[a] += r.account_connections[a];
       account_subs[a] += r.account_subscriptions[a];
+      if (a < r.account_sublist.size()) account_sublist[a] += r.account_sublist[a];
     }
     add_report(snap, r);
   }
@@ -118,6 +121,8 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
       acc.name = context_.accounts.name(static_cast<AccountId>(a));
       acc.client_connections = static_cast<int>(account_conns[a]);
       acc.subscriptions = account_subs[a];
+      acc.sublist = account_sublist[a];
+      acc.is_system = !context_.options.no_system_account && acc.name == context_.options.system_account;
       snap.accounts.push_back(std::move(acc));
     }
   }

@@ -157,7 +157,6 @@ void Worker::on_closed(core::SocketId id) {
   if (c->dirty_) std::erase(dirty_, c);
   ZATS_DEBUG("%s:%d - cid:%lu - Client connection closed: %s", c->ip_.c_str(), c->port_,
              static_cast<unsigned long>(c->cid()), std::string(close_reason_text(c->close_reason())).c_str());
-  record_closed(*c);
   clients_[id.slot].reset();
 }
 
@@ -360,6 +359,7 @@ void Worker::apply_deferred_removals() {
 // From the moment a connection starts closing it holds no interest and no connection slot
 // (max_connections), as in the reference; the socket itself goes a little later.
 void Worker::client_closing(Client* client) {
+  if (client->counted_) record_closed(*client);  // first time only, with its subscriptions
   for (auto& [sid, sub] : client->subs_) remove_subscription(sub.release());
   client->subs_.clear();
   if (client->stalling_) consumer_relieved(*client);

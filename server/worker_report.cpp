@@ -42,7 +42,7 @@ void Worker::start_wall_clock() {
 void Worker::record_closed(const Client& client) {
   size_t keep = std::max<size_t>(1, kClosedConnections / context_.mesh.size());
   while (closed_.size() >= keep) closed_.pop_front();
-  monitor::ConnectionInfo info = client.connection_info(/*with_subs=*/false);
+  monitor::ConnectionInfo info = client.connection_info(/*with_subs=*/true);
   info.stop = wall_ns(now_ns());
   info.reason = std::string(close_reason_text(client.close_reason()));
   closed_.push_back(std::move(info));
@@ -67,7 +67,9 @@ void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
     SublistStats s = acc.sublist.stats();
     out.stats.match_cache_hits += s.cache_hits;
     out.stats.match_cache_misses += s.matches - s.cache_hits;
-    if (what.sublist_stats) out.sublist += sublist_stats(acc.sublist);
+    monitor::SublistStats stats = sublist_stats(acc.sublist);
+    if (what.sublist_stats) out.sublist += stats;
+    out.account_sublist.push_back(stats);
   }
   for (const auto& c : clients_) {
     if (!c || c->close_reason() != CloseReason::None) continue;

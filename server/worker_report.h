@@ -19,6 +19,7 @@ struct WorkerReport {
   monitor::SublistStats sublist;
   std::vector<uint32_t> account_connections;  // by AccountId
   std::vector<uint32_t> account_subscriptions;
+  std::vector<monitor::SublistStats> account_sublist;  // by AccountId
 };
 
 }  // namespace zats::server

@@ -22,6 +22,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Status-line text when it is not the standard one: Go's net/http writes its own request
+  // errors as "HTTP/1.1 400 Bad Request: missing required Host header".
+  std::string reason;
 };
 
 // The reason phrase Go's net/http prints for a status code.

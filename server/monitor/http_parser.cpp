@@ -95,7 +95,7 @@ ParsedHead parse_head(std::string_view head) {
     std::string_view h = trim(head.substr(start, eol == std::string_view::npos ? eol : eol - start));
     if (h.empty()) break;
     std::size_t colon = h.find(':');
-    if (colon == std::string_view::npos || colon == 0) return fail(400, "400 Bad Request: malformed MIME header line");
+    if (colon == std::string_view::npos || colon == 0) return fail(400, "400 Bad Request");  // Go keeps the detail private
     std::string name = lower(h.substr(0, colon));
     std::string value(trim(h.substr(colon + 1)));
     if (name == "host") has_host = true;
@@ -113,8 +113,8 @@ ParsedHead parse_head(std::string_view head) {
 
 std::string serialize_response(const HttpResponse& r, int version_minor, bool keep_alive,
                                bool head_only, const std::string& date) {
-  std::string out = "HTTP/1." + std::to_string(version_minor) + " " + std::to_string(r.status) +
-                    " " + http_status_text(r.status) + "\r\n";
+  std::string out = "HTTP/1." + std::to_string(version_minor) + " " + std::to_string(r.status) + " " +
+                    (r.reason.empty() ? std::string(http_status_text(r.status)) : r.reason) + "\r\n";
   out += "Content-Type: " + r.content_type + "\r\n";
   for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
   if (!date.empty()) out += "Date: " + date + "\r\n";

@@ -197,6 +197,7 @@ void HttpServer::Loop::serve_next(Conn& c) {
     r.status = p.error_status;
     r.content_type = "text/plain; charset=utf-8";
     r.body = p.error_body;
+    r.reason = p.error_body.substr(p.error_body.find(' ') + 1);  // "400 X" -> "X"
     return respond(c, r, 1, false, false);
   }
   HttpResponse r;

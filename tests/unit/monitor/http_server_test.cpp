@@ -134,8 +134,9 @@ TEST_CASE("HTTP/1.0, missing Host, garbage and request bodies") {
   close(fd);
   fd = dial(srv.port());
   r = request(fd, "GET /x HTTP/1.1\r\n\r\n", eof);
-  CHECK(r.rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
-  CHECK(r.find("400 Bad Request: missing required Host header") != std::string::npos);
+  // Go's net/http puts the detail of its own request errors in the status line too.
+  CHECK(r.rfind("HTTP/1.1 400 Bad Request: missing required Host header\r\n", 0) == 0);
+  CHECK(r.find("\r\n\r\n400 Bad Request: missing required Host header") != std::string::npos);
   close(fd);
   fd = dial(srv.port());
   r = request(fd, "GARBAGE\r\n\r\n", eof);
