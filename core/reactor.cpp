@@ -60,6 +60,8 @@ struct Reactor::Impl {
   io_uring ring{};
   bool ring_open = false;
   bool needs_enable = false;  // created R_DISABLED: enabled by the thread that runs the loop
+  unsigned poll_misses = 0;  // consecutive idle polls that found nothing
+  unsigned poll_skips = 0;
   bool taskrun_flag = false;  // the kernel raises IORING_SQ_TASKRUN when work is deferred
   ReactorOptions options;
   uint64_t tick_ns = 0;
@@ -410,13 +412,21 @@ bool Reactor::Impl::completions_ready() {
 // Spins for up to idle_poll before sleeping; true when work showed up. Our sends go out
 // first, so the peer's answer can arrive while we spin.
 bool Reactor::Impl::poll_idle() {
+  constexpr unsigned kMissesBeforeBackoff = 8;
+  constexpr unsigned kBackoffEvery = 16;
+  if (poll_misses >= kMissesBeforeBackoff && ++poll_skips % kBackoffEvery != 0) return false;
   if (io_uring_sq_ready(&ring) > 0) io_uring_submit(&ring);
+  ++stats.idle_polls;
   const uint64_t until = monotonic_ns() + uint64_t(options.idle_poll.count()) * 1000u;
   do {
-    if (completions_ready() || handler->on_idle_poll()) return true;
-    if (stop_requested.load(std::memory_order_relaxed)) return true;
+    if (completions_ready() || handler->on_idle_poll() || stop_requested.load(std::memory_order_relaxed)) {
+      ++stats.idle_poll_hits;
+      poll_misses = 0;
+      return true;
+    }
     for (int i = 0; i < 32; ++i) cpu_relax();
   } while (monotonic_ns() < until);
+  ++poll_misses;
   return false;
 }
 
@@ -430,6 +440,7 @@ void Reactor::Impl::wait_for_work(bool found_work) {
   bool sleeping = wait_nr == 1 && handler->on_before_sleep();
   if (wait_nr == 1 && !sleeping) wait_nr = 0;
   int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, wait_nr, &ts, nullptr);
+  if (wait_nr == 1) stats.sleep_ns += monotonic_ns() - t;
   if (sleeping) handler->on_after_sleep();
   if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
     ZATS_ERROR("reactor: io_uring_submit_and_wait_timeout: %s", strerror(-rc));
@@ -449,9 +460,11 @@ void Reactor::Impl::run(ReactorHandler& h) {
   handler = &h;
   now = monotonic_ns();
   next_tick = now + tick_ns;
+  const uint64_t started = now;
   while (!stop_requested.load(std::memory_order_acquire)) {
     ++stats.turns;
     now = monotonic_ns();  // fresh for the completions: the wait may have slept a whole tick
+    stats.run_ns = now - started;
     drain_completions();
     now = monotonic_ns();
     if (now >= next_tick) fire_tick();

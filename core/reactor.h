@@ -63,7 +63,9 @@ struct ReactorOptions {
   unsigned buffer_count = 1024;   // provided receive buffers (power of two)
   unsigned buffer_size = 16384;   // bytes each
   std::chrono::milliseconds tick{50};
-  // Busy-poll this long for new work before sleeping in the kernel (0 = never poll).
+  // Busy-poll up to this long for new work before sleeping in the kernel (0 = never poll).
+  // Adaptive: after a run of polls that found nothing, only every 16th sleep polls, until
+  // one finds work again, so an idle or lightly loaded worker does not burn its core.
   std::chrono::microseconds idle_poll{0};
 };
 
@@ -73,6 +75,10 @@ struct ReactorStats {
   uint64_t recv_out_of_buffers = 0;  // multishot recv ended with ENOBUFS and was re-armed
   uint64_t accept_fd_exhausted = 0;  // accept failed with EMFILE/ENFILE; retried on a tick
   uint64_t stale_completions = 0;    // completions whose generation no longer matched
+  uint64_t run_ns = 0;                // time inside run() so far (updated once per turn)
+  uint64_t sleep_ns = 0;              // of which blocked in the kernel: utilisation = 1 - sleep/run
+  uint64_t idle_polls = 0;            // busy-polls before sleeping, and how many found work
+  uint64_t idle_poll_hits = 0;
 };
 
 class Reactor {

@@ -230,7 +230,8 @@ zats Options:
         --cores <n>                  Worker threads, one per core (default: every CPU in the affinity mask)
         --placement <how>            Spread connections over workers: kernel (SO_REUSEPORT, default)
                                      or round-robin (in accept order; deterministic, for tests)
-        --idle_poll_us <us>          Busy-poll this long before sleeping (default: 0)
+        --idle_poll_us <us>          With several workers, busy-poll up to this long before sleeping
+                                     (adaptive; default: 20, 0 = never)
 
 Common Options:
     -h, --help                       Show this message

@@ -94,8 +94,10 @@ struct Options {
   // zats's own: worker threads (0: one per CPU in the affinity mask).
   int cores = 0;
   Placement placement = Placement::Kernel;
-  // Busy-poll before sleeping in the kernel, per worker.
-  std::chrono::microseconds idle_poll{0};
+  // Busy-poll (adaptively, see core::ReactorOptions) before sleeping in the kernel, so a
+  // request/reply across workers does not pay a full wake-up each time. Only with several
+  // workers: a single worker has no peer whose messages it could catch.
+  std::chrono::microseconds idle_poll{20};
 
   // Accounts configured besides the global one ($G); filled from the config file.
   std::vector<std::string> accounts;

@@ -52,6 +52,8 @@ void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
   const core::ReactorStats& rs = reactor_.stats();
   out.stats.worker = static_cast<int>(index_);
   out.stats.loop_turns = rs.turns;
+  out.stats.utilisation = rs.run_ns ? 1.0 - static_cast<double>(rs.sleep_ns) / static_cast<double>(rs.run_ns) : 0;
+  if (out.stats.utilisation < 0) out.stats.utilisation = 0;
   out.stats.ring_backpressure = stats_.mesh_backpressure;
   out.in_msgs = static_cast<int64_t>(stats_.in_msgs);
   out.out_msgs = static_cast<int64_t>(stats_.out_msgs);

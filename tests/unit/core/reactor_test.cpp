@@ -527,6 +527,32 @@ TEST_CASE("Reactor: idle_poll calls the handler's poll hook and still serves") {
   CHECK(server.stop_and_join());
 }
 
+TEST_CASE("Reactor: idle_poll backs off when polls keep finding nothing") {
+  EchoServer server;
+  ReactorOptions o = small_options();
+  o.idle_poll = 200us;
+  o.tick = 5ms;
+  REQUIRE(server.start(o));
+  std::this_thread::sleep_for(400ms);  // an idle loop: every wait is preceded by a poll, or not
+  ReactorStats stats;
+  uint64_t sleeps = 0;
+  REQUIRE(server.on_loop([&] {
+    stats = server.reactor.stats();
+    sleeps = stats.turns;
+  }));
+  INFO("turns " << sleeps << ", polls " << stats.idle_polls << ", hits " << stats.idle_poll_hits);
+  CHECK(sleeps > 30);
+  CHECK(stats.idle_polls >= 8);                  // it did poll at first
+  CHECK(stats.idle_polls < 8 + sleeps / 8);      // then only every 16th sleep
+  CHECK(stats.run_ns > stats.sleep_ns);          // utilisation counters move
+  CHECK(stats.sleep_ns > stats.run_ns / 2);      // an idle loop mostly sleeps
+  // A connection's traffic still gets served (and a poll that finds work resets the backoff).
+  int fd = connect_client(server.port);
+  CHECK(echo_roundtrip(fd, pattern(10000, 7)));
+  ::close(fd);
+  CHECK(server.stop_and_join());
+}
+
 // TSan's background thread opens and closes files on its own, reopening holes in the
 // descriptor table this test fills, so the test only runs without it.
 #if !defined(__SANITIZE_THREAD__)
