@@ -1,6 +1,7 @@
 #include "server/flags.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <string_view>
@@ -50,18 +51,24 @@ std::vector<Flag> flag_table(Options& o) {
   auto unsupported = [](std::string_view what) {
     return [what](std::string_view, bool, FlagResult&) { return not_yet(what); };
   };
+  // An integer flag (already checked to parse) kept within [lo, hi], stored by `store`.
+  auto integer = [](int64_t lo, int64_t hi, std::string range_error, auto store) {
+    return [=](std::string_view v, bool, FlagResult&) {
+      int64_t n = 0;
+      parse_int(v, &n);
+      if (n < lo || n > hi) return range_error;
+      store(n);
+      return std::string();
+    };
+  };
+  constexpr int64_t kIntMin = INT32_MIN, kIntMax = INT32_MAX;
   return {
       {{"h", "help"}, Kind::Bool, "", action(FlagAction::ShowHelp)},
       {{"v", "version"}, Kind::Bool, "", action(FlagAction::ShowVersion)},
       {{"help_tls"}, Kind::Bool, "", action(FlagAction::ShowTlsHelp)},
       {{"t"}, Kind::Bool, "", action(FlagAction::CheckConfig)},
       {{"p", "port"}, Kind::Int, "port",
-       [&o](std::string_view v, bool, FlagResult&) {
-         int64_t n = 0;
-         parse_int(v, &n);
-         o.port = static_cast<int>(n);
-         return std::string();
-       }},
+       integer(kIntMin, kIntMax, "--port is out of range", [&o](int64_t n) { o.port = static_cast<int>(n); })},
       {{"a", "addr", "net"}, Kind::String, "host", str(o.host)},
       {{"n", "name", "server_name"}, Kind::String, "server_name", str(o.server_name)},
       {{"client_advertise"}, Kind::String, "client_advertise", str(o.client_advertise)},
@@ -79,12 +86,7 @@ std::vector<Flag> flag_table(Options& o) {
       {{"ports_file_dir"}, Kind::String, "ports_file_dir", str(o.ports_file_dir)},
       {{"c", "config"}, Kind::String, "", str(o.config_file)},
       {{"m", "http_port"}, Kind::Int, "http_port",
-       [&o](std::string_view v, bool, FlagResult&) {
-         int64_t n = 0;
-         parse_int(v, &n);
-         o.http_port = static_cast<int>(n);
-         return std::string();
-       }},
+       integer(kIntMin, kIntMax, "--http_port is out of range", [&o](int64_t n) { o.http_port = static_cast<int>(n); })},
       {{"sl", "signal"}, Kind::String, "",
        [](std::string_view v, bool, FlagResult& r) {
          r.signal = std::string(v);
@@ -92,13 +94,7 @@ std::vector<Flag> flag_table(Options& o) {
          return std::string();
        }},
       {{"cores"}, Kind::Int, "cores",
-       [&o](std::string_view v, bool, FlagResult&) {
-         int64_t n = 0;
-         parse_int(v, &n);
-         if (n < 0 || n > 1024) return std::string("--cores must be between 0 and 1024");
-         o.cores = static_cast<int>(n);
-         return std::string();
-       }},
+       integer(0, 1024, "--cores must be between 0 and 1024", [&o](int64_t n) { o.cores = static_cast<int>(n); })},
       {{"placement"}, Kind::String, "placement",
        [&o](std::string_view v, bool, FlagResult&) {
          if (v == "kernel") o.placement = Placement::Kernel;
@@ -107,13 +103,8 @@ std::vector<Flag> flag_table(Options& o) {
          return std::string();
        }},
       {{"idle_poll_us"}, Kind::Int, "idle_poll",
-       [&o](std::string_view v, bool, FlagResult&) {
-         int64_t n = 0;
-         parse_int(v, &n);
-         if (n < 0 || n > 1000000) return std::string("--idle_poll_us must be between 0 and 1000000");
-         o.idle_poll = std::chrono::microseconds(n);
-         return std::string();
-       }},
+       integer(0, 1000000, "--idle_poll_us must be between 0 and 1000000",
+               [&o](int64_t n) { o.idle_poll = std::chrono::microseconds(n); })},
       // Accepted by nats-server, not yet by zats: refuse clearly rather than run without them.
       {{"user"}, Kind::String, "username", str(o.username)},
       {{"pass"}, Kind::String, "password", str(o.password)},
