@@ -95,6 +95,7 @@ std::vector<Flag> flag_table(Options& o) {
        }},
       {{"cores"}, Kind::Int, "cores",
        integer(0, 1024, "--cores must be between 0 and 1024", [&o](int64_t n) { o.cores = static_cast<int>(n); })},
+      {{"pin"}, Kind::Bool, "pin", boolean(o.pin_workers)},
       {{"placement"}, Kind::String, "placement",
        [&o](std::string_view v, bool, FlagResult&) {
          if (v == "kernel") o.placement = Placement::Kernel;
@@ -219,6 +220,7 @@ Logging Options:
 
 zats Options:
         --cores <n>                  Worker threads, one per core (default: every CPU in the affinity mask)
+        --pin=<bool>                 Pin each worker to its own CPU (default: true)
         --placement <how>            Spread connections over workers: kernel (SO_REUSEPORT, default)
                                      or round-robin (in accept order; deterministic, for tests)
         --idle_poll_us <us>          With several workers, busy-poll up to this long before sleeping

@@ -94,6 +94,9 @@ struct Options {
   // zats's own: worker threads (0: one per CPU in the affinity mask).
   int cores = 0;
   Placement placement = Placement::Kernel;
+  // Pin each worker to its own CPU (the default). Off, the kernel may move workers: better
+  // when the box is oversubscribed (clients or benchmarks sharing the same cores).
+  bool pin_workers = true;
   // Busy-poll (adaptively, see core::ReactorOptions) before sleeping in the kernel, so a
   // request/reply across workers does not pay a full wake-up each time. Only with several
   // workers: a single worker has no peer whose messages it could catch.

@@ -98,7 +98,7 @@ bool Server::start(std::string* error) {
   ZATS_NOTICE("  Workers:  %u", workers);
   for (size_t i = 0; i < workers_.size(); ++i) {
     threads_.emplace_back([this, i] {
-      pin_to_cpu(static_cast<unsigned>(i));
+      if (options_.pin_workers) pin_to_cpu(static_cast<unsigned>(i));
       workers_[i]->run();
     });
   }
