@@ -1,5 +1,6 @@
 #include "server/server_context.h"
 
+#include <cstdlib>
 #include <random>
 
 namespace zats::server {
@@ -11,6 +12,30 @@ std::vector<std::string> account_names(const Options& opts) {
   std::vector<std::string> names = opts.accounts;
   if (!opts.no_system_account && !opts.system_account.empty()) names.push_back(opts.system_account);
   return names;
+}
+
+// client_advertise is "host[:port]" ("[v6]:port" for IPv6): INFO's host and port, the port
+// defaulting to the listen port, as nats-server's net.SplitHostPort fallback does.
+void apply_client_advertise(const std::string& advertise, proto::ServerInfo& info) {
+  size_t colon = advertise.rfind(':');
+  bool bracketed = !advertise.empty() && advertise.front() == '[';
+  size_t close = advertise.find(']');
+  bool has_port = colon != std::string::npos &&
+                  (bracketed ? close != std::string::npos && colon == close + 1
+                             : advertise.find(':') == colon);
+  if (!has_port) {
+    info.host = advertise;
+    return;
+  }
+  std::string port = advertise.substr(colon + 1);
+  char* end = nullptr;
+  long n = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || n <= 0 || n > 65535) {
+    info.host = advertise;
+    return;
+  }
+  info.host = bracketed ? advertise.substr(1, close - 1) : advertise.substr(0, colon);
+  info.port = static_cast<int>(n);
 }
 
 }  // namespace
@@ -33,6 +58,7 @@ ServerContext::ServerContext(const Options& opts, unsigned worker_count)
   info.server_name = opts.server_name.empty() ? server_id : opts.server_name;
   info.host = opts.host;
   info.port = opts.port;
+  if (!opts.client_advertise.empty()) apply_client_advertise(opts.client_advertise, info);
   info.headers = !opts.no_header_support;
   info.max_payload = opts.max_payload;
   info.auth_required = opts.auth_required() && opts.no_auth_user.empty();
