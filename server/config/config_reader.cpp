@@ -235,27 +235,6 @@ bool ConfigReader::read_map(ConfigValue* out, const Mark& at) {
   return true;
 }
 
-bool ConfigReader::map_value_end(bool* closed) {
-  for (;;) {
-    const int c = s_.peek();
-    if (is_blank(c)) {
-      s_.advance();
-    } else if (c == '#' || (c == '/' && s_.peek(1) == '/')) {
-      skip_comment();
-    } else if (c == '/' || c == ';' || c == ',' || is_newline(c)) {
-      s_.advance();  // a lone '/' ends a map value in the reference too
-      return true;
-    } else if (c == '}') {
-      s_.advance();
-      *closed = true;
-      return true;
-    } else {
-      return lex_error("Expected a map value terminator \",\" or a map terminator \"}\", but got '" +
-                       s_.describe_char() + "' instead.");
-    }
-  }
-}
-
 bool ConfigReader::read_array(ConfigValue* out, const Mark& at) {
   if (!enter_nesting()) return false;
   ConfigArray array;
@@ -282,26 +261,38 @@ bool ConfigReader::read_array(ConfigValue* out, const Mark& at) {
   return true;
 }
 
-bool ConfigReader::array_value_end(bool* closed) {
+// What may follow a value inside a map or an array: blanks and comments, then a separator
+// (newline, ',', and for maps ';'; a lone '/' too, as in the reference) or the closer.
+bool ConfigReader::value_end(const ValueEnd& rules, bool* closed) {
   for (;;) {
     const int c = s_.peek();
     if (is_blank(c)) {
       s_.advance();
     } else if (c == '#' || (c == '/' && s_.peek(1) == '/')) {
       skip_comment();
-    } else if (c == '/' || c == ',' || is_newline(c)) {
+    } else if (c == '/' || c == ',' || is_newline(c) || (rules.semicolon && c == ';')) {
       s_.advance();
       return true;
-    } else if (c == ']') {
+    } else if (c == rules.closer) {
       s_.advance();
       *closed = true;
       return true;
     } else {
-      return lex_error(
-          "Expected an array value terminator \",\" or an array terminator \"]\", but got '" +
-          s_.describe_char() + "' instead.");
+      return lex_error(std::string(rules.expected) + s_.describe_char() + "' instead.");
     }
   }
+}
+
+bool ConfigReader::map_value_end(bool* closed) {
+  static constexpr ValueEnd kMap{'}', true,
+                                 "Expected a map value terminator \",\" or a map terminator \"}\", but got '"};
+  return value_end(kMap, closed);
+}
+
+bool ConfigReader::array_value_end(bool* closed) {
+  static constexpr ValueEnd kArray{
+      ']', false, "Expected an array value terminator \",\" or an array terminator \"]\", but got '"};
+  return value_end(kArray, closed);
 }
 
 // Comments run to the end of the line; the newline itself is left for the caller.

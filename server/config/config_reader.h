@@ -42,6 +42,12 @@ class ConfigReader {
   bool map_value_end(bool* closed);
   bool read_array(ConfigValue* out, const Mark& at);
   bool array_value_end(bool* closed);
+  struct ValueEnd {
+    int closer;            // '}' or ']'
+    bool semicolon;        // ';' separates map entries, not array values
+    const char* expected;  // the error text up to the offending character
+  };
+  bool value_end(const ValueEnd& rules, bool* closed);
 
   bool read_quoted(ConfigValue* out, int quote);
   bool read_block(ConfigValue* out);
