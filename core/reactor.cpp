@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/buffer_ring.h"
+#include "core/clock.h"
 #include "core/completion_tag.h"
 #include "core/log.h"
 #include "core/socket_table.h"
@@ -29,12 +30,6 @@ constexpr uint16_t kBufferGroup = 0;
 constexpr unsigned kCqeBatch = 64;
 constexpr unsigned kMaxCompletionsPerTurn = 128;
 constexpr size_t kMaxSendChunk = size_t{1} << 30;  // an SQE length is 32 bits
-
-uint64_t monotonic_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
-}
 
 bool is_fd_exhaustion(int err) {
   return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;

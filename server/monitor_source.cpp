@@ -1,13 +1,12 @@
 #include "server/monitor_source.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
 
+#include "core/clock.h"
 #include "server/monitor/process_usage.h"
 #include "server/worker.h"
 
@@ -22,12 +21,6 @@ struct Gathering {
   std::vector<WorkerReport> reports;
   size_t pending = 0;
 };
-
-int64_t realtime_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 void add_report(monitor::Snapshot& snap, WorkerReport& r) {
   monitor::Totals& t = snap.totals;
@@ -88,7 +81,7 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
     });
   }
   monitor::Snapshot snap;
-  snap.now = realtime_ns();
+  snap.now = core::realtime_ns();
   snap.server = identity();
   std::unique_lock lock(gathering->mutex);
   if (!gathering->done.wait_for(lock, worker_timeout_, [&] { return gathering->pending == 0; })) {

@@ -1,26 +1,16 @@
 // Server::start_monitoring: nats-server's monitoring endpoints on http_port (-m), served by
 // a side thread (monitor::HttpServer) that gathers snapshots from the workers' mailboxes.
-#include <time.h>
-
+#include "core/clock.h"
 #include "core/log.h"
 #include "server/server.h"
 
 namespace zats::server {
-namespace {
-
-int64_t realtime_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 bool Server::start_monitoring(std::string* error) {
   if (options_.http_port == 0) return true;
   std::string host = options_.http_host.empty() ? options_.host : options_.http_host;
   int port = options_.http_port < 0 ? 0 : options_.http_port;
-  monitor_source_ = std::make_unique<MonitorSource>(*context_, realtime_ns());
+  monitor_source_ = std::make_unique<MonitorSource>(*context_, core::realtime_ns());
   endpoints_ = std::make_unique<monitor::Endpoints>(*monitor_source_, options_.http_base_path);
   http_ = std::make_unique<monitor::HttpServer>(monitor::HttpServer::Limits{});
   std::string err = http_->start(host, port, [this](const monitor::HttpRequest& req) { return endpoints_->handle(req); });

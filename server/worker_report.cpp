@@ -1,7 +1,6 @@
 // Worker::report and the closed-connections record: the monitoring side of a worker. Runs on
 // the worker's thread (posted through the mailbox), never on the hot path.
-#include <time.h>
-
+#include "core/clock.h"
 #include "server/worker.h"
 #include "server/worker_report.h"
 
@@ -10,12 +9,6 @@ namespace {
 
 // The reference keeps the last 10000 closed connections; each worker keeps its share.
 constexpr size_t kClosedConnections = 10000;
-
-int64_t clock_ns(clockid_t clock) {
-  timespec ts;
-  ::clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 monitor::SublistStats sublist_stats(const Sublist& sl) {
   SublistStats s = sl.stats();
@@ -36,7 +29,7 @@ int64_t Worker::wall_ns(uint64_t monotonic_ns) const {
 }
 
 void Worker::start_wall_clock() {
-  wall_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+  wall_offset_ns_ = core::realtime_ns() - static_cast<int64_t>(core::monotonic_ns());
 }
 
 void Worker::record_closed(const Client& client) {
