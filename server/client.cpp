@@ -288,7 +288,8 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   if (perms_ && !msg.reply.empty()) perms_->note_reply(msg.reply, worker_.now_ns());
   // Slow means behind on what earlier turns queued: this turn's own burst (bounded by the
   // turn's input) is about to be flushed and does not count against max_pending.
-  size_t behind = pending_bytes() - std::min(pending_bytes(), turn_added_);
+  size_t pending = pending_bytes();  // one read per message: it asks the reactor
+  size_t behind = pending - std::min(pending, turn_added_);
   if (behind + frame > static_cast<size_t>(worker_.options().max_pending)) {
     ZATS_NOTICE("%s:%d - cid:%lu - Slow Consumer Detected: MaxPending of %ld Exceeded", ip_.c_str(), port_,
                 static_cast<unsigned long>(cid_), static_cast<long>(worker_.options().max_pending));
@@ -302,7 +303,8 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   } else {
     proto::append_msg(out_, msg.subject, sub.sid, msg.reply, payload);
   }
-  turn_added_ += out_.size() - before;
+  size_t added = out_.size() - before;
+  turn_added_ += added;
   stats_.out_msgs++;
   stats_.out_bytes += payload.size();
   WorkerStats& ws = worker_.stats();
@@ -310,7 +312,7 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   ws.out_bytes += payload.size();
   last_activity_ns_ = worker_.now_ns();
   mark_dirty();
-  note_congestion();
+  note_congestion(pending + added);
   if (sub.max > 0 && ++sub.delivered >= sub.max) {
     remove_subscription(&sub);
   } else if (sub.max == 0) {
@@ -324,9 +326,8 @@ size_t Client::pending_bytes() const {
 
 // Over half of max_pending starts a congestion episode (publishers are briefly held back);
 // under a quarter ends it.
-void Client::note_congestion() {
+void Client::note_congestion(size_t pending) {
   size_t limit = static_cast<size_t>(worker_.options().max_pending);
-  size_t pending = pending_bytes();
   if (congested_since_ns_ == 0 && pending > limit / 2) {
     congested_since_ns_ = worker_.now_ns();
     worker_.consumer_congested(*this);
@@ -381,7 +382,7 @@ void Client::on_send_done(int res) {
     return;
   }
   if (!out_.empty() || state_ == State::Draining) mark_dirty();
-  if (congested_since_ns_ != 0) note_congestion();
+  if (congested_since_ns_ != 0) note_congestion(pending_bytes());
 }
 
 void Client::check_write_deadline(uint64_t now_ns) {

@@ -103,7 +103,7 @@ class Client {
   bool reserved_reply_or_subject(const proto::PubArgs& args);
   void send_no_responders(std::string_view reply);
   void remove_subscription(Subscription* sub);
-  void note_congestion();
+  void note_congestion(size_t pending);
   // Authentication and permissions (server/auth, permissions_check.h).
   bool authenticate_connect();
   bool login_without_connect();
