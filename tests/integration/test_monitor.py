@@ -212,7 +212,7 @@ def sub_key(s):
 
 def normalize(doc, base_varz=None, base_subsz=None):
     """Makes one server's document comparable with the other's: sorts the subscription lists
-    (nats-server fills them from Go maps, in random order), drops the reference's internal $SYS
+    and /accountz's account names (nats-server fills them from Go maps, in random order), drops the reference's internal $SYS
     service-import subscriptions from /subsz and turns the sublist totals that count them into
     differences from a baseline taken before the traffic."""
     doc = json.loads(json.dumps(doc))
@@ -221,6 +221,8 @@ def normalize(doc, base_varz=None, base_subsz=None):
             c["subscriptions_list"].sort()
         if "subscriptions_list_detail" in c:
             c["subscriptions_list_detail"].sort(key=sub_key)
+    if isinstance(doc.get("accounts"), list) and all(isinstance(a, str) for a in doc["accounts"]):
+        doc["accounts"].sort()  # /accountz: nats-server lists them from a sync.Map, in random order
     if "subscriptions_list" in doc:  # /subsz
         internal = [s for s in doc["subscriptions_list"] if s["subject"].startswith("$SYS.")]
         doc["subscriptions_list"] = sorted((s for s in doc["subscriptions_list"] if s not in internal), key=sub_key)
