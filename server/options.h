@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "server/auth/user.h"
+#include "server/permissions.h"
 
 namespace zats::server {
 
@@ -32,6 +34,38 @@ struct AccountImport {
   std::string from_account;
   std::string subject;
   std::string prefix_or_to;  // stream: prefix; service: to
+};
+
+// One route to dial (`cluster { routes: [...] }`, `--routes`): a nats-route:// or nats:// URL.
+struct RouteUrl {
+  std::string url;       // as configured; logs and monitoring show it with the password hidden
+  std::string host;      // an IPv6 address without its brackets
+  int port = 0;
+  std::string username;  // from "user:password@" in the URL; empty: the cluster's own credentials
+  std::string password;
+  bool operator==(const RouteUrl&) const = default;
+};
+
+// Clustering (`cluster {}`, `--cluster`, `--routes`, ...): full-mesh routes to other servers
+// (docs/compatibility.md, Clustering). Off while port is 0.
+struct ClusterOptions {
+  std::string name;              // empty: a generated ("dynamic") name that gives way to others
+  std::string host = "0.0.0.0";  // where routes connect
+  int port = 0;                  // 0: clustering off; -1: a random port
+  // Credentials a route must present (`authorization { user, password, timeout }`); the same
+  // ones are sent on implicit (gossiped) routes when the peer requires them.
+  std::string username;
+  std::string password;
+  Nanos auth_timeout = std::chrono::seconds(2);
+  std::vector<RouteUrl> routes;  // explicit routes: dialled for as long as they are configured
+  std::string advertise;         // host[:port] told to peers instead of the listen address
+  bool no_advertise = false;     // peers' client URLs are not passed on to clients (connect_urls)
+  int connect_retries = 0;       // tries after the first for an implicit route
+  // Route permissions: `import` bounds the subjects this server sends interest for (what it
+  // may receive), `export` bounds the remote interest it accepts (what it may send).
+  std::optional<SubjectPermission> import_permission;
+  std::optional<SubjectPermission> export_permission;
+  bool enabled() const { return port != 0; }
 };
 
 struct Options {
@@ -84,6 +118,8 @@ struct Options {
   int64_t reconnect_error_reports = 1;
   std::vector<std::string> server_tags;
   bool no_sublist_cache = false;
+
+  ClusterOptions cluster;
 
   // Monitoring (served by a later step; parsed now so command lines keep working).
   std::string http_host;
