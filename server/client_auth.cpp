@@ -10,9 +10,9 @@
 
 namespace zats::server {
 bool Client::authenticate_connect() {
-  auth::AuthResult result = auth::authenticate(worker_.options(), connect_);
+  auth::AuthResult result = auth::authenticate(worker().options(), connect_);
   if (!result.ok) {
-    ZATS_ERROR("%s:%d - cid:%lu - authentication error", ip_.c_str(), port_, static_cast<unsigned long>(cid_));
+    ZATS_ERROR("%s:%d - cid:%lu - authentication error", ip().c_str(), port(), static_cast<unsigned long>(cid()));
     return false;
   }
   return log_in(result);
@@ -20,15 +20,14 @@ bool Client::authenticate_connect() {
 
 // no_auth_user: a client that skips CONNECT is logged in as that user.
 bool Client::login_without_connect() {
-  const auth::User* user = auth::no_auth_user_for(worker_.options(), connect_);
+  const auth::User* user = auth::no_auth_user_for(worker().options(), connect_);
   if (user == nullptr) return false;
   auth::AuthResult result;
   result.ok = true;
   result.user = user;
   result.user_name = user->name;
   if (!log_in(result)) return false;
-  if (ping_timer_ != 0) worker_.timers().cancel(ping_timer_);  // the auth timer
-  ping_timer_ = 0;
+  cancel_timer();  // the auth timer
   return true;
 }
 
@@ -36,7 +35,7 @@ bool Client::login_without_connect() {
 bool Client::log_in(const auth::AuthResult& result) {
   const auth::User* user = result.user;
   std::string account_name = user != nullptr ? user->account : std::string();
-  AccountId account = account_name.empty() ? kGlobalAccount : worker_.context().accounts.find(account_name);
+  AccountId account = account_name.empty() ? kGlobalAccount : worker().context().accounts.find(account_name);
   if (account == kNoAccount) return false;  // an account added by a reload (not supported)
   if (account != account_) {
     if (!subs_.empty()) return false;  // its subscriptions live in the old account
@@ -56,9 +55,9 @@ bool Client::log_in(const auth::AuthResult& result) {
 }
 
 bool Client::publish_allowed(const proto::PubArgs& args) {
-  if (!perms_ || perms_->can_publish(args.subject, worker_.now_ns())) return true;
-  ZATS_ERROR("%s:%d - cid:%lu - Publish Violation - User %s, Subject \"%.*s\"", ip_.c_str(), port_,
-             static_cast<unsigned long>(cid_), proto::go_quoted(auth_user_).c_str(), static_cast<int>(args.subject.size()),
+  if (!perms_ || perms_->can_publish(args.subject, worker().now_ns())) return true;
+  ZATS_ERROR("%s:%d - cid:%lu - Publish Violation - User %s, Subject \"%.*s\"", ip().c_str(), port(),
+             static_cast<unsigned long>(cid()), proto::go_quoted(auth_user_).c_str(), static_cast<int>(args.subject.size()),
              args.subject.data());
   return false;
 }
@@ -70,12 +69,12 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
     std::string text = "Permissions Violation for Subscription to " + proto::go_quoted(args.subject);
     if (!args.queue.empty()) text += " using queue " + proto::go_quoted(args.queue);
     send_err(text);
-    ZATS_ERROR("%s:%d - cid:%lu - Subscription Violation - User %s, Subject %s, SID %.*s", ip_.c_str(), port_,
-               static_cast<unsigned long>(cid_), proto::go_quoted(auth_user_).c_str(), proto::go_quoted(args.subject).c_str(),
+    ZATS_ERROR("%s:%d - cid:%lu - Subscription Violation - User %s, Subject %s, SID %.*s", ip().c_str(), port(),
+               static_cast<unsigned long>(cid()), proto::go_quoted(auth_user_).c_str(), proto::go_quoted(args.subject).c_str(),
                static_cast<int>(args.sid.size()), args.sid.data());
     return false;
   }
-  int max_tokens = worker_.options().max_sub_tokens;
+  int max_tokens = worker().options().max_sub_tokens;
   if (max_tokens > 0) {
     int n = 1;
     for (char c : args.subject) n += c == '.' ? 1 : 0;
@@ -91,8 +90,8 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
 // -ERR; credentials that no longer validate get an Authorization Violation; subscriptions
 // no longer allowed are removed with the (sid ...) -ERR.
 void Client::on_options_changed() {
-  if (state_ != State::Open) return;
-  const Options& opts = worker_.options();
+  if (!open()) return;
+  const Options& opts = worker().options();
   proto::ParserLimits limits = parser_.limits();
   limits.max_control_line = static_cast<uint32_t>(opts.max_control_line);
   limits.max_payload = static_cast<uint32_t>(opts.max_payload);

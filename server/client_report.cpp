@@ -1,16 +1,24 @@
 // Client::connection_info: one connection as /connz shows it. Monitoring only.
 #include "server/client.h"
 #include "server/worker.h"
+#include "server/worker_report.h"
 
 namespace zats::server {
 
+void Client::report(const monitor::SnapshotRequest& what, WorkerReport& out) const {
+  if (close_reason() != CloseReason::None) return;
+  out.stats.connections++;
+  if (account_ < out.account_connections.size()) out.account_connections[account_]++;
+  if (what.open_connections) out.open.push_back(connection_info(what.subscriptions));
+}
+
 monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
   monitor::ConnectionInfo info;
-  info.cid = cid_;
-  info.ip = ip_;
-  info.port = port_;
+  info.cid = cid();
+  info.ip = ip();
+  info.port = port();
   info.start = start_wall_ns_;
-  info.last_activity = worker_.wall_ns(last_activity_ns_);
+  info.last_activity = worker().wall_ns(last_activity_ns_);
   info.rtt = static_cast<monitor::Nanos>(rtt_ns_);
   info.pending_bytes = static_cast<int64_t>(pending_bytes());
   info.in_msgs = static_cast<int64_t>(stats_.in_msgs);
@@ -21,7 +29,7 @@ monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
   info.name = connect_.name;
   info.lang = connect_.lang;
   info.version = connect_.version;
-  info.account = worker_.context().accounts.name(account_);
+  info.account = worker().context().accounts.name(account_);
   if (!with_subs) return info;
   for (const auto& [sid, sub] : subs_) {
     monitor::SubscriptionInfo s;
@@ -31,7 +39,7 @@ monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
     s.sid = sub->sid;
     s.msgs = static_cast<int64_t>(sub->delivered);
     s.max = static_cast<int64_t>(sub->max);
-    s.cid = cid_;
+    s.cid = cid();
     info.subs.push_back(std::move(s));
   }
   return info;

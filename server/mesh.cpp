@@ -12,7 +12,7 @@ Mesh::~Mesh() {
   // Messages still in flight at shutdown: release them so nothing leaks.
   SharedMessage* m = nullptr;
   for (auto& ring : rings_)
-    while (ring->try_pop(m)) m->release();
+    while (ring->try_pop(m)) SharedMessageRef::adopt(m).reset();
 }
 
 void Mesh::post(unsigned worker, Task task) {

@@ -18,15 +18,14 @@ uint32_t put(char* dst, size_t* at, std::string_view s) {
 
 }  // namespace
 
-SharedMessage* SharedMessage::make(const Fields& f, std::span<const QueueAssignment> queues,
-                                   uint32_t refs) {
+SharedMessageRef SharedMessage::make(const Fields& f, std::span<const QueueAssignment> queues) {
   size_t text_size = f.subject.size() + f.reply.size() + f.payload.size();
   for (const auto& q : queues) text_size += q.queue.size();
   const size_t total = sizeof(SharedMessage) + queues.size() * sizeof(QueueRef) + text_size;
 
   void* mem = ::operator new(total);
   auto* m = new (mem) SharedMessage();
-  m->refs_.store(refs, std::memory_order_relaxed);
+  m->refs_.store(1, std::memory_order_relaxed);
   m->account_ = f.account;
   m->origin_worker_ = f.origin_worker;
   m->origin_connection_ = f.origin_connection;
@@ -48,7 +47,7 @@ SharedMessage* SharedMessage::make(const Fields& f, std::span<const QueueAssignm
     refs_out[i].length = static_cast<uint32_t>(queues[i].queue.size());
     refs_out[i].worker = queues[i].worker;
   }
-  return m;
+  return SharedMessageRef::adopt(m);
 }
 
 SharedMessage::QueueAssignment SharedMessage::queue(uint32_t i) const {

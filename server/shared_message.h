@@ -13,8 +13,11 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
 
 namespace zats::server {
+
+class SharedMessageRef;
 
 class SharedMessage {
  public:
@@ -37,16 +40,9 @@ class SharedMessage {
     uint64_t origin_connection = 0;  // server-wide connection id of the publisher
   };
 
-  // One allocation; the new message holds `refs` references (one per receiver, typically).
-  static SharedMessage* make(const Fields& fields, std::span<const QueueAssignment> queues = {},
-                             uint32_t refs = 1);
+  // One allocation; the caller holds its one reference (SharedMessageRef::share for more).
+  static SharedMessageRef make(const Fields& fields, std::span<const QueueAssignment> queues = {});
 
-  // Any thread. retain() before handing a reference to another worker; each holder calls
-  // release() exactly once, and the last one frees the message.
-  void retain(uint32_t n = 1) { refs_.fetch_add(n, std::memory_order_relaxed); }
-  void release() {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
-  }
   uint32_t ref_count() const { return refs_.load(std::memory_order_relaxed); }
 
   AccountId account() const { return account_; }
@@ -73,8 +69,15 @@ class SharedMessage {
     uint32_t worker;
   };
 
+  friend class SharedMessageRef;
+
   SharedMessage() = default;
   ~SharedMessage() = default;
+  // Any thread: each reference is released exactly once and the last one frees the message.
+  void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+  }
   void destroy();
 
   const QueueRef* queue_refs() const { return reinterpret_cast<const QueueRef*>(this + 1); }
@@ -91,6 +94,47 @@ class SharedMessage {
   uint32_t payload_off_ = 0, payload_len_ = 0;
   uint32_t queue_count_ = 0;
   bool has_headers_ = false;
+};
+
+// One counted reference to a SharedMessage, released when dropped. A reference travels
+// through a mesh ring as a raw pointer: into_raw() hands it to the ring, adopt() takes it
+// back out on the other side.
+class SharedMessageRef {
+ public:
+  SharedMessageRef() = default;
+  SharedMessageRef(SharedMessageRef&& other) noexcept : msg_(std::exchange(other.msg_, nullptr)) {}
+  SharedMessageRef& operator=(SharedMessageRef&& other) noexcept {
+    if (this != &other) {
+      reset();
+      msg_ = std::exchange(other.msg_, nullptr);
+    }
+    return *this;
+  }
+  SharedMessageRef(const SharedMessageRef&) = delete;
+  SharedMessageRef& operator=(const SharedMessageRef&) = delete;
+  ~SharedMessageRef() { reset(); }
+
+  // Takes over a reference that was handed out with into_raw().
+  static SharedMessageRef adopt(SharedMessage* msg) { return SharedMessageRef(msg); }
+  // Gives the reference away (the receiver adopts it); this handle is empty afterwards.
+  SharedMessage* into_raw() && { return std::exchange(msg_, nullptr); }
+  // One more reference to the same message.
+  SharedMessageRef share() const {
+    msg_->retain();
+    return SharedMessageRef(msg_);
+  }
+  void reset() {
+    if (msg_ != nullptr) std::exchange(msg_, nullptr)->release();
+  }
+
+  SharedMessage* get() const { return msg_; }
+  SharedMessage* operator->() const { return msg_; }
+  SharedMessage& operator*() const { return *msg_; }
+  explicit operator bool() const { return msg_ != nullptr; }
+
+ private:
+  explicit SharedMessageRef(SharedMessage* msg) : msg_(msg) {}
+  SharedMessage* msg_ = nullptr;
 };
 
 }  // namespace zats::server

@@ -52,8 +52,6 @@ Worker::Worker(ServerContext& context, unsigned index)
 
 Worker::~Worker() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
-  for (auto& backlog : overflow_)
-    for (SharedMessage* m : backlog) m->release();
 }
 
 bool Worker::init(int listen_fd, std::string* error) {
@@ -85,17 +83,21 @@ void Worker::adopt(int fd) {
   post([this, fd] { start_client(fd); });
 }
 
+void Worker::attach(int fd, ConnectionFactory make) {
+  post([this, fd, make = std::move(make)] { start_connection(fd, make); });
+}
+
 void Worker::apply_options(std::shared_ptr<const Options> next) {
   post([this, next = std::move(next)]() mutable {
     options_ = std::move(next);
-    for (auto& c : clients_)
+    for (auto& c : connections_)
       if (c) c->on_options_changed();
   });
 }
 
-Client* Worker::client_for(core::SocketId id) {
-  if (id.slot >= clients_.size()) return nullptr;
-  Client* c = clients_[id.slot].get();
+Connection* Worker::connection(core::SocketId id) {
+  if (id.slot >= connections_.size()) return nullptr;
+  Connection* c = connections_[id.slot].get();
   return c != nullptr && c->socket() == id ? c : nullptr;
 }
 
@@ -110,29 +112,40 @@ void Worker::on_accept(int /*listener_fd*/, int fd) {
   start_client(fd);
 }
 
+// A client also takes one of the server's connection slots (max_connections) and gets its INFO.
 void Worker::start_client(int fd) {
+  Connection* conn = start_connection(fd, [](Worker& worker, core::SocketId socket, uint64_t cid, std::string ip,
+                                             int port) {
+    return std::make_unique<Client>(worker, socket, cid, std::move(ip), port);
+  });
+  if (conn == nullptr) return;
+  int64_t open = context_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
+  context_.total_connections.fetch_add(1, std::memory_order_relaxed);
+  int64_t limit = options().max_connections;
+  stats_.accepted++;
+  static_cast<Client*>(conn)->start(limit >= 0 && open > (limit == 0 ? 65536 : limit));
+}
+
+// Registers the socket, then builds its connection.
+Connection* Worker::start_connection(int fd, const ConnectionFactory& make) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   std::string ip;
   int port = 0;
   core::peer_address(fd, &ip, &port);
   core::SocketId id = reactor_.add_socket(fd);
-  if (!id.valid()) return;
-  if (clients_.size() <= id.slot) clients_.resize(id.slot + 1);
+  if (!id.valid()) return nullptr;
+  if (connections_.size() <= id.slot) connections_.resize(id.slot + 1);
   uint64_t cid = context_.next_cid.fetch_add(1, std::memory_order_relaxed);
-  int64_t open = context_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
-  context_.total_connections.fetch_add(1, std::memory_order_relaxed);
-  int64_t limit = options().max_connections;
-  bool over = limit >= 0 && open > (limit == 0 ? 65536 : limit);
-  stats_.accepted++;
-  clients_[id.slot] = std::make_unique<Client>(*this, id, cid, std::move(ip), port);
-  ZATS_DEBUG("%s:%d - cid:%lu - Client connection created (worker %u)", clients_[id.slot]->ip_.c_str(), port,
-             static_cast<unsigned long>(cid), index_);
-  clients_[id.slot]->start(over);
+  connections_[id.slot] = make(*this, id, cid, ip, port);
+  Connection* conn = connections_[id.slot].get();
+  ZATS_DEBUG("%s:%d - %s:%lu - %s connection created (worker %u)", ip.c_str(), port, conn->log_names().id_tag,
+             static_cast<unsigned long>(cid), conn->log_names().kind, index_);
+  return conn;
 }
 
 void Worker::on_recv(core::SocketId id, const char* data, size_t size) {
-  Client* c = client_for(id);
+  Connection* c = connection(id);
   if (c == nullptr) return;
   // Causality across workers: whatever another worker acknowledged to its publisher (PONG)
   // before these bytes were sent is already in our rings; deliver it before acting on them
@@ -142,22 +155,23 @@ void Worker::on_recv(core::SocketId id, const char* data, size_t size) {
 }
 
 void Worker::on_recv_closed(core::SocketId id, int res) {
-  if (Client* c = client_for(id)) c->on_peer_closed(res);
+  if (Connection* c = connection(id)) c->on_peer_closed(res);
 }
 
 void Worker::on_send_done(core::SocketId id, int res) {
-  if (Client* c = client_for(id)) c->on_send_done(res);
+  if (Connection* c = connection(id)) c->on_send_done(res);
 }
 
 void Worker::on_closed(core::SocketId id) {
-  Client* c = client_for(id);
+  Connection* c = connection(id);
   if (c == nullptr) return;
-  client_closing(c);  // no-op when its subscriptions are already gone
+  c->release();  // no-op when it already has
   apply_deferred_removals();
-  if (c->dirty_) std::erase(dirty_, c);
-  ZATS_DEBUG("%s:%d - cid:%lu - Client connection closed: %s", c->ip_.c_str(), c->port_,
-             static_cast<unsigned long>(c->cid()), std::string(close_reason_text(c->close_reason())).c_str());
-  clients_[id.slot].reset();
+  if (c->dirty()) std::erase(dirty_, c);
+  ZATS_DEBUG("%s:%d - %s:%lu - %s connection closed: %s", c->ip().c_str(), c->port(), c->log_names().id_tag,
+             static_cast<unsigned long>(c->cid()), c->log_names().kind,
+             std::string(close_reason_text(c->close_reason())).c_str());
+  connections_[id.slot].reset();
 }
 
 void Worker::on_turn_end() {
@@ -169,9 +183,9 @@ void Worker::on_turn_end() {
     retry_overflow();
   }
   // flush() never adds to dirty_, but a completion handled later in the turn may.
-  std::vector<Client*> dirty;
+  std::vector<Connection*> dirty;
   dirty.swap(dirty_);
-  for (Client* c : dirty) c->flush();
+  for (Connection* c : dirty) c->flush();
   if (dirty_.empty()) {
     dirty.clear();
     dirty_.swap(dirty);  // keep the capacity
@@ -185,12 +199,12 @@ void Worker::on_turn_end() {
 void Worker::on_tick(uint64_t now_ns) {
   timers_.advance(now_ns, [this, now_ns](uint64_t cookie) {
     core::SocketId id{static_cast<uint32_t>(cookie >> 32), static_cast<uint32_t>(cookie)};
-    if (Client* c = client_for(id)) c->on_timer(now_ns);
+    if (Connection* c = connection(id)) c->on_timer(now_ns);
   });
   expire_stalls(now_ns);
   if (now_ns - last_deadline_scan_ns_ >= kWriteDeadlineScanNs) {
     last_deadline_scan_ns_ = now_ns;
-    for (auto& c : clients_)
+    for (auto& c : connections_)
       if (c) c->check_write_deadline(now_ns);
   }
 }
@@ -255,8 +269,11 @@ size_t Worker::send_to_workers(Client& from, const MessageView& msg, const Inter
   fields.has_headers = msg.has_headers;
   fields.origin_worker = index_;
   fields.origin_connection = from.cid();
-  SharedMessage* m = SharedMessage::make(fields, assignments_, n);
-  for (WorkerMask rest = targets; rest != 0; rest &= rest - 1) enqueue(static_cast<unsigned>(std::countr_zero(rest)), m, from);
+  SharedMessageRef m = SharedMessage::make(fields, assignments_);
+  for (WorkerMask rest = targets; rest != 0; rest &= rest - 1) {
+    const unsigned target = static_cast<unsigned>(std::countr_zero(rest));
+    enqueue(target, (rest & (rest - 1)) != 0 ? m.share() : std::move(m), from);
+  }
   stats_.mesh_sent += n;
   return n;
 }
@@ -275,8 +292,8 @@ void Worker::drain_incoming(bool everything) {
       size_t n = ring.pop_batch(batch, kMeshBatch);
       if (n == 0) break;
       for (size_t i = 0; i < n; ++i) {
-        deliver_local(batch[i]->account(), nullptr, view_of(*batch[i]), batch[i]);
-        batch[i]->release();
+        SharedMessageRef msg = SharedMessageRef::adopt(batch[i]);
+        deliver_local(msg->account(), nullptr, view_of(*msg), msg.get());
       }
       taken += n;
     }
@@ -295,7 +312,7 @@ void Worker::wake_touched() {
 
 // Local subscribers: every plain one, and one member of each queue group this worker was
 // given (all groups with a single worker; by the publisher's pick otherwise).
-size_t Worker::deliver_local(AccountId account, const Client* from, const MessageView& msg,
+size_t Worker::deliver_local(AccountId account, const Connection* from, const MessageView& msg,
                              const SharedMessage* remote) {
   if (account >= accounts_.size()) return 0;
   ++publish_depth_;
@@ -314,16 +331,16 @@ size_t Worker::deliver_local(AccountId account, const Client* from, const Messag
   return delivered;
 }
 
-bool Worker::deliver_to(const Client* from, Subscription* sub, const MessageView& msg) {
+bool Worker::deliver_to(const Connection* from, Subscription* sub, const MessageView& msg) {
   Client* to = sub->client;
-  if (to->closing() || (to == from && !from->echo()) || to->delivery_denied(msg.subject)) return false;
+  if (to->closing() || (to == from && !to->echo()) || to->delivery_denied(msg.subject)) return false;
   to->deliver(*sub, msg);
-  if (from != nullptr && to != from && to->stalling_) stall_publisher(from->socket());
+  if (from != nullptr && to != from && to->stalling()) stall_publisher(from->socket());
   return true;
 }
 
 // One member per group, chosen uniformly; members that cannot take it are skipped.
-bool Worker::deliver_to_queue(const Client* from, const std::vector<Subscription*>& members,
+bool Worker::deliver_to_queue(const Connection* from, const std::vector<Subscription*>& members,
                               const MessageView& msg) {
   size_t n = members.size();
   if (n == 0) return false;
@@ -342,31 +359,21 @@ void Worker::add_subscription(Subscription* sub) {
   if (multi()) interest_of(account).add(index_, sub->subject, sub->queue);
 }
 
-void Worker::remove_subscription(Subscription* sub) {
-  deferred_removals_.push_back(sub);
+void Worker::remove_subscription(std::unique_ptr<Subscription> sub) {
+  deferred_removals_.push_back(std::move(sub));
   if (publish_depth_ == 0) apply_deferred_removals();
 }
 
 void Worker::apply_deferred_removals() {
-  for (Subscription* sub : deferred_removals_) {
+  for (const std::unique_ptr<Subscription>& sub : deferred_removals_) {
     AccountId account = sub->client->account();
-    if (accounts_[account]->sublist.remove(sub) && multi()) interest_of(account).remove(index_, sub->subject, sub->queue);
-    delete sub;
+    if (accounts_[account]->sublist.remove(sub.get()) && multi()) interest_of(account).remove(index_, sub->subject, sub->queue);
   }
   deferred_removals_.clear();
 }
 
-// From the moment a connection starts closing it holds no interest and no connection slot
-// (max_connections), as in the reference; the socket itself goes a little later.
-void Worker::client_closing(Client* client) {
-  if (client->counted_) record_closed(*client);  // first time only, with its subscriptions
-  for (auto& [sid, sub] : client->subs_) remove_subscription(sub.release());
-  client->subs_.clear();
-  if (client->stalling_) consumer_relieved(*client);
-  if (client->counted_) {
-    client->counted_ = false;
-    context_.connections.fetch_sub(1, std::memory_order_relaxed);
-  }
+void Worker::connection_released(Connection& connection) {
+  if (connection.stalling()) consumer_relieved(connection);
 }
 
 }  // namespace zats::server

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -16,6 +17,7 @@
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
 #include "server/client.h"
+#include "server/connection.h"
 #include "server/interest_index.h"
 #include "server/message.h"
 #include "server/server_context.h"
@@ -52,8 +54,16 @@ class Worker final : public core::ReactorHandler {
   void stop();
   // Thread-safe: runs task on this worker's thread soon (control plane, not per message).
   void post(Mesh::Task task);
-  // Thread-safe: hands an accepted socket to this worker.
+  // Thread-safe: hands an accepted client socket to this worker.
   void adopt(int fd);
+  // What attach() builds for a socket once the worker has registered it.
+  using ConnectionFactory = std::function<std::unique_ptr<Connection>(
+      Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port)>;
+  // Thread-safe: hands a connected socket of another kind (a route) to this worker, which
+  // registers it and lets `make` build the connection (on this worker's thread).
+  void attach(int fd, ConnectionFactory make);
+  // This worker's connection on `socket`, or null when it is gone. Worker thread only.
+  Connection* connection(core::SocketId socket);
   // Thread-safe (reload): this worker switches to `next` and re-checks its clients.
   void apply_options(std::shared_ptr<const Options> next);
 
@@ -68,18 +78,21 @@ class Worker final : public core::ReactorHandler {
   uint64_t now_ns() const { return reactor_.now_ns(); }
   std::mt19937_64& rng() { return rng_; }
 
-  void mark_dirty(Client* client) { dirty_.push_back(client); }
+  void mark_dirty(Connection* connection) { dirty_.push_back(connection); }
   // Delivers a message published by `from` to every matching subscription, here and on
   // other workers; returns how many destinations received it (for no_responders).
   size_t publish(Client& from, const MessageView& msg);
   // sub->client is set and bound to its account.
   void add_subscription(Subscription* sub);
-  // Takes ownership; the removal is deferred while a publish is iterating a match result.
-  void remove_subscription(Subscription* sub);
-  void client_closing(Client* client);
+  // The removal (and the free) is deferred while a publish is iterating a match result.
+  void remove_subscription(std::unique_ptr<Subscription> sub);
+  // A connection released what it held (Connection::release).
+  void connection_released(Connection& connection);
   // A local consumer crossed half of max_pending / came back under a quarter of it.
-  void consumer_congested(Client& consumer);
-  void consumer_relieved(Client& consumer);
+  void consumer_congested(Connection& consumer);
+  void consumer_relieved(Connection& consumer);
+  // Monitoring: keeps a closed client for /connz?state=closed.
+  void record_closed(const Client& client);
 
   // Monitoring (worker_report.cpp): fills this worker's part of a snapshot, on its thread.
   void report(const monitor::SnapshotRequest& what, WorkerReport& out);
@@ -101,26 +114,23 @@ class Worker final : public core::ReactorHandler {
 
  private:
   bool multi() const { return context_.mesh.size() > 1; }
-  Client* client_for(core::SocketId id);
   void start_client(int fd);
-  size_t deliver_local(AccountId account, const Client* from, const MessageView& msg, const SharedMessage* remote);
-  bool deliver_to_queue(const Client* from, const std::vector<Subscription*>& members, const MessageView& msg);
-  bool deliver_to(const Client* from, Subscription* sub, const MessageView& msg);
+  Connection* start_connection(int fd, const ConnectionFactory& make);
+  size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg, const SharedMessage* remote);
+  bool deliver_to_queue(const Connection* from, const std::vector<Subscription*>& members, const MessageView& msg);
+  bool deliver_to(const Connection* from, Subscription* sub, const MessageView& msg);
   size_t send_to_workers(Client& from, const MessageView& msg, const InterestResult& interest);
   InterestIndex& interest_of(AccountId account) { return *context_.interest[account]; }
-  void enqueue(unsigned target, SharedMessage* msg, Client& from);
+  void enqueue(unsigned target, SharedMessageRef msg, Connection& from);
   void drain_incoming(bool everything);
   void retry_overflow();
   void wake_touched();
   void apply_deferred_removals();
   // Flow control (worker_flow.cpp).
-  void pause_client(Client& c, uint8_t reason);
-  void unpause_client(Client& c, uint8_t reason);
   void stall_publisher(core::SocketId id);
   void release_stalled_publishers();
   void expire_stalls(uint64_t now_ns);
   void start_wall_clock();
-  void record_closed(const Client& client);
 
   ServerContext& context_;
   std::shared_ptr<const Options> options_;
@@ -135,16 +145,16 @@ class Worker final : public core::ReactorHandler {
     std::optional<InterestCache> interest;
   };
   std::vector<std::unique_ptr<LocalAccount>> accounts_;  // by AccountId
-  std::vector<std::unique_ptr<Client>> clients_;  // by socket slot
-  std::vector<Client*> dirty_;
-  std::vector<Subscription*> deferred_removals_;
+  std::vector<std::unique_ptr<Connection>> connections_;  // by socket slot
+  std::vector<Connection*> dirty_;
+  std::vector<std::unique_ptr<Subscription>> deferred_removals_;
   int publish_depth_ = 0;
   uint64_t last_deadline_scan_ns_ = 0;
   unsigned next_placement_ = 0;
 
   // Mesh state, per target worker: messages waiting for room in the ring (order kept), the
   // publishers paused until that backlog is gone, and whether we pushed this turn.
-  std::vector<std::deque<SharedMessage*>> overflow_;
+  std::vector<std::deque<SharedMessageRef>> overflow_;
   std::vector<std::vector<core::SocketId>> paused_;
   std::vector<uint8_t> touched_;
   std::vector<SharedMessage::QueueAssignment> assignments_;  // reused per publish

@@ -13,26 +13,18 @@ constexpr uint64_t kStallBudgetNs = 100'000'000;  // 100 ms
 
 }  // namespace
 
-void Worker::pause_client(Client& c, uint8_t reason) {
-  if (c.pause_reasons_ == 0) reactor_.pause_recv(c.socket());
-  c.pause_reasons_ |= reason;
-}
-
-void Worker::unpause_client(Client& c, uint8_t reason) {
-  if ((c.pause_reasons_ & reason) == 0) return;
-  c.pause_reasons_ &= static_cast<uint8_t>(~reason);
-  if (c.pause_reasons_ == 0 && !c.closing()) reactor_.resume_recv(c.socket());
-}
-
 // Order per publisher is kept: once a backlog exists for a target, everything for it queues
 // behind the backlog. A full ring pauses the publisher's reads (backpressure, never loss).
-void Worker::enqueue(unsigned target, SharedMessage* msg, Client& from) {
+void Worker::enqueue(unsigned target, SharedMessageRef msg, Connection& from) {
   touched_[target] = 1;
-  std::deque<SharedMessage*>& backlog = overflow_[target];
-  if (backlog.empty() && context_.mesh.ring(index_, target).try_push(msg)) return;
-  backlog.push_back(msg);
-  if (!from.recv_paused() && !from.closing()) {
-    pause_client(from, Client::kPausedForMesh);
+  std::deque<SharedMessageRef>& backlog = overflow_[target];
+  if (backlog.empty() && context_.mesh.ring(index_, target).try_push(msg.get())) {
+    std::move(msg).into_raw();  // the ring holds the reference now
+    return;
+  }
+  backlog.push_back(std::move(msg));
+  if (!from.paused_for(Connection::kPausedForMesh) && !from.closing()) {
+    from.pause_input(Connection::kPausedForMesh);
     paused_[target].push_back(from.socket());
     stats_.mesh_backpressure++;
   }
@@ -40,10 +32,11 @@ void Worker::enqueue(unsigned target, SharedMessage* msg, Client& from) {
 
 void Worker::retry_overflow() {
   for (unsigned t = 0; t < overflow_.size(); ++t) {
-    std::deque<SharedMessage*>& backlog = overflow_[t];
+    std::deque<SharedMessageRef>& backlog = overflow_[t];
     Mesh::Ring& ring = context_.mesh.ring(index_, t);
     for (int attempt = 0; attempt < 2 && !backlog.empty(); ++attempt) {
-      while (!backlog.empty() && ring.try_push(backlog.front())) {
+      while (!backlog.empty() && ring.try_push(backlog.front().get())) {
+        std::move(backlog.front()).into_raw();  // the ring holds the reference now
         backlog.pop_front();
         touched_[t] = 1;
       }
@@ -54,9 +47,9 @@ void Worker::retry_overflow() {
     std::vector<core::SocketId> resumed;
     resumed.swap(paused_[t]);  // resume_input() may publish and pause again
     for (core::SocketId id : resumed) {
-      Client* c = client_for(id);
-      if (c == nullptr || !c->recv_paused()) continue;
-      unpause_client(*c, Client::kPausedForMesh);
+      Connection* c = connection(id);
+      if (c == nullptr || !c->paused_for(Connection::kPausedForMesh)) continue;
+      c->unpause_input(Connection::kPausedForMesh);
       c->resume_input();
     }
   }
@@ -64,22 +57,22 @@ void Worker::retry_overflow() {
 
 // A consumer went over half of max_pending: while its episode's budget lasts, publishers
 // that feed it pause (local ones directly, remote ones through the rings we stop draining).
-void Worker::consumer_congested(Client& consumer) {
-  consumer.stalling_ = true;
+void Worker::consumer_congested(Connection& consumer) {
+  consumer.set_stalling(true);
   ++stalling_consumers_;
   congested_.push_back(consumer.socket());
 }
 
-void Worker::consumer_relieved(Client& consumer) {
-  if (!consumer.stalling_) return;
-  consumer.stalling_ = false;
+void Worker::consumer_relieved(Connection& consumer) {
+  if (!consumer.stalling()) return;
+  consumer.set_stalling(false);
   if (--stalling_consumers_ == 0) release_stalled_publishers();
 }
 
 void Worker::stall_publisher(core::SocketId id) {
-  Client* p = client_for(id);
-  if (p == nullptr || p->closing() || (p->pause_reasons_ & Client::kPausedForStall)) return;
-  pause_client(*p, Client::kPausedForStall);
+  Connection* p = connection(id);
+  if (p == nullptr || p->closing() || p->paused_for(Connection::kPausedForStall)) return;
+  p->pause_input(Connection::kPausedForStall);
   stalled_publishers_.push_back(id);
 }
 
@@ -87,7 +80,7 @@ void Worker::release_stalled_publishers() {
   std::vector<core::SocketId> released;
   released.swap(stalled_publishers_);
   for (core::SocketId id : released)
-    if (Client* p = client_for(id)) unpause_client(*p, Client::kPausedForStall);
+    if (Connection* p = connection(id)) p->unpause_input(Connection::kPausedForStall);
 }
 
 // Episodes past their budget stop holding anyone back: that consumer is now on its own
@@ -95,9 +88,9 @@ void Worker::release_stalled_publishers() {
 void Worker::expire_stalls(uint64_t now_ns) {
   if (congested_.empty()) return;
   std::erase_if(congested_, [&](core::SocketId id) {
-    Client* c = client_for(id);
-    if (c == nullptr || !c->stalling_) return true;
-    if (now_ns - c->congested_since_ns_ < kStallBudgetNs) return false;
+    Connection* c = connection(id);
+    if (c == nullptr || !c->stalling()) return true;
+    if (now_ns - c->congested_since() < kStallBudgetNs) return false;
     consumer_relieved(*c);
     return true;
   });

@@ -66,12 +66,8 @@ void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
     if (what.sublist_stats) out.sublist += stats;
     out.account_sublist.push_back(stats);
   }
-  for (const auto& c : clients_) {
-    if (!c || c->close_reason() != CloseReason::None) continue;
-    out.stats.connections++;
-    if (c->account() < out.account_connections.size()) out.account_connections[c->account()]++;
-    if (what.open_connections) out.open.push_back(c->connection_info(what.subscriptions));
-  }
+  for (const auto& c : connections_)
+    if (c) c->report(what, out);
   if (what.closed_connections) out.closed.assign(closed_.begin(), closed_.end());
 }
 

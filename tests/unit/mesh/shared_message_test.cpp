@@ -10,6 +10,7 @@
 #include <vector>
 
 using zats::server::SharedMessage;
+using zats::server::SharedMessageRef;
 
 TEST_CASE("shared message: fields round-trip") {
   SharedMessage::Fields f;
@@ -22,7 +23,7 @@ TEST_CASE("shared message: fields round-trip") {
   f.origin_worker = 2;
   f.origin_connection = 12345678901ull;
   const SharedMessage::QueueAssignment queues[] = {{"workers", 1}, {"auditors", 2}};
-  SharedMessage* m = SharedMessage::make(f, queues);
+  SharedMessageRef m = SharedMessage::make(f, queues);
   CHECK(m->account() == 3);
   CHECK(m->subject() == "orders.eu.new");
   CHECK(m->reply() == "_INBOX.abc");
@@ -40,19 +41,34 @@ TEST_CASE("shared message: fields round-trip") {
   CHECK_FALSE(m->queue_assigned("nobody", 1));
   // The message owns its bytes: they do not point into the caller's buffers.
   CHECK(m->subject().data() != f.subject.data());
-  m->release();
 }
 
 TEST_CASE("shared message: empty reply, payload and queues") {
   SharedMessage::Fields f;
   f.subject = "x";
-  SharedMessage* m = SharedMessage::make(f);
+  SharedMessageRef m = SharedMessage::make(f);
   CHECK(m->subject() == "x");
   CHECK(m->reply().empty());
   CHECK(m->payload().empty());
   CHECK(m->queue_count() == 0);
   CHECK_FALSE(m->has_headers());
-  m->release();
+}
+
+TEST_CASE("shared message: references move, share and travel as raw pointers") {
+  SharedMessage::Fields f;
+  f.subject = "x";
+  SharedMessageRef a = SharedMessage::make(f);
+  SharedMessageRef b = a.share();
+  CHECK(a->ref_count() == 2);
+  SharedMessage* raw = std::move(b).into_raw();  // as into a mesh ring
+  CHECK_FALSE(b);
+  CHECK(a->ref_count() == 2);
+  SharedMessageRef c = SharedMessageRef::adopt(raw);  // and out on the other side
+  c.reset();
+  CHECK(a->ref_count() == 1);
+  SharedMessageRef d = std::move(a);
+  CHECK_FALSE(a);
+  CHECK(d->ref_count() == 1);
 }
 
 TEST_CASE("shared message: the last of several threads frees it") {
@@ -62,14 +78,16 @@ TEST_CASE("shared message: the last of several threads frees it") {
   f.payload = payload;
   std::atomic<int> broken{0};
   for (int round = 0; round < 200; ++round) {
-    SharedMessage* m = SharedMessage::make(f, {}, 1);
-    m->retain(3);
-    CHECK(m->ref_count() == 4);
+    SharedMessageRef m = SharedMessage::make(f);
+    std::vector<SharedMessageRef> shares;
+    for (int i = 0; i < 3; ++i) shares.push_back(m.share());
+    shares.push_back(std::move(m));
+    CHECK(shares[0]->ref_count() == 4);
     std::vector<std::thread> receivers;
-    for (int i = 0; i < 4; ++i) {
-      receivers.emplace_back([m, &broken] {
-        if (m->payload().size() != 1000 || m->subject() != "fanout") broken.fetch_add(1);
-        m->release();
+    for (auto& share : shares) {
+      receivers.emplace_back([ref = std::move(share), &broken]() mutable {
+        if (ref->payload().size() != 1000 || ref->subject() != "fanout") broken.fetch_add(1);
+        ref.reset();
       });
     }
     for (auto& t : receivers) t.join();

@@ -1,0 +1,224 @@
+#include "server/connection.h"
+
+#include "core/log.h"
+#include "proto/encode.h"
+#include "server/config/duration.h"
+#include "server/worker.h"
+
+namespace zats::server {
+namespace {
+
+constexpr uint64_t kRttRefreshNs = 3600'000'000'000;  // a PING at least hourly, to refresh the RTT
+
+uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
+
+}  // namespace
+
+Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port,
+                       LogNames names)
+    : worker_(worker), socket_(socket), cid_(cid), ip_(std::move(ip)), port_(port), names_(names) {
+  last_activity_ns_ = worker.now_ns();
+  accepted_ns_ = last_activity_ns_;
+  start_wall_ns_ = worker.wall_ns(last_activity_ns_);
+}
+
+Connection::~Connection() = default;
+
+uint64_t Connection::now_ns() const { return worker_.now_ns(); }
+
+size_t Connection::pending_bytes() const {
+  return out_.size() + (sending_ ? worker_.reactor().send_remaining(socket_) : 0);
+}
+
+void Connection::queue(std::string_view bytes) {
+  out_.append(bytes);
+  mark_dirty();
+}
+
+void Connection::send_err(std::string_view text) {
+  proto::append_err(out_, text);
+  mark_dirty();
+}
+
+void Connection::mark_dirty() {
+  if (dirty_) return;
+  dirty_ = true;
+  worker_.mark_dirty(this);
+}
+
+bool Connection::room_for(size_t frame, size_t& pending) {
+  pending = pending_bytes();  // one read per message: it asks the reactor
+  const size_t behind = pending - std::min(pending, turn_added_);
+  if (behind + frame <= static_cast<size_t>(worker_.options().max_pending)) return true;
+  ZATS_NOTICE("%s:%d - %s:%lu - Slow Consumer Detected: MaxPending of %ld Exceeded", ip_.c_str(), port_,
+              names_.id_tag, static_cast<unsigned long>(cid_), static_cast<long>(worker_.options().max_pending));
+  worker_.stats().slow_consumers++;
+  close(CloseReason::SlowConsumerPendingBytes);
+  return false;
+}
+
+void Connection::count_delivery(size_t pending, size_t added, size_t payload_bytes) {
+  turn_added_ += added;
+  count_sent(payload_bytes);
+  note_congestion(pending + added);
+}
+
+void Connection::count_sent(size_t payload_bytes) {
+  stats_.out_msgs++;
+  stats_.out_bytes += payload_bytes;
+  WorkerStats& ws = worker_.stats();
+  ws.out_msgs++;
+  ws.out_bytes += payload_bytes;
+  last_activity_ns_ = now_ns();
+  mark_dirty();
+}
+
+// Over half of max_pending starts a congestion episode (publishers are briefly held back);
+// under a quarter ends it.
+void Connection::note_congestion(size_t pending) {
+  const size_t limit = static_cast<size_t>(worker_.options().max_pending);
+  if (congested_since_ns_ == 0 && pending > limit / 2) {
+    congested_since_ns_ = now_ns();
+    worker_.consumer_congested(*this);
+  } else if (congested_since_ns_ != 0 && pending < limit / 4) {
+    congested_since_ns_ = 0;
+    worker_.consumer_relieved(*this);
+  }
+}
+
+void Connection::flush() {
+  dirty_ = false;
+  turn_added_ = 0;
+  if (state_ == State::Closed || sending_) return;
+  if (out_.empty()) {
+    if (state_ == State::Draining) finish_close();
+    return;
+  }
+  inflight_.swap(out_);
+  out_.clear();
+  sending_ = true;
+  send_started_ns_ = now_ns();
+  worker_.reactor().send(socket_, inflight_.data(), inflight_.size());
+}
+
+void Connection::on_send_done(int res) {
+  sending_ = false;
+  inflight_.clear();
+  if (state_ == State::Closed) return;
+  if (res < 0) {
+    // Nothing more can be written: stop reading and close.
+    if (close_reason_ == CloseReason::None) close_reason_ = CloseReason::WriteError;
+    state_ = State::Draining;
+    release();
+    out_.clear();
+    finish_close();
+    return;
+  }
+  if (!out_.empty() || state_ == State::Draining) mark_dirty();
+  if (congested_since_ns_ != 0) note_congestion(pending_bytes());
+}
+
+void Connection::check_write_deadline(uint64_t now_ns) {
+  if (!sending_ || state_ == State::Closed) return;
+  if (now_ns - send_started_ns_ <= to_ns(worker_.options().write_deadline)) return;
+  std::string deadline = config::format_go_duration(worker_.options().write_deadline.count());
+  ZATS_NOTICE("%s:%d - %s:%lu - Slow Consumer Detected: WriteDeadline of %s exceeded", ip_.c_str(), port_,
+              names_.id_tag, static_cast<unsigned long>(cid_), deadline.c_str());
+  worker_.stats().slow_consumers++;
+  if (state_ == State::Open) close_reason_ = CloseReason::SlowConsumerWriteDeadline;
+  state_ = State::Draining;
+  release();
+  out_.clear();
+  finish_close();
+}
+
+void Connection::on_peer_closed(int res) {
+  close(res == 0 ? CloseReason::ClientClosed : CloseReason::ReadError);
+  out_.clear();
+  finish_close();
+}
+
+void Connection::close(CloseReason reason, std::string_view err_text) {
+  if (state_ != State::Open) return;
+  close_reason_ = reason;
+  state_ = State::Draining;
+  const bool slow = reason == CloseReason::SlowConsumerPendingBytes || reason == CloseReason::SlowConsumerWriteDeadline;
+  if (slow) out_.clear();  // a slow consumer gets nothing more, not even an -ERR
+  if (!err_text.empty()) proto::append_err(out_, err_text);
+  release();
+  if (slow) {
+    finish_close();
+  } else {
+    mark_dirty();  // flush what is queued (e.g. the -ERR), then close
+  }
+}
+
+void Connection::release() {
+  if (released_) return;
+  released_ = true;
+  on_closing();
+  worker_.connection_released(*this);
+}
+
+void Connection::finish_close() {
+  if (state_ == State::Closed) return;
+  state_ = State::Closed;
+  cancel_timer();
+  worker_.reactor().close(socket_);
+}
+
+void Connection::pause_input(uint8_t reason) {
+  if (pause_reasons_ == 0) worker_.reactor().pause_recv(socket_);
+  pause_reasons_ |= reason;
+}
+
+void Connection::unpause_input(uint8_t reason) {
+  if ((pause_reasons_ & reason) == 0) return;
+  pause_reasons_ &= static_cast<uint8_t>(~reason);
+  if (pause_reasons_ == 0 && !closing()) worker_.reactor().resume_recv(socket_);
+}
+
+void Connection::schedule_timer(uint64_t delay_ns) {
+  cancel_timer();
+  uint64_t cookie = (static_cast<uint64_t>(socket_.slot) << 32) | socket_.gen;
+  timer_ = worker_.timers().schedule(now_ns() + delay_ns, cookie);
+}
+
+void Connection::cancel_timer() {
+  if (timer_ != 0) worker_.timers().cancel(timer_);
+  timer_ = 0;
+}
+
+void Connection::note_pong() {
+  pings_out_ = 0;
+  if (last_ping_sent_ns_ != 0) rtt_ns_ = now_ns() - last_ping_sent_ns_;
+}
+
+bool Connection::timer_fired() {
+  timer_ = 0;
+  return state_ == State::Open;
+}
+
+void Connection::on_timer(uint64_t now_ns) {
+  if (timer_fired()) keep_alive(now_ns);
+}
+
+// client.go processPingTimer: skip the PING when there was recent activity; past ping_max
+// unanswered PINGs the connection is stale.
+void Connection::keep_alive(uint64_t now_ns) {
+  const uint64_t interval = to_ns(worker_.options().ping_interval);
+  const bool recent = now_ns - last_activity_ns_ < interval || now_ns - last_peer_ping_ns_ < interval;
+  const bool need_rtt = last_ping_sent_ns_ == 0 || now_ns - last_ping_sent_ns_ > kRttRefreshNs;
+  if (need_rtt || !recent) {
+    if (pings_out_ + 1 > worker_.options().ping_max) {
+      close(CloseReason::StaleConnection, "Stale Connection");
+      return;
+    }
+    queue(proto::kPing);
+    pings_out_++;
+    last_ping_sent_ns_ = now_ns;
+  }
+  schedule_timer(interval);
+}
+
+}  // namespace zats::server

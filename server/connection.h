@@ -1,0 +1,168 @@
+// Connection: one TCP connection owned by one worker for its whole life: a client (Client)
+// or, from cluster/, a route to another server. The base holds what every kind shares: who
+// the peer is, the outbound buffer with its single send in flight, the close sequence (Open
+// -> Draining -> Closed), the keep-alive PING/PONG timer, write deadlines, and the flow
+// control state the worker uses (paused reads, congestion). A subclass speaks its protocol
+// (on_bytes) and says what closing releases (on_closing). Owning worker's thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/reactor.h"
+#include "core/timer_wheel.h"
+#include "server/close_reason.h"
+
+namespace zats::server {
+
+class Worker;
+struct WorkerReport;
+namespace monitor {
+struct SnapshotRequest;
+}
+
+struct ConnectionStats {
+  uint64_t in_msgs = 0;
+  uint64_t in_bytes = 0;
+  uint64_t out_msgs = 0;
+  uint64_t out_bytes = 0;
+};
+
+class Connection {
+ public:
+  // Why reading is paused: a full mesh ring (backlog) and/or a congested consumer it feeds.
+  static constexpr uint8_t kPausedForMesh = 1;
+  static constexpr uint8_t kPausedForStall = 2;
+
+  // How the connection names itself in log lines: "cid"/"Client" or "rid"/"Router".
+  struct LogNames {
+    const char* id_tag;
+    const char* kind;
+  };
+
+  Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, LogNames names);
+  virtual ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Events from the worker's reactor.
+  virtual void on_bytes(const char* data, size_t size) = 0;
+  void on_send_done(int res);
+  void on_peer_closed(int res);
+  // The connection's timer fired (keep-alive, or an authentication deadline).
+  virtual void on_timer(uint64_t now_ns);
+  // The mesh backlog this connection fed has drained: take up input that waited.
+  virtual void resume_input() {}
+  // A reload changed the worker's options.
+  virtual void on_options_changed() {}
+  // Monitoring: adds this connection to the worker's part of a snapshot.
+  virtual void report(const monitor::SnapshotRequest& what, WorkerReport& out) const = 0;
+  // Once per loop turn if dirty: hands pending bytes to the kernel (one send in flight).
+  void flush();
+  // Periodic check (from the worker's tick) of the write deadline.
+  void check_write_deadline(uint64_t now_ns);
+  // Ends the connection: record why, stop reading, optionally send -ERR first.
+  void close(CloseReason reason, std::string_view err_text = {});
+  // Releases what the connection holds in the broker (interest, counts, registrations):
+  // once, when the close starts; later calls do nothing.
+  void release();
+
+  core::SocketId socket() const { return socket_; }
+  uint64_t cid() const { return cid_; }
+  const std::string& ip() const { return ip_; }
+  const LogNames& log_names() const { return names_; }
+  int port() const { return port_; }
+  bool closing() const { return state_ != State::Open; }
+  CloseReason close_reason() const { return close_reason_; }
+  const ConnectionStats& stats() const { return stats_; }
+  bool dirty() const { return dirty_; }
+  // Bytes queued for the socket and not yet taken by the kernel (what max_pending limits).
+  size_t pending_bytes() const;
+
+  // Flow control (worker_flow.cpp). Reads stop while any pause reason is set.
+  void pause_input(uint8_t reason);
+  void unpause_input(uint8_t reason);
+  bool paused_for(uint8_t reason) const { return (pause_reasons_ & reason) != 0; }
+  // As a consumer: over half of max_pending since congested_since() (0: not congested), and
+  // whether that episode still holds publishers back (Worker::expire_stalls ends it).
+  uint64_t congested_since() const { return congested_since_ns_; }
+  bool stalling() const { return stalling_; }
+  void set_stalling(bool stalling) { stalling_ = stalling; }
+
+ protected:
+  enum class State : uint8_t { Open, Draining, Closed };
+
+  // Called once, when the close starts: release interest, counts and registrations.
+  virtual void on_closing() = 0;
+
+  Worker& worker() const { return worker_; }
+  State state() const { return state_; }
+  bool open() const { return state_ == State::Open; }
+  // Outbound bytes: encoders append to out() and then call mark_dirty().
+  std::string& out() { return out_; }
+  void queue(std::string_view bytes);
+  void send_err(std::string_view text);
+  void mark_dirty();
+  // A message frame of `frame` bytes is about to be queued: false (and the connection is
+  // closed as a slow consumer) when what earlier turns left unsent plus it would pass
+  // max_pending. This turn's own burst does not count: it is about to be flushed.
+  // `pending` receives the bytes pending before the frame (for count_delivery).
+  bool room_for(size_t frame, size_t& pending);
+  // After queueing `added` bytes of a message for a subscriber (payload_bytes of them
+  // payload), with `pending` from room_for: counts it and watches congestion.
+  void count_delivery(size_t pending, size_t added, size_t payload_bytes);
+  // After queueing a message for a peer that is not a subscriber (a route): counts it.
+  void count_sent(size_t payload_bytes);
+  // For on_timer overrides: the timer is spent; true when the connection is still open.
+  bool timer_fired();
+  // The keep-alive rules (client.go processPingTimer) once the timer fires.
+  void keep_alive(uint64_t now_ns);
+  void schedule_timer(uint64_t delay_ns);
+  void cancel_timer();
+  void note_activity() { last_activity_ns_ = now_ns(); }
+  void note_peer_ping() { last_peer_ping_ns_ = now_ns(); }
+  void note_pong();
+  uint64_t now_ns() const;
+  void set_rtt(uint64_t rtt_ns) { rtt_ns_ = rtt_ns; }
+  void finish_close();
+
+  ConnectionStats stats_;
+  uint64_t last_activity_ns_ = 0;
+  uint64_t rtt_ns_ = 0;          // last PING -> PONG round trip
+  int64_t start_wall_ns_ = 0;    // accepted at (wall clock, for monitoring)
+  uint64_t accepted_ns_ = 0;     // accepted at (monotonic)
+
+ private:
+  void note_congestion(size_t pending);
+
+  Worker& worker_;
+  core::SocketId socket_;
+  uint64_t cid_;
+  std::string ip_;
+  int port_;
+  LogNames names_;
+  State state_ = State::Open;
+  CloseReason close_reason_ = CloseReason::None;
+
+  // Outbound: bytes queued since the last flush, and the bytes the kernel is sending.
+  std::string out_;
+  std::string inflight_;
+  bool sending_ = false;
+  bool dirty_ = false;
+  size_t turn_added_ = 0;  // bytes queued during the current loop turn (not yet flushable)
+  uint64_t send_started_ns_ = 0;
+
+  bool released_ = false;
+  uint8_t pause_reasons_ = 0;
+  uint64_t congested_since_ns_ = 0;
+  bool stalling_ = false;
+
+  // Keep-alive (client.go processPingTimer).
+  core::TimerWheel::TimerId timer_ = 0;
+  int pings_out_ = 0;
+  uint64_t last_peer_ping_ns_ = 0;
+  uint64_t last_ping_sent_ns_ = 0;
+};
+
+}  // namespace zats::server
