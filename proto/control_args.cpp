@@ -2,8 +2,9 @@
 // checked in the reference's order so the same input gives the same error.
 #include "proto/control_args.h"
 
-#include "proto/client_parser.h"
+#include "proto/parser.h"
 
+#include <absl/container/inlined_vector.h>
 #include <simdjson.h>
 
 namespace zats::proto {
@@ -99,6 +100,91 @@ ParseError parse_unsub_args(std::string_view arg, UnsubArgs& args) {
   args = UnsubArgs{};
   args.sid = fields[0];
   if (count == 2) args.max = fields[1];
+  return ParseError::None;
+}
+
+namespace {
+
+using Fields = absl::InlinedVector<std::string_view, 8>;
+
+void split_all(std::string_view arg, Fields& out) {
+  out.clear();
+  size_t i = 0;
+  const size_t n = arg.size();
+  while (i < n) {
+    while (i < n && is_separator(arg[i], SplitOn::SpaceTabCrLf)) ++i;
+    if (i == n) break;
+    const size_t start = i;
+    while (i < n && !is_separator(arg[i], SplitOn::SpaceTabCrLf)) ++i;
+    out.push_back(arg.substr(start, i - start));
+  }
+}
+
+}  // namespace
+
+ParseError parse_remote_sub_args(std::string_view arg, bool with_origin, RemoteSubArgs& args) {
+  Fields fields;
+  split_all(arg, fields);
+  const size_t off = with_origin ? 1 : 0;
+  if (fields.size() != 2 + off && fields.size() != 4 + off) return ParseError::BadArguments;
+  args = RemoteSubArgs{};
+  if (with_origin) args.origin = fields[0];
+  args.account = fields[off];
+  args.subject = fields[off + 1];
+  if (fields.size() == 4 + off) {
+    args.queue = fields[off + 2];
+    // The reference takes a malformed weight as -1, which then counts as no member.
+    const int64_t weight = parse_size(fields[off + 3]);
+    args.weight = weight < 0 ? 0 : static_cast<int32_t>(weight);
+  }
+  return ParseError::None;
+}
+
+ParseError parse_remote_unsub_args(std::string_view arg, RemoteSubArgs& args) {
+  Fields fields;
+  split_all(arg, fields);
+  if (fields.size() != 2 && fields.size() != 3) return ParseError::BadArguments;
+  args = RemoteSubArgs{};
+  args.account = fields[0];
+  args.subject = fields[1];
+  if (fields.size() == 3) args.queue = fields[2];
+  return ParseError::None;
+}
+
+ParseError parse_routed_msg_args(std::string_view arg, bool with_origin, bool with_headers, const ParserLimits& limits,
+                                 RoutedMsgArgs& args, uint32_t& payload_size) {
+  Fields fields;
+  split_all(arg, fields);
+  const size_t off = with_origin ? 1 : 0;
+  const size_t sizes = with_headers ? 2 : 1;
+  const size_t bare = off + 2 + sizes;  // [origin] account subject <sizes>
+  if (fields.size() < bare) return ParseError::BadArguments;
+  args.origin = with_origin ? fields[0] : std::string_view();
+  args.account = fields[off];
+  args.subject = fields[off + 1];
+  args.reply = {};
+  args.queues.clear();
+  const size_t rest = fields.size() - sizes;  // end of the fields between subject and sizes
+  if (fields.size() == bare + 1) {
+    args.reply = fields[off + 2];
+  } else if (fields.size() > bare + 1) {
+    const std::string_view indicator = fields[off + 2];
+    size_t first_queue = off + 3;
+    if (indicator == "+") {
+      args.reply = fields[off + 3];
+      first_queue = off + 4;
+    } else if (indicator != "|") {
+      return ParseError::BadArguments;
+    }
+    for (size_t i = first_queue; i < rest; ++i) args.queues.push_back(fields[i]);
+  }
+  const int64_t total = parse_size(fields.back());
+  const int64_t header = with_headers ? parse_size(fields[fields.size() - 2]) : 0;
+  if (total < 0 || header < 0 || header > total) return ParseError::BadArguments;
+  if (total > limits.max_payload) return ParseError::MaxPayload;
+  args.has_headers = with_headers;
+  args.header_size = static_cast<uint32_t>(header);
+  payload_size = static_cast<uint32_t>(total);
   return ParseError::None;
 }
 

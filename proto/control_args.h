@@ -9,12 +9,14 @@
 
 namespace zats::proto {
 
-// Declared in client_parser.h, which includes this header through client_parser_impl.h.
+// Declared in parser.h, which includes this header through parser_impl.h.
 enum class ParseError : uint8_t;
 struct PubArgs;
 struct SubArgs;
 struct UnsubArgs;
 struct ParserLimits;
+struct RemoteSubArgs;
+struct RoutedMsgArgs;
 
 // A size field: 1 to 9 ASCII digits. Returns -1 for anything else (sign, letters, 10+ digits).
 int64_t parse_size(std::string_view digits);
@@ -35,6 +37,18 @@ ParseError parse_hpub_args(std::string_view arg, const ParserLimits& limits, Pub
 ParseError parse_sub_args(std::string_view arg, SubArgs& args);
 // UNSUB <sid> [max]
 ParseError parse_unsub_args(std::string_view arg, UnsubArgs& args);
+
+// Route dialect (route.go processRemoteSub / processRemoteUnsub / processRoutedMsgArgs,
+// processRoutedHeaderMsgArgs, processRoutedOriginClusterMsgArgs); fields split on SP, TAB,
+// CR and LF. A wrong argument count or size field is BadArguments.
+// RS+ <account> <subject> [<queue> <weight>], LS+ with <origin> first.
+ParseError parse_remote_sub_args(std::string_view arg, bool with_origin, RemoteSubArgs& args);
+// RS- / LS- <account> <subject> [<queue>]
+ParseError parse_remote_unsub_args(std::string_view arg, RemoteSubArgs& args);
+// RMSG <account> <subject> [<reply> | + <reply> <queue>... | '|' <queue>...] <size>; HMSG has
+// <header size> before <size>; LMSG is HMSG with <origin> first.
+ParseError parse_routed_msg_args(std::string_view arg, bool with_origin, bool with_headers, const ParserLimits& limits,
+                                 RoutedMsgArgs& args, uint32_t& payload_size);
 
 // A client INFO is ignored, but the reference still unmarshals it and closes the
 // connection when that fails: the JSON must be valid and an object (or null).

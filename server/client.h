@@ -12,7 +12,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
-#include "proto/client_parser.h"
+#include "proto/parser.h"
 #include "proto/connect.h"
 #include "server/account.h"
 #include "server/auth/authenticator.h"
@@ -48,7 +48,7 @@ class Client final : public Connection {
   // Subscribe deny entries also filter delivery (docs/compatibility.md, Permissions).
   bool delivery_denied(std::string_view subject) { return perms_ && perms_->delivery_denied(subject); }
 
-  // Parser handler interface (proto::ClientParser::feed).
+  // Parser handler interface (proto::Parser::feed).
   bool on_connect(std::string_view json);
   bool on_ping();
   bool on_pong();
@@ -84,7 +84,7 @@ class Client final : public Connection {
 
   AccountId account_ = kGlobalAccount;
 
-  proto::ClientParser parser_;
+  proto::Parser parser_;
   proto::ConnectOptions connect_;  // defaults apply before any CONNECT
   bool connected_ = false;         // CONNECT received
   bool headers_supported_;

@@ -1,4 +1,4 @@
-// libFuzzer target for ClientParser (and parse_connect on every CONNECT it yields). Beyond
+// libFuzzer target for Parser (and parse_connect on every CONNECT it yields). Beyond
 // "no crash, no out-of-bounds", it checks a property: feeding the input whole and feeding
 // it split at a fuzzer-chosen offset give the same handler calls and the same error.
 #include <cstddef>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "proto/client_parser.h"
+#include "proto/parser.h"
 #include "proto/connect.h"
 
 namespace {
@@ -44,7 +44,7 @@ struct Recorder {
 // Feeds [data, data+size) in pieces split at `cut` (0 = one piece), each piece in its own
 // heap buffer so stale views into an earlier piece are caught by ASan.
 std::string run(const ParserLimits& limits, const uint8_t* data, size_t size, size_t cut) {
-  ClientParser parser(limits);
+  Parser parser(limits);
   Recorder recorder;
   std::vector<std::pair<size_t, size_t>> pieces;
   if (cut == 0 || cut >= size) {

@@ -1,4 +1,4 @@
-// ClientParser::feed, the template half of the client parser (included by client_parser.h).
+// Parser::feed, the template half of the protocol parser (included by parser.h).
 // Op names are walked byte by byte (they are a few letters); control lines are found with
 // memchr and payloads are skipped by length, so the cost per message does not grow per byte.
 #pragma once
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "proto/client_parser.h"
+#include "proto/parser.h"
 #include "proto/control_args.h"
 
 namespace zats::proto {
@@ -16,21 +16,65 @@ inline bool is_space_or_tab(char c) { return c == ' ' || c == '\t'; }
 }  // namespace parser_detail
 
 template <class Handler>
-bool ClientParser::deliver_payload(std::string_view payload, Handler& handler) {
+bool Parser::deliver_payload(std::string_view payload, Handler& handler) {
   state_ = State::OpStart;
   payload_stitched_ = false;
-  return handler.on_pub(static_cast<const PubArgs&>(pub_), payload);
+  if constexpr (requires { handler.on_routed_msg(routed_, payload); }) {
+    if (op_ == Op::Rmsg || op_ == Op::Hmsg || op_ == Op::Lmsg) {
+      return handler.on_routed_msg(static_cast<const RoutedMsgArgs&>(routed_), payload);
+    }
+  }
+  if constexpr (requires { handler.on_pub(pub_, payload); }) {
+    return handler.on_pub(static_cast<const PubArgs&>(pub_), payload);
+  }
+  return true;  // unreachable: the dialect only reaches Payload for ops its handler takes
+}
+
+// The route dialect's ops (see the handler interface in parser.h).
+template <class Handler>
+bool Parser::on_route_line(std::string_view arg, Handler& handler, ParseError& error) {
+  if constexpr (requires { handler.on_routed_msg(routed_, arg); }) {
+    switch (op_) {
+      case Op::Rmsg:
+      case Op::Hmsg:
+      case Op::Lmsg:
+        error = parse_routed_msg_args(arg, op_ == Op::Lmsg, op_ != Op::Rmsg, limits_, routed_, payload_size_);
+        if (error == ParseError::None) state_ = State::Payload;
+        return true;
+      case Op::RsPlus:
+      case Op::LsPlus: {
+        RemoteSubArgs args;
+        error = parse_remote_sub_args(arg, op_ == Op::LsPlus, args);
+        return error == ParseError::None && handler.on_remote_sub(static_cast<const RemoteSubArgs&>(args));
+      }
+      case Op::RsMinus:
+      case Op::LsMinus: {
+        RemoteSubArgs args;
+        error = parse_remote_unsub_args(arg, args);
+        return error == ParseError::None && handler.on_remote_unsub(static_cast<const RemoteSubArgs&>(args));
+      }
+      case Op::Info:
+        return handler.on_info(arg);
+      case Op::Err:
+        return handler.on_err(arg);
+      default:
+        break;
+    }
+  }
+  error = ParseError::UnknownOp;
+  return false;
 }
 
 // Handles one complete control line. Returns the handler's verdict (false: stop feeding);
 // sets `error` when the line is invalid.
 template <class Handler>
-bool ClientParser::on_control_line(std::string_view arg, Handler& handler, ParseError& error) {
+bool Parser::on_control_line(std::string_view arg, Handler& handler, ParseError& error) {
   if (arg.size() > limits_.max_control_line) {
     error = ParseError::ControlLineTooLong;
     return false;
   }
   state_ = State::OpStart;
+  if (route_dialect() && op_ != Op::Connect) return on_route_line(arg, handler, error);
   switch (op_) {
     case Op::Pub:
       error = parse_pub_args(arg, limits_, pub_, payload_size_);
@@ -40,16 +84,20 @@ bool ClientParser::on_control_line(std::string_view arg, Handler& handler, Parse
       error = parse_hpub_args(arg, limits_, pub_, payload_size_);
       if (error == ParseError::None) state_ = State::Payload;
       return true;
-    case Op::Sub: {
-      SubArgs args;
-      error = parse_sub_args(arg, args);
-      return error == ParseError::None && handler.on_sub(static_cast<const SubArgs&>(args));
-    }
-    case Op::Unsub: {
-      UnsubArgs args;
-      error = parse_unsub_args(arg, args);
-      return error == ParseError::None && handler.on_unsub(static_cast<const UnsubArgs&>(args));
-    }
+    case Op::Sub:
+      if constexpr (requires { handler.on_sub(SubArgs{}); }) {
+        SubArgs args;
+        error = parse_sub_args(arg, args);
+        return error == ParseError::None && handler.on_sub(static_cast<const SubArgs&>(args));
+      }
+      break;
+    case Op::Unsub:
+      if constexpr (requires { handler.on_unsub(UnsubArgs{}); }) {
+        UnsubArgs args;
+        error = parse_unsub_args(arg, args);
+        return error == ParseError::None && handler.on_unsub(static_cast<const UnsubArgs&>(args));
+      }
+      break;
     case Op::Connect:
       return handler.on_connect(arg);
     case Op::Info:
@@ -59,13 +107,14 @@ bool ClientParser::on_control_line(std::string_view arg, Handler& handler, Parse
       error = ParseError::ClientError;
       return false;
     default:  // ops without an argument never reach here
-      error = ParseError::UnknownOp;
-      return false;
+      break;
   }
+  error = ParseError::UnknownOp;
+  return false;
 }
 
 template <class Handler>
-FeedResult ClientParser::feed(const char* data, size_t size, Handler& handler) {
+FeedResult Parser::feed(const char* data, size_t size, Handler& handler) {
   using parser_detail::is_space_or_tab;
   if (state_ == State::Failed) return {0, error_};
   size_t pos = 0;

@@ -1,4 +1,4 @@
-// ClientParser: every client-protocol example of PROTOCOL.md §1 with its handler calls or
+// Parser: every client-protocol example of PROTOCOL.md §1 with its handler calls or
 // error, the same results for every way of splitting the stream into feeds, pipelining,
 // in-place views, and the stop-early contract of handlers that return false.
 #include <doctest/doctest.h>
@@ -6,9 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "proto/client_parser.h"
+#include "proto/parser.h"
+#include "parser_test_support.h"
 
-using zats::proto::ClientParser;
+using zats::proto::Parser;
 using zats::proto::FeedResult;
 using zats::proto::ParseError;
 using zats::proto::ParserLimits;
@@ -21,7 +22,7 @@ namespace {
 // Records every handler call as one line of text, so sequences compare with ==.
 struct Recorder {
   std::vector<std::string> events;
-  ClientParser* parser = nullptr;  // set to let CONNECT turn headers on
+  Parser* parser = nullptr;  // set to let CONNECT turn headers on
   size_t stop_every = 0;           // >0: return false on every n-th call
   size_t calls = 0;
 
@@ -63,11 +64,9 @@ struct Recorder {
   }
 };
 
-struct Outcome {
-  std::vector<std::string> events;
-  ParseError error = ParseError::None;
-  bool operator==(const Outcome&) const = default;
-};
+using Outcome = zats::proto::testing::Outcome;
+using zats::proto::testing::failed;
+using zats::proto::testing::ok;
 
 ParserLimits with_headers() {
   ParserLimits limits;
@@ -75,56 +74,16 @@ ParserLimits with_headers() {
   return limits;
 }
 
-// Feeds `input` in pieces of the given sizes (the rest in one piece). Each piece lives in
-// its own buffer that is scribbled over right after the feed, so a parser that kept a
-// view into it instead of stitching would be caught.
-Outcome run_pieces(std::string_view input, const std::vector<size_t>& sizes,
-                   ParserLimits limits = {}) {
-  ClientParser parser(limits);
-  Recorder recorder;
-  Outcome outcome;
-  size_t offset = 0;
-  size_t piece = 0;
-  while (offset < input.size()) {
-    size_t length = piece < sizes.size() ? sizes[piece] : input.size() - offset;
-    length = std::min(length, input.size() - offset);
-    ++piece;
-    std::string buffer(input.substr(offset, length));
-    const FeedResult result = parser.feed(buffer.data(), buffer.size(), recorder);
-    buffer.assign(buffer.size(), '#');
-    if (result.error != ParseError::None) {
-      outcome.error = result.error;
-      break;
-    }
-    REQUIRE(result.consumed == length);
-    offset += length;
-  }
-  outcome.events = recorder.events;
-  return outcome;
-}
-
 Outcome run_whole(std::string_view input, ParserLimits limits = {}) {
-  return run_pieces(input, {}, limits);
+  return zats::proto::testing::run_pieces<Recorder>(input, {}, limits);
 }
 
-Outcome run_byte_by_byte(std::string_view input, ParserLimits limits = {}) {
-  return run_pieces(input, std::vector<size_t>(input.size(), 1), limits);
+Outcome run_pieces(std::string_view input, const std::vector<size_t>& sizes, ParserLimits limits = {}) {
+  return zats::proto::testing::run_pieces<Recorder>(input, sizes, limits);
 }
 
-Outcome ok(std::vector<std::string> events) { return {std::move(events), ParseError::None}; }
-Outcome failed(std::vector<std::string> events, ParseError error) {
-  return {std::move(events), error};
-}
-
-// Checks that one feed, every two-piece split and byte-by-byte feeding agree with `expected`.
 void check_all_splits(std::string_view input, const Outcome& expected, ParserLimits limits = {}) {
-  CAPTURE(input);
-  CHECK(run_whole(input, limits) == expected);
-  for (size_t cut = 1; cut < input.size(); ++cut) {
-    CAPTURE(cut);
-    CHECK(run_pieces(input, {cut}, limits) == expected);
-  }
-  CHECK(run_byte_by_byte(input, limits) == expected);
+  zats::proto::testing::check_all_splits<Recorder>(input, expected, limits);
 }
 
 }  // namespace
@@ -278,7 +237,7 @@ TEST_CASE("max_control_line applies to the argument part, exact boundary") {
   // An unterminated line over the limit fails without waiting for LF.
   const std::string partial = "PUB " + std::string(100, 'x');
   CHECK(run_whole(partial, limits) == failed({}, ParseError::ControlLineTooLong));
-  CHECK(run_byte_by_byte(partial, limits) == failed({}, ParseError::ControlLineTooLong));
+  CHECK(run_pieces(partial, std::vector<size_t>(partial.size(), 1), limits) == failed({}, ParseError::ControlLineTooLong));
   // ...and exactly at the limit it keeps waiting (a trailing CR does not count).
   CHECK(run_whole("PUB " + std::string(64, 'x') + "\r", limits) == ok({}));
   // -ERR arguments are limited as well.
@@ -292,7 +251,7 @@ TEST_CASE("a client -ERR stops the parser") {
 }
 
 TEST_CASE("after an error the parser stays failed") {
-  ClientParser parser;
+  Parser parser;
   Recorder recorder;
   const std::string bad = "PING\r\nXYZ\r\n";
   const FeedResult first = parser.feed(bad.data(), bad.size(), recorder);
@@ -338,7 +297,7 @@ TEST_CASE("a mixed session gives the same calls however it is split") {
 }
 
 TEST_CASE("CONNECT may turn headers on for the rest of the same feed") {
-  ClientParser parser;
+  Parser parser;
   Recorder recorder;
   recorder.parser = &parser;
   const std::string stream = "CONNECT {\"headers\":true}\r\nHPUB foo 12 12\r\nNATS/1.0\r\n\r\n\r\n";
@@ -392,7 +351,7 @@ TEST_CASE("views point into the caller's buffer when a frame is whole") {
   };
   const std::string stream = "CONNECT {}\r\nPUB a b 3\r\nxyz\r\nSUB a 1\r\nUNSUB 1\r\n";
   InPlace handler{stream.data(), stream.data() + stream.size()};
-  ClientParser parser;
+  Parser parser;
   const FeedResult result = parser.feed(stream.data(), stream.size(), handler);
   CHECK(result.error == ParseError::None);
   CHECK(result.consumed == stream.size());
@@ -409,7 +368,7 @@ TEST_CASE("a handler returning false stops feed right after that op") {
     stream += op;
     op_ends.push_back(stream.size());
   }
-  ClientParser parser;
+  Parser parser;
   Recorder recorder;
   recorder.stop_every = 1;  // stop after every call
   size_t offset = 0;
@@ -426,7 +385,7 @@ TEST_CASE("a handler returning false stops feed right after that op") {
 
 TEST_CASE("stopping early also works for frames stitched across feeds") {
   const std::string stream = "PUB foo 10\r\n0123456789\r\nPING\r\nPING\r\n";
-  ClientParser parser;
+  Parser parser;
   Recorder recorder;
   recorder.stop_every = 1;
   const FeedResult first = parser.feed(stream.data(), 15, recorder);
@@ -440,7 +399,7 @@ TEST_CASE("stopping early also works for frames stitched across feeds") {
 }
 
 TEST_CASE("mid_frame reports a held partial frame") {
-  ClientParser parser;
+  Parser parser;
   Recorder recorder;
   CHECK_FALSE(parser.mid_frame());
   parser.feed("PU", 2, recorder);
