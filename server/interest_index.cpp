@@ -34,13 +34,14 @@ struct HashLink {
 
 struct Record : core::RcuRetirable {
   WorkerMask plain = 0;
+  RemoteMask remotes = 0;
   std::vector<QueueInterest> queues;
-  bool empty() const { return plain == 0 && queues.empty(); }
+  bool empty() const { return plain == 0 && remotes == 0 && queues.empty(); }
 };
 
 struct Slot {
   std::atomic<const Record*> rec{nullptr};
-  absl::InlinedVector<WorkerWeight, 2> plain_counts;  // writer only: (worker, subscriptions)
+  absl::InlinedVector<DestinationWeight, 2> plain_counts;  // writer only: (destination, subscriptions)
   bool in_trie = false;
   bool empty() const { return rec.load(std::memory_order_relaxed) == nullptr; }
 };
@@ -146,6 +147,7 @@ Record* copy_of(const Record* old) {
   auto* r = new Record;
   if (old != nullptr) {
     r->plain = old->plain;
+    r->remotes = old->remotes;
     r->queues = old->queues;
   }
   return r;
@@ -158,48 +160,76 @@ const Record* sealed(Record* r) {
   return nullptr;
 }
 
-// +1 / -1 member of `name` on `worker`; false when removing a member that is not there.
-bool change_queue(Record& r, std::string_view name, uint32_t worker, int delta) {
-  auto group = std::find_if(r.queues.begin(), r.queues.end(),
-                            [&](const QueueInterest& q) { return q.name == name; });
-  if (group == r.queues.end()) {
-    if (delta < 0) return false;
-    r.queues.push_back(QueueInterest{std::string(name), {WorkerWeight{worker, 1}}, 1});
-    return true;
-  }
-  auto weight = std::find_if(group->weights.begin(), group->weights.end(),
-                             [&](const WorkerWeight& w) { return w.worker == worker; });
-  if (weight == group->weights.end()) {
-    if (delta < 0) return false;
-    group->weights.push_back(WorkerWeight{worker, 1});
-    ++group->total;
-    return true;
-  }
-  if (delta > 0) {
-    ++weight->members;
-    ++group->total;
-    return true;
-  }
-  --group->total;
-  if (--weight->members == 0) group->weights.erase(weight);
-  if (group->weights.empty()) r.queues.erase(group);
-  return true;
+QueueInterest* find_group(Record& r, std::string_view name) {
+  auto group = std::find_if(r.queues.begin(), r.queues.end(), [&](const QueueInterest& q) { return q.name == name; });
+  return group == r.queues.end() ? nullptr : &*group;
 }
 
-// Plain counts: true when the worker's count went 0 -> 1 (its mask bit must be set).
-bool count_plain_add(Slot& slot, uint32_t worker) {
-  for (auto& c : slot.plain_counts) {
-    if (c.worker == worker) return ++c.members, false;
+DestinationWeight* find_weight(QueueInterest& group, uint32_t destination) {
+  auto weight = std::find_if(group.weights.begin(), group.weights.end(),
+                             [&](const DestinationWeight& w) { return w.destination == destination; });
+  return weight == group.weights.end() ? nullptr : &*weight;
+}
+
+// Sets the members of `name` at `destination`; 0 removes them (and the group when empty).
+void set_members(Record& r, std::string_view name, uint32_t destination, uint32_t members) {
+  QueueInterest* group = find_group(r, name);
+  if (group == nullptr) {
+    if (members == 0) return;
+    r.queues.push_back(QueueInterest{std::string(name), {DestinationWeight{destination, members}}, members});
+    return;
   }
-  slot.plain_counts.push_back(WorkerWeight{worker, 1});
+  DestinationWeight* weight = find_weight(*group, destination);
+  const uint32_t before = weight != nullptr ? weight->members : 0;
+  group->total = group->total - before + members;
+  if (weight == nullptr) {
+    if (members > 0) group->weights.push_back(DestinationWeight{destination, members});
+  } else if (members > 0) {
+    weight->members = members;
+  } else {
+    group->weights.erase(group->weights.begin() + (weight - group->weights.data()));
+  }
+  if (group->weights.empty()) r.queues.erase(r.queues.begin() + (group - r.queues.data()));
+}
+
+uint32_t members_at(const Record* r, std::string_view name, uint32_t destination) {
+  if (r == nullptr) return 0;
+  for (const QueueInterest& q : r->queues) {
+    if (q.name != name) continue;
+    for (const DestinationWeight& w : q.weights)
+      if (w.destination == destination) return w.members;
+  }
+  return 0;
+}
+
+// This server's own members of a group: the sum over its workers.
+uint32_t local_members(const QueueInterest& q) {
+  uint32_t n = 0;
+  for (const DestinationWeight& w : q.weights) n += is_remote(w.destination) ? 0 : w.members;
+  return n;
+}
+
+uint32_t local_members(const Record* r, std::string_view name) {
+  if (r == nullptr) return 0;
+  for (const QueueInterest& q : r->queues)
+    if (q.name == name) return local_members(q);
+  return 0;
+}
+
+// Plain counts: true when the destination's count went 0 -> 1 (its mask bit must be set).
+bool count_plain_add(Slot& slot, uint32_t destination) {
+  for (auto& c : slot.plain_counts) {
+    if (c.destination == destination) return ++c.members, false;
+  }
+  slot.plain_counts.push_back(DestinationWeight{destination, 1});
   return true;
 }
 
 enum class PlainRemoval { kMissing, kCounted, kLastOne };
 
-PlainRemoval count_plain_remove(Slot& slot, uint32_t worker) {
+PlainRemoval count_plain_remove(Slot& slot, uint32_t destination) {
   for (auto it = slot.plain_counts.begin(); it != slot.plain_counts.end(); ++it) {
-    if (it->worker != worker) continue;
+    if (it->destination != destination) continue;
     if (--it->members > 0) return PlainRemoval::kCounted;
     slot.plain_counts.erase(it);
     return PlainRemoval::kLastOne;
@@ -207,13 +237,23 @@ PlainRemoval count_plain_remove(Slot& slot, uint32_t worker) {
   return PlainRemoval::kMissing;
 }
 
-const Record* with_plain(const Record* old, WorkerMask plain) {
-  Record* r = copy_of(old);
-  r->plain = plain;
-  return sealed(r);
+bool has_local_plain(const Slot& slot) {
+  return std::any_of(slot.plain_counts.begin(), slot.plain_counts.end(),
+                     [](const DestinationWeight& c) { return !is_remote(c.destination); });
 }
 
-WorkerMask bit(uint32_t worker) { return WorkerMask{1} << worker; }
+// The record with `destination`'s plain bit set or cleared.
+const Record* with_plain_bit(const Record* old, uint32_t destination, bool on) {
+  Record* r = copy_of(old);
+  if (is_remote(destination)) {
+    const RemoteMask bit = RemoteMask{1} << (destination - kRemoteBase);
+    r->remotes = on ? (r->remotes | bit) : (r->remotes & ~bit);
+  } else {
+    const WorkerMask bit = WorkerMask{1} << destination;
+    r->plain = on ? (r->plain | bit) : (r->plain & ~bit);
+  }
+  return sealed(r);
+}
 
 // --- reader side ---
 
@@ -224,9 +264,9 @@ void merge_queue(const QueueInterest& q, InterestResult& out) {
     out.queues.push_back(q);
     return;
   }
-  for (const WorkerWeight& w : q.weights) {
+  for (const DestinationWeight& w : q.weights) {
     auto have = std::find_if(group->weights.begin(), group->weights.end(),
-                             [&](const WorkerWeight& h) { return h.worker == w.worker; });
+                             [&](const DestinationWeight& h) { return h.destination == w.destination; });
     if (have == group->weights.end()) {
       group->weights.push_back(w);
     } else {
@@ -240,18 +280,19 @@ void merge(const Slot& slot, InterestResult& out) {
   const Record* r = slot.rec.load(std::memory_order_acquire);
   if (r == nullptr) return;
   out.plain |= r->plain;
+  out.remotes |= r->remotes;
   for (const QueueInterest& q : r->queues) merge_queue(q, out);
 }
 
 }  // namespace
 
-uint32_t pick_queue_worker(const QueueInterest& q, uint64_t random) {
+uint32_t pick_queue_destination(const QueueInterest& q, uint64_t random) {
   uint64_t r = random % q.total;  // bias is below 2^-32 for any realistic member count
-  for (const WorkerWeight& w : q.weights) {
-    if (r < w.members) return w.worker;
+  for (const DestinationWeight& w : q.weights) {
+    if (r < w.members) return w.destination;
     r -= w.members;
   }
-  return q.weights.back().worker;  // unreachable while total == sum of members
+  return q.weights.back().destination;  // unreachable while total == sum of members
 }
 
 // --- InterestIndex ---
@@ -289,52 +330,133 @@ InterestIndex::~InterestIndex() {
   if (online) core::rcu_online();
 }
 
-void InterestIndex::add(unsigned worker, std::string_view subject, std::string_view queue) {
-  assert(worker < kMaxInterestWorkers);
+void InterestIndex::add(unsigned destination, std::string_view subject, std::string_view queue) {
+  assert(destination < kRemoteBase + kMaxRemotes);
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  Slot& slot = has_wildcard_token(subject) ? wildcard_slot(subject) : literal_slot(subject);
+  Slot& slot = slot_for_add(subject);
   const Record* old = slot.rec.load(std::memory_order_relaxed);
+  const bool local = !is_remote(destination);
   if (queue.empty()) {
-    if (!count_plain_add(slot, worker)) return;  // the mask already has this worker
-    publish(slot, with_plain(old, (old ? old->plain : 0) | bit(worker)));
+    const bool was_local = local && has_local_plain(slot);
+    if (!count_plain_add(slot, destination)) return;  // the mask already has this destination
+    publish(slot, with_plain_bit(old, destination, true));
+    if (local && !was_local) tell_local(subject, {}, 1);
   } else {
     Record* r = copy_of(old);
-    change_queue(*r, queue, worker, +1);
+    set_members(*r, queue, destination, members_at(old, queue, destination) + 1);
     publish(slot, r);
+    if (local) tell_local(subject, queue, local_members(r, queue));
   }
   generation_.fetch_add(1, std::memory_order_seq_cst);
 }
 
-bool InterestIndex::remove(unsigned worker, std::string_view subject, std::string_view queue) {
-  assert(worker < kMaxInterestWorkers);
+bool InterestIndex::remove(unsigned destination, std::string_view subject, std::string_view queue) {
+  assert(destination < kRemoteBase + kMaxRemotes);
   std::lock_guard<std::mutex> lock(writer_mutex_);
   Literal* lit = nullptr;
   Node* owner = nullptr;
-  Slot* slot = nullptr;
-  if (has_wildcard_token(subject)) {
-    slot = find_wildcard_slot(subject, &owner);
-  } else if ((lit = find_literal(subject)) != nullptr) {
-    slot = &lit->slot;
-  }
+  Slot* slot = slot_for_change(subject, &lit, &owner);
   if (slot == nullptr) return false;
   const Record* old = slot->rec.load(std::memory_order_relaxed);
+  const bool local = !is_remote(destination);
   if (queue.empty()) {
-    const PlainRemoval removal = count_plain_remove(*slot, worker);
+    const PlainRemoval removal = count_plain_remove(*slot, destination);
     if (removal == PlainRemoval::kMissing) return false;
     if (removal == PlainRemoval::kCounted) return true;
-    publish(*slot, with_plain(old, old->plain & ~bit(worker)));
+    publish(*slot, with_plain_bit(old, destination, false));
+    if (local && !has_local_plain(*slot)) tell_local(subject, {}, 0);
   } else {
+    const uint32_t members = members_at(old, queue, destination);
+    if (members == 0) return false;
     Record* r = copy_of(old);
-    if (!change_queue(*r, queue, worker, -1)) {
-      delete r;
-      return false;
-    }
+    set_members(*r, queue, destination, members - 1);
+    const uint32_t local_left = local_members(r, queue);
     publish(*slot, sealed(r));
+    if (local) tell_local(subject, queue, local_left);
   }
-  if (lit != nullptr && lit->slot.empty()) prune_literal(lit);
-  if (owner != nullptr) prune_trie(owner);
+  prune(lit, owner);
   generation_.fetch_add(1, std::memory_order_seq_cst);
   return true;
+}
+
+void InterestIndex::set_queue_weight(unsigned destination, std::string_view subject, std::string_view queue,
+                                     uint32_t weight) {
+  assert(is_remote(destination) && destination < kRemoteBase + kMaxRemotes && !queue.empty());
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  Literal* lit = nullptr;
+  Node* owner = nullptr;
+  Slot* slot = weight > 0 ? &slot_for_add(subject) : slot_for_change(subject, &lit, &owner);
+  if (slot == nullptr) return;
+  const Record* old = slot->rec.load(std::memory_order_relaxed);
+  if (members_at(old, queue, destination) == weight) return;
+  Record* r = copy_of(old);
+  set_members(*r, queue, destination, weight);
+  publish(*slot, sealed(r));
+  prune(lit, owner);
+  generation_.fetch_add(1, std::memory_order_seq_cst);
+}
+
+void InterestIndex::watch_local(LocalInterestListener* listener, const LocalInterestVisitor& each) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  cds_lfht_iter iter;
+  for (cds_lfht_first(literals_, &iter); cds_lfht_iter_get_node(&iter) != nullptr; cds_lfht_next(literals_, &iter)) {
+    const auto* lit = static_cast<const Literal*>(reinterpret_cast<HashLink*>(cds_lfht_iter_get_node(&iter))->owner);
+    visit_local(lit->slot, lit->subject, each);
+  }
+  std::vector<Node*> nodes;
+  collect_nodes(nodes);
+  for (const Node* node : nodes) {
+    if (!node->here.empty() && node != root_) visit_local(node->here, subject_of(node, false), each);
+    if (!node->tail.empty()) visit_local(node->tail, subject_of(node, true), each);
+  }
+  listeners_.push_back(listener);
+}
+
+void InterestIndex::unwatch_local(LocalInterestListener* listener) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  std::erase(listeners_, listener);
+}
+
+void InterestIndex::visit_local(const Slot& slot, std::string_view subject, const LocalInterestVisitor& each) const {
+  if (has_local_plain(slot)) each(subject, {}, 1);
+  const Record* r = slot.rec.load(std::memory_order_relaxed);
+  if (r == nullptr) return;
+  for (const QueueInterest& q : r->queues) {
+    const uint32_t members = local_members(q);
+    if (members > 0) each(subject, q.name, members);
+  }
+}
+
+void InterestIndex::tell_local(std::string_view subject, std::string_view queue, uint32_t weight) {
+  for (LocalInterestListener* listener : listeners_) listener->local_interest_changed(subject, queue, weight);
+}
+
+// The subscription subject a trie slot stands for: the tokens from the root, plus ">" for a tail.
+std::string InterestIndex::subject_of(const Node* node, bool tail) {
+  std::vector<const std::string*> tokens;
+  for (const Node* n = node; n->parent != nullptr; n = n->parent) tokens.push_back(&n->token);
+  std::string subject;
+  for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) {
+    if (!subject.empty()) subject += '.';
+    subject += **it;
+  }
+  if (tail) subject += subject.empty() ? ">" : ".>";
+  return subject;
+}
+
+InterestIndex::Slot& InterestIndex::slot_for_add(std::string_view subject) {
+  return has_wildcard_token(subject) ? wildcard_slot(subject) : literal_slot(subject);
+}
+
+InterestIndex::Slot* InterestIndex::slot_for_change(std::string_view subject, Literal** literal, Node** owner) const {
+  if (has_wildcard_token(subject)) return find_wildcard_slot(subject, owner);
+  *literal = find_literal(subject);
+  return *literal != nullptr ? &(*literal)->slot : nullptr;
+}
+
+void InterestIndex::prune(Literal* literal, Node* owner) {
+  if (literal != nullptr && literal->slot.empty()) prune_literal(literal);
+  if (owner != nullptr) prune_trie(owner);
 }
 
 void InterestIndex::match(std::string_view subject, InterestResult& out) const {

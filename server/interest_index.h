@@ -1,5 +1,7 @@
-// InterestIndex: which workers have subscribers for which subjects, for ONE account (each
-// account owns its own index; accounts never share subject space). Shared by all workers:
+// InterestIndex: which destinations have subscribers for which subjects, for ONE account (each
+// account owns its own index; accounts never share subject space). A destination is a worker
+// of this server or a remote destination: another server reached through a route, whose
+// interest (RS+) is recorded here like a worker's. Shared by all workers:
 // match() runs on every publish with no lock and no shared write (RCU read side, QSBR);
 // add()/remove() run on a worker's thread on SUB/UNSUB, serialized by a writer mutex that
 // readers never touch, and replace only the small immutable record they change.
@@ -18,11 +20,16 @@
 // Threads: every caller (reader or writer) must be a registered, online RCU thread
 // (core::RcuThread). Anything match() reads is protected only until the caller's next
 // rcu_quiescent(); results are copied out, so an InterestResult itself may be kept.
+//
+// Local interest: what this server's own workers want, summed over them, is what a route
+// announces to its peer (RS+ subject, or RS+ subject queue <members>). Listeners registered
+// with watch_local() hear every change of it, in order, under the writer lock.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -43,34 +50,51 @@ struct Literal;  // a literal subject's hash-table entry
 struct Node;     // a wildcard-trie node
 }  // namespace interest_detail
 
-// Destination ids (workers; later routes) are 0..63.
+// Destination ids: workers are 0..63, remote destinations (routes) 64..127.
 inline constexpr unsigned kMaxInterestWorkers = 64;
+inline constexpr unsigned kMaxRemotes = 64;
+inline constexpr unsigned kRemoteBase = kMaxInterestWorkers;  // the destination id of remote 0
 using WorkerMask = uint64_t;
+using RemoteMask = uint64_t;  // bit r: destination kRemoteBase + r
 
-struct WorkerWeight {
-  uint32_t worker = 0;
-  uint32_t members = 0;  // queue members of the group on that worker
+inline bool is_remote(uint32_t destination) { return destination >= kRemoteBase; }
+
+struct DestinationWeight {
+  uint32_t destination = 0;
+  uint32_t members = 0;  // queue members of the group there (a route's: the weight its peer sent)
 };
 
 struct QueueInterest {
   std::string name;
-  absl::InlinedVector<WorkerWeight, 4> weights;  // one per worker with members (members > 0)
-  uint32_t total = 0;                            // sum of members
+  absl::InlinedVector<DestinationWeight, 4> weights;  // one per destination with members (members > 0)
+  uint32_t total = 0;                                 // sum of members
 };
 
 struct InterestResult {
   WorkerMask plain = 0;               // workers with at least one plain subscriber
+  RemoteMask remotes = 0;             // remote destinations with plain interest
   std::vector<QueueInterest> queues;  // one per group name, merged over every matching entry
-  bool empty() const { return plain == 0 && queues.empty(); }
+  bool empty() const { return plain == 0 && remotes == 0 && queues.empty(); }
   void clear() {
     plain = 0;
+    remotes = 0;
     queues.clear();
   }
 };
 
-// The worker that gets this message for group q, with probability members / total, so each
-// member server-wide is equally likely. `random` must be uniform over 64 bits; q.total > 0.
-uint32_t pick_queue_worker(const QueueInterest& q, uint64_t random);
+// The destination that gets this message for group q, with probability members / total, so
+// each member cluster-wide is equally likely. `random` must be uniform over 64 bits; q.total > 0.
+uint32_t pick_queue_destination(const QueueInterest& q, uint64_t random);
+
+// Hears changes of the local interest (see above) of one index.
+class LocalInterestListener {
+ public:
+  virtual ~LocalInterestListener() = default;
+  // Called under the index's writer lock, in the order the changes happen. For plain
+  // interest (queue empty) weight is 1 when some local subscriber exists and 0 when the
+  // last one went; for a queue group it is the number of local members (0: none left).
+  virtual void local_interest_changed(std::string_view subject, std::string_view queue, uint32_t weight) = 0;
+};
 
 class InterestIndex {
  public:
@@ -80,12 +104,21 @@ class InterestIndex {
   InterestIndex(const InterestIndex&) = delete;
   InterestIndex& operator=(const InterestIndex&) = delete;
 
-  // Count-based: call on every SUB / UNSUB. `subject` must be a valid subscription subject
-  // (proto::is_valid_subject); an empty `queue` means a plain subscription; worker < 64.
-  // A plain add that only raises a worker's existing count publishes nothing new.
-  void add(unsigned worker, std::string_view subject, std::string_view queue = {});
-  // False (and no change) when that worker has no such (subject, queue) subscription.
-  bool remove(unsigned worker, std::string_view subject, std::string_view queue = {});
+  // Count-based: call on every SUB / UNSUB of a worker, or once per plain RS+ / RS- of a
+  // remote destination. `subject` must be a valid subscription subject
+  // (proto::is_valid_subject); an empty `queue` means a plain subscription. A plain add that
+  // only raises a destination's existing count publishes nothing new.
+  void add(unsigned destination, std::string_view subject, std::string_view queue = {});
+  // False (and no change) when that destination has no such (subject, queue) subscription.
+  bool remove(unsigned destination, std::string_view subject, std::string_view queue = {});
+  // A remote destination's queue interest: RS+ with a weight sets it, 0 removes it.
+  void set_queue_weight(unsigned destination, std::string_view subject, std::string_view queue, uint32_t weight);
+
+  // Calls `each` for every entry of the local interest (under the writer lock, so no change
+  // is missed or seen twice), then registers `listener` for every later change.
+  using LocalInterestVisitor = std::function<void(std::string_view subject, std::string_view queue, uint32_t weight)>;
+  void watch_local(LocalInterestListener* listener, const LocalInterestVisitor& each);
+  void unwatch_local(LocalInterestListener* listener);
 
   // Lock-free read. out is overwritten. Published '*'/'>' tokens match as plain tokens, as
   // in Sublist; a subject with an empty token matches nothing.
@@ -110,13 +143,20 @@ class InterestIndex {
   Slot& wildcard_slot(std::string_view subject);
   Slot* find_wildcard_slot(std::string_view subject, Node** owner) const;
   Node* child_for_add(Node* parent, std::string_view token);
+  Slot& slot_for_add(std::string_view subject);
+  Slot* slot_for_change(std::string_view subject, Literal** literal, Node** owner) const;
+  void prune(Literal* literal, Node* owner);
   void publish(Slot& slot, const Record* next);
+  void tell_local(std::string_view subject, std::string_view queue, uint32_t weight);
+  void visit_local(const Slot& slot, std::string_view subject, const LocalInterestVisitor& each) const;
+  static std::string subject_of(const Node* node, bool tail);
   void prune_literal(Literal* lit);
   void prune_trie(Node* node);
   void match_trie(const Node* node, const std::string_view* tokens, size_t count,
                   size_t at, InterestResult& out) const;
   void collect_nodes(std::vector<Node*>& out) const;
 
+  std::vector<LocalInterestListener*> listeners_;  // writer lock
   cds_lfht* literals_;  // subject -> Literal
   cds_lfht* edges_;     // (parent, token) -> Node
   Node* root_;

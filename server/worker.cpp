@@ -250,7 +250,7 @@ size_t Worker::send_to_workers(Client& from, const MessageView& msg, const Inter
   WorkerMask targets = interest.plain & ~(WorkerMask{1} << index_);
   for (const QueueInterest& q : interest.queues) {
     if (q.total == 0) continue;
-    uint32_t w = pick_queue_worker(q, rng_());
+    uint32_t w = pick_queue_destination(q, rng_());
     if (w == index_) {
       local_groups_.push_back(q.name);
     } else {

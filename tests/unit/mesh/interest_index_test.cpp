@@ -230,7 +230,7 @@ TEST_CASE("interest cache: no-interest subjects never grow it past its bound (na
   CHECK(cache.size() <= cache.capacity());
 }
 
-TEST_CASE("pick_queue_worker: uniform per member, so weighted per worker") {
+TEST_CASE("pick_queue_destination: uniform per member, so weighted per worker") {
   QueueInterest q;
   q.name = "g";
   q.weights = {{0, 1}, {3, 2}, {7, 5}};
@@ -238,7 +238,7 @@ TEST_CASE("pick_queue_worker: uniform per member, so weighted per worker") {
   std::mt19937_64 rng(7);
   std::map<uint32_t, int> hits;
   const int draws = 160000;
-  for (int i = 0; i < draws; ++i) hits[pick_queue_worker(q, rng())]++;
+  for (int i = 0; i < draws; ++i) hits[pick_queue_destination(q, rng())]++;
   CHECK(hits.size() == 3);
   CHECK(hits[0] == doctest::Approx(draws / 8.0).epsilon(0.05));
   CHECK(hits[3] == doctest::Approx(draws * 2 / 8.0).epsilon(0.05));
@@ -246,6 +246,6 @@ TEST_CASE("pick_queue_worker: uniform per member, so weighted per worker") {
   QueueInterest one;
   one.weights = {{5, 3}};
   one.total = 3;
-  CHECK(pick_queue_worker(one, 0) == 5);
-  CHECK(pick_queue_worker(one, ~uint64_t{0}) == 5);
+  CHECK(pick_queue_destination(one, 0) == 5);
+  CHECK(pick_queue_destination(one, ~uint64_t{0}) == 5);
 }

@@ -53,7 +53,7 @@ bool has_permanent(const InterestResult& r) {
   for (const auto& q : r.queues) {
     if (q.name != "pq") continue;
     for (const auto& w : q.weights) {
-      if (w.worker == kPermQueueWorker && w.members >= 1) return true;
+      if (w.destination == kPermQueueWorker && w.members >= 1) return true;
     }
   }
   return false;

@@ -55,7 +55,7 @@ inline Canonical canonical(const zats::server::InterestResult& r) {
   for (const auto& q : r.queues) {
     uint32_t total = 0;
     for (const auto& w : q.weights) {
-      c.queues[q.name][w.worker] += w.members;
+      c.queues[q.name][w.destination] += w.members;
       total += w.members;
     }
     if (total != q.total) c.queues["!bad-total:" + q.name][0] = q.total;
