@@ -31,7 +31,7 @@ bool is_gateway_routed(std::string_view subject) {
 }  // namespace
 
 Client::Client(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port)
-    : Connection(worker, socket, cid, std::move(ip), port, {"cid", "Client"}),
+    : Connection(worker, socket, cid, std::move(ip), port, Kind::Client, {"cid", "Client"}),
       headers_supported_(!worker.options().no_header_support) {
   proto::ParserLimits limits;
   limits.max_control_line = static_cast<uint32_t>(worker.options().max_control_line);

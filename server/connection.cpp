@@ -14,9 +14,9 @@ uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
 
 }  // namespace
 
-Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port,
+Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, Kind kind,
                        LogNames names)
-    : worker_(worker), socket_(socket), cid_(cid), ip_(std::move(ip)), port_(port), names_(names) {
+    : worker_(worker), socket_(socket), cid_(cid), ip_(std::move(ip)), port_(port), kind_(kind), names_(names) {
   last_activity_ns_ = worker.now_ns();
   accepted_ns_ = last_activity_ns_;
   start_wall_ns_ = worker.wall_ns(last_activity_ns_);

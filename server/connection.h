@@ -35,13 +35,15 @@ class Connection {
   static constexpr uint8_t kPausedForMesh = 1;
   static constexpr uint8_t kPausedForStall = 2;
 
+  enum class Kind : uint8_t { Client, Route };
   // How the connection names itself in log lines: "cid"/"Client" or "rid"/"Router".
   struct LogNames {
     const char* id_tag;
     const char* kind;
   };
 
-  Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, LogNames names);
+  Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, Kind kind,
+             LogNames names);
   virtual ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -68,6 +70,7 @@ class Connection {
   // once, when the close starts; later calls do nothing.
   void release();
 
+  Kind kind() const { return kind_; }
   core::SocketId socket() const { return socket_; }
   uint64_t cid() const { return cid_; }
   const std::string& ip() const { return ip_; }
@@ -141,6 +144,7 @@ class Connection {
   uint64_t cid_;
   std::string ip_;
   int port_;
+  Kind kind_;
   LogNames names_;
   State state_ = State::Open;
   CloseReason close_reason_ = CloseReason::None;

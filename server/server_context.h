@@ -4,6 +4,7 @@
 // change per connection (never per message): the next client id and open connections.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -30,11 +31,17 @@ struct ServerContext {
   proto::ServerInfo info;        // template; client_id/client_ip are filled per connection
 
   AccountTable accounts;
-  // Which workers have interest in what, one index per account. Unused (and never touched)
-  // with a single worker.
+  // Which workers and remote destinations have interest in what, one index per account.
+  // Unused (and never touched) by a single worker without clustering: see indexed.
   std::vector<std::unique_ptr<InterestIndex>> interest;
+  // Whether publishes consult the interest index: with several workers, or with routes.
+  bool indexed = false;
   Mesh mesh;
   std::vector<Worker*> workers;  // set before any worker thread starts
+  // Which worker owns each remote destination (route slot); -1 while the slot is free. A
+  // publisher reads it to hand a message to the owner; the owner sets it before the remote's
+  // interest enters an index and clears it after that interest is gone.
+  std::array<std::atomic<int32_t>, kMaxRemotes> remote_owner;
 
   std::atomic<uint64_t> next_cid{1};
   std::atomic<int64_t> connections{0};

@@ -29,6 +29,8 @@ SharedMessageRef SharedMessage::make(const Fields& f, std::span<const QueueAssig
   m->account_ = f.account;
   m->origin_worker_ = f.origin_worker;
   m->origin_connection_ = f.origin_connection;
+  m->local_targets_ = f.local_targets;
+  m->remotes_ = f.remotes;
   m->header_size_ = f.header_size;
   m->has_headers_ = f.has_headers;
   m->queue_count_ = static_cast<uint32_t>(queues.size());
@@ -45,21 +47,28 @@ SharedMessageRef SharedMessage::make(const Fields& f, std::span<const QueueAssig
   for (size_t i = 0; i < queues.size(); ++i) {
     refs_out[i].offset = put(text, &at, queues[i].queue);
     refs_out[i].length = static_cast<uint32_t>(queues[i].queue.size());
-    refs_out[i].worker = queues[i].worker;
+    refs_out[i].destination = queues[i].destination;
   }
   return SharedMessageRef::adopt(m);
 }
 
 SharedMessage::QueueAssignment SharedMessage::queue(uint32_t i) const {
   const QueueRef& r = queue_refs()[i];
-  return {text(r.offset, r.length), r.worker};
+  return {text(r.offset, r.length), r.destination};
 }
 
-bool SharedMessage::queue_assigned(std::string_view name, uint32_t worker) const {
+bool SharedMessage::queue_assigned(std::string_view name, uint32_t destination) const {
   const QueueRef* refs = queue_refs();
   for (uint32_t i = 0; i < queue_count_; ++i) {
-    if (refs[i].worker == worker && text(refs[i].offset, refs[i].length) == name) return true;
+    if (refs[i].destination == destination && text(refs[i].offset, refs[i].length) == name) return true;
   }
+  return false;
+}
+
+bool SharedMessage::has_queue_for(uint32_t destination) const {
+  const QueueRef* refs = queue_refs();
+  for (uint32_t i = 0; i < queue_count_; ++i)
+    if (refs[i].destination == destination) return true;
   return false;
 }
 

@@ -4,9 +4,11 @@
 // bytes (subject, reply, payload with headers, queue group names) live in ONE allocation.
 //
 // Queue groups travel with it: for every queue group in the publisher's interest result, the
-// publisher picked the one worker that must deliver to one of its local members. A receiving
-// worker delivers to its local plain subscribers, and to a local queue group only when
-// queue_assigned(group, its own worker id) says that group was given to it.
+// publisher picked the one destination (a worker, or a remote destination: another server)
+// that must deliver to one of its members. A receiving worker delivers to its local plain
+// subscribers when local_targets names it, to a local queue group only when
+// queue_assigned(group, its own worker id) says that group was given to it, and forwards the
+// message to each remote destination in `remotes` that it owns.
 #pragma once
 
 #include <atomic>
@@ -26,7 +28,7 @@ class SharedMessage {
 
   struct QueueAssignment {
     std::string_view queue;  // group name
-    uint32_t worker;         // the worker that delivers this message to one local member
+    uint32_t destination;    // the worker or remote destination that delivers it to one member
   };
 
   struct Fields {
@@ -38,6 +40,8 @@ class SharedMessage {
     bool has_headers = false;
     uint32_t origin_worker = 0;      // with origin_connection: echo suppression (no_echo)
     uint64_t origin_connection = 0;  // server-wide connection id of the publisher
+    uint64_t local_targets = 0;      // workers that deliver it to their plain subscribers
+    uint64_t remotes = 0;            // remote destinations it is forwarded to (by their owners)
   };
 
   // One allocation; the caller holds its one reference (SharedMessageRef::share for more).
@@ -53,11 +57,15 @@ class SharedMessage {
   bool has_headers() const { return has_headers_; }
   uint32_t origin_worker() const { return origin_worker_; }
   uint64_t origin_connection() const { return origin_connection_; }
+  bool local_target(uint32_t worker) const { return (local_targets_ >> worker) & 1; }
+  uint64_t remotes() const { return remotes_; }
 
   uint32_t queue_count() const { return queue_count_; }
   QueueAssignment queue(uint32_t i) const;
-  // Was queue group `name` assigned to `worker`? Linear in the (small) number of groups.
-  bool queue_assigned(std::string_view name, uint32_t worker) const;
+  // Was queue group `name` assigned to `destination`? Linear in the (small) number of groups.
+  bool queue_assigned(std::string_view name, uint32_t destination) const;
+  // Was any group assigned to `destination`?
+  bool has_queue_for(uint32_t destination) const;
 
   SharedMessage(const SharedMessage&) = delete;
   SharedMessage& operator=(const SharedMessage&) = delete;
@@ -66,7 +74,7 @@ class SharedMessage {
   struct QueueRef {
     uint32_t offset;  // of the name, from bytes()
     uint32_t length;
-    uint32_t worker;
+    uint32_t destination;
   };
 
   friend class SharedMessageRef;
@@ -89,6 +97,8 @@ class SharedMessage {
   uint32_t origin_worker_ = 0;
   uint32_t header_size_ = 0;
   uint64_t origin_connection_ = 0;
+  uint64_t local_targets_ = 0;
+  uint64_t remotes_ = 0;
   uint32_t subject_off_ = 0, subject_len_ = 0;
   uint32_t reply_off_ = 0, reply_len_ = 0;
   uint32_t payload_off_ = 0, payload_len_ = 0;

@@ -45,7 +45,7 @@ Worker::Worker(ServerContext& context, unsigned index)
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {
   for (size_t a = 0; a < context_.accounts.size(); ++a) {
     auto local = std::make_unique<LocalAccount>();
-    if (multi()) local->interest.emplace(*context_.interest[a], kInterestCacheSize);
+    if (indexed()) local->interest.emplace(*context_.interest[a], kInterestCacheSize);
     accounts_.push_back(std::move(local));
   }
 }
@@ -68,7 +68,7 @@ void Worker::run() {
   // Workers read the interest index under QSBR: registered for the thread's whole life,
   // quiescent once per loop turn, offline while asleep in the kernel.
   std::optional<core::RcuThread> rcu;
-  if (multi()) rcu.emplace();
+  if (indexed()) rcu.emplace();
   reactor_.run(*this);
 }
 
@@ -190,10 +190,8 @@ void Worker::on_turn_end() {
     dirty.clear();
     dirty_.swap(dirty);  // keep the capacity
   }
-  if (multi()) {
-    wake_touched();
-    core::rcu_quiescent();
-  }
+  if (multi()) wake_touched();
+  if (indexed()) core::rcu_quiescent();
 }
 
 void Worker::on_tick(uint64_t now_ns) {
@@ -216,7 +214,10 @@ bool Worker::on_idle_poll() { return context_.mesh.has_incoming(index_); }
 // Announce the sleep, then look once more: a producer either sees the flag (and wakes us
 // with MSG_RING) or we see its message here.
 bool Worker::on_before_sleep() {
-  if (!multi()) return true;
+  if (!multi()) {
+    if (indexed()) core::rcu_offline();
+    return true;
+  }
   core::WakeFlag& flag = context_.mesh.wake_flag(index_);
   flag.prepare_sleep();
   bool rings_wanted = stalling_consumers_ == 0 && context_.mesh.has_incoming(index_);
@@ -229,39 +230,113 @@ bool Worker::on_before_sleep() {
 }
 
 void Worker::on_after_sleep() {
-  if (!multi()) return;
-  core::rcu_online();
-  context_.mesh.wake_flag(index_).awake();
+  if (indexed()) core::rcu_online();
+  if (multi()) context_.mesh.wake_flag(index_).awake();
 }
 
 size_t Worker::publish(Client& from, const MessageView& msg) {
   AccountId account = from.account();
-  if (!multi()) return deliver_local(account, &from, msg, nullptr);
+  if (!indexed()) return deliver_local(account, &from, msg, nullptr);
   const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
-  size_t remote = send_to_workers(from, msg, interest);
-  return deliver_local(account, &from, msg, nullptr) + remote;
+  plan_publish(interest);
+  size_t sent = dispatch(from, account, msg);
+  return deliver_local(account, &from, msg, nullptr) + sent;
 }
 
-// Picks, for every queue group, the one worker that delivers it (weighted by members), and
-// sends one SharedMessage to each other worker with plain interest or an assigned group.
-size_t Worker::send_to_workers(Client& from, const MessageView& msg, const InterestResult& interest) {
-  local_groups_.clear();
-  assignments_.clear();
-  WorkerMask targets = interest.plain & ~(WorkerMask{1} << index_);
+size_t Worker::publish_from_remote(Connection& from, unsigned source, AccountId account, const MessageView& msg,
+                                   std::span<const std::string_view> queues) {
+  if (account >= accounts_.size()) return 0;
+  const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
+  plan_remote_delivery(interest, source, queues);
+  size_t sent = dispatch(from, account, msg);
+  return deliver_local(account, &from, msg, nullptr) + sent;
+}
+
+// A local publish: every worker and remote destination with plain interest, and for every
+// queue group the one destination (weighted by members, cluster-wide) that delivers it.
+void Worker::plan_publish(const InterestResult& interest) {
+  start_plan(interest);
+  plan_.remotes = interest.remotes;
   for (const QueueInterest& q : interest.queues) {
-    if (q.total == 0) continue;
-    uint32_t w = pick_queue_destination(q, rng_());
-    if (w == index_) {
-      local_groups_.push_back(q.name);
-    } else {
-      assignments_.push_back({q.name, w});
-      targets |= WorkerMask{1} << w;
+    if (q.total > 0) assign_queue(q.name, pick_queue_destination(q, rng_()));
+  }
+}
+
+// A message from a route (docs/compatibility.md, Clustering): this server's plain
+// subscribers, and only the queue groups the message names, to a member of ours; a route's
+// message is never passed on to other routes, except for a named group that has no member
+// here any more (to a server that still has one, other than the sender).
+void Worker::plan_remote_delivery(const InterestResult& interest, unsigned source,
+                                  std::span<const std::string_view> queues) {
+  start_plan(interest);
+  for (const QueueInterest& q : interest.queues) {
+    if (std::find(queues.begin(), queues.end(), q.name) == queues.end()) continue;
+    uint32_t local_total = 0;
+    for (const DestinationWeight& w : q.weights) local_total += is_remote(w.destination) ? 0 : w.members;
+    if (local_total > 0) {
+      uint64_t r = rng_() % local_total;
+      for (const DestinationWeight& w : q.weights) {
+        if (is_remote(w.destination)) continue;
+        if (r < w.members) {
+          assign_queue(q.name, w.destination);
+          break;
+        }
+        r -= w.members;
+      }
+      continue;
+    }
+    for (const DestinationWeight& w : q.weights) {
+      if (w.destination != kRemoteBase + source) {
+        assign_queue(q.name, w.destination);
+        break;
+      }
     }
   }
-  if (targets == 0) return 0;
-  uint32_t n = static_cast<uint32_t>(std::popcount(targets));
+}
+
+void Worker::start_plan(const InterestResult& interest) {
+  local_groups_.clear();
+  assignments_.clear();
+  plan_.plain_workers = interest.plain;
+  plan_.workers = interest.plain & ~(WorkerMask{1} << index_);
+  plan_.remotes = 0;
+}
+
+void Worker::assign_queue(std::string_view group, uint32_t destination) {
+  if (destination == index_) {
+    local_groups_.push_back(group);
+    return;
+  }
+  assignments_.push_back({group, destination});
+  if (is_remote(destination)) {
+    plan_.remotes |= RemoteMask{1} << (destination - kRemoteBase);
+  } else {
+    plan_.workers |= WorkerMask{1} << destination;
+  }
+}
+
+// Carries out the plan beyond this worker's own subscribers: remote destinations this worker
+// owns get the message at once; everything else travels as one SharedMessage to each worker
+// that delivers it or owns a remote destination it goes to. Returns how many destinations
+// that reached (for no_responders).
+size_t Worker::dispatch(Connection& from, AccountId account, const MessageView& msg) {
+  size_t forwarded = 0;
+  WorkerMask targets = plan_.workers;
+  RemoteMask foreign = 0;
+  for (RemoteMask rest = plan_.remotes; rest != 0; rest &= rest - 1) {
+    const unsigned r = static_cast<unsigned>(std::countr_zero(rest));
+    const int32_t owner = context_.remote_owner[r].load(std::memory_order_acquire);
+    if (owner == static_cast<int32_t>(index_)) {
+      forward_to_remote(r, account, msg, assignments_);
+      ++forwarded;
+    } else if (owner >= 0) {
+      foreign |= RemoteMask{1} << r;
+      targets |= WorkerMask{1} << owner;
+    }
+  }
+  if (targets == 0) return forwarded;
   SharedMessage::Fields fields;
-  fields.account = from.account();
+  fields.account = account;
   fields.subject = msg.subject;
   fields.reply = msg.reply;
   fields.payload = msg.payload;
@@ -269,13 +344,41 @@ size_t Worker::send_to_workers(Client& from, const MessageView& msg, const Inter
   fields.has_headers = msg.has_headers;
   fields.origin_worker = index_;
   fields.origin_connection = from.cid();
+  fields.local_targets = plan_.plain_workers;
+  fields.remotes = foreign;
   SharedMessageRef m = SharedMessage::make(fields, assignments_);
+  const uint32_t n = static_cast<uint32_t>(std::popcount(targets));
   for (WorkerMask rest = targets; rest != 0; rest &= rest - 1) {
     const unsigned target = static_cast<unsigned>(std::countr_zero(rest));
     enqueue(target, (rest & (rest - 1)) != 0 ? m.share() : std::move(m), from);
   }
   stats_.mesh_sent += n;
-  return n;
+  return forwarded + static_cast<size_t>(std::popcount(plan_.workers)) + static_cast<size_t>(std::popcount(foreign));
+}
+
+// Hands one message to a remote destination this worker owns, with the groups assigned to it.
+template <class Assignments>
+void Worker::forward_to_remote(unsigned remote, AccountId account, const MessageView& msg,
+                               const Assignments& assignments) {
+  RemoteDestination* sink = remotes_[remote];
+  if (sink == nullptr) return;  // gone since the publisher looked
+  remote_groups_.clear();
+  const uint32_t destination = kRemoteBase + remote;
+  for (const SharedMessage::QueueAssignment& a : assignments)
+    if (a.destination == destination) remote_groups_.push_back(a.queue);
+  sink->forward(account, msg, remote_groups_);
+}
+
+void Worker::attach_remote(unsigned remote, RemoteDestination* sink) {
+  remotes_[remote] = sink;
+  owned_remotes_ |= RemoteMask{1} << remote;
+  context_.remote_owner[remote].store(static_cast<int32_t>(index_), std::memory_order_release);
+}
+
+void Worker::detach_remote(unsigned remote) {
+  remotes_[remote] = nullptr;
+  owned_remotes_ &= ~(RemoteMask{1} << remote);
+  context_.remote_owner[remote].store(-1, std::memory_order_release);
 }
 
 // Per turn each ring gives at most kMeshDrainPerTurn (fairness); `everything` takes all that
@@ -291,14 +394,24 @@ void Worker::drain_incoming(bool everything) {
     while (taken < limit) {
       size_t n = ring.pop_batch(batch, kMeshBatch);
       if (n == 0) break;
-      for (size_t i = 0; i < n; ++i) {
-        SharedMessageRef msg = SharedMessageRef::adopt(batch[i]);
-        deliver_local(msg->account(), nullptr, view_of(*msg), msg.get());
-      }
+      for (size_t i = 0; i < n; ++i) receive(SharedMessageRef::adopt(batch[i]));
       taken += n;
     }
     stats_.mesh_received += taken;
     if (taken > 0 && context_.mesh.room_made(from, index_)) reactor_.wake_ring(context_.mesh.ring_fd(from), 0);
+  }
+}
+
+// A message from another worker: our subscribers if it names us, and the remote
+// destinations we own that it goes to.
+void Worker::receive(SharedMessageRef msg) {
+  const MessageView view = view_of(*msg);
+  if (msg->local_target(index_) || msg->has_queue_for(index_)) deliver_local(msg->account(), nullptr, view, msg.get());
+  for (RemoteMask mine = msg->remotes() & owned_remotes_; mine != 0; mine &= mine - 1) {
+    const unsigned r = static_cast<unsigned>(std::countr_zero(mine));
+    remote_assignments_.clear();
+    for (uint32_t i = 0; i < msg->queue_count(); ++i) remote_assignments_.push_back(msg->queue(i));
+    forward_to_remote(r, msg->account(), view, remote_assignments_);
   }
 }
 
@@ -323,7 +436,7 @@ size_t Worker::deliver_local(AccountId account, const Connection* from, const Me
     if (members.empty()) continue;
     std::string_view group = members.front()->queue;
     bool mine = remote != nullptr ? remote->queue_assigned(group, index_)
-                : multi() ? std::find(local_groups_.begin(), local_groups_.end(), group) != local_groups_.end()
+                : indexed() ? std::find(local_groups_.begin(), local_groups_.end(), group) != local_groups_.end()
                           : true;
     if (mine) delivered += deliver_to_queue(from, members, msg) ? 1 : 0;
   }
@@ -335,7 +448,10 @@ bool Worker::deliver_to(const Connection* from, Subscription* sub, const Message
   Client* to = sub->client;
   if (to->closing() || (to == from && !to->echo()) || to->delivery_denied(msg.subject)) return false;
   to->deliver(*sub, msg);
-  if (from != nullptr && to != from && to->stalling()) stall_publisher(from->socket());
+  // Only a client producer is held back for a stalling consumer, never a route.
+  if (from != nullptr && to != from && to->stalling() && from->kind() == Connection::Kind::Client) {
+    stall_publisher(from->socket());
+  }
   return true;
 }
 
@@ -356,7 +472,7 @@ bool Worker::deliver_to_queue(const Connection* from, const std::vector<Subscrip
 void Worker::add_subscription(Subscription* sub) {
   AccountId account = sub->client->account();
   accounts_[account]->sublist.insert(sub);
-  if (multi()) interest_of(account).add(index_, sub->subject, sub->queue);
+  if (indexed()) interest_of(account).add(index_, sub->subject, sub->queue);
 }
 
 void Worker::remove_subscription(std::unique_ptr<Subscription> sub) {
@@ -367,7 +483,7 @@ void Worker::remove_subscription(std::unique_ptr<Subscription> sub) {
 void Worker::apply_deferred_removals() {
   for (const std::unique_ptr<Subscription>& sub : deferred_removals_) {
     AccountId account = sub->client->account();
-    if (accounts_[account]->sublist.remove(sub.get()) && multi()) interest_of(account).remove(index_, sub->subject, sub->queue);
+    if (accounts_[account]->sublist.remove(sub.get()) && indexed()) interest_of(account).remove(index_, sub->subject, sub->queue);
   }
   deferred_removals_.clear();
 }

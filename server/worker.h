@@ -10,6 +10,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
+#include <array>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "server/connection.h"
 #include "server/interest_index.h"
 #include "server/message.h"
+#include "server/remote_destination.h"
 #include "server/server_context.h"
 #include "server/shared_message.h"
 #include "server/sublist.h"
@@ -79,9 +82,18 @@ class Worker final : public core::ReactorHandler {
   std::mt19937_64& rng() { return rng_; }
 
   void mark_dirty(Connection* connection) { dirty_.push_back(connection); }
-  // Delivers a message published by `from` to every matching subscription, here and on
-  // other workers; returns how many destinations received it (for no_responders).
+  // Delivers a message published by `from` to every matching subscription, here, on other
+  // workers and on other servers; returns how many destinations received it (for
+  // no_responders).
   size_t publish(Client& from, const MessageView& msg);
+  // Delivers a message that remote destination `source` (a route) sent us, with the queue
+  // groups its sender picked for this server.
+  size_t publish_from_remote(Connection& from, unsigned source, AccountId account, const MessageView& msg,
+                             std::span<const std::string_view> queues);
+  // A remote destination this worker owns from now on / no more (its route's thread).
+  // Attach before its interest enters the index; detach after that interest is gone.
+  void attach_remote(unsigned remote, RemoteDestination* sink);
+  void detach_remote(unsigned remote);
   // sub->client is set and bound to its account.
   void add_subscription(Subscription* sub);
   // The removal (and the free) is deferred while a publish is iterating a match result.
@@ -114,12 +126,26 @@ class Worker final : public core::ReactorHandler {
 
  private:
   bool multi() const { return context_.mesh.size() > 1; }
+  bool indexed() const { return context_.indexed; }
   void start_client(int fd);
   Connection* start_connection(int fd, const ConnectionFactory& make);
   size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg, const SharedMessage* remote);
   bool deliver_to_queue(const Connection* from, const std::vector<Subscription*>& members, const MessageView& msg);
   bool deliver_to(const Connection* from, Subscription* sub, const MessageView& msg);
-  size_t send_to_workers(Client& from, const MessageView& msg, const InterestResult& interest);
+  // Where one message goes beyond this worker's own subscribers (reused per publish).
+  struct DeliveryPlan {
+    WorkerMask plain_workers = 0;  // workers with plain subscribers
+    WorkerMask workers = 0;        // other workers that get it (plain or an assigned group)
+    RemoteMask remotes = 0;        // remote destinations that get it
+  };
+  void plan_publish(const InterestResult& interest);
+  void plan_remote_delivery(const InterestResult& interest, unsigned source, std::span<const std::string_view> queues);
+  void start_plan(const InterestResult& interest);
+  void assign_queue(std::string_view group, uint32_t destination);
+  size_t dispatch(Connection& from, AccountId account, const MessageView& msg);
+  template <class Assignments>
+  void forward_to_remote(unsigned remote, AccountId account, const MessageView& msg, const Assignments& assignments);
+  void receive(SharedMessageRef msg);
   InterestIndex& interest_of(AccountId account) { return *context_.interest[account]; }
   void enqueue(unsigned target, SharedMessageRef msg, Connection& from);
   void drain_incoming(bool everything);
@@ -157,8 +183,14 @@ class Worker final : public core::ReactorHandler {
   std::vector<std::deque<SharedMessageRef>> overflow_;
   std::vector<std::vector<core::SocketId>> paused_;
   std::vector<uint8_t> touched_;
+  DeliveryPlan plan_;                                         // reused per publish
   std::vector<SharedMessage::QueueAssignment> assignments_;  // reused per publish
   std::vector<std::string_view> local_groups_;                // reused per publish
+  // Remote destinations this worker owns (set by their routes), and scratch for forwarding.
+  std::array<RemoteDestination*, kMaxRemotes> remotes_{};
+  RemoteMask owned_remotes_ = 0;
+  std::vector<std::string_view> remote_groups_;
+  std::vector<SharedMessage::QueueAssignment> remote_assignments_;
 
   // Consumer stalls: congested local consumers, how many still hold publishers back, and
   // the publishers paused for them.

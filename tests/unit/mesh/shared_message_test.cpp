@@ -34,7 +34,9 @@ TEST_CASE("shared message: fields round-trip") {
   CHECK(m->origin_connection() == 12345678901ull);
   REQUIRE(m->queue_count() == 2);
   CHECK(m->queue(0).queue == "workers");
-  CHECK(m->queue(1).worker == 2);
+  CHECK(m->queue(1).destination == 2);
+  CHECK(m->has_queue_for(1));
+  CHECK_FALSE(m->has_queue_for(3));
   CHECK(m->queue_assigned("workers", 1));
   CHECK_FALSE(m->queue_assigned("workers", 2));
   CHECK(m->queue_assigned("auditors", 2));
