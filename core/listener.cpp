@@ -23,11 +23,6 @@ std::string errno_text(int err) {
   return text;
 }
 
-std::string join_host_port(const std::string& host, int port) {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
-
 std::string listen_error(const std::string& host, int port, const char* step, int err) {
   return "listen tcp " + join_host_port(host, port) + ": " + step + ": " + errno_text(err);
 }
@@ -89,6 +84,11 @@ int listen_wildcard(const std::string& host, int port, bool reuse_port, std::str
 }
 
 }  // namespace
+
+std::string join_host_port(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
 
 int listen_tcp(const std::string& host, int port, bool reuse_port, std::string* error) {
   if (port < 0 || port > 65535) {

@@ -3,46 +3,18 @@
 // a field as it was, a value of the wrong type fails the whole CONNECT.
 #include "proto/connect.h"
 
-#include <simdjson.h>
+#include "proto/json_fields.h"
 
 namespace zats::proto {
 
 namespace {
 
-using simdjson::dom::element;
-using simdjson::dom::element_type;
-
-bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-bool assign_bool(element value, bool& field) {
-  if (value.type() == element_type::NULL_VALUE) return true;
-  return value.get_bool().get(field) == simdjson::SUCCESS;
-}
-
-bool assign_string(element value, std::string& field) {
-  if (value.type() == element_type::NULL_VALUE) return true;
-  std::string_view text;
-  if (value.get_string().get(text) != simdjson::SUCCESS) return false;
-  field.assign(text);
-  return true;
-}
-
-// Go decodes a JSON number into int with ParseInt: only integer literals fit.
-bool assign_int(element value, int64_t& field) {
-  if (value.type() == element_type::NULL_VALUE) return true;
-  if (value.type() != element_type::INT64) return false;
-  return value.get_int64().get(field) == simdjson::SUCCESS;
-}
+using json_fields::assign_bool;
+using json_fields::assign_int;
+using json_fields::assign_string;
+using json_fields::element;
+using json_fields::element_type;
+using json_fields::equals_ignoring_ascii_case;
 
 // "account" is a string, "new_account" a bool: either one set means the client asked
 // for an account designation, which the reference always refuses.

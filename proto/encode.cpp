@@ -61,6 +61,68 @@ void append_hmsg(std::string& out, std::string_view subject, std::string_view si
   out.append("\r\n");
 }
 
+void append_routed_msg(std::string& out, std::string_view account, std::string_view subject,
+                       std::string_view reply, std::span<const std::string_view> queues, size_t header_size,
+                       std::string_view payload) {
+  out.append(header_size > 0 ? "HMSG " : "RMSG ");
+  out.append(account);
+  out.push_back(' ');
+  out.append(subject);
+  out.push_back(' ');
+  if (!queues.empty()) {
+    if (!reply.empty()) {
+      out.append("+ ");
+      out.append(reply);
+      out.push_back(' ');
+    } else {
+      out.append("| ");
+    }
+    for (std::string_view q : queues) {
+      out.append(q);
+      out.push_back(' ');
+    }
+  } else if (!reply.empty()) {
+    out.append(reply);
+    out.push_back(' ');
+  }
+  if (header_size > 0) {
+    append_number(out, header_size);
+    out.push_back(' ');
+  }
+  append_number(out, payload.size());
+  out.append("\r\n");
+  out.append(payload);
+  out.append("\r\n");
+}
+
+void append_remote_sub(std::string& out, std::string_view account, std::string_view subject,
+                       std::string_view queue, uint32_t weight) {
+  out.append("RS+ ");
+  out.append(account);
+  out.push_back(' ');
+  out.append(subject);
+  if (!queue.empty()) {
+    out.push_back(' ');
+    out.append(queue);
+    out.push_back(' ');
+    append_number(out, weight);
+  }
+  out.append("\r\n");
+}
+
+void append_remote_unsub(std::string& out, std::string_view account, std::string_view subject,
+                         std::string_view queue) {
+  out.append("RS- ");
+  out.append(account);
+  out.push_back(' ');
+  out.append(subject);
+  if (!queue.empty()) {
+    out.push_back(' ');
+    out.append(queue);
+  }
+  out.append("\r\n");
+}
+
 void append_err(std::string& out, std::string_view text) {
   out.append("-ERR '");
   out.append(text);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,18 @@ void append_msg(std::string& out, std::string_view subject, std::string_view sid
                 std::string_view reply, std::string_view payload);
 void append_hmsg(std::string& out, std::string_view subject, std::string_view sid,
                  std::string_view reply, size_t header_size, std::string_view payload);
+// Route dialect: "RMSG <account> <subject> [<reply> | + <reply> <queues> | '|' <queues>] <size>"
+// + payload + CRLF, or HMSG with "<header size> <total size>" when header_size > 0 (the
+// reference's encoding, route.go / client.go msgHeaderForRouteOrLeaf).
+void append_routed_msg(std::string& out, std::string_view account, std::string_view subject,
+                       std::string_view reply, std::span<const std::string_view> queues, size_t header_size,
+                       std::string_view payload);
+// "RS+ <account> <subject>[ <queue> <weight>]\r\n"
+void append_remote_sub(std::string& out, std::string_view account, std::string_view subject,
+                       std::string_view queue, uint32_t weight);
+// "RS- <account> <subject>[ <queue>]\r\n"
+void append_remote_unsub(std::string& out, std::string_view account, std::string_view subject,
+                         std::string_view queue);
 // "-ERR '<text>'\r\n"
 void append_err(std::string& out, std::string_view text);
 // s in double quotes as Go's %q writes the ASCII subjects of -ERR texts

@@ -44,14 +44,7 @@ Client::~Client() = default;
 
 void Client::start(bool over_connection_limit) {
   const Options& opts = worker().options();
-  proto::ServerInfo info = worker().context().info;
-  info.client_id = cid();
-  info.client_ip = ip();
-  info.max_payload = opts.max_payload;
-  // With no_auth_user a client may skip credentials, so INFO does not ask for them.
-  info.auth_required = opts.auth_required() && opts.no_auth_user.empty();
-  proto::append_info(out(), info);
-  mark_dirty();
+  send_info();
   if (over_connection_limit) {
     close(CloseReason::MaxConnectionsExceeded, "maximum connections exceeded");
     return;
@@ -60,6 +53,25 @@ void Client::start(bool over_connection_limit) {
     auth_pending_ = true;
     schedule_timer(to_ns(opts.auth_timeout));  // the keep-alive timer starts at CONNECT
   }
+}
+
+// The worker's INFO (the cluster's client URLs included) with this connection's own fields.
+void Client::send_info() {
+  const Options& opts = worker().options();
+  proto::ServerInfo info = worker().info();
+  info.client_id = cid();
+  info.client_ip = ip();
+  info.max_payload = opts.max_payload;
+  // With no_auth_user a client may skip credentials, so INFO does not ask for them.
+  info.auth_required = opts.auth_required() && opts.no_auth_user.empty();
+  proto::append_info(out(), info);
+  mark_dirty();
+}
+
+// Clients that said protocol 1 hear about changes (client URLs as servers join and leave the
+// cluster), but only once their first PING was answered (route.go sendAsyncInfoToClients).
+void Client::on_info_changed() {
+  if (open() && connect_.protocol >= 1 && first_pong_sent_) send_info();
 }
 
 void Client::on_bytes(const char* data, size_t size) {
@@ -156,16 +168,27 @@ bool Client::on_ping() {
     input_blocked_ = true;
     return false;
   }
+  answer_ping();
+  return true;
+}
+
+// PONG; after the first one a protocol-1 client gets the INFO it missed, if the cluster's
+// URLs (or max_payload) changed since it connected (client.go processPing).
+void Client::answer_ping() {
   queue(proto::kPong);
   note_peer_ping();
-  return true;
+  if (first_pong_sent_ || !connected_) return;
+  first_pong_sent_ = true;
+  if (connect_.protocol >= 1 &&
+      (worker().info_changed_ns() >= accepted_ns_ || parser_.limits().max_payload != worker().options().max_payload)) {
+    send_info();
+  }
 }
 
 void Client::resume_input() {
   if (!input_blocked_ || !open()) return;
   input_blocked_ = false;
-  queue(proto::kPong);
-  note_peer_ping();
+  answer_ping();
   std::string pending;
   pending.swap(stash_);
   on_bytes(pending.data(), pending.size());

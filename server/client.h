@@ -41,6 +41,7 @@ class Client final : public Connection {
   void resume_input() override;
   // Reload: re-authenticate, re-check permissions and limits.
   void on_options_changed() override;
+  void on_info_changed() override;
   void report(const monitor::SnapshotRequest& what, WorkerReport& out) const override;
 
   // Delivers one message to one of this connection's subscriptions.
@@ -70,6 +71,8 @@ class Client final : public Connection {
 
  private:
   void send_ok();
+  void send_info();
+  void answer_ping();
   void handle_parse_error(proto::ParseError error);
   bool reserved_reply_or_subject(const proto::PubArgs& args);
   void send_no_responders(std::string_view reply);
@@ -87,6 +90,7 @@ class Client final : public Connection {
   proto::Parser parser_;
   proto::ConnectOptions connect_;  // defaults apply before any CONNECT
   bool connected_ = false;         // CONNECT received
+  bool first_pong_sent_ = false;   // from then on INFO changes are sent as they happen
   bool headers_supported_;
 
   // Authentication: pending from accept until a CONNECT (or no_auth_user) logs it in.

@@ -1,5 +1,5 @@
-// CloseReason: why a connection ended, with the reference's wording (PROTOCOL.md
-// Appendix A) so /connz can report it exactly as nats-server does.
+// CloseReason: why a connection ended, with the reference's wording (monitor.go's
+// ClosedState strings) so /connz can report it exactly as nats-server does.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +28,11 @@ enum class CloseReason : uint8_t {
   MaxSubscriptionsExceeded,
   ServerShutdown,
   NoRespondersRequiresHeaders,
+  DuplicateRoute,
+  RouteRemoved,
+  ClusterNameConflict,
+  DuplicateServerName,
+  WrongGateway,
 };
 
 constexpr std::string_view close_reason_text(CloseReason reason) {
@@ -52,6 +57,11 @@ constexpr std::string_view close_reason_text(CloseReason reason) {
     case CloseReason::MaxSubscriptionsExceeded: return "Maximum Subscriptions Exceeded";
     case CloseReason::ServerShutdown: return "Server Shutdown";
     case CloseReason::NoRespondersRequiresHeaders: return "No Responders Requires Headers";
+    case CloseReason::DuplicateRoute: return "Duplicate Route";
+    case CloseReason::RouteRemoved: return "Route Removed";
+    case CloseReason::ClusterNameConflict: return "Cluster Name Conflict";
+    case CloseReason::DuplicateServerName: return "Duplicate Server Name";
+    case CloseReason::WrongGateway: return "Wrong Gateway";
   }
   return "";
 }

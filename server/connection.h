@@ -58,6 +58,8 @@ class Connection {
   virtual void resume_input() {}
   // A reload changed the worker's options.
   virtual void on_options_changed() {}
+  // The worker's INFO changed (the cluster's client URLs).
+  virtual void on_info_changed() {}
   // Monitoring: adds this connection to the worker's part of a snapshot.
   virtual void report(const monitor::SnapshotRequest& what, WorkerReport& out) const = 0;
   // Once per loop turn if dirty: hands pending bytes to the kernel (one send in flight).

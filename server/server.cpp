@@ -81,6 +81,8 @@ bool Server::start(std::string* error) {
   options_.port = bound_port_;
   unsigned workers = static_cast<unsigned>(options_.cores);
   context_ = std::make_unique<ServerContext>(options_, workers);
+  // Before the workers copy the INFO template: it names the cluster.
+  if (options_.cluster.enabled()) cluster_ = std::make_unique<cluster::Cluster>(*context_, options_);
   ZATS_NOTICE("Starting zats (nats-server 2.9.10 compatible)");
   ZATS_NOTICE("  Version:  0.1.0");
   ZATS_NOTICE("  ID:       %s", context_->server_id.c_str());
@@ -107,6 +109,10 @@ bool Server::start(std::string* error) {
     return false;
   }
   ZATS_NOTICE("Listening for client connections on %s", host_port(options_.host, bound_port_).c_str());
+  if (cluster_ && !cluster_->start(error)) {
+    shutdown();
+    return false;
+  }
   current_ = context_->initial_options;
   write_pid_file(options_.pid_file);
   write_ports_file(options_.ports_file_dir);
@@ -118,6 +124,7 @@ void Server::shutdown() {
   if (stopped_) return;
   stopped_ = true;
   stop_monitoring();
+  if (cluster_) cluster_->stop();  // no more routes are accepted or dialled
   for (auto& w : workers_) w->stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
@@ -127,6 +134,7 @@ void Server::shutdown() {
     // registered thread, after every worker has gone.
     core::RcuThread rcu;
     workers_.clear();
+    cluster_.reset();
     context_.reset();
     core::rcu_barrier_wait();
   }
@@ -200,6 +208,7 @@ bool Server::reload(const Options& next, std::string* error) {
   configured_ = next;
   current_ = std::make_shared<const Options>(std::move(effective));
   for (auto& w : workers_) w->apply_options(current_);
+  if (cluster_) cluster_->reload(*current_);
   return true;
 }
 

@@ -1,5 +1,6 @@
-// Server: the assembly. Binds the client listeners, starts one Worker thread per core,
-// writes the pid and ports files, applies configuration reloads, and stops everything cleanly.
+// Server: the assembly. Binds the client listeners, starts one Worker thread per core and the
+// cluster (routes) when configured, writes the pid and ports files, applies configuration
+// reloads, and stops everything cleanly.
 #pragma once
 
 #include <memory>
@@ -7,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/cluster.h"
 #include "server/monitor/endpoints.h"
 #include "server/monitor/http_server.h"
 #include "server/monitor_source.h"
@@ -30,6 +32,7 @@ class Server {
   bool reload(const Options& next, std::string* error);
 
   int client_port() const { return bound_port_; }
+  int cluster_port() const { return cluster_ ? cluster_->port() : 0; }
   const Options& options() const { return options_; }
   const ServerContext& context() const { return *context_; }
 
@@ -49,6 +52,7 @@ class Server {
   std::unique_ptr<MonitorSource> monitor_source_;
   std::unique_ptr<monitor::Endpoints> endpoints_;
   std::unique_ptr<monitor::HttpServer> http_;
+  std::unique_ptr<cluster::Cluster> cluster_;  // routes; null without clustering
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   int bound_port_ = 0;

@@ -37,6 +37,7 @@ MessageView view_of(const SharedMessage& m) {
 Worker::Worker(ServerContext& context, unsigned index)
     : context_(context),
       options_(context.initial_options),
+      info_(context.info),
       index_(index),
       timers_(kTimerResolutionNs, kTimerSlots, 0),
       overflow_(context.mesh.size()),
@@ -93,6 +94,28 @@ void Worker::apply_options(std::shared_ptr<const Options> next) {
     for (auto& c : connections_)
       if (c) c->on_options_changed();
   });
+}
+
+void Worker::set_connect_urls(std::vector<std::string> urls) {
+  post([this, urls = std::move(urls)]() mutable {
+    if (info_.connect_urls == urls) return;
+    info_.connect_urls = std::move(urls);
+    info_changed();
+  });
+}
+
+void Worker::set_cluster_name(std::string name) {
+  post([this, name = std::move(name)]() mutable {
+    if (info_.cluster == name) return;
+    info_.cluster = std::move(name);
+    info_changed();
+  });
+}
+
+void Worker::info_changed() {
+  info_changed_ns_ = now_ns();
+  for (auto& c : connections_)
+    if (c) c->on_info_changed();
 }
 
 Connection* Worker::connection(core::SocketId id) {

@@ -69,12 +69,19 @@ class Worker final : public core::ReactorHandler {
   Connection* connection(core::SocketId socket);
   // Thread-safe (reload): this worker switches to `next` and re-checks its clients.
   void apply_options(std::shared_ptr<const Options> next);
+  // Thread-safe: the cluster's client URLs (INFO connect_urls) or its name changed; clients
+  // that take INFO updates are told.
+  void set_connect_urls(std::vector<std::string> urls);
+  void set_cluster_name(std::string name);
 
   // For clients.
   unsigned index() const { return index_; }
   core::Reactor& reactor() { return reactor_; }
   // The options in force on this worker (swapped by a reload; see apply_options).
   const Options& options() const { return *options_; }
+  // The INFO clients of this worker get (before their own fields), and when it last changed.
+  const proto::ServerInfo& info() const { return info_; }
+  uint64_t info_changed_ns() const { return info_changed_ns_; }
   ServerContext& context() { return context_; }
   core::TimerWheel& timers() { return timers_; }
   WorkerStats& stats() { return stats_; }
@@ -157,9 +164,12 @@ class Worker final : public core::ReactorHandler {
   void release_stalled_publishers();
   void expire_stalls(uint64_t now_ns);
   void start_wall_clock();
+  void info_changed();
 
   ServerContext& context_;
   std::shared_ptr<const Options> options_;
+  proto::ServerInfo info_;
+  uint64_t info_changed_ns_ = 0;
   unsigned index_;
   core::Reactor reactor_;
   int listen_fd_ = -1;

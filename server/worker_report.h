@@ -16,6 +16,7 @@ struct WorkerReport {
   uint32_t subscriptions = 0;
   std::vector<monitor::ConnectionInfo> open;
   std::vector<monitor::ConnectionInfo> closed;
+  std::vector<monitor::RouteInfo> routes;
   monitor::SublistStats sublist;
   std::vector<uint32_t> account_connections;  // by AccountId
   std::vector<uint32_t> account_subscriptions;

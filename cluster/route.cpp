@@ -1,0 +1,472 @@
+#include "cluster/route.h"
+
+#include <algorithm>
+
+#include "cluster/cluster.h"
+#include "core/listener.h"
+#include "core/log.h"
+#include "proto/encode.h"
+#include "proto/info.h"
+#include "proto/route_connect.h"
+#include "proto/subject.h"
+#include "server/permissions_check.h"
+#include "server/worker.h"
+#include "server/worker_report.h"
+
+namespace zats::cluster {
+namespace {
+
+constexpr uint64_t kFirstPingMaxNs = 1'000'000'000;  // server.go firstPingInterval (routes)
+
+uint64_t to_ns(server::Nanos d) { return static_cast<uint64_t>(d.count()); }
+
+Route* route_at(server::Worker& worker, core::SocketId socket) {
+  server::Connection* c = worker.connection(socket);
+  return c != nullptr && c->kind() == server::Connection::Kind::Route ? static_cast<Route*>(c) : nullptr;
+}
+
+// A subject against a route permission: allow list first (when present), then deny.
+bool permitted(const std::optional<server::SubjectPermission>& perm, std::string_view subject) {
+  if (!perm) return true;
+  if (perm->allow) {
+    const bool allowed = std::any_of(perm->allow->begin(), perm->allow->end(), [&](const std::string& pattern) {
+      return proto::subject_matches(pattern, subject);
+    });
+    if (!allowed) return false;
+  }
+  return std::none_of(perm->deny.begin(), perm->deny.end(),
+                      [&](const std::string& pattern) { return proto::subject_matches(pattern, subject); });
+}
+
+}  // namespace
+
+Route::Route(server::Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, Cluster& cluster,
+             std::optional<server::RouteUrl> url)
+    : Connection(worker, socket, cid, std::move(ip), port, Kind::Route, {"rid", "Route"}),
+      cluster_(cluster),
+      url_(std::move(url)),
+      parser_(proto::route_parser_limits()) {}
+
+Route::~Route() = default;
+
+void Route::start() {
+  ZATS_NOTICE("%s:%d - rid:%lu - Route connection created", ip().c_str(), port(), static_cast<unsigned long>(cid()));
+  if (url_) {
+    proto::append_route_connect(out(), cluster_.route_connect(*url_));
+  } else if (!cluster_.options().username.empty()) {
+    auth_pending_ = true;
+  }
+  proto::append_info(out(), cluster_.route_info());
+  mark_dirty();
+  if (auth_pending_) {
+    schedule_timer(to_ns(cluster_.options().auth_timeout));
+    return;
+  }
+  // The first PING comes early (it measures the RTT), with up to 20% jitter.
+  const uint64_t first = std::min(to_ns(worker().options().ping_interval), kFirstPingMaxNs);
+  schedule_timer(first + (first / 5 ? worker().rng()() % (first / 5) : 0));
+}
+
+void Route::on_bytes(const char* data, size_t size) {
+  while (size > 0 && open()) {
+    const proto::FeedResult r = parser_.feed(data, size, *this);
+    if (r.error != proto::ParseError::None) {
+      ZATS_ERROR("%s:%d - rid:%lu - Route protocol error", ip().c_str(), port(), static_cast<unsigned long>(cid()));
+      close(server::CloseReason::ProtocolViolation);
+      return;
+    }
+    if (r.consumed == 0) return;
+    data += r.consumed;
+    size -= r.consumed;
+  }
+}
+
+void Route::on_timer(uint64_t now_ns) {
+  if (!timer_fired()) return;
+  if (auth_pending_) {
+    close(server::CloseReason::AuthenticationTimeout, "Authentication Timeout");
+    return;
+  }
+  keep_alive(now_ns);
+}
+
+// The accepting side: the dialler's CONNECT (client.go processConnect, route.go
+// processRouteConnect): credentials first, then what gives away a client or a gateway on the
+// route port, then the cluster name.
+bool Route::on_connect(std::string_view json) {
+  note_activity();
+  std::optional<proto::RouteConnect> c = proto::parse_route_connect(json);
+  if (!c) {
+    close(server::CloseReason::ProtocolViolation);
+    return false;
+  }
+  if (!cluster_.authorized(c->user, c->pass)) {
+    ZATS_ERROR("%s:%d - rid:%lu - authentication error", ip().c_str(), port(), static_cast<unsigned long>(cid()));
+    close(server::CloseReason::AuthenticationViolation, "Authorization Violation");
+    return false;
+  }
+  if (!c->lang.empty()) {
+    close(server::CloseReason::WrongPort, "attempted to connect to route port");
+    return false;
+  }
+  if (!c->gateway.empty()) {
+    close(server::CloseReason::WrongGateway,
+          "Rejecting connection from gateway " + proto::go_quoted(c->gateway) + " on the Route port");
+    return false;
+  }
+  const std::string ours = cluster_.name();
+  if (c->cluster != ours && cluster_.check_name(c->cluster, c->cluster_dynamic, {worker().index(), socket()}) ==
+                                Cluster::NameCheck::Conflict) {
+    std::string text = "Rejecting connection, cluster name " + proto::go_quoted(c->cluster) + " does not match " +
+                       proto::go_quoted(ours);
+    ZATS_ERROR("%s:%d - rid:%lu - %s", ip().c_str(), port(), static_cast<unsigned long>(cid()), text.c_str());
+    close(server::CloseReason::ClusterNameConflict, text);
+    return false;
+  }
+  connect_received_ = true;
+  if (remote_id_.empty()) remote_id_ = c->name;
+  peer_headers_ = c->headers && !worker().options().no_header_support;
+  if (auth_pending_) {
+    auth_pending_ = false;
+    const uint64_t first = std::min(to_ns(worker().options().ping_interval), kFirstPingMaxNs);
+    schedule_timer(first);
+  }
+  return true;
+}
+
+bool Route::on_info(std::string_view json) {
+  note_activity();
+  std::optional<proto::ServerInfo> info = proto::parse_server_info(json);
+  if (!info) {
+    close(server::CloseReason::ProtocolViolation);
+    return false;
+  }
+  if (!info_received_) return handle_first_info(*info);
+  // Later INFOs: another server described (gossip: an implicit route), or the peer's own
+  // update (a lame-duck notice).
+  cluster_.on_async_info({worker().index(), socket()}, *info);
+  return open();
+}
+
+// route.go processRouteInfo, for the first INFO of a connection.
+bool Route::handle_first_info(const proto::ServerInfo& info) {
+  const RouteRef ref{worker().index(), socket()};
+  if (info.server_id == worker().context().server_id) {
+    remote_id_ = info.server_id;
+    close(server::CloseReason::DuplicateRoute);
+    return false;
+  }
+  if (!info.cluster.empty() && info.cluster != cluster_.name() &&
+      cluster_.check_name(info.cluster, info.cluster_dynamic, ref) == Cluster::NameCheck::Conflict) {
+    close(server::CloseReason::ClusterNameConflict);
+    return false;
+  }
+  if (!url_ && info.server_name == worker().context().info.server_name) {
+    ZATS_ERROR("%s:%d - rid:%lu - Remote server has a duplicate name: %s", ip().c_str(), port(),
+               static_cast<unsigned long>(cid()), proto::go_quoted(info.server_name).c_str());
+    close(server::CloseReason::DuplicateServerName);
+    return false;
+  }
+  info_received_ = true;
+  remote_id_ = info.server_id;
+  remote_name_ = info.server_name;
+  peer_headers_ = info.headers && !worker().options().no_header_support;
+  PeerDetails peer;
+  peer.info = info;
+  peer.tcp_ip = ip();
+  peer.solicited = url_.has_value();
+  peer.url = url_;
+  if (!peer.url) {
+    server::RouteUrl made;
+    made.host = info.host;
+    made.port = info.port;
+    made.url = "nats-route://" + core::join_host_port(info.host, info.port) + "/";
+    peer.url = made;
+  }
+  const Cluster::Registration reg = cluster_.register_route(ref, peer);
+  if (reg.refused != server::CloseReason::None) {
+    ZATS_DEBUG("%s:%d - rid:%lu - Detected duplicate remote route %s", ip().c_str(), port(),
+               static_cast<unsigned long>(cid()), proto::go_quoted(remote_id_).c_str());
+    close(reg.refused);
+    return false;
+  }
+  slot_ = static_cast<int>(reg.slot);
+  worker().attach_remote(static_cast<unsigned>(slot_), this);
+  ZATS_DEBUG("%s:%d - rid:%lu - Registering remote route %s", ip().c_str(), port(), static_cast<unsigned long>(cid()),
+             proto::go_quoted(remote_id_).c_str());
+  announce_local_interest();
+  return open();
+}
+
+bool Route::on_err(std::string_view text) {
+  ZATS_ERROR("%s:%d - rid:%lu - Route Error %.*s", ip().c_str(), port(), static_cast<unsigned long>(cid()),
+             static_cast<int>(text.size()), text.data());
+  close(server::CloseReason::ParseError);
+  return false;
+}
+
+bool Route::on_ping() {
+  queue(proto::kPong);
+  note_peer_ping();
+  return true;
+}
+
+bool Route::on_pong() {
+  note_pong();
+  return true;
+}
+
+void Route::send_info_json(std::string_view json) {
+  if (!open()) return;
+  out().append("INFO ");
+  out().append(json);
+  out().append(" \r\n");
+  mark_dirty();
+}
+
+void Route::close_as(server::CloseReason reason, std::string_view err_text) { close(reason, err_text); }
+
+// --- interest ---
+
+// Every account's local interest now, then every change (Route::AccountWatch), so the peer
+// never misses one: the snapshot and the registration happen under the index's writer lock.
+void Route::announce_local_interest() {
+  server::ServerContext& context = worker().context();
+  for (server::AccountId a = 0; a < context.accounts.size(); ++a) {
+    const std::string& account = context.accounts.name(a);
+    watches_.push_back(std::make_unique<AccountWatch>(*this, a));
+    context.interest[a]->watch_local(
+        watches_.back().get(), [&](std::string_view subject, std::string_view queue, uint32_t weight) {
+          if (import_allowed(subject)) proto::append_remote_sub(out(), account, subject, queue, weight);
+        });
+  }
+  mark_dirty();
+  ZATS_DEBUG("%s:%d - rid:%lu - Sent local subscriptions to route", ip().c_str(), port(),
+             static_cast<unsigned long>(cid()));
+}
+
+void Route::AccountWatch::local_interest_changed(std::string_view subject, std::string_view queue, uint32_t weight) {
+  route_.queue_interest_line(account_, subject, queue, weight);
+}
+
+// Any worker's thread, under that account's index writer lock.
+void Route::queue_interest_line(server::AccountId account, std::string_view subject, std::string_view queue,
+                                uint32_t weight) {
+  if (!import_allowed(subject)) return;
+  const std::string& name = worker().context().accounts.name(account);
+  bool first = false;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    first = inbox_.empty();
+    if (weight > 0) {
+      proto::append_remote_sub(inbox_, name, subject, queue, weight);
+    } else {
+      proto::append_remote_unsub(inbox_, name, subject, queue);
+    }
+    inbox_pending_.store(true, std::memory_order_release);
+  }
+  if (!first) return;  // a take is already on its way
+  server::Worker& owner = worker();
+  owner.post([&owner, socket = socket()] {
+    if (Route* r = route_at(owner, socket)) r->take_inbox();
+  });
+}
+
+void Route::take_inbox() {
+  std::string lines;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    lines.swap(inbox_);
+    inbox_pending_.store(false, std::memory_order_relaxed);
+  }
+  if (lines.empty() || !open()) return;
+  out().append(lines);
+  mark_dirty();
+}
+
+bool Route::import_allowed(std::string_view subject) const {
+  return permitted(cluster_.options().import_permission, subject);
+}
+
+bool Route::export_allowed(std::string_view subject) const {
+  return permitted(cluster_.options().export_permission, subject);
+}
+
+server::AccountId Route::account_of(std::string_view name) {
+  if (last_account_ != server::kNoAccount && name == last_account_name_) return last_account_;
+  const server::AccountId id = worker().context().accounts.find(name);
+  if (id != server::kNoAccount) {
+    last_account_name_.assign(name);
+    last_account_ = id;
+  }
+  return id;
+}
+
+// RS+ (route.go processRemoteSub): the peer's plain interest counts once per key; a queue
+// group's weight is replaced by each RS+ for it.
+bool Route::on_remote_sub(const proto::RemoteSubArgs& args) {
+  note_activity();
+  if (!registered()) return true;  // a peer announces interest only after our INFO
+  const server::AccountId account = account_of(args.account);
+  if (account == server::kNoAccount) {
+    ZATS_DEBUG("%s:%d - rid:%lu - Unknown account %s for remote subject %s", ip().c_str(), port(),
+               static_cast<unsigned long>(cid()), proto::go_quoted(args.account).c_str(),
+               proto::go_quoted(args.subject).c_str());
+    return true;
+  }
+  if (!export_allowed(args.subject)) return true;
+  if (!proto::is_valid_subject(args.subject)) {
+    send_err("Invalid Subscription");
+    return open();
+  }
+  key_.assign(args.account);
+  key_ += ' ';
+  key_.append(args.subject);
+  if (!args.queue.empty()) {
+    key_ += ' ';
+    key_.append(args.queue);
+  }
+  server::InterestIndex& index = *worker().context().interest[account];
+  const unsigned destination = server::kRemoteBase + static_cast<unsigned>(slot_);
+  if (args.queue.empty()) {
+    if (remote_interest_.emplace(key_, 1).second) index.add(destination, args.subject);
+  } else {
+    const uint32_t weight = static_cast<uint32_t>(std::max(args.weight, 0));
+    remote_interest_[key_] = weight;
+    index.set_queue_weight(destination, args.subject, args.queue, weight);
+  }
+  return true;
+}
+
+bool Route::on_remote_unsub(const proto::RemoteSubArgs& args) {
+  note_activity();
+  if (!registered()) return true;
+  const server::AccountId account = account_of(args.account);
+  if (account == server::kNoAccount) return true;
+  key_.assign(args.account);
+  key_ += ' ';
+  key_.append(args.subject);
+  if (!args.queue.empty()) {
+    key_ += ' ';
+    key_.append(args.queue);
+  }
+  auto it = remote_interest_.find(key_);
+  if (it == remote_interest_.end()) return true;
+  remote_interest_.erase(it);
+  server::InterestIndex& index = *worker().context().interest[account];
+  const unsigned destination = server::kRemoteBase + static_cast<unsigned>(slot_);
+  if (args.queue.empty()) {
+    index.remove(destination, args.subject);
+  } else {
+    index.set_queue_weight(destination, args.subject, args.queue, 0);
+  }
+  return true;
+}
+
+// Everything the peer announced leaves the index with the route (route.go removeRemoteSubs).
+void Route::forget_remote_interest() {
+  if (!registered()) return;
+  server::ServerContext& context = worker().context();
+  const unsigned destination = server::kRemoteBase + static_cast<unsigned>(slot_);
+  for (const auto& [key, weight] : remote_interest_) {
+    const std::string_view k(key);
+    const size_t first = k.find(' ');
+    const size_t second = k.find(' ', first + 1);
+    const server::AccountId account = context.accounts.find(k.substr(0, first));
+    if (account == server::kNoAccount) continue;
+    const std::string_view subject = k.substr(first + 1, second == std::string_view::npos ? std::string_view::npos
+                                                                                          : second - first - 1);
+    if (second == std::string_view::npos) {
+      context.interest[account]->remove(destination, subject);
+    } else {
+      context.interest[account]->set_queue_weight(destination, subject, k.substr(second + 1), 0);
+    }
+  }
+  remote_interest_.clear();
+}
+
+// --- messages ---
+
+bool Route::on_routed_msg(const proto::RoutedMsgArgs& args, std::string_view payload) {
+  stats_.in_msgs++;
+  stats_.in_bytes += payload.size();
+  server::WorkerStats& ws = worker().stats();
+  ws.in_msgs++;
+  ws.in_bytes += payload.size();
+  note_activity();
+  if (!registered()) return true;
+  const server::AccountId account = account_of(args.account);
+  if (account == server::kNoAccount) {
+    ZATS_DEBUG("%s:%d - rid:%lu - Unknown account %s for routed message on subject: %s", ip().c_str(), port(),
+               static_cast<unsigned long>(cid()), proto::go_quoted(args.account).c_str(),
+               proto::go_quoted(args.subject).c_str());
+    return true;
+  }
+  const server::MessageView msg{args.subject, args.reply, payload, args.header_size,
+                                args.has_headers && args.header_size > 0};
+  worker().publish_from_remote(*this, static_cast<unsigned>(slot_), account, msg, args.queues);
+  return open();
+}
+
+// One RMSG (HMSG when the message has headers and the peer takes them) per message, after
+// any interest change still waiting in the inbox.
+void Route::forward(server::AccountId account, const server::MessageView& msg,
+                    std::span<const std::string_view> queues) {
+  if (!open()) return;
+  if (inbox_pending_.load(std::memory_order_acquire)) take_inbox();
+  std::string_view payload = msg.payload;
+  size_t header_size = msg.has_headers ? msg.header_size : 0;
+  if (header_size > 0 && !peer_headers_) {
+    payload.remove_prefix(header_size);
+    header_size = 0;
+  }
+  proto::append_routed_msg(out(), worker().context().accounts.name(account), msg.subject, msg.reply, queues,
+                           header_size, payload);
+  count_sent(payload.size());
+}
+
+// --- closing and monitoring ---
+
+void Route::on_closing() {
+  server::ServerContext& context = worker().context();
+  for (server::AccountId a = 0; a < watches_.size(); ++a) context.interest[a]->unwatch_local(watches_[a].get());
+  forget_remote_interest();
+  if (registered()) worker().detach_remote(static_cast<unsigned>(slot_));
+  ZATS_NOTICE("%s:%d - rid:%lu - Router connection closed: %s", ip().c_str(), port(),
+              static_cast<unsigned long>(cid()), std::string(server::close_reason_text(close_reason())).c_str());
+  cluster_.route_closed({worker().index(), socket()}, remote_id_, url_.has_value(), url_);
+  slot_ = -1;
+}
+
+void Route::report(const server::monitor::SnapshotRequest& what, server::WorkerReport& out) const {
+  if (!registered() || close_reason() != server::CloseReason::None) return;
+  server::monitor::RouteInfo r;
+  r.rid = cid();
+  r.remote_id = remote_id_;
+  r.did_solicit = url_.has_value();
+  r.ip = ip();
+  r.port = port();
+  r.start = start_wall_ns_;
+  r.last_activity = worker().wall_ns(last_activity_ns_);
+  r.rtt = static_cast<server::monitor::Nanos>(rtt_ns_);
+  r.pending_size = static_cast<int64_t>(pending_bytes());
+  r.in_msgs = static_cast<int64_t>(stats_.in_msgs);
+  r.out_msgs = static_cast<int64_t>(stats_.out_msgs);
+  r.in_bytes = static_cast<int64_t>(stats_.in_bytes);
+  r.out_bytes = static_cast<int64_t>(stats_.out_bytes);
+  r.num_subs = static_cast<uint32_t>(remote_interest_.size());
+  if (what.subscriptions) {
+    for (const auto& [key, weight] : remote_interest_) {
+      server::monitor::SubscriptionInfo s;
+      const size_t first = key.find(' ');
+      const size_t second = key.find(' ', first + 1);
+      s.account = key.substr(0, first);
+      s.subject = key.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+      if (second != std::string::npos) s.queue = key.substr(second + 1);
+      r.subs.push_back(std::move(s));
+    }
+  }
+  out.routes.push_back(std::move(r));
+}
+
+}  // namespace zats::cluster

@@ -1,0 +1,125 @@
+// Route: one route connection to another server of the cluster, living on one worker for its
+// whole life (docs/architecture.md, Clustering). It speaks the route dialect: the handshake
+// (CONNECT and INFO in both directions, cluster name, authorization, duplicate and self
+// detection through the Cluster registry), keep-alive, the peer's interest (RS+/RS-) kept
+// in the interest index as this route's remote destination, our local interest announced to
+// the peer (a snapshot when the route comes up, then every change in order), and messages
+// both ways (RMSG/HMSG in: delivered to this server's subscribers; out: one per message that
+// matches the peer's interest, with the queue groups picked for it).
+//
+// Interest changes arrive from any worker's thread (LocalInterestListener) into a small
+// locked inbox; the route moves the inbox onto the wire before any message it sends, so the
+// peer always learns about a subscription before a message that depends on it (a reply).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "proto/info.h"
+#include "proto/parser.h"
+#include "server/connection.h"
+#include "server/interest_index.h"
+#include "server/options.h"
+#include "server/remote_destination.h"
+
+namespace zats::cluster {
+
+class Cluster;
+
+class Route final : public server::Connection, public server::RemoteDestination {
+ public:
+  // `url` is the URL dialled for a route we solicited; empty for one we accepted.
+  Route(server::Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, Cluster& cluster,
+        std::optional<server::RouteUrl> url);
+  ~Route() override;
+
+  // Sends what opens the handshake: CONNECT and INFO when we dialled, INFO when we accepted.
+  void start();
+
+  // Connection.
+  void on_bytes(const char* data, size_t size) override;
+  void on_timer(uint64_t now_ns) override;
+  void report(const server::monitor::SnapshotRequest& what, server::WorkerReport& out) const override;
+
+  // RemoteDestination: one message for the peer.
+  void forward(server::AccountId account, const server::MessageView& msg,
+               std::span<const std::string_view> queues) override;
+
+  // From the Cluster (posted to this worker).
+  void send_info_json(std::string_view json);  // gossip: another peer's INFO
+  void close_as(server::CloseReason reason, std::string_view err_text = {});
+
+  // Parser handler (route dialect).
+  bool on_connect(std::string_view json);
+  bool on_info(std::string_view json);
+  bool on_err(std::string_view text);
+  bool on_ping();
+  bool on_pong();
+  bool on_remote_sub(const proto::RemoteSubArgs& args);
+  bool on_remote_unsub(const proto::RemoteSubArgs& args);
+  bool on_routed_msg(const proto::RoutedMsgArgs& args, std::string_view payload);
+
+  const std::string& remote_id() const { return remote_id_; }
+
+ protected:
+  void on_closing() override;
+
+ private:
+  // Watches one account's local interest for this route; called from any worker's thread.
+  class AccountWatch : public server::LocalInterestListener {
+   public:
+    AccountWatch(Route& route, server::AccountId account) : route_(route), account_(account) {}
+    void local_interest_changed(std::string_view subject, std::string_view queue, uint32_t weight) override;
+
+   private:
+    Route& route_;
+    server::AccountId account_;
+  };
+
+  bool registered() const { return slot_ >= 0; }
+  bool handle_first_info(const proto::ServerInfo& info);
+  void announce_local_interest();
+  void queue_interest_line(server::AccountId account, std::string_view subject, std::string_view queue,
+                           uint32_t weight);
+  void take_inbox();
+  bool import_allowed(std::string_view subject) const;
+  bool export_allowed(std::string_view subject) const;
+  server::AccountId account_of(std::string_view name);
+  void forget_remote_interest();
+
+  Cluster& cluster_;
+  std::optional<server::RouteUrl> url_;
+  proto::Parser parser_;
+  bool connect_received_ = false;
+  bool info_received_ = false;
+  bool auth_pending_ = false;
+  bool peer_headers_ = false;
+  std::string remote_id_;
+  std::string remote_name_;
+  int slot_ = -1;  // the remote destination registered for the peer
+
+  // Our local interest, announced to the peer: one watch per account, and the lines that
+  // other threads produced since the route last took them.
+  std::vector<std::unique_ptr<AccountWatch>> watches_;
+  std::mutex inbox_mutex_;
+  std::string inbox_;
+  std::atomic<bool> inbox_pending_{false};
+
+  // The peer's interest as it announced it: "account subject[ queue]" -> weight (plain: 1).
+  absl::flat_hash_map<std::string, uint32_t> remote_interest_;
+  std::string key_;  // reused to build keys
+
+  // Account names come with every RMSG; the last one resolved is remembered.
+  std::string last_account_name_;
+  server::AccountId last_account_ = server::kNoAccount;
+};
+
+}  // namespace zats::cluster
