@@ -37,7 +37,7 @@ class CheckConfig(unittest.TestCase):
         self.assertIn("%s: %s" % (self.me, message.replace("FILE", cfg.path)), r.stderr)
 
     def test_valid(self):
-        for name in ("dev.conf", "production.conf", "seed_talk.conf", "accounts.conf"):
+        for name in ("dev.conf", "production.conf", "seed_talk.conf", "accounts.conf", "cluster.conf"):
             r = run_binary(self.binary, "-t", "-c", config_path(name))
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(r.stderr.strip(), "%s: configuration file %s is valid" % (self.me, config_path(name)))
