@@ -1,5 +1,6 @@
 #include "server/flags.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -106,6 +107,20 @@ std::vector<Flag> flag_table(Options& o) {
       {{"idle_poll_us"}, Kind::Int, "idle_poll",
        integer(0, 1000000, "--idle_poll_us must be between 0 and 1000000",
                [&o](int64_t n) { o.idle_poll = std::chrono::microseconds(n); })},
+      // Clustering: --cluster and --routes are applied after the file is read
+      // (config::apply_cluster_flags), as nats-server's overrideCluster.
+      {{"routes"}, Kind::String, "routes",
+       [](std::string_view v, bool, FlagResult& r) { r.routes = std::string(v); return std::string(); }},
+      {{"cluster", "cluster_listen"}, Kind::String, "cluster_listen",
+       [](std::string_view v, bool, FlagResult& r) { r.cluster_listen = std::string(v); return std::string(); }},
+      {{"cluster_advertise"}, Kind::String, "cluster_advertise", str(o.cluster.advertise)},
+      {{"no_advertise"}, Kind::Bool, "no_advertise", boolean(o.cluster.no_advertise)},
+      {{"connect_retries"}, Kind::Int, "connect_retries",
+       integer(INT64_MIN, INT64_MAX, "", [&o](int64_t n) {
+         o.cluster.connect_retries = static_cast<int>(std::clamp<int64_t>(n, INT32_MIN, INT32_MAX));
+       })},
+      // Taken verbatim: quotes typed into a shell command line stay part of the name.
+      {{"cluster_name"}, Kind::String, "cluster_name", str(o.cluster.name)},
       // Accepted by nats-server, not yet by zats: refuse clearly rather than run without them.
       {{"user"}, Kind::String, "username", str(o.username)},
       {{"pass"}, Kind::String, "password", str(o.password)},
@@ -117,12 +132,6 @@ std::vector<Flag> flag_table(Options& o) {
       {{"max_traced_msg_len"}, Kind::Int, "max_traced_msg_len",
        integer(0, INT64_MAX, "--max_traced_msg_len must not be negative", [&o](int64_t n) { o.max_traced_msg_len = n; })},
       {{"profile"}, Kind::Int, "", unsupported("--profile")},
-      {{"routes"}, Kind::String, "", unsupported("--routes")},
-      {{"cluster", "cluster_listen"}, Kind::String, "", unsupported("--cluster")},
-      {{"cluster_advertise"}, Kind::String, "", unsupported("--cluster_advertise")},
-      {{"no_advertise"}, Kind::Bool, "", unsupported("--no_advertise")},
-      {{"connect_retries"}, Kind::Int, "", unsupported("--connect_retries")},
-      {{"cluster_name"}, Kind::String, "", unsupported("--cluster_name")},
       {{"tls"}, Kind::Bool, "", unsupported("--tls")},
       {{"tlsverify"}, Kind::Bool, "", unsupported("--tlsverify")},
       {{"tlscert"}, Kind::String, "", unsupported("--tlscert")},
@@ -147,7 +156,7 @@ std::string apply_flag(const Flag& flag, std::string_view name, std::string_view
   bool bool_value = true;
   if (flag.kind == Kind::Bool) {
     if (has_inline && !parse_bool(inline_value, &bool_value))
-      return "invalid boolean value \"" + std::string(inline_value) + "\" for -" + std::string(name);
+      return "invalid boolean value \"" + std::string(inline_value) + "\" for -" + std::string(name) + ": parse error";
   } else if (!has_inline) {
     if (next == nullptr) return "flag needs an argument: -" + std::string(name);
     value = next;
@@ -218,6 +227,15 @@ Logging Options:
     -D, --debug                      Enable debugging output
     -V, --trace                      Trace the raw protocol
     -DV                              Debug and trace
+
+Cluster Options:
+        --routes <rurl-1, rurl-2>    Routes to solicit and connect
+        --cluster <cluster-url>      Cluster URL for solicited routes
+        --cluster_name <string>      Cluster Name, if not set one will be dynamically generated
+        --no_advertise <bool>        Do not advertise known cluster information to clients
+        --cluster_advertise <string> Cluster URL to advertise to other servers
+        --connect_retries <number>   For implicit routes, number of connect retries
+        --cluster_listen <url>       Cluster url from which members can solicit routes
 
 zats Options:
         --cores <n>                  Worker threads, one per core (default: every CPU in the affinity mask)

@@ -4,6 +4,7 @@
 // the result records which options were set explicitly.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ struct FlagResult {
   std::string error;            // non-empty: bad command line (print it with the usage, exit 1)
   std::string signal;           // --signal argument
   std::set<std::string> given;  // canonical names of the options set by a flag
+  // --cluster/--cluster_listen and --routes as given (the last of each): applied over the
+  // file once it is read (config::apply_cluster_flags), as nats-server's overrideCluster.
+  std::optional<std::string> cluster_listen;
+  std::optional<std::string> routes;
 };
 
 // Parses argv[1..] into `options`. Options not named on the command line keep their value.

@@ -37,6 +37,8 @@ struct AccountImport {
 };
 
 // One route to dial (`cluster { routes: [...] }`, `--routes`): a nats-route:// or nats:// URL.
+// Any scheme parses (nats-server takes it too); a URL without a port has port 0 and fails to
+// connect, as there.
 struct RouteUrl {
   std::string url;       // as configured; logs and monitoring show it with the password hidden
   std::string host;      // an IPv6 address without its brackets
@@ -50,7 +52,9 @@ struct RouteUrl {
 // (docs/compatibility.md, Clustering). Off while port is 0.
 struct ClusterOptions {
   std::string name;              // empty: a generated ("dynamic") name that gives way to others
-  std::string host = "0.0.0.0";  // where routes connect
+  // Where routes connect. Empty until configured, as in nats-server (a reload's refusal and the
+  // --routes check tell "not set" apart); finish_options makes it 0.0.0.0 once port != 0.
+  std::string host;
   int port = 0;                  // 0: clustering off; -1: a random port
   // Credentials a route must present (`authorization { user, password, timeout }`); the same
   // ones are sent on implicit (gossiped) routes when the peer requires them.
@@ -66,6 +70,7 @@ struct ClusterOptions {
   std::optional<SubjectPermission> import_permission;
   std::optional<SubjectPermission> export_permission;
   bool enabled() const { return port != 0; }
+  bool operator==(const ClusterOptions&) const = default;  // a reload's "cluster changed"
 };
 
 struct Options {

@@ -207,47 +207,52 @@ bool read_users(OptionsReader& r, const ConfigMapEntry& entry, std::vector<auth:
   return true;
 }
 
-void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {
+bool read_authorization_block(OptionsReader& r, const ConfigMapEntry& entry, AuthorizationBlock* out) {
   const ConfigMap* block = r.get_map(entry);
-  if (block == nullptr) return;
-  std::string user, pass, token;
-  std::vector<auth::User> users;
-  bool users_given = false;
-  PermissionsPtr defaults;
+  if (block == nullptr) return false;
   for (const ConfigMapEntry& k : *block) {
     const std::string& key = k.lower_key;
     if (key == "user" || key == "username") {
-      r.get_string(k, &user);
+      r.get_string(k, &out->user);
     } else if (key == "pass" || key == "password") {
-      r.get_string(k, &pass);
+      r.get_string(k, &out->password);
     } else if (key == "token") {
-      r.get_string(k, &token);
+      r.get_string(k, &out->token);
     } else if (key == "timeout") {
       double seconds = 1;  // the reference's value for a timeout of another type
       if (k.value.is_int()) seconds = static_cast<double>(k.value.as_int());
       if (k.value.is_float()) seconds = k.value.as_float();
-      o.auth_timeout = Nanos(static_cast<int64_t>(seconds * 1e9));
+      out->timeout = Nanos(static_cast<int64_t>(seconds * 1e9));
     } else if (key == "users") {
-      users_given = true;
-      read_users(r, k, &users);
+      out->users_given = true;
+      out->users_read = read_users(r, k, &out->users);
     } else if (key == "default_permission" || key == "default_permissions" || key == "permissions") {
-      defaults = read_permissions(r, k);
+      out->default_permissions = read_permissions(r, k);
     } else {
       r.unknown_field(k);
     }
   }
-  apply_default_permissions(users, 0, defaults);
-  o.username = user;
-  o.password = pass;
-  o.token = token;
-  if ((!user.empty() || !pass.empty()) && !token.empty())
+  apply_default_permissions(out->users, 0, out->default_permissions);
+  return true;
+}
+
+void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {
+  AuthorizationBlock block;
+  if (!read_authorization_block(r, entry, &block)) return;
+  o.username = block.user;
+  o.password = block.password;
+  o.token = block.token;
+  if (block.timeout) o.auth_timeout = *block.timeout;
+  const std::string& user = block.user;
+  const std::string& token = block.token;
+  if ((!user.empty() || !block.password.empty()) && !token.empty())
     return r.error(entry.key_pos, "Cannot have a user/pass and token");
-  if (users_given || !o.users.empty()) {
+  if (block.users_given || !o.users.empty()) {
     if (!user.empty()) return r.error(entry.key_pos, "Can not have a single user/pass and a users array");
     if (!token.empty()) return r.error(entry.key_pos, "Can not have a token and a users array");
     std::set<std::string> names;
     for (const auth::User& u : o.users) names.insert(u.name);
-    for (auth::User& u : users) {
+    for (auth::User& u : block.users) {
       if (!names.insert(u.name).second) return r.error(entry.key_pos, "Duplicate user \"" + u.name + "\" detected");
       o.users.push_back(std::move(u));
     }

@@ -6,49 +6,13 @@
 
 #include "server/config/config_parser.h"
 #include "server/config/duration.h"
+#include "server/config/options_cluster.h"
 #include "server/config/options_reader.h"
 
 namespace zats::server::config {
 namespace {
 
 using Handler = std::function<void(OptionsReader&, const ConfigMapEntry&, Options&)>;
-
-bool parse_port(std::string_view text, int* port) {
-  if (text.empty() || text.size() > 9) return false;
-  int n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + (c - '0');
-  }
-  *port = n;
-  return true;
-}
-
-// opts.go parseListen: a bare port, or "host:port" (IPv6 in brackets).
-bool read_listen(OptionsReader& r, const ConfigMapEntry& e, std::string* host, int* port) {
-  if (e.value.is_int()) {
-    *port = static_cast<int>(e.value.as_int());
-    return true;
-  }
-  if (!e.value.is_string()) {
-    r.error(e.key_pos, "expected port or host:port, got " + std::string(e.value.go_type_name()));
-    return false;
-  }
-  const std::string& hp = e.value.as_string();
-  size_t colon = hp.rfind(':');
-  if (colon == std::string::npos) {
-    r.error(e.key_pos, "could not parse address string \"" + hp + "\"");
-    return false;
-  }
-  std::string h = hp.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  if (!parse_port(std::string_view(hp).substr(colon + 1), port)) {
-    r.error(e.key_pos, "could not parse port \"" + hp.substr(colon + 1) + "\"");
-    return false;
-  }
-  *host = h;
-  return true;
-}
 
 Handler str(std::string Options::*field) {
   return [field](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_string(e, &(o.*field)); };
@@ -98,7 +62,7 @@ void read_lame_duck(OptionsReader& r, const ConfigMapEntry& e, Nanos* out, bool 
 
 const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers() {
   static const std::vector<std::pair<std::vector<std::string_view>, Handler>> table = {
-      {{"listen"}, [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { read_listen(r, e, &o.host, &o.port); }},
+      {{"listen"}, [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_listen(e, &o.host, &o.port); }},
       {{"port"}, integer(&Options::port)},
       {{"host", "net"}, str(&Options::host)},
       {{"server_name"}, str(&Options::server_name)},
@@ -120,7 +84,7 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"pidfile", "pid_file"}, str(&Options::pid_file)},
       {{"ports_file_dir"}, str(&Options::ports_file_dir)},
       {{"http"},
-       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { read_listen(r, e, &o.http_host, &o.http_port); }},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_listen(e, &o.http_host, &o.http_port); }},
       {{"http_port", "monitor_port"}, integer(&Options::http_port)},
       {{"http_base_path"}, str(&Options::http_base_path)},
       {{"https", "https_port"}, unsupported("monitoring over https")},
@@ -158,6 +122,7 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"no_header_support"}, boolean(&Options::no_header_support)},
       {{"authorization"}, read_authorization},
       {{"accounts"}, read_accounts},
+      {{"cluster"}, read_cluster},
       {{"no_auth_user"}, str(&Options::no_auth_user)},
       {{"system_account", "system"}, str(&Options::system_account)},
       {{"no_system_account", "no_system", "no_sys_acc"}, boolean(&Options::no_system_account)},
@@ -174,7 +139,6 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"allow_non_tls"}, inert()},
       {{"default_js_domain"}, inert()},
       // Features zats does not have yet: refuse rather than run without them.
-      {{"cluster"}, unsupported()},
       {{"tls"}, unsupported()},
       {{"leafnodes", "leaf"}, unsupported()},
       {{"gateway"}, unsupported()},
@@ -254,7 +218,8 @@ bool finish_options(Options& o, std::string* error) {
       return false;
     }
   }
-  return true;
+  // Last: nats-server checks cluster_advertise only when it starts routing.
+  return finish_cluster_options(o.cluster, error);
 }
 
 }  // namespace zats::server::config

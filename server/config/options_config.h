@@ -1,7 +1,8 @@
 // The configuration file → Options mapping: every core key of nats-server 2.9.10 (PROTOCOL.md
-// §4.2) read onto an Options, unknown keys refused as `file:line:col: unknown field "x"`, keys of
-// features zats lacks (cluster, tls, leafnodes, ...) refused as "<key> is not supported by zats
-// yet", harmless ones accepted and ignored. Nothing here throws or touches global state.
+// §4.2) read onto an Options (the cluster block in options_cluster.cpp), unknown keys refused as
+// `file:line:col: unknown field "x"`, keys of features zats lacks (tls, leafnodes, ...) refused
+// as "<key> is not supported by zats yet", harmless ones accepted and ignored. Nothing here
+// throws or touches global state.
 #pragma once
 
 #include <string>
@@ -21,7 +22,8 @@ bool apply_config_file(const std::string& path, Options& options, OptionsDiagnos
 
 // nats-server's setBaselineOptions and the checks of validateOptions that apply to core:
 // zeroes become defaults; false with a message when the options contradict each other
-// (max_payload above max_pending, no_auth_user naming nobody).
+// (max_payload above max_pending, no_auth_user naming nobody, a cluster_advertise that is not
+// host[:port]).
 bool finish_options(Options& options, std::string* error);
 
 }  // namespace zats::server::config

@@ -1,9 +1,22 @@
-// Flags, file, flags again (opts.go ConfigureOptions), then baseline defaults.
+// Flags, file, flags again (opts.go ConfigureOptions), the cluster flags, then baseline defaults.
 #include "server/config/options_loader.h"
 
+#include "server/config/options_cluster.h"
 #include "server/config/options_config.h"
 
 namespace zats::server::config {
+namespace {
+
+// Until route connections exist (cluster/), a server asked to cluster must not run as a single
+// node as if it were one: refused at start and on reload, while -t checks the configuration in
+// full. The cluster runtime removes this when it wires routes in.
+std::string refuse_clustering_until_routes_exist(const Options& o) {
+  if (!o.cluster.enabled()) return {};
+  return "cluster port " + std::to_string(o.cluster.port) +
+         ": clustering is not supported by zats yet (the configuration is valid, but routes cannot be formed)";
+}
+
+}  // namespace
 
 LoadedOptions load_options(int argc, const char* const* argv) {
   LoadedOptions out;
@@ -23,7 +36,10 @@ LoadedOptions load_options(int argc, const char* const* argv) {
     out.options = std::move(merged);
     if (!read) return out;
   }
-  finish_options(out.options, &out.error);
+  if (!apply_cluster_flags(out.flags, out.options, &out.error)) return out;
+  if (finish_options(out.options, &out.error) && out.flags.action == FlagAction::Run) {
+    out.error = refuse_clustering_until_routes_exist(out.options);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Building the Options a run (or a reload) uses, the way nats-server's ConfigureOptions does:
 // the command line first (to find -c), then the configuration file, then the command line
-// again so flags override the file, then defaults and cross-checks.
+// again so flags override the file, then the cluster flags (--cluster, --routes: they need the
+// file's cluster settings), then defaults and cross-checks.
 #pragma once
 
 #include <string>
@@ -15,7 +16,8 @@ struct LoadedOptions {
   Options options;
   FlagResult flags;            // flags.error: a bad command line
   OptionsDiagnostics config;   // errors and warnings from the file
-  std::string error;           // a contradiction found after merging (finish_options)
+  std::string error;           // a bad --cluster/--routes, or a contradiction found after merging
+                               // (finish_options)
 
   bool ok() const { return flags.error.empty() && config.ok() && error.empty(); }
 };

@@ -1,9 +1,19 @@
 // OptionsReader: typed reads and the reference's error texts for the config → Options mapping.
 #include "server/config/options_reader.h"
 
+#include <climits>
+
 #include "server/config/duration.h"
+#include "server/config/go_quote.h"
+#include "server/config/host_port.h"
 
 namespace zats::server::config {
+
+int saturate_int(int64_t n) {
+  if (n > INT_MAX) return INT_MAX;
+  if (n < INT_MIN) return INT_MIN;
+  return static_cast<int>(n);
+}
 
 std::string OptionsReader::where(const SourcePos& pos) {
   std::string lc = std::to_string(pos.line) + ":" + std::to_string(pos.reference_column());
@@ -60,6 +70,36 @@ bool OptionsReader::get_bool(const ConfigMapEntry& e, bool* out) {
 const ConfigMap* OptionsReader::get_map(const ConfigMapEntry& e) {
   if (!e.value.is_map()) return type_error(e.key_pos, e.value, "map[string]interface {}"), nullptr;
   return &e.value.as_map();
+}
+
+const ConfigArray* OptionsReader::get_array(const ConfigMapEntry& e) {
+  if (!e.value.is_array()) return type_error(e.key_pos, e.value, "[]interface {}"), nullptr;
+  return &e.value.as_array();
+}
+
+bool OptionsReader::get_listen(const ConfigMapEntry& e, std::string* host, int* port) {
+  if (e.value.is_int()) {
+    *port = saturate_int(e.value.as_int());
+    return true;
+  }
+  if (!e.value.is_string()) {
+    error(e.key_pos, "expected port or host:port, got " + std::string(e.value.go_type_name()));
+    return false;
+  }
+  const std::string& text = e.value.as_string();
+  std::string h, p;
+  if (!split_host_port(text, &h, &p).empty()) {
+    error(e.key_pos, "could not parse address string " + go_quote(text));
+    return false;
+  }
+  int64_t n = 0;
+  if (!go_atoi(p, &n).empty()) {
+    error(e.key_pos, "could not parse port " + go_quote(p));
+    return false;
+  }
+  *host = h;
+  *port = saturate_int(n);
+  return true;
 }
 
 bool OptionsReader::get_legacy_duration(const ConfigMapEntry& e, Nanos* out) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,10 @@ class OptionsReader {
   bool get_int(const ConfigMapEntry& e, int64_t* out);
   bool get_bool(const ConfigMapEntry& e, bool* out);
   const ConfigMap* get_map(const ConfigMapEntry& e);
+  const ConfigArray* get_array(const ConfigMapEntry& e);
+  // opts.go parseListen: a port, or "host:port" (net.SplitHostPort: "[v6]:port", ":port";
+  // the port as strconv.Atoi reads it, so -1 asks for a random port).
+  bool get_listen(const ConfigMapEntry& e, std::string* host, int* port);
   // A Go duration string; a bare integer means seconds with the reference's warning.
   bool get_legacy_duration(const ConfigMapEntry& e, Nanos* out);
   // A Go duration string only ("error parsing <field>: time: ...").
@@ -44,8 +49,28 @@ class OptionsReader {
   OptionsDiagnostics& diag_;
 };
 
+// nats-server keeps these numbers in a 64-bit int; zats's fields are int: out-of-range values
+// saturate (a port that large fails to listen or dial either way).
+int saturate_int(int64_t n);
+
+// An `authorization` block as written (opts.go parseAuthorization); each place that takes one
+// (the top level, `cluster`) decides which of its parts it allows.
+struct AuthorizationBlock {
+  std::string user;
+  std::string password;
+  std::string token;
+  std::optional<Nanos> timeout;
+  bool users_given = false;
+  bool users_read = false;  // the users list was read (errors in single entries aside)
+  std::vector<auth::User> users;  // with default_permissions applied
+  PermissionsPtr default_permissions;  // `permissions`, `default_permissions`
+};
+
 // Section readers (each in its own file).
+// False when the block is not a map (recorded).
+bool read_authorization_block(OptionsReader& r, const ConfigMapEntry& entry, AuthorizationBlock* out);
 void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
+void read_cluster(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 // A permissions map; null on error (recorded).
 PermissionsPtr read_permissions(OptionsReader& r, const ConfigMapEntry& entry);

@@ -2,6 +2,8 @@
 #include "server/config/options_reload.h"
 
 #include "server/config/duration.h"
+#include "server/config/go_url.h"
+#include "server/config/host_port.h"
 
 namespace zats::server::config {
 namespace {
@@ -24,6 +26,45 @@ bool differs(std::string* why, const char* field, const T& old_value, const T& n
   return true;
 }
 
+// reload.go validateClusterOpts, only when something in the cluster changed. The listen
+// address stays; port -1 (random) means the port in use.
+void cluster_refusal(std::string* why, const ClusterOptions& o, const ClusterOptions& n) {
+  if (!why->empty() || o == n) return;
+  if (o.host != n.host) {
+    *why = "config reload not supported for cluster host: old=" + o.host + ", new=" + n.host;
+    return;
+  }
+  if (n.port != -1 && o.port != n.port) {
+    *why = "config reload not supported for cluster port: old=" + std::to_string(o.port) +
+           ", new=" + std::to_string(n.port);
+    return;
+  }
+  if (n.advertise.empty()) return;
+  std::string host;
+  int64_t port = 0;
+  if (std::string err = parse_host_port(n.advertise, 0, &host, &port); !err.empty()) {
+    *why = "invalid Cluster.Advertise value of " + n.advertise + ", err=" + err;
+  }
+}
+
+// Two route URLs are the same route when Go's parser makes the same URL of them.
+bool same_route(const RouteUrl& a, const RouteUrl& b) {
+  if (a.url == b.url) return true;
+  GoUrl ua, ub;
+  return parse_go_url(a.url, &ua).empty() && parse_go_url(b.url, &ub).empty() && ua == ub;
+}
+
+// The routes of `from` that `in` lacks.
+std::vector<RouteUrl> routes_missing(const std::vector<RouteUrl>& from, const std::vector<RouteUrl>& in) {
+  std::vector<RouteUrl> out;
+  for (const RouteUrl& r : from) {
+    bool found = false;
+    for (const RouteUrl& other : in) found = found || same_route(r, other);
+    if (!found) out.push_back(r);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string reload_refusal(const Options& o, const Options& n) {
@@ -38,6 +79,7 @@ std::string reload_refusal(const Options& o, const Options& n) {
   differs(&why, "HTTPHost", o.http_host, n.http_host);
   differs<int64_t>(&why, "HTTPPort", o.http_port, n.http_port);
   differs(&why, "HTTPBasePath", o.http_base_path, n.http_base_path);
+  cluster_refusal(&why, o.cluster, n.cluster);
   differs(&why, "LameDuckDuration", o.lame_duck_duration, n.lame_duck_duration);
   differs(&why, "LameDuckGracePeriod", o.lame_duck_grace_period, n.lame_duck_grace_period);
   differs(&why, "NoAuthUser", o.no_auth_user, n.no_auth_user);
@@ -48,6 +90,11 @@ std::string reload_refusal(const Options& o, const Options& n) {
   differs(&why, "Accounts", o.accounts, n.accounts);
   differs<int64_t>(&why, "Cores", o.cores, n.cores);
   return why;
+}
+
+RouteChanges route_changes(const Options& old, const Options& next) {
+  return RouteChanges{routes_missing(next.cluster.routes, old.cluster.routes),
+                      routes_missing(old.cluster.routes, next.cluster.routes)};
 }
 
 }  // namespace zats::server::config

@@ -37,7 +37,7 @@ class CheckConfig(unittest.TestCase):
         self.assertIn("%s: %s" % (self.me, message.replace("FILE", cfg.path)), r.stderr)
 
     def test_valid(self):
-        for name in ("dev.conf", "production.conf", "seed_talk.conf", "accounts.conf"):
+        for name in ("dev.conf", "production.conf", "seed_talk.conf", "accounts.conf", "cluster.conf"):
             r = run_binary(self.binary, "-t", "-c", config_path(name))
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(r.stderr.strip(), "%s: configuration file %s is valid" % (self.me, config_path(name)))
@@ -78,8 +78,99 @@ class CheckConfig(unittest.TestCase):
 
     @unittest.skipIf(name_of(harness.server_binary()) == "nats-server", "zats refuses features it lacks")
     def test_unsupported_feature_is_refused(self):
-        self.check("\ncluster {\n  port: 6222\n}\n", 1, "FILE:2:1: cluster is not supported by zats yet")
         self.check("\ntls {\n  cert_file: x\n}\n", 1, "FILE:2:1: tls is not supported by zats yet")
+        self.check("\ncluster {\n  port: 6222\n  tls {\n    cert_file: x\n  }\n}\n", 1,
+                   "FILE:4:3: route TLS (cluster tls) is not supported by zats yet")
+
+
+# --- Clustering's configuration: `-t` side by side with nats-server ------------------------------
+
+# (file text, exit code, what follows "<binary>: " on stderr; FILE stands for the file's path).
+CLUSTER_CHECKS = [
+    ("\ncluster {\n  name: \"my cluster\"\n  listen: \"127.0.0.1:-1\"\n"
+     "  routes: [\"nats-route://a:b@127.0.0.1:6222\", \"nats://[::1]:6224\", \"nats://host\"]\n"
+     "  authorization { user: a, password: b, timeout: 0.5 }\n"
+     "  permissions { import: { allow: \"a.>\", deny: \"a.b\" }, export: [\"x\", \"y\"] }\n"
+     "  advertise: \"x:1\"\n  no_advertise: true\n  connect_retries: 3\n}\n",
+     0, "configuration file FILE is valid"),
+    ("cluster {\n  host: 127.0.0.1\n  port: 6222\n}\n", 0, "configuration file FILE is valid"),
+    ("cluster {\n  listen: \"[::1]:6222\"\n}\n", 0, "configuration file FILE is valid"),
+    ("listen: \"127.0.0.1:-1\"\n", 0, "configuration file FILE is valid"),
+    ("cluster: 5\n", 1, "FILE:1:0: Expected map to define cluster, got int64"),
+    ("\ncluster {\n  name: 5\n}\n", 1, "FILE:3:3: interface conversion: interface {} is int64, not string"),
+    ("\ncluster {\n  listen: \"::1:6222\"\n}\n", 1, "FILE:3:3: could not parse address string \"::1:6222\""),
+    ("\ncluster {\n  listen: \"127.0.0.1:x\"\n}\n", 1, "FILE:3:3: could not parse port \"x\""),
+    ("\ncluster {\n  authorization {\n    token: abc\n  }\n}\n", 1,
+     "FILE:3:3: Cluster authorization does not support tokens"),
+    ("\ncluster {\n  authorization {\n    users: [ {user: a, password: b} ]\n  }\n}\n", 1,
+     "FILE:3:3: Cluster authorization does not allow multiple users"),
+    ("\ncluster {\n  authorization {\n    user: a\n    bogus: 1\n  }\n}\n", 1, "FILE:5:5: unknown field \"bogus\""),
+    ("\ncluster {\n  port: 6222\n  authorization {\n    user: a\n    password: b\n    permissions { import: \"a.>\" }\n  }\n}\n",
+     1, "FILE:4:3: invalid use of field \"authorization\": setting \"permissions\" within cluster authorization "
+        "block is deprecated"),
+    ("\ncluster {\n  permissions {\n    import: \"a.>\"\n    allow_responses: true\n  }\n}\n", 1,
+     "FILE:3:3: Cluster permissions do not support dynamic responses"),
+    ("\ncluster {\n  routes: \"nats://a:1\"\n}\n", 1,
+     "FILE:3:3: interface conversion: interface {} is string, not []interface {}"),
+    ("\ncluster {\n  routes: [\n    \"nats://a b:1\"\n  ]\n}\n", 1, "FILE:4:6: error parsing route url [\"nats://a b:1\"]"),
+    ("\ncluster {\n  routes: [\n    \" 127.0.0.1:6222 \"\n  ]\n}\n", 1,
+     "FILE:4:6: error parsing route url [\"127.0.0.1:6222\"]"),
+    ("\ncluster {\n  port: 6222\n  routes: [\n    \"nats://127.0.0.1:6223\"\n    \"nats://127.0.0.1:6223\"\n  ]\n}\n",
+     1, "FILE:6:6: invalid use of field \"nats://127.0.0.1:6223\": Duplicate route entry detected"),
+    ("\ncluster {\n  port: 6222\n  foo: bar\n}\n", 1, "FILE:4:3: unknown field \"foo\""),
+]
+
+# Where zats deliberately differs: (file text, zats's message, what nats-server says instead).
+CLUSTER_CHECKS_ZATS_ONLY = [
+    # zats names the position.
+    ("\ncluster {\n  permissions: 5\n}\n", "FILE:3:3: Expected permissions to be a map/struct, got 5",
+     "Expected permissions to be a map/struct, got 5"),
+    # Route TLS does not exist yet.
+    ("\ncluster {\n  tls {\n    cert_file: x\n  }\n}\n", "FILE:3:3: route TLS (cluster tls) is not supported by zats yet",
+     "FILE:3:3: missing 'key_file' in TLS configuration"),
+    # nats-server fails only when it starts routing; zats's -t reports it.
+    ("cluster {\n  port: 6222\n  advertise: \"a:b:c\"\n}\n",
+     "Error setting route INFO with Cluster.Advertise value of a:b:c, err=address a:b:c: too many colons in address",
+     "configuration file FILE is valid"),
+]
+
+
+class ClusterCheckConfig(unittest.TestCase):
+    """`-t` on cluster blocks: zats prints what nats-server prints (and, when it is installed,
+    nats-server is run on the same file to show the expectations are its own)."""
+
+    def run_check(self, binary, text):
+        cfg = TempConfig(text)
+        self.addCleanup(cfg.cleanup)
+        r = run_binary(binary, "-t", "-c", cfg.path)
+        return r.returncode, r.stderr.strip(), cfg.path
+
+    def expect(self, binary, text, code, message):
+        got_code, got, path = self.run_check(binary, text)
+        self.assertEqual((got_code, got), (code, "%s: %s" % (name_of(binary), message.replace("FILE", path))), text)
+
+    def reference(self):
+        ref = shutil.which("nats-server")
+        mine = harness.server_binary()
+        if ref is None or os.path.realpath(ref) == os.path.realpath(mine):
+            return None
+        return ref
+
+    def test_same_as_nats_server(self):
+        for text, code, message in CLUSTER_CHECKS:
+            with self.subTest(text=text):
+                self.expect(harness.server_binary(), text, code, message)
+                if self.reference():
+                    self.expect(self.reference(), text, code, message)
+
+    @unittest.skipIf(name_of(harness.server_binary()) == "nats-server", "zats's own messages")
+    def test_deliberate_differences(self):
+        for text, message, reference_says in CLUSTER_CHECKS_ZATS_ONLY:
+            with self.subTest(text=text):
+                self.expect(harness.server_binary(), text, 1, message)
+                if self.reference():
+                    _, got, path = self.run_check(self.reference(), text)
+                    self.assertEqual(got, "nats-server: " + reference_says.replace("FILE", path))
 
 
 class Running(unittest.TestCase):

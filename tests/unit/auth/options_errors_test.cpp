@@ -67,8 +67,8 @@ const Case kCases[] = {
     {"listen_bad", "\nlisten: \"nope\"\n",
      "t.conf:2:1: could not parse address string \"nope\""},
     // Features zats lacks are refused (the reference accepts or checks them further).
-    {"cluster", "\ncluster {\n  port: 6222\n}\n",
-     "t.conf:2:1: cluster is not supported by zats yet"},
+    {"cluster_tls", "\ncluster {\n  port: 6222\n  tls {\n    cert_file: x\n  }\n}\n",
+     "t.conf:4:3: route TLS (cluster tls) is not supported by zats yet"},
     {"tls", "\ntls {\n  cert_file: x\n}\n",
      "t.conf:2:1: tls is not supported by zats yet"},
     {"users_not_array", "\nauthorization {\n  users: 5\n}\n",
