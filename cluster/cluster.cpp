@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 #include "cluster/control_loop.h"
@@ -148,6 +149,23 @@ void Cluster::reload(const server::Options& next) {
   client_urls_changed();
 }
 
+void Cluster::describe(server::monitor::ServerIdentity& id) {
+  std::lock_guard lock(mu_);
+  id.cluster_name = name_;
+  id.cluster_host = options_.host;
+  id.cluster_port = port_;
+  id.cluster_auth_timeout = std::chrono::duration<double>(options_.auth_timeout).count();
+  id.cluster_tls_timeout = 2;  // TLS_TIMEOUT, reported even without route TLS
+  id.cluster_urls.clear();
+  for (const server::RouteUrl& u : options_.routes) id.cluster_urls.push_back(core::join_host_port(u.host, u.port));
+  id.connect_urls = client_urls_;
+}
+
+bool Cluster::configured(const server::RouteUrl& url) {
+  std::lock_guard lock(mu_);
+  return is_explicit(host_port_key(url.host, url.port));
+}
+
 proto::ServerInfo Cluster::route_info() {
   proto::ServerInfo info;
   info.server_id = context_.server_id;
@@ -215,6 +233,7 @@ Cluster::NameCheck Cluster::check_name(const std::string& theirs, bool their_dyn
     name_ = theirs;
     if (!their_dynamic) dynamic_name_ = false;
   }
+  for (server::Worker* w : context_.workers) w->set_cluster_name(theirs);
   close_routes_except(from, server::CloseReason::ClusterNameConflict);
   return NameCheck::Adopted;
 }
@@ -418,6 +437,7 @@ void Cluster::client_urls_changed() {
       for (const auto& [url, count] : client_url_counts_)
         if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(url);
     }
+    client_urls_ = urls;
   }
   for (server::Worker* w : context_.workers) w->set_connect_urls(urls);
 }

@@ -26,6 +26,7 @@
 #include "proto/route_connect.h"
 #include "server/close_reason.h"
 #include "server/interest_index.h"
+#include "server/monitor/snapshot.h"
 #include "server/options.h"
 #include "server/server_context.h"
 
@@ -63,6 +64,10 @@ class Cluster {
   int port() const { return port_; }
   // Reload: routes added to the configuration are dialled, routes removed are closed.
   void reload(const server::Options& next);
+  // Monitoring (/varz): the cluster's name, address, explicit routes and client URLs.
+  void describe(server::monitor::ServerIdentity& id);
+  // Whether a route URL is one of the configured (explicit) routes (/routez is_configured).
+  bool configured(const server::RouteUrl& url);
 
   // --- For routes (on their worker's thread) ---
   const server::ClusterOptions& options() const { return options_; }
@@ -129,6 +134,7 @@ class Cluster {
   std::map<std::string, Peer> peers_;                 // by remote server id
   std::map<std::string, int> client_url_counts_;      // peers' client URLs, refcounted
   std::vector<std::string> own_urls_;
+  std::vector<std::string> client_urls_;              // what clients are told (after a route came)
   unsigned next_slot_ = 0;
   std::vector<bool> slot_used_;
   unsigned next_worker_ = 0;

@@ -36,6 +36,8 @@ bool is_ip_literal(const std::string& host) {
 ControlLoop::ControlLoop(int listen_fd, Hooks hooks, Reporting reporting)
     : listen_fd_(listen_fd), hooks_(std::move(hooks)), reporting_(reporting) {
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  // accept_ready() takes every waiting connection and must never block.
+  ::fcntl(listen_fd_, F_SETFL, ::fcntl(listen_fd_, F_GETFL) | O_NONBLOCK);
 }
 
 ControlLoop::~ControlLoop() {

@@ -440,10 +440,14 @@ void Route::on_closing() {
 
 void Route::report(const server::monitor::SnapshotRequest& what, server::WorkerReport& out) const {
   if (!registered() || close_reason() != server::CloseReason::None) return;
+  // The peer's interest counts among this server's subscriptions, as in the reference.
+  out.subscriptions += static_cast<uint32_t>(remote_interest_.size());
+  out.sublist.num_subscriptions += static_cast<uint32_t>(remote_interest_.size());
   server::monitor::RouteInfo r;
   r.rid = cid();
   r.remote_id = remote_id_;
   r.did_solicit = url_.has_value();
+  r.is_configured = url_ && cluster_.configured(*url_);
   r.ip = ip();
   r.port = port();
   r.start = start_wall_ns_;

@@ -34,6 +34,7 @@ void add_report(monitor::Snapshot& snap, WorkerReport& r) {
   snap.workers.push_back(r.stats);
   for (auto& c : r.open) snap.open.push_back(std::move(c));
   for (auto& c : r.closed) snap.closed.push_back(std::move(c));
+  for (auto& route : r.routes) snap.routes.push_back(std::move(route));
 }
 
 }  // namespace
@@ -63,6 +64,7 @@ monitor::ServerIdentity MonitorSource::identity() const {
   id.system_account = o.no_system_account ? "" : o.system_account;
   id.start = start_wall_ns_;
   id.config_load_time = start_wall_ns_;
+  if (describe_cluster_) describe_cluster_(id);
   return id;
 }
 
@@ -108,6 +110,9 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
   t.gomaxprocs = static_cast<int>(n);
   t.connections = static_cast<int>(context_.connections.load(std::memory_order_relaxed));
   t.total_connections = context_.total_connections.load(std::memory_order_relaxed);
+  std::sort(snap.routes.begin(), snap.routes.end(), [](const auto& a, const auto& b) { return a.rid < b.rid; });
+  t.routes = static_cast<int>(snap.routes.size());
+  t.remotes = t.routes;
   if (what.accounts) {
     for (size_t a = 0; a < context_.accounts.size(); ++a) {
       monitor::AccountInfo acc;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 #include "server/monitor/process_usage.h"
 #include "server/monitor/snapshot.h"
@@ -16,6 +17,9 @@ class MonitorSource final : public monitor::SnapshotSource {
  public:
   MonitorSource(ServerContext& context, int64_t start_wall_ns);
   monitor::Snapshot take(const monitor::SnapshotRequest& what) override;
+  // The assembly adds what the cluster knows (its name, port, routes, client URLs).
+  using ClusterDescription = std::function<void(monitor::ServerIdentity&)>;
+  void describe_cluster_with(ClusterDescription describe) { describe_cluster_ = std::move(describe); }
 
  private:
   monitor::ServerIdentity identity() const;
@@ -24,6 +28,7 @@ class MonitorSource final : public monitor::SnapshotSource {
   int64_t start_wall_ns_;
   std::chrono::milliseconds worker_timeout_{2000};
   monitor::ProcessUsage usage_;
+  ClusterDescription describe_cluster_;
 };
 
 }  // namespace zats::server

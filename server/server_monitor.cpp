@@ -11,6 +11,7 @@ bool Server::start_monitoring(std::string* error) {
   std::string host = options_.http_host.empty() ? options_.host : options_.http_host;
   int port = options_.http_port < 0 ? 0 : options_.http_port;
   monitor_source_ = std::make_unique<MonitorSource>(*context_, core::realtime_ns());
+  if (cluster_) monitor_source_->describe_cluster_with([this](monitor::ServerIdentity& id) { cluster_->describe(id); });
   endpoints_ = std::make_unique<monitor::Endpoints>(*monitor_source_, options_.http_base_path);
   http_ = std::make_unique<monitor::HttpServer>(monitor::HttpServer::Limits{});
   std::string err = http_->start(host, port, [this](const monitor::HttpRequest& req) { return endpoints_->handle(req); });

@@ -94,13 +94,6 @@ class ClusterFlags(unittest.TestCase):
                 with self.subTest(binary=binary):
                     self.expect(binary, args, 0, "configuration file %s is valid" % path)
 
-    @unittest.skipIf(os.path.basename(harness.server_binary()) == "nats-server", "zats only")
-    def test_clustering_refused_at_start_until_routes_exist(self):
-        # Never a single node that looks clustered: -t accepts it (above), a start refuses it.
-        self.expect(harness.server_binary(), ["--cluster", "nats://127.0.0.1:-1"], 1,
-                    "cluster port -1: clustering is not supported by zats yet (the configuration is valid, "
-                    "but routes cannot be formed)")
-
     @unittest.skipIf(os.path.basename(harness.server_binary()) == "nats-server", "nats-server crashes on it")
     def test_unparsable_route_is_refused(self):
         # nats-server accepts it and panics when it starts routing; zats refuses it up front.

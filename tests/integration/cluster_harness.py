@@ -1,0 +1,229 @@
+# Cluster test harness: starts zats or nats-server nodes with a client port, a route port and a
+# monitoring port on free loopback ports, routes between them, and bounded waits for what a
+# cluster promises (routes up, interest propagated, a message delivered). Builds on harness.py
+# (the same reaping and raw-socket client).
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+import warnings
+
+from harness import Conn, _die_with_parent, _live, free_port, server_binary
+
+# Tests open many short-lived clients and let the garbage collector close them.
+warnings.simplefilter("ignore", ResourceWarning)
+
+DEFAULT_WAIT = 10.0
+
+
+def zats_binary():
+    return server_binary()
+
+
+def reference_binary():
+    """Debian's nats-server, or None when it is not installed."""
+    return shutil.which("nats-server")
+
+
+def wait_for(what, condition, timeout=DEFAULT_WAIT, interval=0.02):
+    """Polls condition() until it returns a true value (returned) or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = condition()
+        except (OSError, ValueError, AssertionError) as e:
+            last = e
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out after %.1fs waiting for %s (last: %r)" % (timeout, what, last))
+
+
+class Node:
+    """One server of a cluster. `routes` are other Nodes (or route URLs) to dial."""
+
+    def __init__(self, binary=None, name=None, cluster_name="c1", routes=(), extra=(), cluster_user=None,
+                 cluster_host="127.0.0.1"):
+        self.binary = binary or zats_binary()
+        self.name = name
+        self.cluster_name = cluster_name
+        self.routes = list(routes)
+        self.extra = list(extra)
+        self.cluster_user = cluster_user  # (user, password) for the route listener
+        self.cluster_host = cluster_host
+        self.port = free_port()
+        self.cluster_port = free_port()
+        self.http_port = free_port()
+        self.proc = None
+        self.log = None
+
+    @property
+    def is_zats(self):
+        return os.path.basename(self.binary) != "nats-server"
+
+    @property
+    def url(self):
+        return "nats://127.0.0.1:%d" % self.port
+
+    def route_url(self, user=None):
+        auth = "%s:%s@" % user if user else ""
+        return "nats-route://%s127.0.0.1:%d" % (auth, self.cluster_port)
+
+    def command(self):
+        listen = "nats://%s%s:%d" % ("%s:%s@" % self.cluster_user if self.cluster_user else "", self.cluster_host,
+                                     self.cluster_port)
+        cmd = [self.binary, "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.http_port),
+               "--cluster", listen]
+        if self.cluster_name is not None:
+            cmd += ["--cluster_name", self.cluster_name]
+        if self.name:
+            cmd += ["-n", self.name]
+        if self.routes:
+            urls = [r.route_url(self.cluster_user) if isinstance(r, Node) else r for r in self.routes]
+            cmd += ["--routes", ",".join(urls)]
+        if self.is_zats:
+            cmd += ["--placement", "round-robin"]
+        return cmd + self.extra
+
+    def start(self, timeout=10.0):
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        _live.add(self)
+        wait_for("%s to serve clients" % self.describe(), self._ready, timeout)
+        return self
+
+    def _ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("exited with %s:\n%s" % (self.proc.returncode, self.log_text()))
+        with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+            s.settimeout(1.0)
+            return s.recv(4096).startswith(b"INFO")
+
+    def describe(self):
+        return "%s node %s (port %d)" % ("zats" if self.is_zats else "nats-server", self.name or "?", self.port)
+
+    def stop(self, sig=signal.SIGINT):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.send_signal(sig)
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+            except OSError:
+                pass
+        _live.discard(self)
+
+    def kill(self):
+        self.stop(signal.SIGKILL)
+
+    def log_text(self):
+        if self.log is None:
+            return ""
+        try:
+            self.log.seek(0)
+            return self.log.read()[-6000:].decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+
+    # -- monitoring ------------------------------------------------------------------------------
+    def get(self, path):
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.http_port, path), timeout=2) as r:
+            return json.loads(r.read().decode("utf-8"))
+
+    def varz(self):
+        return self.get("/varz")
+
+    def routez(self, subs=False):
+        return self.get("/routez" + ("?subs=1" if subs else ""))
+
+    def server_id(self):
+        return self.varz()["server_id"]
+
+    def wait_routes(self, n, timeout=DEFAULT_WAIT):
+        return wait_for("%s to have %d routes" % (self.describe(), n),
+                        lambda: self.routez()["num_routes"] == n, timeout)
+
+    def wait_subscriptions(self, n, timeout=DEFAULT_WAIT):
+        """/varz subscriptions (local and remote interest) reaches n."""
+        return wait_for("%s to count %d subscriptions" % (self.describe(), n),
+                        lambda: self.varz()["subscriptions"] == n, timeout)
+
+    def client(self, connect=b'{"verbose":false,"pedantic":false,"protocol":1,"headers":true}'):
+        c = Conn(self.port)
+        c.info = c.handshake(connect)
+        return c
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+        return False
+
+
+def wait_interest(pub, sub, subject, sid, timeout=DEFAULT_WAIT):
+    """Publishes probes on `subject` from `pub` until `sub` receives one (interest has crossed
+    the cluster), then drains every probe that arrives. Returns when the path is known to work.
+    A publisher that itself subscribes to `subject` must drain its own copies (drain_probes)."""
+    deadline = time.monotonic() + timeout
+    probe = 0
+    while time.monotonic() < deadline:
+        probe += 1
+        payload = b"probe-%d" % probe
+        pub.send(b"PUB %s %d\r\n%s\r\n" % (subject, len(payload), payload))
+        line = next_message_line(sub, timeout=0.1)
+        if line is None:
+            continue
+        assert line.startswith(b"MSG " + subject + b" " + sid), line
+        sub.read_until(b"\r\n")  # its payload
+        # Probes still in flight arrive in order; a PING through the subscriber's node flushes its side.
+        drain_probes(sub, subject)
+        return
+    raise AssertionError("no interest in %r crossed the cluster within %.1fs" % (subject, timeout))
+
+
+def next_message_line(conn, timeout):
+    """The next MSG/HMSG control line, or None after `timeout` of silence. The server's own
+    PINGs are answered and async INFOs (cluster URL updates) skipped on the way."""
+    while True:
+        try:
+            line = conn.read_until(b"\r\n", timeout=timeout)
+        except AssertionError:
+            return None
+        if line == b"PING\r\n":
+            conn.send(b"PONG\r\n")
+        elif not line.startswith(b"INFO "):
+            return line
+
+
+def drain_probes(sub, subject):
+    """Reads probe messages until silence (50 ms)."""
+    while True:
+        line = next_message_line(sub, timeout=0.05)
+        if line is None:
+            return
+        if not line.startswith(b"MSG " + subject):
+            raise AssertionError("unexpected %r while draining probes" % line)
+        sub.read_until(b"\r\n")
+
+
+def read_payloads(conn, subject, quiet=0.3):
+    """Payloads of the messages on `subject` that arrive until `quiet` seconds of silence."""
+    out = []
+    while True:
+        line = next_message_line(conn, quiet)
+        if line is None:
+            return out
+        assert line.startswith(b"MSG " + subject), line
+        out.append(conn.read_until(b"\r\n")[:-2])
