@@ -5,18 +5,6 @@
 #include "server/config/options_config.h"
 
 namespace zats::server::config {
-namespace {
-
-// Until route connections exist (cluster/), a server asked to cluster must not run as a single
-// node as if it were one: refused at start and on reload, while -t checks the configuration in
-// full. The cluster runtime removes this when it wires routes in.
-std::string refuse_clustering_until_routes_exist(const Options& o) {
-  if (!o.cluster.enabled()) return {};
-  return "cluster port " + std::to_string(o.cluster.port) +
-         ": clustering is not supported by zats yet (the configuration is valid, but routes cannot be formed)";
-}
-
-}  // namespace
 
 LoadedOptions load_options(int argc, const char* const* argv) {
   LoadedOptions out;
@@ -37,9 +25,7 @@ LoadedOptions load_options(int argc, const char* const* argv) {
     if (!read) return out;
   }
   if (!apply_cluster_flags(out.flags, out.options, &out.error)) return out;
-  if (finish_options(out.options, &out.error) && out.flags.action == FlagAction::Run) {
-    out.error = refuse_clustering_until_routes_exist(out.options);
-  }
+  finish_options(out.options, &out.error);
   return out;
 }
 
