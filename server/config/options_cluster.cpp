@@ -159,16 +159,15 @@ bool override_cluster_listen(std::string listen, ClusterOptions& c, std::string*
 }
 
 // RoutesFromStr: comma separated, each trimmed.
-bool parse_route_list(const std::string& list, std::vector<RouteUrl>* routes, std::string* error) {
-  size_t start = 0;
+bool parse_route_list(std::string_view list, std::vector<RouteUrl>* routes, std::string* error) {
   for (;;) {
-    const size_t comma = list.find(',', start);
-    const std::string_view item = std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t comma = list.find(',');
+    const std::string_view item = list.substr(0, comma);
     RouteUrl route;
     if (!parse_route_url(item, &route).empty()) return *error = route_url_error(item), false;
     routes->push_back(std::move(route));
-    if (comma == std::string::npos) return true;
-    start = comma + 1;
+    if (comma == std::string_view::npos) return true;
+    list.remove_prefix(comma + 1);
   }
 }
 

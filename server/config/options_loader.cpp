@@ -5,6 +5,7 @@
 #include "server/config/options_config.h"
 
 namespace zats::server::config {
+
 LoadedOptions load_options(int argc, const char* const* argv) {
   LoadedOptions out;
   Options from_flags;

@@ -3,6 +3,7 @@ nats-server: --client_advertise sets INFO's host and port (the port defaults to 
 port), and Go-style flag spellings (-a, --addr=, -port=) are all accepted. The cluster flags
 (--cluster, --routes, ...) are refused with nats-server's own messages, run side by side with
 nats-server when it is installed."""
+import contextlib
 import json
 import os
 import shutil
@@ -99,6 +100,43 @@ class ClusterFlags(unittest.TestCase):
         # nats-server accepts it and panics when it starts routing; zats refuses it up front.
         self.expect(harness.server_binary(), ["--cluster", "nats://127.0.0.1:-1", "--routes", "nats://127.0.0.1:7001,nats://a b:1"],
                     1, 'error parsing route url ["nats://a b:1"]')
+
+
+@contextlib.contextmanager
+def running(binary):
+    """harness.Server starts `binary` inside the block."""
+    saved = os.environ.get("ZATS_SERVER_OVERRIDE")
+    os.environ["ZATS_SERVER_OVERRIDE"] = binary
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["ZATS_SERVER_OVERRIDE"]
+        else:
+            os.environ["ZATS_SERVER_OVERRIDE"] = saved
+
+
+class QuotedClusterName(unittest.TestCase):
+    """`--cluster_name '"abc"'`: the shell passes the quotes on and nats-server keeps them in the
+    name. One server with a cluster port (no routes formed): the name in the INFO a route gets
+    and in the INFO a client gets, side by side with nats-server when installed."""
+
+    def observe(self, binary):
+        cluster_port = harness.free_port()
+        with running(binary), harness.Server("--cluster", "nats://127.0.0.1:%d" % cluster_port,
+                                             "--cluster_name", '"abc"') as s:
+            client = s.client()
+            client_info = client.read_info()
+            client.close()
+            route = harness.Conn(cluster_port)
+            route_info = route.read_info()
+            route.sock.close()
+            return client_info.get("cluster"), route_info.get("cluster")
+
+    def test_quotes_are_part_of_the_name(self):
+        for binary in filter(None, [harness.server_binary(), reference_binary()]):
+            with self.subTest(binary=binary):
+                self.assertEqual(self.observe(binary), ('"abc"', '"abc"'))
 
 
 if __name__ == "__main__":
