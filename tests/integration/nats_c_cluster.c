@@ -187,13 +187,18 @@ int main(int argc, char **argv)
     if (strstr(url, host_port(url_a)) != NULL) fail("reconnected to the dead node", NATS_OK);
     int before = atomic_load(&received);
     if (!publish_until_received(pub, before + 1)) fail("traffic did not resume after the reconnect", NATS_OK);
+    const int callbacks_before_d = atomic_load(&discovered);  /* D starts after this line */
     snprintf(line, sizeof line, "RESUMED %s", url);
     say(line);
 
     char joined[256];
     expect_line("STARTED ", joined, sizeof joined);
-    struct pool_check grew = {nc, host_port(joined), 1, atomic_load(&discovered) + 1};
-    if (!wait_until(pool_has, &grew)) fail("the new node never joined the pool with a callback", NATS_OK);
+    struct pool_check grew = {nc, host_port(joined), 1, callbacks_before_d + 1};
+    if (!wait_until(pool_has, &grew)) {
+        printf("INFO pool has %d of %s, %d callbacks (want %d)\n", pool_count(nc, grew.needle), grew.needle,
+               atomic_load(&discovered), grew.callbacks);
+        fail("the new node never joined the pool with a callback", NATS_OK);
+    }
     say("GREW");
 
     expect_line("STOPPED ", joined, sizeof joined);

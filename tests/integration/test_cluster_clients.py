@@ -31,6 +31,8 @@ class Driver:
             line = self.proc.stdout.readline().decode().strip()
             if not line:
                 raise AssertionError("nats_c_cluster ended (status %s) before %r" % (self.proc.poll(), prefix))
+            if line.startswith("INFO"):
+                print("nats_c_cluster:", line, file=sys.stderr)
             if line.startswith("FAIL"):
                 raise AssertionError("nats_c_cluster: " + line)
             if line.startswith(prefix):
