@@ -1,7 +1,7 @@
 // ClientParser: the streaming parser for the client side of the NATS protocol
-// (PROTOCOL.md §1.1, §1.5). It works in place on the bytes it is given: the views it hands
-// to the handler point into the caller's buffer, unless a frame spans two feeds, in which
-// case that one frame is stitched in the parser's own (reused) buffer. Views are valid only
+// (docs/compatibility.md, Framing and Operations). It works in place on the bytes it is given: the
+// views it hands to the handler point into the caller's buffer, unless a frame spans two feeds, in
+// which case that one frame is stitched in the parser's own (reused) buffer. Views are valid only
 // during the handler call. No I/O, no allocation in the common case.
 #pragma once
 

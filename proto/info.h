@@ -1,4 +1,4 @@
-// ServerInfo: the fields of the INFO line (PROTOCOL.md §1.3), in the reference's order,
+// ServerInfo: the fields of the INFO line (docs/compatibility.md, INFO), in the reference's order,
 // with its omitempty rules, and the encoder "INFO {json} \r\n".
 #pragma once
 

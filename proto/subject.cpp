@@ -1,5 +1,5 @@
-// Subject rules (PROTOCOL.md §2, sublist.go IsValidSubject / IsValidLiteralSubject /
-// subjectIsLiteral): token walks over the subject text, no allocation.
+// Subject rules (docs/compatibility.md, Subjects and wildcards; sublist.go IsValidSubject /
+// IsValidLiteralSubject / subjectIsLiteral): token walks over the subject text, no allocation.
 #include "proto/subject.h"
 
 namespace zats::proto {

@@ -1,5 +1,5 @@
-// Subject rules (PROTOCOL.md §2): tokens split by '.', none empty, no whitespace;
-// '*' and '>' are wildcards only as whole tokens, '>' only last.
+// Subject rules (docs/compatibility.md, Subjects and wildcards): tokens split by '.', none empty,
+// no whitespace; '*' and '>' are wildcards only as whole tokens, '>' only last.
 #pragma once
 
 #include <string_view>

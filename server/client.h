@@ -1,7 +1,7 @@
-// Client: one client connection on one worker, for its whole life. It owns its parser,
-// its subscriptions (by sid) and its outbound buffer, and implements the client protocol
-// state machine (PROTOCOL.md §1): INFO on accept, CONNECT, PING/PONG, SUB/UNSUB, PUB/HPUB,
-// verbose +OK, pedantic checks, keep-alive, limits, and the -ERR / close behaviour.
+// Client: one client connection on one worker, for its whole life. It owns its parser, its
+// subscriptions (by sid) and its outbound buffer, and implements the client protocol state machine
+// (docs/compatibility.md, Client protocol): INFO on accept, CONNECT, PING/PONG, SUB/UNSUB,
+// PUB/HPUB, verbose +OK, pedantic checks, keep-alive, limits, and the -ERR / close behaviour.
 // Everything here runs on the owning worker's thread.
 #pragma once
 
@@ -59,7 +59,7 @@ class Client {
 
   // Delivers one message to one of this connection's subscriptions.
   void deliver(Subscription& sub, const MessageView& msg);
-  // Subscribe deny entries also filter delivery (PROTOCOL.md §3).
+  // Subscribe deny entries also filter delivery (docs/compatibility.md, Permissions).
   bool delivery_denied(std::string_view subject) { return perms_ && perms_->delivery_denied(subject); }
   // Reload: the worker's options changed; re-authenticate, re-check permissions and limits.
   void on_options_changed();

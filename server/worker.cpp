@@ -335,7 +335,7 @@ bool Worker::deliver_to_queue(const Client* from, const std::vector<Subscription
 }
 
 // The interest index is updated before this returns, so a PONG sent after it proves the
-// subscription visible on every worker (DESIGN.md, visibility).
+// subscription visible on every worker (docs/architecture.md, Visibility).
 void Worker::add_subscription(Subscription* sub) {
   AccountId account = sub->client->account();
   accounts_[account]->sublist.insert(sub);

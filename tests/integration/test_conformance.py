@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-# Raw-socket conformance test of the client protocol (PROTOCOL.md §1-§2, Appendix B) against the
-# server in $ZATS_SERVER (default nats-server), default flags only. Every row states the exact
-# bytes expected back and whether the server closes; each row also runs with its bytes split.
+# Raw-socket conformance test of the client protocol (docs/compatibility.md, Client protocol,
+# Subjects and wildcards) against the server in $ZATS_SERVER (default nats-server), default flags
+# only. Every row states the exact bytes expected back and whether the server closes; each row also
+# runs with its bytes split.
 import os
 import re
 import sys

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-# The monitoring endpoints (PROTOCOL.md §6) served on `-m PORT`: /varz, /connz, /routez, /subsz,
-# /healthz, /accountz and zats's /metrics. The same traffic is driven through the server in
-# $ZATS_SERVER and through nats-server (when installed) and the JSON documents are compared field by
-# field: same names at every level (zats may add a top-level "zats" object to /varz), same JSON
-# types, same values where the traffic decides them; ids, times, ports, mem and cpu are compared by
-# type only. Also: counters that move, query options and the reference's 400 texts, /metrics
-# through `promtool check metrics`, hostile HTTP clients that must not disturb messaging, and
-# http_base_path from a config file. Python 3 stdlib only; every wait is bounded.
+# The monitoring endpoints (docs/compatibility.md, Monitoring) served on `-m PORT`: /varz, /connz,
+# /routez, /subsz, /healthz, /accountz and zats's /metrics. The same traffic is driven through the
+# server in $ZATS_SERVER and through nats-server (when installed) and the JSON documents are
+# compared field by field: same names at every level (zats may add a top-level "zats" object to
+# /varz), same JSON types, same values where the traffic decides them; ids, times, ports, mem and
+# cpu are compared by type only. Also: counters that move, query options and the reference's 400
+# texts, /metrics through `promtool check metrics`, hostile HTTP clients that must not disturb
+# messaging, and http_base_path from a config file. Python 3 stdlib only; every wait is bounded.
 import http.client
 import json
 import os
