@@ -6,7 +6,7 @@
 #include <charconv>
 #include <string_view>
 
-#include "proto/encode.h"
+#include "proto/json_string.h"
 
 namespace zats::proto {
 

@@ -353,6 +353,24 @@ class FieldsMatchReference(unittest.TestCase):
                 self.assertEqual(d["client_connections"], 2)
                 self.assertEqual(d["sublist_stats"]["num_subscriptions"], d["subscriptions"], d)
 
+    def test_strings_escaped_as_go_does(self):
+        # Client-chosen strings reach the JSON as Go's encoding/json writes them: <, >, & and
+        # U+2028 escaped, each byte of invalid UTF-8 as \ufffd. Checked byte for byte, and, when
+        # installed, against nats-server's own bytes.
+        subject = b"esc.<a&b>.\xfe\xff.\xe2\x80\xa8.caf\xc3\xa9"
+        want = b'"esc.\\u003ca\\u0026b\\u003e.\\ufffd\\ufffd.\\u2028.caf\xc3\xa9"'
+        for binary in filter(None, (harness.server_binary(), self.ref)):
+            with self.subTest(server=name_of(binary)):
+                srv = start(self, binary)
+                c = srv.client()
+                self.addCleanup(c.close)
+                c.handshake()
+                c.send(b"SUB " + subject + b" 1\r\n")
+                c.ping()
+                status, _, body = srv.get("/connz?subs=1")
+                self.assertEqual(status, 200)
+                self.assertIn(b'"subscriptions_list": [\n        ' + want + b"\n      ]", body)
+
 
 # -- counters --------------------------------------------------------------------------------------
 
