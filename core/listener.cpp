@@ -23,11 +23,6 @@ std::string errno_text(int err) {
   return text;
 }
 
-std::string join_host_port(const std::string& host, int port) {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
-
 std::string listen_error(const std::string& host, int port, const char* step, int err) {
   return "listen tcp " + join_host_port(host, port) + ": " + step + ": " + errno_text(err);
 }
@@ -125,6 +120,11 @@ int listen_tcp(const std::string& host, int port, bool reuse_port, std::string* 
   freeaddrinfo(list);
   if (fd < 0) *error = listen_error(host, port, step, err);
   return fd;
+}
+
+std::string join_host_port(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
 }
 
 int bound_port(int fd) {

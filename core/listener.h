@@ -14,5 +14,7 @@ int listen_tcp(const std::string& host, int port, bool reuse_port, std::string* 
 int bound_port(int fd);
 // "ip" and port of a connected socket's peer.
 bool peer_address(int fd, std::string* ip, int* port);
+// "host:port", an IPv6 host in brackets ("[::1]:4222"), as Go's net.JoinHostPort writes it.
+std::string join_host_port(const std::string& host, int port);
 
 }  // namespace zats::core
