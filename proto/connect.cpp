@@ -5,6 +5,8 @@
 
 #include <simdjson.h>
 
+#include "proto/client_json.h"
+
 namespace zats::proto {
 
 namespace {
@@ -95,11 +97,8 @@ std::optional<ConnectOptions> parse_connect(std::string_view json) {
 }
 
 std::optional<ConnectOptions> parse_connect(std::string_view json, const ConnectOptions& base) {
-  thread_local simdjson::dom::parser parser;
   element root;
-  if (parser.parse(json.data(), json.size(), true).get(root) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
+  if (parse_client_json(json, &root) != simdjson::SUCCESS) return std::nullopt;
   ConnectOptions options = base;
   if (root.type() == element_type::NULL_VALUE) return options;  // Go: a no-op
   simdjson::dom::object object;

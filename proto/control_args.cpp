@@ -6,6 +6,8 @@
 
 #include <simdjson.h>
 
+#include "proto/client_json.h"
+
 namespace zats::proto {
 
 namespace {
@@ -103,9 +105,8 @@ ParseError parse_unsub_args(std::string_view arg, UnsubArgs& args) {
 }
 
 bool is_acceptable_client_info(std::string_view json) {
-  thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(json.data(), json.size(), true).get(root) != simdjson::SUCCESS) return false;
+  if (parse_client_json(json, &root) != simdjson::SUCCESS) return false;
   const auto type = root.type();
   return type == simdjson::dom::element_type::OBJECT ||
          type == simdjson::dom::element_type::NULL_VALUE;

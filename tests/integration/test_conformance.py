@@ -480,6 +480,23 @@ class Protocol(unittest.TestCase):
         self.assertEqual(sub.read_exactly(size + 2, timeout=10), payload + b"\r\n")
         sub.ping()
 
+    def test_connect_json_nesting_that_fits_the_control_line(self):
+        # Go's decoder takes up to 10000 levels; at the default max_control_line (4096) any
+        # nesting a CONNECT can carry is accepted.
+        depth = 2000
+        c = self.conn(None)
+        c.send(b'CONNECT {"verbose":false,"x":' + b"[" * depth + b"]" * depth + b"}\r\nPING\r\n")
+        c.expect(b"PONG\r\n")
+
+    def test_connect_strings_with_invalid_utf8_or_lone_surrogates(self):
+        # Go's decoder reads invalid UTF-8 and unpaired surrogate escapes in a string as U+FFFD;
+        # the CONNECT is accepted.
+        for name in (b"a\xffb", b"\xc3", b"\\ud800", b"\\udc00x", b"\\ud800\\u0041", b"\xed\xa0\x80"):
+            with self.subTest(name=name):
+                c = self.conn(None)
+                c.send(b'CONNECT {"verbose":false,"name":"' + name + b'"}\r\nPING\r\n')
+                c.expect(b"PONG\r\n")
+
     def test_second_connect_keeps_earlier_options(self):
         # The CONNECT JSON is applied on top of the connection's current options, so a second
         # CONNECT {} does not turn verbose back on.
