@@ -399,8 +399,15 @@ void Client::check_write_deadline(uint64_t now_ns) {
   finish_close();
 }
 
+// The end of the client's stream (res == 0) may come in the same read as its last PING: the
+// client can still read, so what is queued for it (that PONG) is flushed before the close, as
+// nats-server flushes on "Client Closed". After a read error nothing more is written.
 void Client::on_peer_closed(int res) {
-  close(res == 0 ? CloseReason::ClientClosed : CloseReason::ReadError);
+  if (res == 0) {
+    close(CloseReason::ClientClosed);
+    return;
+  }
+  close(CloseReason::ReadError);
   out_.clear();
   finish_close();
 }

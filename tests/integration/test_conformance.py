@@ -5,6 +5,7 @@
 # runs with its bytes split.
 import os
 import re
+import socket
 import sys
 import time
 import unittest
@@ -479,6 +480,23 @@ class Protocol(unittest.TestCase):
         sub.expect(b"MSG big 1 %d\r\n" % size, timeout=10)
         self.assertEqual(sub.read_exactly(size + 2, timeout=10), payload + b"\r\n")
         sub.ping()
+
+    def test_pong_before_close_when_the_client_shuts_down_its_side(self):
+        # A client that sends PING and then ends its stream (shutdown of its write side) still
+        # gets the PONG before the server closes: the end of the stream often arrives in the same
+        # read as the PING. Also what was queued for it before: its own message.
+        for i in range(30):
+            with self.server.client() as c:
+                c.read_info()
+                if i % 2:
+                    c.send(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB me 1\r\nPUB me 2\r\nhi\r\nPING\r\n')
+                    want = b"MSG me 1 2\r\nhi\r\nPONG\r\n"
+                else:
+                    c.send(b"PING\r\n")
+                    want = b"PONG\r\n"
+                c.sock.shutdown(socket.SHUT_WR)
+                c.expect(want)
+                c.expect_closed()
 
     def test_connect_json_nesting_that_fits_the_control_line(self):
         # Go's decoder takes up to 10000 levels; at the default max_control_line (4096) any
