@@ -85,11 +85,6 @@ int listen_wildcard(const std::string& host, int port, bool reuse_port, std::str
 
 }  // namespace
 
-std::string join_host_port(const std::string& host, int port) {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
-
 int listen_tcp(const std::string& host, int port, bool reuse_port, std::string* error) {
   if (port < 0 || port > 65535) {
     *error = "listen tcp " + join_host_port(host, port) + ": address " + std::to_string(port) +
@@ -125,6 +120,11 @@ int listen_tcp(const std::string& host, int port, bool reuse_port, std::string* 
   freeaddrinfo(list);
   if (fd < 0) *error = listen_error(host, port, step, err);
   return fd;
+}
+
+std::string join_host_port(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
 }
 
 int bound_port(int fd) {

@@ -10,11 +10,11 @@ namespace zats::core {
 // name). port 0 picks a free port. Returns the fd, or -1 with `error` set to a message like
 // nats-server's ("listen tcp 127.0.0.1:4222: bind: address already in use").
 int listen_tcp(const std::string& host, int port, bool reuse_port, std::string* error);
-// "host:port", or "[v6]:port" for an IPv6 literal (Go's net.JoinHostPort).
-std::string join_host_port(const std::string& host, int port);
 // The port a listening socket is bound to.
 int bound_port(int fd);
 // "ip" and port of a connected socket's peer.
 bool peer_address(int fd, std::string* ip, int* port);
+// "host:port", an IPv6 host in brackets ("[::1]:4222"), as Go's net.JoinHostPort writes it.
+std::string join_host_port(const std::string& host, int port);
 
 }  // namespace zats::core

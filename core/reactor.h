@@ -89,7 +89,7 @@ class Reactor {
   Reactor& operator=(const Reactor&) = delete;
 
   // Is io_uring usable in this process? On failure, `why` names the cause (ENOSYS, EPERM,
-  // kernel.io_uring_disabled, a seccomp filter, missing features) and the kernel needed (>= 5.19).
+  // kernel.io_uring_disabled, a seccomp filter, missing features) and the kernel needed (>= 6.0).
   static bool probe(std::string* why);
 
   bool init(const ReactorOptions& options, std::string* error);

@@ -15,7 +15,7 @@
 namespace zats::core {
 namespace {
 
-constexpr const char* kNeed = "zats needs Linux >= 5.19 with io_uring enabled";
+constexpr const char* kNeed = "zats needs Linux >= 6.0 with io_uring enabled";
 
 int read_int_file(const char* path) {
   std::ifstream in(path);

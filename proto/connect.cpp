@@ -3,6 +3,7 @@
 // a field as it was, a value of the wrong type fails the whole CONNECT.
 #include "proto/connect.h"
 
+#include "proto/client_json.h"
 #include "proto/json_fields.h"
 
 namespace zats::proto {
@@ -67,11 +68,8 @@ std::optional<ConnectOptions> parse_connect(std::string_view json) {
 }
 
 std::optional<ConnectOptions> parse_connect(std::string_view json, const ConnectOptions& base) {
-  thread_local simdjson::dom::parser parser;
   element root;
-  if (parser.parse(json.data(), json.size(), true).get(root) != simdjson::SUCCESS) {
-    return std::nullopt;
-  }
+  if (parse_client_json(json, &root) != simdjson::SUCCESS) return std::nullopt;
   ConnectOptions options = base;
   if (root.type() == element_type::NULL_VALUE) return options;  // Go: a no-op
   simdjson::dom::object object;

@@ -1,6 +1,6 @@
-// ConnectOptions: the CONNECT JSON (PROTOCOL.md §1.4), parsed with simdjson on top of the
-// reference's defaults (verbose, pedantic and echo true). Unknown fields are ignored;
-// fields of the wrong JSON type make the whole CONNECT invalid, as in Go.
+// ConnectOptions: the CONNECT JSON (docs/compatibility.md, CONNECT), parsed with simdjson on top of
+// the reference's defaults (verbose, pedantic and echo true). Unknown fields are ignored; fields of
+// the wrong JSON type make the whole CONNECT invalid, as in Go.
 #pragma once
 
 #include <cstdint>

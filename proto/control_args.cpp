@@ -7,6 +7,8 @@
 #include <absl/container/inlined_vector.h>
 #include <simdjson.h>
 
+#include "proto/client_json.h"
+
 namespace zats::proto {
 
 namespace {
@@ -189,9 +191,8 @@ ParseError parse_routed_msg_args(std::string_view arg, bool with_origin, bool wi
 }
 
 bool is_acceptable_client_info(std::string_view json) {
-  thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (parser.parse(json.data(), json.size(), true).get(root) != simdjson::SUCCESS) return false;
+  if (parse_client_json(json, &root) != simdjson::SUCCESS) return false;
   const auto type = root.type();
   return type == simdjson::dom::element_type::OBJECT ||
          type == simdjson::dom::element_type::NULL_VALUE;

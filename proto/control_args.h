@@ -1,6 +1,6 @@
-// Control-line argument parsing for the client protocol (PROTOCOL.md §1.5, client.go
-// processPub/processHeaderPub/parseSub/processUnsub, util.go parseSize). Pure functions over
-// the argument text of one control line; the views they produce point into that text.
+// Control-line argument parsing for the client protocol (docs/compatibility.md, Operations;
+// client.go processPub/processHeaderPub/parseSub/processUnsub, util.go parseSize). Pure functions
+// over the argument text of one control line; the views they produce point into that text.
 #pragma once
 
 #include <cstddef>

@@ -43,8 +43,4 @@ void append_err(std::string& out, std::string_view text);
 // ("Permissions Violation for Publish to \"foo\"").
 std::string go_quoted(std::string_view s);
 
-// Appends s as a JSON string literal (quotes included), escaping as Go's encoding/json does
-// for the characters a subject, name or address can hold.
-void append_json_string(std::string& out, std::string_view s);
-
 }  // namespace zats::proto

@@ -6,8 +6,9 @@
 #include <charconv>
 #include <string_view>
 
-#include "proto/encode.h"
+#include "proto/client_json.h"
 #include "proto/json_fields.h"
+#include "proto/json_string.h"
 
 namespace zats::proto {
 
@@ -164,9 +165,8 @@ bool apply_info_field(std::string_view key, element value, ServerInfo& info) {
 }  // namespace
 
 std::optional<ServerInfo> parse_server_info(std::string_view json) {
-  thread_local simdjson::dom::parser parser;
   element root;
-  if (parser.parse(json.data(), json.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  if (parse_client_json(json, &root) != simdjson::SUCCESS) return std::nullopt;
   ServerInfo info;
   info.version.clear();
   info.go.clear();

@@ -1,5 +1,5 @@
 // ServerInfo: the fields of the INFO line, in the reference's order, with its omitempty rules
-// (docs/compatibility.md, Client protocol), the encoder "INFO {json} \r\n", and the decoder
+// (docs/compatibility.md, INFO), the encoder "INFO {json} \r\n", and the decoder
 // for the INFO a route peer sends (the same struct: clients and routes share it).
 #pragma once
 

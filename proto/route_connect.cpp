@@ -2,8 +2,9 @@
 // fills it the way Go's encoding/json does, through json_fields.h.
 #include "proto/route_connect.h"
 
-#include "proto/encode.h"
+#include "proto/client_json.h"
 #include "proto/json_fields.h"
+#include "proto/json_string.h"
 
 namespace zats::proto {
 namespace {
@@ -70,9 +71,8 @@ void append_route_connect(std::string& out, const RouteConnect& c) {
 }
 
 std::optional<RouteConnect> parse_route_connect(std::string_view json) {
-  thread_local simdjson::dom::parser parser;
   element root;
-  if (parser.parse(json.data(), json.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  if (parse_client_json(json, &root) != simdjson::SUCCESS) return std::nullopt;
   RouteConnect c;
   c.echo = c.headers = false;  // what the JSON does not say is Go's zero value
   if (root.type() == element_type::NULL_VALUE) return c;

@@ -1,10 +1,65 @@
-// Subject rules (PROTOCOL.md §2): tokens split by '.', none empty, no whitespace;
-// '*' and '>' are wildcards only as whole tokens, '>' only last.
+// Subject rules (docs/compatibility.md, Subjects and wildcards): tokens split by '.', none empty,
+// no whitespace; '*' and '>' are wildcards only as whole tokens, '>' only last. SubjectTokens is
+// the one subject tokenizer: the validity rules here, the local Sublist, the shared InterestIndex,
+// permissions and monitoring all split subjects with it.
 #pragma once
 
 #include <string_view>
 
 namespace zats::proto {
+
+inline constexpr std::string_view kAnyToken = "*";     // matches exactly one token
+inline constexpr std::string_view kTrailingTokens = ">";  // matches one or more, last only
+
+inline bool is_wildcard_token(std::string_view token) {
+  return token == kAnyToken || token == kTrailingTokens;
+}
+
+// Walks the '.'-separated tokens of a subject in order, empty ones included: "a..b" has three
+// tokens, "" has one. No allocation; inline because matching calls it on every cache miss.
+class SubjectTokens {
+ public:
+  explicit SubjectTokens(std::string_view subject) : rest_(subject) {}
+
+  // Sets `token` to the next token; false once every token has been returned.
+  bool next(std::string_view& token) {
+    if (done_) return false;
+    const size_t dot = rest_.find('.');
+    if (dot == std::string_view::npos) {
+      token = rest_;
+      done_ = true;
+    } else {
+      token = rest_.substr(0, dot);
+      rest_.remove_prefix(dot + 1);
+    }
+    return true;
+  }
+
+ private:
+  std::string_view rest_;
+  bool done_ = false;
+};
+
+// Calls visit(token) for each token in order; stops, returning false, when visit returns false.
+template <class Visit>
+bool for_each_token(std::string_view subject, Visit&& visit) {
+  SubjectTokens tokens(subject);
+  for (std::string_view token; tokens.next(token);) {
+    if (!visit(token)) return false;
+  }
+  return true;
+}
+
+// Appends the tokens of `subject` to `out` (anything with push_back(std::string_view)). False at
+// the first empty token, since such a subject matches nothing; `out` then holds the ones before.
+template <class Tokens>
+bool split_tokens(std::string_view subject, Tokens& out) {
+  return for_each_token(subject, [&out](std::string_view token) {
+    if (token.empty()) return false;
+    out.push_back(token);
+    return true;
+  });
+}
 
 // A valid subscription subject (wildcards allowed).
 bool is_valid_subject(std::string_view subject);

@@ -1,5 +1,5 @@
-// Accounts: every connection belongs to one, and each is an isolated subject space (DESIGN.md
-// "Accounts from the start"). AccountTable names the accounts known at start-up, with the
+// Accounts: every connection belongs to one, and each is an isolated subject space
+// (docs/architecture.md, Accounts). AccountTable names the accounts known at start-up, with the
 // global account $G always id 0; ids index the per-account indexes of workers and the server.
 #pragma once
 

@@ -1,5 +1,6 @@
-// Client: authentication, permissions and reload re-checks (PROTOCOL.md §3). Split from
-// client.cpp so the protocol state machine stays readable; same class, same thread rules.
+// Client: authentication, permissions and reload re-checks (docs/compatibility.md, Authentication
+// and Permissions). Split from client.cpp so the protocol state machine stays readable; same class,
+// same thread rules.
 #include <string>
 
 #include "core/log.h"

@@ -1,5 +1,5 @@
-// CloseReason: why a connection ended, with the reference's wording (monitor.go's
-// ClosedState strings) so /connz can report it exactly as nats-server does.
+// CloseReason: why a connection ended, with the reference's wording (docs/compatibility.md,
+// Close reasons) so /connz can report it exactly as nats-server does.
 #pragma once
 
 #include <cstdint>

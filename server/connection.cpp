@@ -132,8 +132,15 @@ void Connection::check_write_deadline(uint64_t now_ns) {
   finish_close();
 }
 
+// The end of the peer's stream (res == 0) may come in the same read as its last PING: it can
+// still read, so what is queued for it (that PONG) is flushed before the close, as nats-server
+// flushes on "Client Closed". After a read error nothing more is written.
 void Connection::on_peer_closed(int res) {
-  close(res == 0 ? CloseReason::ClientClosed : CloseReason::ReadError);
+  if (res == 0) {
+    close(CloseReason::ClientClosed);
+    return;
+  }
+  close(CloseReason::ReadError);
   out_.clear();
   finish_close();
 }

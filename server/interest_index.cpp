@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/rcu.h"
+#include "proto/subject.h"
 
 namespace zats::server {
 namespace interest_detail {
@@ -76,33 +77,15 @@ using interest_detail::LinkKey;
 using interest_detail::Record;
 using interest_detail::Slot;
 
-constexpr std::string_view kStar = "*";
-constexpr std::string_view kTail = ">";
+using proto::kAnyToken;
+using proto::kTrailingTokens;
+
 constexpr unsigned long kInitialBuckets = 64;
 
 using Tokens = absl::InlinedVector<std::string_view, 16>;
 
-// False for an empty subject or an empty token: such a subject matches nothing.
-bool tokenize(std::string_view subject, Tokens& out) {
-  if (subject.empty()) return false;
-  size_t start = 0;
-  for (;;) {
-    const size_t dot = subject.find('.', start);
-    const std::string_view token =
-        subject.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (token.empty()) return false;
-    out.push_back(token);
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
 bool has_wildcard_token(std::string_view subject) {
-  if (subject.find_first_of("*>") == std::string_view::npos) return false;
-  Tokens tokens;
-  tokenize(subject, tokens);
-  return std::any_of(tokens.begin(), tokens.end(),
-                     [](std::string_view t) { return t == kStar || t == kTail; });
+  return subject.find_first_of("*>") != std::string_view::npos && !proto::is_literal(subject);
 }
 
 unsigned long hash_key(const LinkKey& key) {
@@ -317,7 +300,7 @@ InterestIndex::~InterestIndex() {
     delete lit;
   }
   for (Node* node : nodes) {
-    if (node != root_ && node->token != kStar) cds_lfht_del(edges_, &node->link.node);
+    if (node != root_ && node->token != kAnyToken) cds_lfht_del(edges_, &node->link.node);
     delete node->here.rec.load(std::memory_order_relaxed);
     delete node->tail.rec.load(std::memory_order_relaxed);
     delete node;
@@ -462,7 +445,7 @@ void InterestIndex::prune(Literal* literal, Node* owner) {
 void InterestIndex::match(std::string_view subject, InterestResult& out) const {
   out.clear();
   Tokens tokens;
-  if (!tokenize(subject, tokens)) return;
+  if (!proto::split_tokens(subject, tokens)) return;
   if (const Literal* lit = find_literal(subject)) merge(lit->slot, out);
   if (wildcard_slots_.load(std::memory_order_acquire) != 0) {
     match_trie(root_, tokens.data(), tokens.size(), 0, out);
@@ -509,8 +492,8 @@ InterestIndex::Slot& InterestIndex::literal_slot(std::string_view subject) {
 
 InterestIndex::Slot& InterestIndex::wildcard_slot(std::string_view subject) {
   Tokens tokens;
-  tokenize(subject, tokens);
-  const bool tail = tokens.back() == kTail;
+  proto::split_tokens(subject, tokens);
+  const bool tail = tokens.back() == kTrailingTokens;
   Node* node = root_;
   for (size_t i = 0; i + (tail ? 1 : 0) < tokens.size(); ++i) node = child_for_add(node, tokens[i]);
   return tail ? node->tail : node->here;
@@ -519,11 +502,11 @@ InterestIndex::Slot& InterestIndex::wildcard_slot(std::string_view subject) {
 InterestIndex::Slot* InterestIndex::find_wildcard_slot(std::string_view subject,
                                                        Node** owner) const {
   Tokens tokens;
-  if (!tokenize(subject, tokens)) return nullptr;
-  const bool tail = tokens.back() == kTail;
+  if (!proto::split_tokens(subject, tokens)) return nullptr;
+  const bool tail = tokens.back() == kTrailingTokens;
   Node* node = root_;
   for (size_t i = 0; node != nullptr && i + (tail ? 1 : 0) < tokens.size(); ++i) {
-    node = tokens[i] == kStar ? node->star.load(std::memory_order_relaxed)
+    node = tokens[i] == kAnyToken ? node->star.load(std::memory_order_relaxed)
                               : find_child(node, tokens[i]);
   }
   if (node == nullptr) return nullptr;
@@ -532,7 +515,7 @@ InterestIndex::Slot* InterestIndex::find_wildcard_slot(std::string_view subject,
 }
 
 InterestIndex::Node* InterestIndex::child_for_add(Node* parent, std::string_view token) {
-  if (token == kStar) {
+  if (token == kAnyToken) {
     if (Node* star = parent->star.load(std::memory_order_relaxed)) return star;
   } else if (Node* child = find_child(parent, token)) {
     return child;
@@ -541,7 +524,7 @@ InterestIndex::Node* InterestIndex::child_for_add(Node* parent, std::string_view
   child->parent = parent;
   child->token.assign(token);
   ++node_count_;
-  if (token == kStar) {
+  if (token == kAnyToken) {
     parent->star.store(child, std::memory_order_release);
   } else {
     insert(edges_, child->link, child, LinkKey{parent, child->token});
@@ -573,7 +556,7 @@ void InterestIndex::prune_literal(Literal* lit) {
 void InterestIndex::prune_trie(Node* node) {
   while (node != root_ && node->empty()) {
     Node* parent = node->parent;
-    if (node->token == kStar) {
+    if (node->token == kAnyToken) {
       parent->star.store(nullptr, std::memory_order_release);
     } else {
       cds_lfht_del(edges_, &node->link.node);

@@ -1,6 +1,7 @@
 // Options: everything the server is configured with, read once at start (flags over the
 // config file) and then immutable: a reload builds a new one and hands each worker a
-// shared_ptr to it. Nothing reads a global. Defaults are nats-server 2.9.10's (PROTOCOL.md §4.2).
+// shared_ptr to it. Nothing reads a global. Defaults are nats-server 2.9.10's
+// (docs/compatibility.md, Configuration keys).
 #pragma once
 
 #include <chrono>
@@ -80,7 +81,7 @@ struct Options {
   std::string server_name;         // empty: the server id
   std::string client_advertise;
 
-  // Limits (PROTOCOL.md §1.9).
+  // Limits (docs/compatibility.md, Limits and Slow consumers).
   int64_t max_payload = 1048576;
   int64_t max_pending = 64 * 1024 * 1024;
   int32_t max_control_line = 4096;
@@ -105,7 +106,8 @@ struct Options {
   bool syslog = false;
   std::string remote_syslog;
 
-  // Authentication (PROTOCOL.md §3): a token, a single user, or a users list (with accounts).
+  // Authentication (docs/compatibility.md, Authentication): a token, a single user, or a users list
+  // (with accounts).
   std::string username;
   std::string password;
   std::string token;

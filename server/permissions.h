@@ -1,6 +1,6 @@
-// Permissions as configured for a user (PROTOCOL.md §3): which subjects it may publish to and
-// subscribe to (an allow list, a deny list, or both), and whether it may answer requests it
-// receives (allow_responses). Plain data, immutable once built; shared between users.
+// Permissions as configured for a user (docs/compatibility.md, Permissions): which subjects it may
+// publish to and subscribe to (an allow list, a deny list, or both), and whether it may answer
+// requests it receives (allow_responses). Plain data, immutable once built; shared between users.
 #pragma once
 
 #include <chrono>

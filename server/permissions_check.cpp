@@ -56,36 +56,26 @@ bool any_match(const std::vector<std::string>& list, std::string_view subject) {
   return false;
 }
 
-std::vector<std::string_view> tokens(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    size_t dot = s.find('.', start);
-    out.push_back(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) return out;
-    start = dot + 1;
-  }
-}
-
 }  // namespace
 
 bool subject_is_subset_match(std::string_view subject, std::string_view test) {
-  std::vector<std::string_view> st = tokens(subject);
-  std::vector<std::string_view> tt = tokens(test);
-  for (size_t i = 0; i < tt.size(); ++i) {
-    if (i >= st.size()) return false;
-    std::string_view t2 = tt[i];
-    if (t2.empty()) return false;
-    if (t2 == ">") return true;
-    std::string_view t1 = st[i];
-    if (t1.empty() || t1 == ">") return false;
-    if (t1 == "*") {
-      if (t2 != "*") return false;
+  using proto::kAnyToken;
+  using proto::kTrailingTokens;
+  proto::SubjectTokens subject_tokens(subject);
+  proto::SubjectTokens test_tokens(test);
+  std::string_view t1;
+  std::string_view t2;
+  while (test_tokens.next(t2)) {
+    if (!subject_tokens.next(t1) || t2.empty()) return false;
+    if (t2 == kTrailingTokens) return true;
+    if (t1.empty() || t1 == kTrailingTokens) return false;
+    if (t1 == kAnyToken) {
+      if (t2 != kAnyToken) return false;
       continue;
     }
-    if (t2 != "*" && t1 != t2) return false;
+    if (t2 != kAnyToken && t1 != t2) return false;
   }
-  return st.size() == tt.size();
+  return !subject_tokens.next(t1);
 }
 
 ClientPermissions::ClientPermissions(PermissionsPtr permissions) : permissions_(std::move(permissions)) {

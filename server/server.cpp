@@ -15,11 +15,6 @@
 namespace zats::server {
 namespace {
 
-std::string host_port(const std::string& host, int port) {
-  bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 // Pins the calling thread to the n-th CPU of the process's affinity mask (wrapping when
 // there are more workers than CPUs).
 void pin_to_cpu(unsigned n) {
@@ -75,7 +70,7 @@ bool Server::start(std::string* error) {
   std::vector<int> fds;
   if (!bind_listeners(&fds, error)) {
     for (int fd : fds) ::close(fd);
-    *error = "Error listening on port: " + host_port(options_.host, options_.port) + ", \"" + *error + "\"";
+    *error = "Error listening on port: " + core::join_host_port(options_.host, options_.port) + ", \"" + *error + "\"";
     return false;
   }
   options_.port = bound_port_;
@@ -108,7 +103,7 @@ bool Server::start(std::string* error) {
     shutdown();
     return false;
   }
-  ZATS_NOTICE("Listening for client connections on %s", host_port(options_.host, bound_port_).c_str());
+  ZATS_NOTICE("Listening for client connections on %s", core::join_host_port(options_.host, bound_port_).c_str());
   if (cluster_ && !cluster_->start(error)) {
     shutdown();
     return false;
@@ -163,7 +158,7 @@ void Server::write_ports_file(const std::string& dir) {
   name = name.substr(name.find_last_of('/') + 1);
   ports_file_ = dir + "/" + name + "_" + std::to_string(::getpid()) + ".ports";
   std::string host = options_.host == "0.0.0.0" || options_.host == "::" ? "127.0.0.1" : options_.host;
-  std::string body = "{\"nats\":[\"nats://" + host_port(host, bound_port_) + "\"]}";
+  std::string body = "{\"nats\":[\"nats://" + core::join_host_port(host, bound_port_) + "\"]}";
   FILE* f = std::fopen(ports_file_.c_str(), "w");
   if (f == nullptr) {
     ZATS_ERROR("Error writing ports file (%s)", ports_file_.c_str());

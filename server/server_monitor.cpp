@@ -1,6 +1,7 @@
 // Server::start_monitoring: nats-server's monitoring endpoints on http_port (-m), served by
 // a side thread (monitor::HttpServer) that gathers snapshots from the workers' mailboxes.
 #include "core/clock.h"
+#include "core/listener.h"
 #include "core/log.h"
 #include "server/server.h"
 
@@ -19,8 +20,7 @@ bool Server::start_monitoring(std::string* error) {
     *error = "can't listen to the monitor port: " + err;
     return false;
   }
-  bool v6 = host.find(':') != std::string::npos;
-  ZATS_NOTICE("Starting http monitor on %s%s%s:%d", v6 ? "[" : "", host.c_str(), v6 ? "]" : "", http_->port());
+  ZATS_NOTICE("Starting http monitor on %s", core::join_host_port(host, http_->port()).c_str());
   return true;
 }
 

@@ -5,36 +5,16 @@
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
+#include "proto/subject.h"
 
 namespace zats::server {
 
 namespace {
 
-constexpr std::string_view kStar = "*";
-constexpr std::string_view kTail = ">";
+using proto::kAnyToken;
+using proto::kTrailingTokens;
 
-bool is_wildcard_token(std::string_view token) { return token == kStar || token == kTail; }
-
-// Calls fn(token) for every '.'-separated token of subject, in order.
-template <typename Fn>
-void for_each_token(std::string_view subject, Fn&& fn) {
-  size_t start = 0;
-  for (;;) {
-    size_t dot = subject.find('.', start);
-    if (dot == std::string_view::npos) {
-      fn(subject.substr(start));
-      return;
-    }
-    fn(subject.substr(start, dot - start));
-    start = dot + 1;
-  }
-}
-
-bool has_wildcard(std::string_view subject) {
-  bool wild = false;
-  for_each_token(subject, [&](std::string_view t) { wild = wild || is_wildcard_token(t); });
-  return wild;
-}
+bool has_wildcard(std::string_view subject) { return !proto::is_literal(subject); }
 
 }  // namespace
 
@@ -70,12 +50,13 @@ void Sublist::insert(Subscription* sub) {
 
 void Sublist::insert_wildcard(Subscription* sub) {
   Node* node = root_.get();
-  for_each_token(sub->subject, [&](std::string_view t) {
-    std::unique_ptr<Node>& next = t == kStar   ? node->star
-                                  : t == kTail ? node->tail
-                                               : node->children[t];
+  proto::for_each_token(sub->subject, [&](std::string_view t) {
+    std::unique_ptr<Node>& next = t == kAnyToken         ? node->star
+                                  : t == kTrailingTokens ? node->tail
+                                                         : node->children[t];
     if (!next) next = std::make_unique<Node>();
     node = next.get();
+    return true;
   });
   if (!node->subs.add(sub)) return;
   ++count_;
@@ -106,26 +87,26 @@ bool Sublist::remove_wildcard(Subscription* sub) {
   };
   absl::InlinedVector<Step, 16> path;
   Node* node = root_.get();
-  for_each_token(sub->subject, [&](std::string_view t) {
-    if (node == nullptr) return;
+  proto::for_each_token(sub->subject, [&](std::string_view t) {
     path.push_back({node, t});
-    if (t == kStar) {
+    if (t == kAnyToken) {
       node = node->star.get();
-    } else if (t == kTail) {
+    } else if (t == kTrailingTokens) {
       node = node->tail.get();
     } else {
       auto it = node->children.find(t);
       node = it == node->children.end() ? nullptr : it->second.get();
     }
+    return node != nullptr;
   });
   if (node == nullptr || !node->subs.erase(sub)) return false;
 
   for (auto step = path.rbegin(); step != path.rend(); ++step) {
     Node* parent = step->parent;
-    if (step->token == kStar) {
+    if (step->token == kAnyToken) {
       if (!parent->star->prunable()) break;
       parent->star.reset();
-    } else if (step->token == kTail) {
+    } else if (step->token == kTrailingTokens) {
       if (!parent->tail->prunable()) break;
       parent->tail.reset();
     } else {
@@ -191,12 +172,7 @@ void Sublist::evict_some() {
 
 bool Sublist::tokenize(std::string_view subject) {
   tokens_.clear();
-  bool valid = true;
-  for_each_token(subject, [&](std::string_view t) {
-    valid = valid && !t.empty();
-    tokens_.push_back(t);
-  });
-  return valid;
+  return proto::split_tokens(subject, tokens_);
 }
 
 // Fills out with every subscription matching the subject already split into tokens_.

@@ -491,7 +491,7 @@ bool Worker::deliver_to_queue(const Connection* from, const std::vector<Subscrip
 }
 
 // The interest index is updated before this returns, so a PONG sent after it proves the
-// subscription visible on every worker (DESIGN.md, visibility).
+// subscription visible on every worker (docs/architecture.md, Visibility).
 void Worker::add_subscription(Subscription* sub) {
   AccountId account = sub->client->account();
   accounts_[account]->sublist.insert(sub);

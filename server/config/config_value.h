@@ -38,12 +38,14 @@ class ConfigMap {
   // reference's map semantics: a later definition wins). Clears the used-as-variable flag.
   void set(std::string key, SourcePos key_pos, ConfigValue value);
 
+  // These and ConfigValue's constructors are defined below ConfigMapEntry: with clang, the
+  // C++20 library needs the element type complete where they are.
   const std::vector<ConfigMapEntry>& entries() const { return entries_; }
   std::vector<ConfigMapEntry>& entries() { return entries_; }
-  size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-  std::vector<ConfigMapEntry>::const_iterator begin() const { return entries_.begin(); }
-  std::vector<ConfigMapEntry>::const_iterator end() const { return entries_.end(); }
+  size_t size() const;
+  bool empty() const;
+  std::vector<ConfigMapEntry>::const_iterator begin() const;
+  std::vector<ConfigMapEntry>::const_iterator end() const;
 
  private:
   std::vector<ConfigMapEntry> entries_;
@@ -54,8 +56,8 @@ class ConfigValue {
   using Storage =
       std::variant<bool, int64_t, double, std::string, ConfigDatetime, ConfigMap, ConfigArray>;
 
-  ConfigValue() : storage_(ConfigMap{}) {}
-  ConfigValue(Storage storage, SourcePos pos) : storage_(std::move(storage)), pos_(std::move(pos)) {}
+  ConfigValue();  // an empty map
+  ConfigValue(Storage storage, SourcePos pos);
 
   bool is_bool() const { return std::holds_alternative<bool>(storage_); }
   bool is_int() const { return std::holds_alternative<int64_t>(storage_); }
@@ -107,6 +109,14 @@ struct ConfigMapEntry {
   ConfigValue value;
   bool used_as_variable = false;  // some `$key` read it: an unknown-key check should skip it
 };
+
+inline size_t ConfigMap::size() const { return entries_.size(); }
+inline bool ConfigMap::empty() const { return entries_.empty(); }
+inline std::vector<ConfigMapEntry>::const_iterator ConfigMap::begin() const { return entries_.begin(); }
+inline std::vector<ConfigMapEntry>::const_iterator ConfigMap::end() const { return entries_.end(); }
+inline ConfigValue::ConfigValue() : storage_(ConfigMap{}) {}
+inline ConfigValue::ConfigValue(Storage storage, SourcePos pos)
+    : storage_(std::move(storage)), pos_(std::move(pos)) {}
 
 std::string ascii_lower(std::string_view text);
 

@@ -1,8 +1,8 @@
-// The configuration file → Options mapping: every core key of nats-server 2.9.10 (PROTOCOL.md
-// §4.2) read onto an Options (the cluster block in options_cluster.cpp), unknown keys refused as
-// `file:line:col: unknown field "x"`, keys of features zats lacks (tls, leafnodes, ...) refused
-// as "<key> is not supported by zats yet", harmless ones accepted and ignored. Nothing here
-// throws or touches global state.
+// The configuration file → Options mapping: every core key of nats-server 2.9.10
+// (docs/compatibility.md, Configuration keys) read onto an Options (the cluster block in
+// options_cluster.cpp), unknown keys refused as `file:line:col: unknown field "x"`, keys of
+// features zats lacks (tls, leafnodes, ...) refused as "<key> is not supported by zats yet",
+// harmless ones accepted and ignored. Nothing here throws or touches global state.
 #pragma once
 
 #include <string>

@@ -4,8 +4,6 @@
 #include "server/monitor/http_server.h"
 
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -13,11 +11,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <exception>
 #include <list>
 #include <vector>
 
+#include "core/listener.h"
 #include "server/monitor/go_format.h"
 #include "server/monitor/http_parser.h"
 
@@ -25,18 +23,6 @@ namespace zats::server::monitor {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Go's syscall error texts are strerror's, lower-cased.
-std::string go_errno_text(int err) {
-  std::string s = std::strerror(err);
-  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  return s;
-}
-
-std::string join_host_port(const std::string& host, int port) {
-  bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 UnixNanos wall_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -55,42 +41,13 @@ struct Conn {
   bool writing() const { return out_off < out.size(); }
 };
 
-// Binds and listens; returns the fd or -1 with `error` set in Go's words.
+// The listening socket as the client port's (core::listen_tcp: Go's error texts, dual-stack for
+// a wildcard host), made non-blocking for the poll loop.
 int listen_on(const std::string& host, int port, std::string& error, int& bound_port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string service = std::to_string(port);
-  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
-  if (rc != 0) {
-    error = "listen tcp: lookup " + host + ": " + gai_strerror(rc);
-    return -1;
-  }
-  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  const char* step = "socket";
-  if (fd >= 0) {
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    step = "bind";
-    if (bind(fd, res->ai_addr, res->ai_addrlen) == 0) {
-      step = "listen";
-      if (listen(fd, 128) == 0) step = nullptr;
-    }
-  }
-  int err = errno;
-  freeaddrinfo(res);
-  if (step != nullptr) {
-    if (fd >= 0) close(fd);
-    error = "listen tcp " + join_host_port(host, port) + ": " + step + ": " + go_errno_text(err);
-    return -1;
-  }
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  bound_port = ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
-                                        : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  int fd = core::listen_tcp(host, port, /*reuse_port=*/false, &error);
+  if (fd < 0) return -1;
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  bound_port = core::bound_port(fd);
   return fd;
 }
 

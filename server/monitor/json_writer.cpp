@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "proto/json_string.h"
 #include "server/monitor/go_format.h"
 
 namespace zats::server::monitor {
@@ -57,7 +58,7 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view k) {
   before_value();
-  write_string(k);
+  proto::append_json_string(out_, k);
   out_ += pretty_ ? ": " : ":";
   after_key_ = true;
   return *this;
@@ -65,7 +66,7 @@ JsonWriter& JsonWriter::key(std::string_view k) {
 
 JsonWriter& JsonWriter::value(std::string_view s) {
   before_value();
-  write_string(s);
+  proto::append_json_string(out_, s);
   return *this;
 }
 
@@ -99,36 +100,6 @@ JsonWriter& JsonWriter::null() {
   before_value();
   out_ += "null";
   return *this;
-}
-
-// Go escapes control bytes, quote and backslash, and also <, > and & (HTML-safe), plus the
-// JavaScript line separators U+2028/U+2029 so JSONP output stays valid script.
-void JsonWriter::write_string(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out_ += '"';
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto ch = static_cast<unsigned char>(s[i]);
-    switch (ch) {
-      case '"': out_ += "\\\""; continue;
-      case '\\': out_ += "\\\\"; continue;
-      case '\n': out_ += "\\n"; continue;
-      case '\r': out_ += "\\r"; continue;
-      case '\t': out_ += "\\t"; continue;
-      default: break;
-    }
-    if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&') {
-      out_ += "\\u00";
-      out_ += kHex[ch >> 4];
-      out_ += kHex[ch & 0xf];
-    } else if (ch == 0xe2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-               (static_cast<unsigned char>(s[i + 2]) & 0xfe) == 0xa8) {
-      out_ += (static_cast<unsigned char>(s[i + 2]) == 0xa8) ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else {
-      out_ += static_cast<char>(ch);
-    }
-  }
-  out_ += '"';
 }
 
 }  // namespace zats::server::monitor

@@ -1,6 +1,6 @@
 // JsonWriter: builds JSON text the way Go's encoding/json does — MarshalIndent's 2-space layout
-// (or compact), "{}"/"[]" for empty containers, HTML-safe string escaping (<, >, & as \u003c...)
-// and Go's float format — so endpoint output can match nats-server byte for byte.
+// (or compact), "{}"/"[]" for empty containers, Go's string escaping (proto/json_string.h) and
+// Go's float format — so endpoint output can match nats-server byte for byte.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +43,6 @@ class JsonWriter {
   void before_value();
   void newline_indent(std::size_t depth);
   void close(char c);
-  void write_string(std::string_view s);
 
   bool pretty_;
   bool after_key_ = false;

@@ -96,7 +96,7 @@ struct ConnectionInfo {
   UnixNanos start = 0;
   UnixNanos last_activity = 0;
   UnixNanos stop = 0;  // closed connections only
-  std::string reason;  // closed connections only (PROTOCOL.md Appendix A)
+  std::string reason;  // closed connections only (docs/compatibility.md, Close reasons)
   Nanos rtt = 0;
   std::int64_t pending_bytes = 0;
   std::int64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0;

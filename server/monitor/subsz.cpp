@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "proto/subject.h"
 #include "server/monitor/json_writer.h"
 #include "server/monitor/params.h"
 #include "server/monitor/sub_detail.h"
@@ -12,13 +13,6 @@
 
 namespace zats::server::monitor {
 namespace {
-
-std::string_view next_token(std::string_view& s) {
-  std::size_t dot = s.find('.');
-  std::string_view t = s.substr(0, dot);
-  s = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
-  return t;
-}
 
 SublistStats stats_for(const Snapshot& snap, const std::string& account) {
   if (account.empty()) return snap.sublist;
@@ -35,7 +29,7 @@ std::vector<SubscriptionInfo> matching_subs(const Snapshot& snap, const SubszOpt
     for (SubscriptionInfo s : c.subs) {
       if (s.account.empty()) s.account = c.account;
       if (!o.account.empty() && s.account != o.account) continue;
-      if (!o.test.empty() && !subject_matches(o.test, s.subject)) continue;
+      if (!o.test.empty() && !proto::subject_matches(s.subject, o.test)) continue;
       out.push_back(std::move(s));
     }
   }
@@ -43,29 +37,6 @@ std::vector<SubscriptionInfo> matching_subs(const Snapshot& snap, const SubszOpt
 }
 
 }  // namespace
-
-bool is_valid_literal_subject(std::string_view subject) {
-  std::size_t start = 0;
-  while (true) {
-    std::size_t dot = subject.find('.', start);
-    std::string_view t = subject.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (t.empty() || t == "*" || t == ">") return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
-bool subject_matches(std::string_view literal, std::string_view pattern) {
-  std::string_view l = literal, p = pattern;
-  while (!p.empty()) {
-    std::string_view pt = next_token(p);
-    if (pt == ">") return !l.empty();
-    if (l.empty()) return false;
-    std::string_view lt = next_token(l);
-    if (pt != "*" && pt != lt) return false;
-  }
-  return l.empty();
-}
 
 void write_sublist_stats_fields(JsonWriter& w, const SublistStats& s) {
   w.field("num_subscriptions", s.num_subscriptions);
@@ -98,7 +69,7 @@ SnapshotRequest subsz_request(const SubszOptions& o) {
 }
 
 Rendered render_subsz(const Snapshot& snap, const SubszOptions& opts) {
-  if (!opts.test.empty() && !is_valid_literal_subject(opts.test)) {
+  if (!opts.test.empty() && !proto::is_valid_literal_subject(opts.test)) {
     return Rendered::bad_request("invalid test subject, must be valid publish subject: " + opts.test);
   }
   SubszOptions o = opts;

@@ -32,9 +32,4 @@ Rendered render_subsz(const Snapshot& snap, const SubszOptions& o);
 // Writes the SublistStats fields (num_subscriptions ... avg_fanout) into an open object.
 void write_sublist_stats_fields(JsonWriter& w, const SublistStats& s);
 
-// True when the literal subject `literal` is matched by `pattern` (which may hold * and >).
-bool subject_matches(std::string_view literal, std::string_view pattern);
-// nats-server's IsValidLiteralSubject: non-empty tokens, no wildcard tokens.
-bool is_valid_literal_subject(std::string_view subject);
-
 }  // namespace zats::server::monitor

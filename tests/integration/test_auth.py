@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-# Authentication and permissions over the wire (PROTOCOL.md §1.2, §1.8, §3), exact bytes:
-# token, single user, users lists with bcrypt, no_auth_user, the auth timeout, permissions
-# (publish, subscribe, queue entries, deny delivery filter, allow_responses) and accounts.
-# Runs against $ZATS_SERVER (default nats-server); every test passes against nats-server.
+# Authentication and permissions over the wire (docs/compatibility.md, Authentication, Permissions,
+# Error messages), exact bytes: token, single user, users lists with bcrypt, no_auth_user, the auth
+# timeout, permissions (publish, subscribe, queue entries, deny delivery filter, allow_responses)
+# and accounts. Runs against $ZATS_SERVER (default nats-server); every test passes against
+# nats-server.
 import os
 import sys
 import time

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# Configuration files (PROTOCOL.md §4, §7): `-t` messages and exit codes, errors naming
-# file:line:col, warnings, flags over the file; and the example configs under configs/ run as
-# the same scenarios against zats ($ZATS_SERVER) and nats-server (when installed), comparing
+# Configuration files (docs/compatibility.md, Configuration, Signals): `-t` messages and exit codes,
+# errors naming file:line:col, warnings, flags over the file; and the example configs under configs/
+# run as the same scenarios against zats ($ZATS_SERVER) and nats-server (when installed), comparing
 # every byte each connection receives (INFO lines aside).
 import os
 import shutil

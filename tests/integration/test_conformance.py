@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-# Raw-socket conformance test of the client protocol (PROTOCOL.md §1-§2, Appendix B) against the
-# server in $ZATS_SERVER (default nats-server), default flags only. Every row states the exact
-# bytes expected back and whether the server closes; each row also runs with its bytes split.
+# Raw-socket conformance test of the client protocol (docs/compatibility.md, Client protocol,
+# Subjects and wildcards) against the server in $ZATS_SERVER (default nats-server), default flags
+# only. Every row states the exact bytes expected back and whether the server closes; each row also
+# runs with its bytes split.
 import os
 import re
+import socket
 import sys
 import time
 import unittest
@@ -478,6 +480,40 @@ class Protocol(unittest.TestCase):
         sub.expect(b"MSG big 1 %d\r\n" % size, timeout=10)
         self.assertEqual(sub.read_exactly(size + 2, timeout=10), payload + b"\r\n")
         sub.ping()
+
+    def test_pong_before_close_when_the_client_shuts_down_its_side(self):
+        # A client that sends PING and then ends its stream (shutdown of its write side) still
+        # gets the PONG before the server closes: the end of the stream often arrives in the same
+        # read as the PING. Also what was queued for it before: its own message.
+        for i in range(30):
+            with self.server.client() as c:
+                c.read_info()
+                if i % 2:
+                    c.send(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB me 1\r\nPUB me 2\r\nhi\r\nPING\r\n')
+                    want = b"MSG me 1 2\r\nhi\r\nPONG\r\n"
+                else:
+                    c.send(b"PING\r\n")
+                    want = b"PONG\r\n"
+                c.sock.shutdown(socket.SHUT_WR)
+                c.expect(want)
+                c.expect_closed()
+
+    def test_connect_json_nesting_that_fits_the_control_line(self):
+        # Go's decoder takes up to 10000 levels; at the default max_control_line (4096) any
+        # nesting a CONNECT can carry is accepted.
+        depth = 2000
+        c = self.conn(None)
+        c.send(b'CONNECT {"verbose":false,"x":' + b"[" * depth + b"]" * depth + b"}\r\nPING\r\n")
+        c.expect(b"PONG\r\n")
+
+    def test_connect_strings_with_invalid_utf8_or_lone_surrogates(self):
+        # Go's decoder reads invalid UTF-8 and unpaired surrogate escapes in a string as U+FFFD;
+        # the CONNECT is accepted.
+        for name in (b"a\xffb", b"\xc3", b"\\ud800", b"\\udc00x", b"\\ud800\\u0041", b"\xed\xa0\x80"):
+            with self.subTest(name=name):
+                c = self.conn(None)
+                c.send(b'CONNECT {"verbose":false,"name":"' + name + b'"}\r\nPING\r\n')
+                c.expect(b"PONG\r\n")
 
     def test_second_connect_keeps_earlier_options(self):
         # The CONNECT JSON is applied on top of the connection's current options, so a second

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # Raw-socket conformance of the limits and keep-alive options that only a config file sets
-# (PROTOCOL.md §1.1, §1.2, §1.8 and the keep-alive rules): ping_interval/ping_max, max_connections,
-# max_subscriptions, max_payload, max_control_line, max_pending, write_deadline. Each case starts
-# the server in $ZATS_SERVER with `-c <file>` and is skipped, with the reason, when the server
-# refuses to start with it (zats does not read config files yet).
+# (docs/compatibility.md, Limits, Slow consumers, Keep-alive): ping_interval/ping_max,
+# max_connections, max_subscriptions, max_payload, max_control_line, max_pending, write_deadline.
+# Each case starts the server in $ZATS_SERVER with `-c <file>` and is skipped, with the reason, when
+# the server refuses to start with it.
 import os
 import socket
 import sys

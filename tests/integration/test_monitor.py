@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-# The monitoring endpoints (PROTOCOL.md §6) served on `-m PORT`: /varz, /connz, /routez, /subsz,
-# /healthz, /accountz and zats's /metrics. The same traffic is driven through the server in
-# $ZATS_SERVER and through nats-server (when installed) and the JSON documents are compared field by
-# field: same names at every level (zats may add a top-level "zats" object to /varz), same JSON
-# types, same values where the traffic decides them; ids, times, ports, mem and cpu are compared by
-# type only. Also: counters that move, query options and the reference's 400 texts, /metrics
-# through `promtool check metrics`, hostile HTTP clients that must not disturb messaging, and
-# http_base_path from a config file. Python 3 stdlib only; every wait is bounded.
+# The monitoring endpoints (docs/compatibility.md, Monitoring) served on `-m PORT`: /varz, /connz,
+# /routez, /subsz, /healthz, /accountz and zats's /metrics. The same traffic is driven through the
+# server in $ZATS_SERVER and through nats-server (when installed) and the JSON documents are
+# compared field by field: same names at every level (zats may add a top-level "zats" object to
+# /varz), same JSON types, same values where the traffic decides them; ids, times, ports, mem and
+# cpu are compared by type only. Also: counters that move, query options and the reference's 400
+# texts, /metrics through `promtool check metrics`, hostile HTTP clients that must not disturb
+# messaging, and http_base_path from a config file. Python 3 stdlib only; every wait is bounded.
 import http.client
 import json
 import os
@@ -352,6 +352,24 @@ class FieldsMatchReference(unittest.TestCase):
                 self.assertEqual(d["account_name"], "$G")
                 self.assertEqual(d["client_connections"], 2)
                 self.assertEqual(d["sublist_stats"]["num_subscriptions"], d["subscriptions"], d)
+
+    def test_strings_escaped_as_go_does(self):
+        # Client-chosen strings reach the JSON as Go's encoding/json writes them: <, >, & and
+        # U+2028 escaped, each byte of invalid UTF-8 as \ufffd. Checked byte for byte, and, when
+        # installed, against nats-server's own bytes.
+        subject = b"esc.<a&b>.\xfe\xff.\xe2\x80\xa8.caf\xc3\xa9"
+        want = b'"esc.\\u003ca\\u0026b\\u003e.\\ufffd\\ufffd.\\u2028.caf\xc3\xa9"'
+        for binary in filter(None, (harness.server_binary(), self.ref)):
+            with self.subTest(server=name_of(binary)):
+                srv = start(self, binary)
+                c = srv.client()
+                self.addCleanup(c.close)
+                c.handshake()
+                c.send(b"SUB " + subject + b" 1\r\n")
+                c.ping()
+                status, _, body = srv.get("/connz?subs=1")
+                self.assertEqual(status, 200)
+                self.assertIn(b'"subscriptions_list": [\n        ' + want + b"\n      ]", body)
 
 
 # -- counters --------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Configuration reload on SIGHUP (PROTOCOL.md §3 "Reload", §7): add a user, remove one, change a
+# Configuration reload on SIGHUP (docs/compatibility.md, Reload): add a user, remove one, change a
 # password, change permissions, and a refused reload that keeps the old config in force.
 # Connections that stay valid are never dropped. Runs against $ZATS_SERVER (default nats-server).
 import os

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-# Replays the telnet sessions of the seed talk (SEED-TALK.md) byte for byte against the server
-# binary in $ZATS_SERVER (default nats-server): lowercase ops, wildcards, and request/reply by hand.
+# Replays the telnet sessions of the seed talk ("The Zen of High Performance Messaging with NATS",
+# Waldemar Quevedo, Strange Loop 2016) byte for byte against the server binary in $ZATS_SERVER
+# (default nats-server): lowercase ops, wildcards, and request/reply by hand.
 import os
 import sys
 import unittest

@@ -1,8 +1,8 @@
-"""Thread-per-core invariants (DESIGN.md): zats with --cores 4 and round-robin placement, where
-the server's debug log proves which worker owns each connection. Covers visibility, per-publisher
-order, exactly-once queue delivery across workers, no loss under mesh backpressure, and a
-stress run with wildcard and queue subscriptions under SUB/UNSUB churn. zats-only (nats-server
-has no --cores), so it skips when the server under test is not zats."""
+"""Thread-per-core invariants (docs/architecture.md, Invariants): zats with --cores 4 and
+round-robin placement, where the server's debug log proves which worker owns each connection.
+Covers visibility, per-publisher order, exactly-once queue delivery across workers, no loss under
+mesh backpressure, and a stress run with wildcard and queue subscriptions under SUB/UNSUB churn.
+zats-only (nats-server has no --cores), so it skips when the server under test is not zats."""
 import os
 import re
 import socket

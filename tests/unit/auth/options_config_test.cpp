@@ -1,4 +1,4 @@
-// Every core key of PROTOCOL.md §4.2 lands in the right Options field.
+// Every core key (docs/compatibility.md, Configuration keys) lands in the right Options field.
 #include <doctest/doctest.h>
 
 #include "tests/unit/auth/options_test_support.h"

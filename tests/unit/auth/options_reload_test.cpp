@@ -4,12 +4,15 @@
 #include "server/config/options_reload.h"
 
 using namespace zats::server;
+// std::string values ("u"s), not const char*: at -O2 and above GCC 12 reports a false positive
+// -Wrestrict on string::operator=(const char*) in these tests.
+using namespace std::string_literals;
 
 TEST_CASE("reloadable changes are accepted") {
   Options a;
   Options b = a;
   b.users.push_back(auth::User{"u", "p", "", nullptr, true});
-  b.token = "";
+  b.token = ""s;
   b.max_payload = 10;
   b.max_control_line = 100;
   b.ping_interval = std::chrono::seconds(1);
@@ -18,9 +21,9 @@ TEST_CASE("reloadable changes are accepted") {
   b.max_connections = 3;
   b.debug = b.trace = true;
   b.log_time = false;
-  b.pid_file = "x";
-  b.ports_file_dir = "y";
-  b.client_advertise = "z:1";
+  b.pid_file = "x"s;
+  b.ports_file_dir = "y"s;
+  b.client_advertise = "z:1"s;
   b.auth_timeout = std::chrono::seconds(5);
   CHECK(config::reload_refusal(a, b) == "");
 }
@@ -33,10 +36,10 @@ TEST_CASE("host, port and others are refused with the reference's text") {
   CHECK(config::reload_refusal(a, b) == "config reload not supported for Port: old=15103, new=15104");
   b.port = 0;  // no port: keep the one in use
   CHECK(config::reload_refusal(a, b) == "");
-  b.host = "127.0.0.2";
+  b.host = "127.0.0.2"s;
   CHECK(config::reload_refusal(a, b) == "config reload not supported for Host: old=0.0.0.0, new=127.0.0.2");
   Options c = a;
-  c.no_auth_user = "x";
+  c.no_auth_user = "x"s;
   CHECK(config::reload_refusal(a, c) == "config reload not supported for NoAuthUser: old=, new=x");
   Options d = a;
   d.accounts = {"A"};

@@ -20,7 +20,7 @@ TEST_CASE("Reactor::probe succeeds on this machine") {
 TEST_CASE("probe explains a disabled io_uring by its sysctl") {
   std::string all = describe_setup_failure(EPERM, 2, 0);
   CHECK(all.find("kernel.io_uring_disabled=2") != std::string::npos);
-  CHECK(all.find("Linux >= 5.19") != std::string::npos);
+  CHECK(all.find("Linux >= 6.0") != std::string::npos);
   std::string group = describe_setup_failure(EPERM, 1, 0);
   CHECK(group.find("kernel.io_uring_disabled=1") != std::string::npos);
 }

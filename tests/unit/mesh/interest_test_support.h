@@ -31,7 +31,8 @@ inline std::vector<std::string_view> split(std::string_view s) {
   }
 }
 
-// Token by token, as PROTOCOL.md §2 says: '*' one token, '>' one or more trailing tokens.
+// Token by token (docs/compatibility.md, Subjects and wildcards): '*' one token, '>' one or more
+// trailing tokens.
 inline bool matches(std::string_view pattern, std::string_view subject) {
   auto p = split(pattern), s = split(subject);
   for (size_t i = 0; i < p.size(); ++i) {

@@ -3,6 +3,8 @@
 // case-insensitively, later duplicates win, account fields are flagged.
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "proto/connect.h"
 
 using zats::proto::ConnectOptions;
@@ -121,4 +123,36 @@ TEST_CASE("a second CONNECT applies on top of the options in force") {
   auto third = parse_connect(R"({"verbose":true})", *second);
   REQUIRE(third.has_value());
   CHECK(third->verbose);
+}
+
+namespace {
+
+// {"x":[[...]]} with `depth` levels in all, the object included.
+std::string nested(size_t depth) {
+  return R"({"x":)" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+}
+
+}  // namespace
+
+TEST_CASE("nesting: up to Go's 10000 levels, not one more") {
+  CHECK(parse_connect(nested(1024)).has_value());
+  CHECK(parse_connect(nested(10000)).has_value());
+  CHECK_FALSE(parse_connect(nested(10001)).has_value());
+  CHECK(parse_connect(nested(2)).has_value());  // the parser keeps working after a refusal
+}
+
+TEST_CASE("strings: invalid UTF-8 and unpaired surrogates read as U+FFFD, as Go reads them") {
+  const std::string fffd = "\xEF\xBF\xBD";
+  CHECK(parse_connect("{\"name\":\"a\xFF" "b\"}").value().name == "a" + fffd + "b");
+  CHECK(parse_connect("{\"name\":\"\xC3\"}").value().name == fffd);
+  CHECK(parse_connect("{\"name\":\"\xED\xA0\x80\"}").value().name == fffd + fffd + fffd);
+  CHECK(parse_connect(R"({"name":"\ud800"})").value().name == fffd);
+  CHECK(parse_connect(R"({"name":"\udc00x"})").value().name == fffd + "x");
+  CHECK(parse_connect(R"({"name":"\ud800\u0041"})").value().name == fffd + "A");
+  CHECK(parse_connect(R"({"name":"\ud83d\ude00"})").value().name == "\xF0\x9F\x98\x80");
+  CHECK(parse_connect(R"({"name":"\\ud800"})").value().name == "\\ud800");  // an escaped backslash
+  CHECK(parse_connect("{\"x\":\"\xFF\",\"verbose\":false}").value().verbose == false);
+  // Outside strings a bad byte is still a syntax error, for Go too.
+  CHECK_FALSE(parse_connect("{\"name\":\"a\"\xFF}").has_value());
+  CHECK_FALSE(parse_connect(R"({"name":"\x"})").has_value());
 }

@@ -6,6 +6,7 @@
 
 #include "proto/encode.h"
 #include "proto/info.h"
+#include "proto/json_string.h"
 
 using namespace zats::proto;
 

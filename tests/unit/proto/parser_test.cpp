@@ -1,6 +1,7 @@
-// Parser: every client-protocol example of PROTOCOL.md §1 with its handler calls or
-// error, the same results for every way of splitting the stream into feeds, pipelining,
-// in-place views, and the stop-early contract of handlers that return false.
+// Parser, client dialect: the client protocol's framing and operations (docs/compatibility.md,
+// Client protocol), each with its handler calls or error, the same results for every way of
+// splitting the stream into feeds, pipelining, in-place views, and the stop-early contract of
+// handlers that return false.
 #include <doctest/doctest.h>
 
 #include <string>

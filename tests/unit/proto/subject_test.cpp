@@ -1,5 +1,5 @@
-// Subject rules (PROTOCOL.md §2): validity with and without wildcards, literal detection
-// (wildcards only as whole tokens) and token-by-token matching.
+// Subject rules (docs/compatibility.md, Subjects and wildcards): validity with and without
+// wildcards, literal detection (wildcards only as whole tokens) and token-by-token matching.
 #include <doctest/doctest.h>
 
 #include "proto/subject.h"

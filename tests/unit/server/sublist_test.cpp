@@ -1,6 +1,6 @@
-// Unit tests for server/sublist: literal and wildcard matching, queue-group merging, removal
-// with pruning, cache invalidation and bounds, and a randomized comparison against a
-// brute-force matcher written here from the subject rules in PROTOCOL.md §2.
+// Unit tests for server/sublist: literal and wildcard matching, queue-group merging, removal with
+// pruning, cache invalidation and bounds, and a randomized comparison against a brute-force matcher
+// written here from the subject rules (docs/compatibility.md, Subjects and wildcards).
 #include "server/sublist.h"
 
 #include <doctest/doctest.h>

@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+# Hostile clients (docs/architecture.md, Bad input never crashes; No silent loss inside the
+# server): slowloris control lines, a storm of connects and abrupt resets, random garbage from
+# many connections at once, and subscribers that never read. In every case a well-behaved
+# publisher and subscriber run at the same time and lose nothing, and afterwards the server's
+# counts in /varz (connections, subscriptions) are back where they were. Runs against
+# $ZATS_SERVER (default nats-server). Python 3 stdlib only; every wait is bounded.
+import json
+import os
+import random
+import socket
+import struct
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Closed, Server, free_port, run_tests  # noqa: E402
+
+# Bounds for waits that depend on load (the sanitizer builds run this suite too).
+SETTLE_TIMEOUT = 20.0
+TRAFFIC_TIMEOUT = 30.0
+
+
+def start_server(test, config=""):
+    """A server with monitoring (and the config file `config` when not empty), reaped at cleanup."""
+    args = ["-m", str(free_port())]
+    if config:
+        fd, path = tempfile.mkstemp(prefix="zats-hostile-", suffix=".conf")
+        with os.fdopen(fd, "w") as f:
+            f.write(config)
+        test.addCleanup(os.unlink, path)
+        args += ["-c", path]
+    srv = Server(*args).start()
+    srv.monitor_port = int(args[1])
+    test.addCleanup(srv.__exit__, None, None, None)
+    return srv
+
+
+def varz(srv):
+    with urllib.request.urlopen("http://127.0.0.1:%d/varz" % srv.monitor_port, timeout=5) as r:
+        return json.loads(r.read().decode("utf-8"))
+
+
+def counts(srv):
+    v = varz(srv)
+    return v["connections"], v["subscriptions"]
+
+
+def baseline(test, srv):
+    """The counts of a fresh server once the harness's readiness probe is gone: no connection,
+    and whatever internal subscriptions the server has (nats-server has some, zats none)."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while counts(srv)[0] != 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    base = counts(srv)
+    test.assertEqual(base[0], 0, "a fresh server still counts a connection")
+    return base
+
+
+def wait_for_counts(test, srv, want):
+    """Polls /varz until (connections, subscriptions) == want."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    got = counts(srv)
+    while got != want and time.monotonic() < deadline:
+        time.sleep(0.05)
+        got = counts(srv)
+    test.assertEqual(got, want, "(connections, subscriptions) did not return to the baseline")
+
+
+def rst_close(sock):
+    """Closes with a TCP reset instead of a FIN (SO_LINGER 0), as a crashed client would."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()
+
+
+class GoodTraffic:
+    """A publisher and a subscriber that behave: the publisher sends numbered messages in
+    batches, each followed by PING and waiting for its PONG; the subscriber checks that it gets
+    every number, in order. Both answer the server's PINGs. finish() stops and checks."""
+
+    BATCH = 20
+
+    def __init__(self, test, srv, subject=b"good.traffic"):
+        self.test = test
+        self.subject = subject
+        self.sub = srv.client(timeout=TRAFFIC_TIMEOUT)
+        self.pub = srv.client(timeout=TRAFFIC_TIMEOUT)
+        test.addCleanup(self.sub.close)
+        test.addCleanup(self.pub.close)
+        self.sub.handshake(b'{"verbose":false,"pedantic":false,"name":"good-sub"}')
+        self.pub.handshake(b'{"verbose":false,"pedantic":false,"name":"good-pub"}')
+        self.sub.send(b"SUB " + subject + b" 1\r\n")
+        self.sub.ping()
+        self.sent = 0
+        self.received = 0
+        self.errors = []
+        self.stop = threading.Event()
+        self.pub_done = threading.Event()
+        self.give_up_at = float("inf")
+        self.pub_thread = threading.Thread(target=self._publish, daemon=True)
+        self.sub_thread = threading.Thread(target=self._subscribe, daemon=True)
+
+    def start(self):
+        self.pub_thread.start()
+        self.sub_thread.start()
+        return self
+
+    def _await_pong(self, conn):
+        deadline = time.monotonic() + TRAFFIC_TIMEOUT
+        while True:
+            got = conn.expect_any([b"PONG\r\n", b"PING\r\n"], timeout=max(0.01, deadline - time.monotonic()))
+            if got == b"PONG\r\n":
+                return
+            conn.send(b"PONG\r\n")
+
+    def _publish(self):
+        try:
+            while not self.stop.is_set():
+                batch = b"".join(b"PUB %s 8\r\n%08d\r\n" % (self.subject, self.sent + i) for i in range(self.BATCH))
+                self.pub.send(batch + b"PING\r\n")
+                self._await_pong(self.pub)
+                self.sent += self.BATCH
+                time.sleep(0.005)
+        except Exception as e:  # reported by finish()
+            self.errors.append("publisher: %r" % e)
+        finally:
+            self.pub_done.set()
+
+    def _subscribe(self):
+        head = b"MSG %s 1 8\r\n" % self.subject
+        frame = len(head) + 10
+        try:
+            while not self.errors:
+                if self.pub_done.is_set() and self.received >= self.sent:
+                    return
+                buf = self.sub.buf
+                if buf.startswith(b"PING\r\n"):
+                    self.sub.buf = buf[6:]
+                    self.sub.send(b"PONG\r\n")
+                elif len(buf) >= frame:
+                    if not buf.startswith(head) or buf[frame - 2:frame] != b"\r\n":
+                        raise AssertionError("unexpected bytes %r" % buf[:60])
+                    n = int(buf[len(head):len(head) + 8])
+                    if n != self.received:
+                        raise AssertionError("message %d arrived when %d was due" % (n, self.received))
+                    self.received += 1
+                    self.sub.buf = buf[frame:]
+                elif not self.sub._fill(time.monotonic() + 0.2) and time.monotonic() > self.give_up_at:
+                    return  # stopped and idle: the rest is late or lost; finish() tells which
+        except Exception as e:
+            self.errors.append("subscriber: %r" % e)
+
+    def finish(self):
+        self.give_up_at = time.monotonic() + TRAFFIC_TIMEOUT
+        self.stop.set()
+        self.pub_thread.join(TRAFFIC_TIMEOUT)
+        self.sub_thread.join(TRAFFIC_TIMEOUT + 1)
+        self.test.assertEqual(self.errors, [])
+        self.test.assertFalse(self.pub_thread.is_alive() or self.sub_thread.is_alive(), "good traffic hung")
+        self.test.assertGreater(self.sent, 0, "the publisher never got a batch through")
+        self.test.assertEqual(self.received, self.sent, "the good subscriber lost messages")
+        # Both still served.
+        self.pub.ping(timeout=TRAFFIC_TIMEOUT)
+        self.sub.ping(timeout=TRAFFIC_TIMEOUT)
+        return self.sent
+
+
+
+class Hostile(unittest.TestCase):
+    def test_slowloris_control_lines(self):
+        # Many connections that dribble control lines a byte at a time and never finish them
+        # (a SUB, a PUB whose payload never comes, a CONNECT), and some that dribble an endless
+        # line: those reach max_control_line and get the -ERR and a close.
+        srv = start_server(self, "max_control_line: 512\n")
+        base = baseline(self, srv)
+        good = GoodTraffic(self, srv).start()
+        partial = [b"SUB slow.loris.subject.that.never.ends 1", b"PUB slow 100\r\nonly part of the pay",
+                   b'CONNECT {"verbose":false,"name":"loris"']
+        socks = []
+        for i in range(150):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            self.addCleanup(s.close)
+            socks.append((s, partial[i % 3] if i % 10 else b"SUB " + b"x" * 2000))
+        endless = [s for s, line in socks if len(line) > 600]
+        step_of = lambda line: 16 if len(line) > 600 else 1  # the endless lines grow faster
+        ticks = max(-(-len(line) // step_of(line)) for _, line in socks)
+        for tick in range(ticks):
+            for s, line in socks:
+                piece = line[tick * step_of(line):(tick + 1) * step_of(line)]
+                if piece:
+                    try:
+                        s.sendall(piece)
+                    except OSError:
+                        pass
+            time.sleep(0.01)
+        for s in endless:  # each went past 512 bytes of argument
+            s.settimeout(5)
+            data = b""
+            try:
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            self.assertTrue(data.endswith(b"-ERR 'maximum control line exceeded'\r\n"), data[-80:])
+        self.assertEqual(counts(srv)[0], base[0] + 2 + len(socks) - len(endless),
+                         "the unfinished lines must not close their connections")
+        good.finish()
+        for s, _ in socks:
+            rst_close(s)
+        wait_for_counts(self, srv, (base[0] + 2, base[1] + 1))
+
+    def test_connect_reset_storm(self):
+        # 10000 connections opened and reset while the good traffic runs: some before reading
+        # INFO, some after subscribing, some in the middle of a PUB.
+        srv = start_server(self)
+        base = baseline(self, srv)
+        total_before = varz(srv)["total_connections"]
+        good = GoodTraffic(self, srv).start()
+        storm, threads_n = 10000, 4
+        failures = []
+
+        def storm_thread(k):
+            rng = random.Random(k)
+            for i in range(storm // threads_n):
+                try:
+                    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                    kind = rng.randrange(4)
+                    if kind == 1:
+                        s.sendall(b"CONNECT {}\r\nSUB storm.%d.%d 1\r\nSUB storm.> q 2\r\n" % (k, i))
+                    elif kind == 2:
+                        s.sendall(b"PUB storm.x 1000\r\nhalf a payload")
+                    elif kind == 3:
+                        s.recv(1)
+                    rst_close(s)
+                except OSError as e:
+                    failures.append(repr(e))
+                    return
+
+        threads = [threading.Thread(target=storm_thread, args=(k,), daemon=True) for k in range(threads_n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(failures, [], "a connect was refused or timed out during the storm")
+        self.assertFalse(any(t.is_alive() for t in threads), "the storm did not finish")
+        good.finish()
+        wait_for_counts(self, srv, (base[0] + 2, base[1] + 1))
+        self.assertGreaterEqual(varz(srv)["total_connections"] - total_before, storm)
+
+    def test_garbage_from_many_connections(self):
+        # 48 connections at once, each sending 32 KiB of random bytes or of random protocol-ish
+        # tokens in random pieces; the server closes them (or not) as it sees fit.
+        srv = start_server(self)
+        base = baseline(self, srv)
+        good = GoodTraffic(self, srv).start()
+        tokens = [b"PUB ", b"HPUB ", b"SUB ", b"UNSUB ", b"PING", b"PONG", b"CONNECT ", b"INFO ", b"+OK",
+                  b"-ERR ", b"MSG ", b"{", b"}", b"\r\n", b"\n", b"\r", b" ", b"\t", b"foo", b"*", b">", b".",
+                  b"1", b"0", b"999999999", b"4096", b'{"headers":true}', b"NATS/1.0\r\n\r\n"]
+
+        def garbage(k):
+            rng = random.Random(1000 + k)
+            if k % 2:
+                data = bytes(rng.randrange(256) for _ in range(32 * 1024))
+            else:
+                data = b"".join(rng.choice(tokens) if rng.random() < 0.9 else bytes([rng.randrange(256)])
+                                for _ in range(8 * 1024))
+            try:
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            except OSError:
+                return
+            try:
+                at = 0
+                while at < len(data):
+                    n = rng.randrange(1, 4096)
+                    s.sendall(data[at:at + n])
+                    at += n
+            except OSError:
+                pass  # closed by the server: fine
+            finally:
+                if rng.random() < 0.5:
+                    rst_close(s)
+                else:
+                    s.close()
+
+        threads = [threading.Thread(target=garbage, args=(k,), daemon=True) for k in range(48)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertFalse(any(t.is_alive() for t in threads), "a garbage sender hung")
+        good.finish()
+        wait_for_counts(self, srv, (base[0] + 2, base[1] + 1))
+        with srv.client() as fresh:  # and a newcomer is served normally
+            fresh.handshake()
+
+    def test_subscribers_that_never_read(self):
+        # Ten subscribers with tiny receive buffers that never read, on the subject a publisher
+        # floods: each is cut as a slow consumer, while a reading subscriber on the same subject
+        # gets every message and the good traffic on another subject goes on.
+        srv = start_server(self, "max_payload: 1KB\nmax_pending: 128KB\n")
+        base = baseline(self, srv)
+        slow_before = varz(srv)["slow_consumers"]
+        good = GoodTraffic(self, srv).start()
+        stuck = []
+        for i in range(10):
+            c = srv.client(rcvbuf=4096)
+            self.addCleanup(c.close)
+            c.handshake(b'{"verbose":false,"pedantic":false,"name":"stuck-%d"}' % i)
+            c.send(b"SUB flood 1\r\n")
+            c.ping()
+            stuck.append(c)
+        reader = srv.client(timeout=TRAFFIC_TIMEOUT)
+        self.addCleanup(reader.close)
+        reader.handshake()
+        reader.send(b"SUB flood 1\r\n")
+        reader.ping()
+        flood = srv.client(timeout=TRAFFIC_TIMEOUT)
+        self.addCleanup(flood.close)
+        flood.handshake()
+        payload = b"f" * 1000
+        frame = b"MSG flood 1 1000\r\n" + payload + b"\r\n"
+        total, batch = 4096, 16
+        got = 0
+        for _ in range(total // batch):
+            flood.send((b"PUB flood 1000\r\n" + payload + b"\r\n") * batch + b"PING\r\n")
+            deadline = time.monotonic() + TRAFFIC_TIMEOUT
+            while flood.expect_any([b"PONG\r\n", b"PING\r\n"], timeout=max(0.01, deadline - time.monotonic())) != b"PONG\r\n":
+                flood.send(b"PONG\r\n")
+            # Drain the reader as we go: it is a fast consumer, not a slow one.
+            try:
+                while reader._fill(time.monotonic() + 0.001):
+                    pass
+            except Closed:
+                self.fail("the reading subscriber was closed")
+            while True:
+                if reader.buf.startswith(frame):
+                    reader.buf = reader.buf[len(frame):]
+                    got += 1
+                elif reader.buf.startswith(b"PING\r\n"):
+                    reader.buf = reader.buf[6:]
+                    reader.send(b"PONG\r\n")
+                else:
+                    break
+        deadline = time.monotonic() + TRAFFIC_TIMEOUT
+        while got < total and time.monotonic() < deadline:
+            reader._fill(time.monotonic() + 0.2)
+            while reader.buf.startswith(frame):
+                reader.buf = reader.buf[len(frame):]
+                got += 1
+        self.assertEqual(got, total, "the reading subscriber lost messages")
+        good.finish()
+        wait_for_counts(self, srv, (base[0] + 4, base[1] + 2))
+        self.assertEqual(varz(srv)["slow_consumers"] - slow_before, 10)
+
+
+if __name__ == "__main__":
+    run_tests()
