@@ -14,6 +14,7 @@
 #include "proto/encode.h"
 #include "server/auth/bcrypt.h"
 #include "server/auth/constant_time.h"
+#include "server/config/options_reload.h"
 #include "server/worker.h"
 
 namespace zats::cluster {
@@ -114,39 +115,50 @@ void Cluster::stop() {
   listen_fd_ = -1;
 }
 
-void Cluster::reload(const server::Options& next) {
-  std::vector<server::RouteUrl> added;
+void Cluster::reload(const server::Options& old, const server::Options& next) {
+  const server::config::RouteChanges changes = server::config::route_changes(old, next);
   std::vector<RouteRef> removed;
+  std::string renamed;
   {
     std::lock_guard lock(mu_);
-    for (const server::RouteUrl& url : next.cluster.routes) {
-      if (!is_explicit(host_port_key(url.host, url.port))) added.push_back(url);
-    }
     for (const auto& [id, peer] : peers_) {
-      if (!peer.solicited || !peer.url) continue;
-      const std::string key = host_port_key(peer.url->host, peer.url->port);
-      const bool kept = std::any_of(next.cluster.routes.begin(), next.cluster.routes.end(), [&](const auto& u) {
-        return host_port_key(u.host, u.port) == key;
-      });
-      if (is_explicit(key) && !kept) removed.push_back(peer.ref);
+      if (!peer.url) continue;
+      const bool gone = std::any_of(changes.removed.begin(), changes.removed.end(),
+                                    [&](const server::RouteUrl& u) { return u == *peer.url; });
+      if (gone) removed.push_back(peer.ref);
     }
-    options_.routes = next.cluster.routes;
-    options_.no_advertise = next.cluster.no_advertise;
-    options_.username = next.cluster.username;
-    options_.password = next.cluster.password;
-    options_.auth_timeout = next.cluster.auth_timeout;
-    options_.connect_retries = next.cluster.connect_retries;
-    options_.import_permission = next.cluster.import_permission;
-    options_.export_permission = next.cluster.export_permission;
+    const bool advertise_changed = options_.no_advertise != next.cluster.no_advertise;
+    const std::string host = options_.host;
+    const int port = options_.port;
+    options_ = next.cluster;
+    options_.host = host;  // where the listener is cannot change (the reload was refused otherwise)
+    options_.port = port;
+    if (!next.cluster.name.empty() && next.cluster.name != name_) {
+      name_ = next.cluster.name;
+      dynamic_name_ = false;
+      renamed = name_;
+    }
+    if (advertise_changed) {
+      client_url_counts_.clear();
+      if (!options_.no_advertise) {
+        for (const auto& [id, peer] : peers_)
+          for (const std::string& url : peer.client_urls) ++client_url_counts_[url];
+      }
+    }
   }
-  for (const server::RouteUrl& url : added) {
-    ZATS_NOTICE("Adding route %s", url.url.c_str());
-    if (loop_) loop_->dial(url, true, true, 0, 0);
-  }
+  ZATS_NOTICE("Reloaded: cluster");
   for (const RouteRef& ref : removed) {
     post_to_route(ref, [](Route& r) { r.close_as(server::CloseReason::RouteRemoved); });
   }
+  for (const server::RouteUrl& url : changes.removed) ZATS_NOTICE("Removed route %s", url.url.c_str());
+  for (const server::RouteUrl& url : changes.added) {
+    if (loop_) loop_->dial(url, /*explicit_route=*/true, /*first_connect=*/true, 0, 0);
+  }
+  if (!renamed.empty()) {
+    for (server::Worker* w : context_.workers) w->set_cluster_name(renamed);
+  }
   client_urls_changed();
+  ZATS_NOTICE("Reloaded: cluster routes");
 }
 
 void Cluster::describe(server::monitor::ServerIdentity& id) {
@@ -354,7 +366,7 @@ void Cluster::on_async_info(RouteRef ref, const proto::ServerInfo& info) {
 }
 
 void Cluster::route_closed(RouteRef ref, const std::string& remote_id, bool solicited,
-                           const std::optional<server::RouteUrl>& url) {
+                           const std::optional<server::RouteUrl>& url, server::CloseReason reason) {
   std::optional<server::RouteUrl> redial;
   bool redial_explicit = false;
   bool urls_changed = false;
@@ -378,8 +390,9 @@ void Cluster::route_closed(RouteRef ref, const std::string& remote_id, bool soli
     }
     // client.go reconnect: a route we dialled (or kept over a duplicate) is dialled again,
     // unless it was a route to ourselves or that peer is connected anyway.
-    if (loop_ != nullptr && (solicited || retry) && peer_url && remote_id != context_.server_id &&
-        (remote_id.empty() || peers_.count(remote_id) == 0)) {
+    // A route removed by a reload is not dialled again.
+    if (loop_ != nullptr && reason != server::CloseReason::RouteRemoved && (solicited || retry) && peer_url &&
+        remote_id != context_.server_id && (remote_id.empty() || peers_.count(remote_id) == 0)) {
       redial_explicit = is_explicit(host_port_key(peer_url->host, peer_url->port));
       redial = peer_url;
     }

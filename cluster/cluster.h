@@ -62,8 +62,10 @@ class Cluster {
   // Stops accepting and dialling (routes themselves close with their workers).
   void stop();
   int port() const { return port_; }
-  // Reload: routes added to the configuration are dialled, routes removed are closed.
-  void reload(const server::Options& next);
+  // Reload (reload.go clusterOption and routesOption): routes added to the configuration are
+  // dialled, routes removed are closed and not dialled again; name, credentials, permissions,
+  // advertise and no_advertise change in place.
+  void reload(const server::Options& old, const server::Options& next);
   // Monitoring (/varz): the cluster's name, address, explicit routes and client URLs.
   void describe(server::monitor::ServerIdentity& id);
   // Whether a route URL is one of the configured (explicit) routes (/routez is_configured).
@@ -99,7 +101,7 @@ class Cluster {
   // The route closed (registered or not): the peer leaves the registry and its URLs, and a
   // route we dialled is dialled again as the reference does.
   void route_closed(RouteRef ref, const std::string& remote_id, bool solicited,
-                    const std::optional<server::RouteUrl>& url);
+                    const std::optional<server::RouteUrl>& url, server::CloseReason reason);
 
  private:
   struct Peer {

@@ -434,7 +434,7 @@ void Route::on_closing() {
   if (registered()) worker().detach_remote(static_cast<unsigned>(slot_));
   ZATS_NOTICE("%s:%d - rid:%lu - Router connection closed: %s", ip().c_str(), port(),
               static_cast<unsigned long>(cid()), std::string(server::close_reason_text(close_reason())).c_str());
-  cluster_.route_closed({worker().index(), socket()}, remote_id_, url_.has_value(), url_);
+  cluster_.route_closed({worker().index(), socket()}, remote_id_, url_.has_value(), url_, close_reason());
   slot_ = -1;
 }
 

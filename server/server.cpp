@@ -200,10 +200,11 @@ bool Server::reload(const Options& next, std::string* error) {
     remove_ports_file();
     write_ports_file(effective.ports_file_dir);
   }
+  std::shared_ptr<const Options> previous = current_;
   configured_ = next;
   current_ = std::make_shared<const Options>(std::move(effective));
   for (auto& w : workers_) w->apply_options(current_);
-  if (cluster_) cluster_->reload(*current_);
+  if (cluster_) cluster_->reload(*previous, *current_);
   return true;
 }
 

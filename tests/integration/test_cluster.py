@@ -318,6 +318,36 @@ class Handshake(unittest.TestCase):
             raw.expect_closed()
 
 
+class Reload(unittest.TestCase):
+    def test_sighup_adds_and_removes_routes(self):
+        a = Node(name="A").start()
+        c = Node(name="C").start()
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            path = f.name
+        self.addCleanup(os.unlink, path)
+
+        def write(routes):
+            with open(path, "w") as out:
+                out.write("cluster { routes: [%s] }\n" % ", ".join('"%s"' % r.route_url() for r in routes))
+
+        write([a])
+        b = Node(name="B", extra=["-c", path]).start()
+        try:
+            b.wait_routes(1)
+            self.assertEqual(b.routez()["routes"][0]["remote_id"], a.server_id())
+            write([c])
+            b.proc.send_signal(signal.SIGHUP)
+            wait_for("B to swap A for C", lambda: [r["remote_id"] for r in b.routez()["routes"]] == [c.server_id()])
+            a.wait_routes(0)
+            time.sleep(1.5)  # a removed route is not dialled again
+            self.assertEqual(a.routez()["num_routes"], 0)
+            self.assertEqual(b.varz()["cluster"]["urls"], ["127.0.0.1:%d" % c.cluster_port])
+        finally:
+            b.stop()
+            c.stop()
+            a.stop()
+
+
 class ClientUrls(unittest.TestCase):
     def test_connect_urls_and_async_info_as_nodes_come_and_go(self):
         a = Node(name="A").start()
