@@ -67,12 +67,24 @@ class Coordinator {
       std::fprintf(stderr, "zats-bench: cannot resolve %s\n", o_.url.c_str());
       return 2;
     }
+    sockaddr_storage sub_addr = addr;
+    socklen_t sub_len = len;
+    if (!o_.sub_url.empty()) {
+      auto sub_ep = parse_endpoint(o_.sub_url);
+      if (!sub_ep || !resolve(*sub_ep, sub_addr, sub_len)) {
+        std::fprintf(stderr, "zats-bench: cannot resolve %s\n", o_.sub_url.c_str());
+        return 2;
+      }
+    }
     raise_fd_limit();
     ScenarioPlan sp = build_scenario(o_, ep->user, ep->pass);
     result_.note = sp.note;
     const int threads = o_.threads > 0 ? o_.threads : default_threads(sp.clients.size());
     result_.threads = threads;
-    for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>(rs_, addr, len, static_cast<uint64_t>(o_.spin_us * 1000)));
+    for (int i = 0; i < threads; ++i) {
+      workers_.push_back(
+          std::make_unique<Worker>(rs_, addr, len, sub_addr, sub_len, static_cast<uint64_t>(o_.spin_us * 1000)));
+    }
     for (size_t i = 0; i < sp.clients.size(); ++i) {
       if (is_finisher(sp.clients[i])) ++finishers_;
       workers_[i % workers_.size()]->add(std::move(sp.clients[i]));
@@ -83,6 +95,7 @@ class Coordinator {
     for (auto& w : workers_) w->start();
     const int total = static_cast<int>(sp.clients.size());
     const bool connected = wait_connected(total);
+    if (connected && o_.settle > 0) sleep_ms(static_cast<int>(o_.settle * 1000));
     if (connected) o_.scenario == "conns" ? hold_idle() : run_load();
     stop();
     if (!connected && o_.scenario != "conns") {

@@ -24,6 +24,10 @@ const char kUsage[] =
     "  churn     publish while churners SUB/UNSUB at --churn-rate\n"
     "options:\n"
     "  --url U            server (host:port or nats://[user:pass@]host:port)\n"
+    "  --sub-url U        subscribers and responders connect here instead (another\n"
+    "                     node of a cluster: traffic crosses a route)\n"
+    "  --settle S         wait S seconds after connecting before the load starts (so\n"
+    "                     interest reaches the other nodes of a cluster)\n"
     "  --threads T        bench threads, one io_uring each (default min(clients, nproc/2))\n"
     "  --pubs P --subs S  publisher / subscriber connections\n"
     "  --slow N           pubsub/fanout: N more subscribers that read slowly (role slow,\n"
@@ -68,6 +72,8 @@ BenchOptions parse_bench_options(int argc, char** argv) {
     auto n = [&] { return std::strtoull(s(), nullptr, 10); };
     if (k == "-h" || k == "--help") usage();
     else if (k == "--url" || k == "-s") o.url = s();
+    else if (k == "--sub-url") o.sub_url = s();
+    else if (k == "--settle") o.settle = d();
     else if (k == "--threads") o.threads = static_cast<int>(n());
     else if (k == "--pubs") o.pubs = static_cast<int>(n());
     else if (k == "--subs") o.subs = static_cast<int>(n());

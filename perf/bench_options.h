@@ -10,6 +10,8 @@ namespace zats::perf {
 struct BenchOptions {
   std::string scenario;  // pub sub pubsub fanout queue reqrep conns subjects churn
   std::string url = "nats://127.0.0.1:4222";
+  std::string sub_url;  // subscribers and responders connect here when set (another node of a cluster)
+  double settle = 0;    // seconds between every client being connected and the load starting
   int threads = 0;  // 0: min(clients, max(1, nproc/2))
   int pubs = 1;
   int subs = -1;  // -1: the scenario's default

@@ -17,8 +17,9 @@ constexpr uint64_t kMaxSleepNs = 2'000'000;
 
 }  // namespace
 
-Worker::Worker(RunState& rs, const sockaddr_storage& addr, socklen_t addr_len, uint64_t spin_ns)
-    : rs_(rs), addr_(addr), addr_len_(addr_len), spin_ns_(spin_ns) {}
+Worker::Worker(RunState& rs, const sockaddr_storage& addr, socklen_t addr_len, const sockaddr_storage& sub_addr,
+               socklen_t sub_addr_len, uint64_t spin_ns)
+    : rs_(rs), addr_(addr), addr_len_(addr_len), sub_addr_(sub_addr), sub_addr_len_(sub_addr_len), spin_ns_(spin_ns) {}
 
 Worker::~Worker() {
   join();
@@ -43,9 +44,13 @@ void Worker::connect_more() {
   // so count them over the started range (cheap: only until all are started).
   size_t ready = 0;
   for (size_t i = 0; i < next_connect_; ++i) ready += clients_[i]->ready() || clients_[i]->closed();
-  while (next_connect_ < clients_.size() && next_connect_ - ready < kMaxHandshakes)
-    clients_[next_connect_++]->start_connect(&ring_, reinterpret_cast<const sockaddr*>(&addr_),
-                                             addr_len_);
+  while (next_connect_ < clients_.size() && next_connect_ - ready < kMaxHandshakes) {
+    Client& c = *clients_[next_connect_++];
+    const Role role = c.plan().role;
+    const bool receiver = role == Role::Subscriber || role == Role::Responder || role == Role::Slow;
+    c.start_connect(&ring_, reinterpret_cast<const sockaddr*>(receiver ? &sub_addr_ : &addr_),
+                    receiver ? sub_addr_len_ : addr_len_);
+  }
 }
 
 uint64_t Worker::tick_all(uint64_t now) {

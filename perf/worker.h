@@ -20,7 +20,9 @@ class Worker {
  public:
   // spin_ns: how long to busy-poll after a completion or before a due send
   // instead of sleeping (0: always sleep).
-  Worker(RunState& rs, const sockaddr_storage& addr, socklen_t addr_len, uint64_t spin_ns);
+  // Subscribers and responders connect to sub_addr, everyone else to addr.
+  Worker(RunState& rs, const sockaddr_storage& addr, socklen_t addr_len, const sockaddr_storage& sub_addr,
+         socklen_t sub_addr_len, uint64_t spin_ns);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -43,6 +45,8 @@ class Worker {
   RunState& rs_;
   sockaddr_storage addr_;
   socklen_t addr_len_;
+  sockaddr_storage sub_addr_;
+  socklen_t sub_addr_len_;
   uint64_t spin_ns_;
   uint64_t spin_until_ = 0;
   io_uring ring_{};
