@@ -72,6 +72,13 @@ Cluster::Cluster(server::ServerContext& context, const server::Options& options)
   }
   slot_used_.assign(server::kMaxRemotes, false);
   context_.info.cluster = name_;  // clients see the cluster's name in INFO
+  permissions_ = std::make_shared<const RoutePermissions>(
+      RoutePermissions{options_.import_permission, options_.export_permission});
+}
+
+std::shared_ptr<const Cluster::RoutePermissions> Cluster::permissions() {
+  std::lock_guard lock(mu_);
+  return permissions_;
 }
 
 Cluster::~Cluster() { stop(); }
@@ -118,6 +125,7 @@ void Cluster::stop() {
 void Cluster::reload(const server::Options& old, const server::Options& next) {
   const server::config::RouteChanges changes = server::config::route_changes(old, next);
   std::vector<RouteRef> removed;
+  std::vector<RouteRef> refs;
   std::string renamed;
   {
     std::lock_guard lock(mu_);
@@ -133,6 +141,9 @@ void Cluster::reload(const server::Options& old, const server::Options& next) {
     options_ = next.cluster;
     options_.host = host;  // where the listener is cannot change (the reload was refused otherwise)
     options_.port = port;
+    permissions_ = std::make_shared<const RoutePermissions>(
+        RoutePermissions{options_.import_permission, options_.export_permission});
+    for (const auto& [id, peer] : peers_) refs.push_back(peer.ref);
     if (!next.cluster.name.empty() && next.cluster.name != name_) {
       name_ = next.cluster.name;
       dynamic_name_ = false;
@@ -147,6 +158,8 @@ void Cluster::reload(const server::Options& old, const server::Options& next) {
     }
   }
   ZATS_NOTICE("Reloaded: cluster");
+  auto perms = permissions();
+  for (const RouteRef& ref : refs) post_to_route(ref, [perms](Route& r) { r.set_permissions(perms); });
   for (const RouteRef& ref : removed) {
     post_to_route(ref, [](Route& r) { r.close_as(server::CloseReason::RouteRemoved); });
   }

@@ -73,6 +73,13 @@ class Cluster {
 
   // --- For routes (on their worker's thread) ---
   const server::ClusterOptions& options() const { return options_; }
+  // Route permissions (import: what interest we announce; export: what interest we accept),
+  // swapped by a reload; routes keep the pointer they were given.
+  struct RoutePermissions {
+    std::optional<server::SubjectPermission> import_permission;
+    std::optional<server::SubjectPermission> export_permission;
+  };
+  std::shared_ptr<const RoutePermissions> permissions();
   // Our route INFO, with a fresh nonce for a new connection.
   proto::ServerInfo route_info();
   // Our CONNECT for a route we dialled to `url`.
@@ -131,6 +138,7 @@ class Cluster {
   int listen_fd_ = -1;
 
   mutable std::mutex mu_;
+  std::shared_ptr<const RoutePermissions> permissions_;
   std::string name_;
   bool dynamic_name_ = false;
   std::map<std::string, Peer> peers_;                 // by remote server id

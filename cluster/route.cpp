@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "cluster/cluster.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "proto/encode.h"
@@ -25,19 +24,6 @@ Route* route_at(server::Worker& worker, core::SocketId socket) {
   return c != nullptr && c->kind() == server::Connection::Kind::Route ? static_cast<Route*>(c) : nullptr;
 }
 
-// A subject against a route permission: allow list first (when present), then deny.
-bool permitted(const std::optional<server::SubjectPermission>& perm, std::string_view subject) {
-  if (!perm) return true;
-  if (perm->allow) {
-    const bool allowed = std::any_of(perm->allow->begin(), perm->allow->end(), [&](const std::string& pattern) {
-      return proto::subject_matches(pattern, subject);
-    });
-    if (!allowed) return false;
-  }
-  return std::none_of(perm->deny.begin(), perm->deny.end(),
-                      [&](const std::string& pattern) { return proto::subject_matches(pattern, subject); });
-}
-
 }  // namespace
 
 Route::Route(server::Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, Cluster& cluster,
@@ -45,7 +31,8 @@ Route::Route(server::Worker& worker, core::SocketId socket, uint64_t cid, std::s
     : Connection(worker, socket, cid, std::move(ip), port, Kind::Route, {"rid", "Route"}),
       cluster_(cluster),
       url_(std::move(url)),
-      parser_(proto::route_parser_limits()) {}
+      parser_(proto::route_parser_limits()),
+      permissions_(cluster.permissions()) {}
 
 Route::~Route() = default;
 
@@ -228,21 +215,41 @@ void Route::close_as(server::CloseReason reason, std::string_view err_text) { cl
 
 // --- interest ---
 
-// Every account's local interest now, then every change (Route::AccountWatch), so the peer
-// never misses one: the snapshot and the registration happen under the index's writer lock.
+// Every change of every account's local interest from now on (Route::AccountWatch), and a
+// snapshot of all of it, walked after the watches are in place so that whatever changes during
+// the walk is heard too; the changes go out after the snapshot, so every key ends right.
 void Route::announce_local_interest() {
   server::ServerContext& context = worker().context();
   for (server::AccountId a = 0; a < context.accounts.size(); ++a) {
-    const std::string& account = context.accounts.name(a);
     watches_.push_back(std::make_unique<AccountWatch>(*this, a));
-    context.interest[a]->watch_local(
-        watches_.back().get(), [&](std::string_view subject, std::string_view queue, uint32_t weight) {
-          if (import_allowed(subject)) proto::append_remote_sub(out(), account, subject, queue, weight);
-        });
+    context.interest[a]->watch_local(watches_.back().get());
+  }
+  server::Worker& owner = worker();
+  snapshot_ = std::make_unique<InterestSnapshot>(context, permissions_->import_permission,
+                                                 [&owner, socket = socket()] {
+                                                   owner.post([&owner, socket] {
+                                                     if (Route* r = route_at(owner, socket)) r->take_snapshot();
+                                                   });
+                                                 });
+}
+
+void Route::take_snapshot() {
+  if (!snapshot_ || !open()) return;
+  const bool done = snapshot_->take(out());
+  if (done) {
+    snapshot_.reset();
+    ZATS_DEBUG("%s:%d - rid:%lu - Sent local subscriptions to route", ip().c_str(), port(),
+               static_cast<unsigned long>(cid()));
+    take_inbox();
+    out().append(held_);
+    held_.clear();
+    held_.shrink_to_fit();
   }
   mark_dirty();
-  ZATS_DEBUG("%s:%d - rid:%lu - Sent local subscriptions to route", ip().c_str(), port(),
-             static_cast<unsigned long>(cid()));
+}
+
+void Route::set_permissions(std::shared_ptr<const Cluster::RoutePermissions> permissions) {
+  permissions_ = std::move(permissions);
 }
 
 void Route::AccountWatch::local_interest_changed(std::string_view subject, std::string_view queue, uint32_t weight) {
@@ -273,6 +280,7 @@ void Route::queue_interest_line(server::AccountId account, std::string_view subj
 }
 
 void Route::take_inbox() {
+  if (snapshot_) return;  // after the snapshot (take_snapshot calls again)
   std::string lines;
   {
     std::lock_guard lock(inbox_mutex_);
@@ -285,11 +293,11 @@ void Route::take_inbox() {
 }
 
 bool Route::import_allowed(std::string_view subject) const {
-  return permitted(cluster_.options().import_permission, subject);
+  return route_permits(permissions_->import_permission, subject);
 }
 
 bool Route::export_allowed(std::string_view subject) const {
-  return permitted(cluster_.options().export_permission, subject);
+  return route_permits(permissions_->export_permission, subject);
 }
 
 server::AccountId Route::account_of(std::string_view name) {
@@ -420,14 +428,15 @@ void Route::forward(server::AccountId account, const server::MessageView& msg,
     payload.remove_prefix(header_size);
     header_size = 0;
   }
-  proto::append_routed_msg(out(), worker().context().accounts.name(account), msg.subject, msg.reply, queues,
-                           header_size, payload);
+  proto::append_routed_msg(snapshot_ ? held_ : out(), worker().context().accounts.name(account), msg.subject,
+                           msg.reply, queues, header_size, payload);
   count_sent(payload.size());
 }
 
 // --- closing and monitoring ---
 
 void Route::on_closing() {
+  snapshot_.reset();  // stops the walk if it is still going
   server::ServerContext& context = worker().context();
   for (server::AccountId a = 0; a < watches_.size(); ++a) context.interest[a]->unwatch_local(watches_[a].get());
   forget_remote_interest();

@@ -7,9 +7,11 @@
 // both ways (RMSG/HMSG in: delivered to this server's subscribers; out: one per message that
 // matches the peer's interest, with the queue groups picked for it).
 //
-// Interest changes arrive from any worker's thread (LocalInterestListener) into a small
-// locked inbox; the route moves the inbox onto the wire before any message it sends, so the
+// Our local interest goes out as a snapshot made off the worker (InterestSnapshot), then as
+// each change: changes arrive from any worker's thread (LocalInterestListener) into a small
+// locked inbox, and the route moves the inbox onto the wire before any message it sends, so the
 // peer always learns about a subscription before a message that depends on it (a reply).
+// Until the snapshot is out, changes and messages for the peer wait behind it.
 #pragma once
 
 #include <atomic>
@@ -23,6 +25,8 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "cluster/cluster.h"
+#include "cluster/interest_snapshot.h"
 #include "proto/info.h"
 #include "proto/parser.h"
 #include "server/connection.h"
@@ -56,6 +60,7 @@ class Route final : public server::Connection, public server::RemoteDestination 
   // From the Cluster (posted to this worker).
   void send_info_json(std::string_view json);  // gossip: another peer's INFO
   void close_as(server::CloseReason reason, std::string_view err_text = {});
+  void set_permissions(std::shared_ptr<const Cluster::RoutePermissions> permissions);
 
   // Parser handler (route dialect).
   bool on_connect(std::string_view json);
@@ -90,6 +95,7 @@ class Route final : public server::Connection, public server::RemoteDestination 
   void queue_interest_line(server::AccountId account, std::string_view subject, std::string_view queue,
                            uint32_t weight);
   void take_inbox();
+  void take_snapshot();
   bool import_allowed(std::string_view subject) const;
   bool export_allowed(std::string_view subject) const;
   server::AccountId account_of(std::string_view name);
@@ -112,6 +118,9 @@ class Route final : public server::Connection, public server::RemoteDestination 
   std::mutex inbox_mutex_;
   std::string inbox_;
   std::atomic<bool> inbox_pending_{false};
+  std::unique_ptr<InterestSnapshot> snapshot_;  // until every line of it is on the wire
+  std::string held_;                            // messages for the peer that wait for it
+  std::shared_ptr<const Cluster::RoutePermissions> permissions_;
 
   // The peer's interest as it announced it: "account subject[ queue]" -> weight (plain: 1).
   absl::flat_hash_map<std::string, uint32_t> remote_interest_;

@@ -379,19 +379,8 @@ void InterestIndex::set_queue_weight(unsigned destination, std::string_view subj
   generation_.fetch_add(1, std::memory_order_seq_cst);
 }
 
-void InterestIndex::watch_local(LocalInterestListener* listener, const LocalInterestVisitor& each) {
+void InterestIndex::watch_local(LocalInterestListener* listener) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  cds_lfht_iter iter;
-  for (cds_lfht_first(literals_, &iter); cds_lfht_iter_get_node(&iter) != nullptr; cds_lfht_next(literals_, &iter)) {
-    const auto* lit = static_cast<const Literal*>(reinterpret_cast<HashLink*>(cds_lfht_iter_get_node(&iter))->owner);
-    visit_local(lit->slot, lit->subject, each);
-  }
-  std::vector<Node*> nodes;
-  collect_nodes(nodes);
-  for (const Node* node : nodes) {
-    if (!node->here.empty() && node != root_) visit_local(node->here, subject_of(node, false), each);
-    if (!node->tail.empty()) visit_local(node->tail, subject_of(node, true), each);
-  }
   listeners_.push_back(listener);
 }
 
@@ -400,10 +389,33 @@ void InterestIndex::unwatch_local(LocalInterestListener* listener) {
   std::erase(listeners_, listener);
 }
 
-void InterestIndex::visit_local(const Slot& slot, std::string_view subject, const LocalInterestVisitor& each) const {
-  if (has_local_plain(slot)) each(subject, {}, 1);
-  const Record* r = slot.rec.load(std::memory_order_relaxed);
+// Only what readers may read: the hash tables (RCU), the nodes' star pointers and the records.
+void InterestIndex::visit_local(const LocalInterestVisitor& each, const std::function<bool()>& stop) const {
+  cds_lfht_iter iter;
+  for (cds_lfht_first(literals_, &iter); cds_lfht_iter_get_node(&iter) != nullptr; cds_lfht_next(literals_, &iter)) {
+    if (stop && stop()) return;
+    cds_lfht_node* node = cds_lfht_iter_get_node(&iter);
+    core::tsan_consume(node);
+    const auto* lit = static_cast<const Literal*>(reinterpret_cast<HashLink*>(node)->owner);
+    visit_slot(lit->slot, lit->subject, each);
+  }
+  std::vector<Node*> nodes;
+  collect_nodes(nodes);
+  for (const Node* node : nodes) {
+    if (stop && stop()) return;
+    if (node != root_ && node->here.rec.load(std::memory_order_acquire) != nullptr) {
+      visit_slot(node->here, subject_of(node, false), each);
+    }
+    if (node->tail.rec.load(std::memory_order_acquire) != nullptr) visit_slot(node->tail, subject_of(node, true), each);
+  }
+}
+
+// A slot's local interest, from its record alone (the plain mask holds exactly the workers
+// with plain subscribers; the queue weights of worker destinations are the local members).
+void InterestIndex::visit_slot(const Slot& slot, std::string_view subject, const LocalInterestVisitor& each) {
+  const Record* r = slot.rec.load(std::memory_order_acquire);
   if (r == nullptr) return;
+  if (r->plain != 0) each(subject, {}, 1);
   for (const QueueInterest& q : r->queues) {
     const uint32_t members = local_members(q);
     if (members > 0) each(subject, q.name, members);
@@ -574,11 +586,12 @@ void InterestIndex::collect_nodes(std::vector<Node*>& out) const {
   cds_lfht_iter iter;
   for (cds_lfht_first(edges_, &iter); cds_lfht_iter_get_node(&iter) != nullptr;
        cds_lfht_next(edges_, &iter)) {
-    out.push_back(static_cast<Node*>(
-        reinterpret_cast<HashLink*>(cds_lfht_iter_get_node(&iter))->owner));
+    cds_lfht_node* node = cds_lfht_iter_get_node(&iter);
+    core::tsan_consume(node);
+    out.push_back(static_cast<Node*>(reinterpret_cast<HashLink*>(node)->owner));
   }
   for (size_t i = 0; i < out.size(); ++i) {
-    if (Node* star = out[i]->star.load(std::memory_order_relaxed)) out.push_back(star);
+    if (Node* star = out[i]->star.load(std::memory_order_acquire)) out.push_back(star);
   }
 }
 

@@ -23,7 +23,9 @@
 //
 // Local interest: what this server's own workers want, summed over them, is what a route
 // announces to its peer (RS+ subject, or RS+ subject queue <members>). Listeners registered
-// with watch_local() hear every change of it, in order, under the writer lock.
+// with watch_local() hear every change of it, in order, under the writer lock; visit_local()
+// walks all of it without the lock (a route coming up: register first, then walk, then apply
+// what the listener heard meanwhile: every key ends in its current state).
 #pragma once
 
 #include <atomic>
@@ -114,11 +116,15 @@ class InterestIndex {
   // A remote destination's queue interest: RS+ with a weight sets it, 0 removes it.
   void set_queue_weight(unsigned destination, std::string_view subject, std::string_view queue, uint32_t weight);
 
-  // Calls `each` for every entry of the local interest (under the writer lock, so no change
-  // is missed or seen twice), then registers `listener` for every later change.
-  using LocalInterestVisitor = std::function<void(std::string_view subject, std::string_view queue, uint32_t weight)>;
-  void watch_local(LocalInterestListener* listener, const LocalInterestVisitor& each);
+  // Registers `listener` for every later change of the local interest.
+  void watch_local(LocalInterestListener* listener);
   void unwatch_local(LocalInterestListener* listener);
+  // Lock-free read (the caller is an online RCU thread for the whole walk): calls `each` for
+  // every entry of the local interest. An entry changed during the walk may be seen in its
+  // old or its new state (a watcher registered before the walk hears the change either way);
+  // `stop` is polled between entries and ends the walk early when it says so.
+  using LocalInterestVisitor = std::function<void(std::string_view subject, std::string_view queue, uint32_t weight)>;
+  void visit_local(const LocalInterestVisitor& each, const std::function<bool()>& stop = {}) const;
 
   // Lock-free read. out is overwritten. Published '*'/'>' tokens match as plain tokens, as
   // in Sublist; a subject with an empty token matches nothing.
@@ -148,7 +154,7 @@ class InterestIndex {
   void prune(Literal* literal, Node* owner);
   void publish(Slot& slot, const Record* next);
   void tell_local(std::string_view subject, std::string_view queue, uint32_t weight);
-  void visit_local(const Slot& slot, std::string_view subject, const LocalInterestVisitor& each) const;
+  static void visit_slot(const Slot& slot, std::string_view subject, const LocalInterestVisitor& each);
   static std::string subject_of(const Node* node, bool tail);
   void prune_literal(Literal* lit);
   void prune_trie(Node* node);

@@ -1,12 +1,17 @@
 // InterestIndex with remote destinations (routes): their plain interest in a mask of its own,
 // queue weights set (not counted) from RS+, and the local-interest feed routes announce to
-// their peers: the snapshot that watch_local() walks and every later change, in order, with
-// remote interest never part of it.
+// their peers: the walk of visit_local() and every change a watcher hears, in order, with
+// remote interest never part of either; a walk racing with changes, plus what the watcher
+// heard meanwhile, ends in the true state of every key.
 #include "server/interest_index.h"
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -106,11 +111,15 @@ TEST_CASE("local interest: the snapshot lists local interest only, summed over w
   index.set_queue_weight(kRemoteBase + 2, "a.*", "q", 7);
   std::set<std::string> seen;
   Feed feed;
-  index.watch_local(&feed, [&](std::string_view subject, std::string_view queue, uint32_t weight) {
+  index.watch_local(&feed);
+  index.visit_local([&](std::string_view subject, std::string_view queue, uint32_t weight) {
     CHECK(seen.insert(Feed::line(subject, queue, weight)).second);
   });
   CHECK(seen == std::set<std::string>{"+a.b", "+a.* q 3", "+>", "+x.*.y.>"});
   CHECK(feed.events.empty());
+  int visited = 0;
+  index.visit_local([&](std::string_view, std::string_view, uint32_t) { ++visited; }, [&] { return visited >= 2; });
+  CHECK(visited == 2);  // the stop predicate ends the walk
   index.unwatch_local(&feed);
   index.remove(0, "a.b");
   index.remove(1, "a.b");
@@ -121,7 +130,8 @@ TEST_CASE("local interest: every change reaches a watcher in order; remote chang
   RcuScope rcu;
   InterestIndex index;
   Feed feed;
-  index.watch_local(&feed, [](std::string_view, std::string_view, uint32_t) { FAIL("index is empty"); });
+  index.watch_local(&feed);
+  index.visit_local([](std::string_view, std::string_view, uint32_t) { FAIL("index is empty"); });
   index.add(0, "foo");             // 0 -> 1: announced
   index.add(1, "foo");             // still some: nothing
   index.add(kRemoteBase, "foo");   // remote: never
@@ -143,4 +153,49 @@ TEST_CASE("local interest: every change reaches a watcher in order; remote chang
   index.unwatch_local(&feed);
   index.set_queue_weight(kRemoteBase, "svc", "g", 0);
   CHECK(index.entry_count() == 0);
+}
+
+// The route's way of coming up while subscriptions churn on another thread: watch, walk, then
+// apply what the watcher heard after the walk; every key must end in its true state.
+TEST_CASE("local interest: a walk during churn plus the changes heard meanwhile is exact") {
+  RcuScope rcu;
+  InterestIndex index;
+  for (int i = 0; i < 2000; ++i) index.add(static_cast<unsigned>(i % 3), "pre." + std::to_string(i));
+  struct Locked : LocalInterestListener {
+    std::mutex mu;
+    std::vector<std::tuple<std::string, std::string, uint32_t>> changes;
+    void local_interest_changed(std::string_view subject, std::string_view queue, uint32_t weight) override {
+      std::lock_guard lock(mu);
+      changes.emplace_back(std::string(subject), std::string(queue), weight);
+    }
+  } watcher;
+  std::atomic<bool> stop{false};
+  std::thread churn([&] {
+    zats::core::RcuThread thread;
+    for (int round = 0; !stop.load(); ++round) {
+      const std::string s = "pre." + std::to_string(round % 2000);
+      index.remove(static_cast<unsigned>((round % 2000) % 3), s);
+      index.add(1, "new." + std::to_string(round % 500), round % 2 ? "q" : "");
+      index.add(static_cast<unsigned>((round % 2000) % 3), s);
+      if (round % 3 == 0) index.remove(1, "new." + std::to_string(round % 500), round % 2 ? "q" : "");
+      zats::core::rcu_quiescent();
+    }
+  });
+  std::map<std::pair<std::string, std::string>, uint32_t> state;
+  index.watch_local(&watcher);
+  index.visit_local([&](std::string_view subject, std::string_view queue, uint32_t weight) {
+    state[{std::string(subject), std::string(queue)}] = weight;
+  });
+  stop.store(true);
+  churn.join();
+  index.unwatch_local(&watcher);
+  for (const auto& [subject, queue, weight] : watcher.changes) state[{subject, queue}] = weight;
+  std::erase_if(state, [](const auto& e) { return e.second == 0; });
+  std::map<std::pair<std::string, std::string>, uint32_t> truth;
+  index.watch_local(&watcher);
+  index.visit_local([&](std::string_view subject, std::string_view queue, uint32_t weight) {
+    truth[{std::string(subject), std::string(queue)}] = weight;
+  });
+  index.unwatch_local(&watcher);
+  CHECK(state == truth);
 }
