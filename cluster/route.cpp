@@ -16,6 +16,9 @@ namespace zats::cluster {
 namespace {
 
 constexpr uint64_t kFirstPingMaxNs = 1'000'000'000;  // server.go firstPingInterval (routes)
+// Interest updates (RS+/RS-) a route applies per loop turn: a peer announcing a million
+// subscriptions at once must not keep this worker's clients waiting.
+constexpr uint32_t kInterestOpsPerTurn = 1024;
 
 uint64_t to_ns(server::Nanos d) { return static_cast<uint64_t>(d.count()); }
 
@@ -55,17 +58,64 @@ void Route::start() {
 }
 
 void Route::on_bytes(const char* data, size_t size) {
-  while (size > 0 && open()) {
-    const proto::FeedResult r = parser_.feed(data, size, *this);
+  if (!backlog_.empty()) {  // bytes that came in the same turn as the pause queue behind it
+    backlog_.append(data, size);
+    return;
+  }
+  const size_t used = feed(data, size);
+  if (used < size && open()) {
+    backlog_.assign(data + used, size - used);
+    pause_input(kPausedForBudget);
+    server::Worker& owner = worker();
+    owner.post([&owner, socket = socket()] {
+      if (Route* r = route_at(owner, socket)) r->continue_backlog();
+    });
+  }
+}
+
+// Feeds the parser until the bytes are used or this turn's interest budget is spent; returns
+// how many were used.
+size_t Route::feed(const char* data, size_t size) {
+  size_t used = 0;
+  while (used < size && open()) {
+    const proto::FeedResult r = parser_.feed(data + used, size - used, *this);
     if (r.error != proto::ParseError::None) {
       ZATS_ERROR("%s:%d - rid:%lu - Route protocol error", ip().c_str(), port(), static_cast<unsigned long>(cid()));
       close(server::CloseReason::ProtocolViolation);
-      return;
+      return size;
     }
-    if (r.consumed == 0) return;
-    data += r.consumed;
-    size -= r.consumed;
+    if (r.consumed == 0) break;
+    used += r.consumed;
   }
+  return open() ? used : size;
+}
+
+// A later turn (posted): the next share of the backlog; receiving resumes once it is gone.
+void Route::continue_backlog() {
+  if (!open()) return;
+  std::string pending;
+  pending.swap(backlog_);
+  const size_t used = feed(pending.data(), pending.size());
+  if (used < pending.size() && open()) {
+    backlog_.assign(pending, used, std::string::npos);
+    server::Worker& owner = worker();
+    owner.post([&owner, socket = socket()] {
+      if (Route* r = route_at(owner, socket)) r->continue_backlog();
+    });
+    return;
+  }
+  unpause_input(kPausedForBudget);
+}
+
+// One interest update done; false once this loop turn's share is spent (the parser stops).
+bool Route::spend_interest_budget() {
+  const uint64_t turn = worker().reactor().stats().turns;
+  if (turn != budget_turn_) {
+    budget_turn_ = turn;
+    interest_budget_ = kInterestOpsPerTurn;
+  }
+  if (interest_budget_ > 0) --interest_budget_;
+  return interest_budget_ > 0;
 }
 
 void Route::on_timer(uint64_t now_ns) {
@@ -343,7 +393,7 @@ bool Route::on_remote_sub(const proto::RemoteSubArgs& args) {
     remote_interest_[key_] = weight;
     index.set_queue_weight(destination, args.subject, args.queue, weight);
   }
-  return true;
+  return spend_interest_budget();
 }
 
 bool Route::on_remote_unsub(const proto::RemoteSubArgs& args) {
@@ -368,7 +418,7 @@ bool Route::on_remote_unsub(const proto::RemoteSubArgs& args) {
   } else {
     index.set_queue_weight(destination, args.subject, args.queue, 0);
   }
-  return true;
+  return spend_interest_budget();
 }
 
 // Everything the peer announced leaves the index with the route (route.go removeRemoteSubs).

@@ -90,6 +90,9 @@ class Route final : public server::Connection, public server::RemoteDestination 
   };
 
   bool registered() const { return slot_ >= 0; }
+  size_t feed(const char* data, size_t size);
+  void continue_backlog();
+  bool spend_interest_budget();
   bool handle_first_info(const proto::ServerInfo& info);
   void announce_local_interest();
   void queue_interest_line(server::AccountId account, std::string_view subject, std::string_view queue,
@@ -121,6 +124,12 @@ class Route final : public server::Connection, public server::RemoteDestination 
   std::unique_ptr<InterestSnapshot> snapshot_;  // until every line of it is on the wire
   std::string held_;                            // messages for the peer that wait for it
   std::shared_ptr<const Cluster::RoutePermissions> permissions_;
+
+  // A burst of interest from the peer is applied a bounded amount per loop turn; what waits
+  // for the next turn is kept here (receiving is paused meanwhile).
+  std::string backlog_;
+  uint32_t interest_budget_ = 0;
+  uint64_t budget_turn_ = UINT64_MAX;
 
   // The peer's interest as it announced it: "account subject[ queue]" -> weight (plain: 1).
   absl::flat_hash_map<std::string, uint32_t> remote_interest_;

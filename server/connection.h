@@ -34,6 +34,7 @@ class Connection {
   // Why reading is paused: a full mesh ring (backlog) and/or a congested consumer it feeds.
   static constexpr uint8_t kPausedForMesh = 1;
   static constexpr uint8_t kPausedForStall = 2;
+  static constexpr uint8_t kPausedForBudget = 4;  // a route spreading a burst over loop turns
 
   enum class Kind : uint8_t { Client, Route };
   // How the connection names itself in log lines: "cid"/"Client" or "rid"/"Router".
