@@ -121,13 +121,21 @@ FeedResult Parser::feed(const char* data, size_t size, Handler& handler) {
   while (pos < size) {
     switch (state_) {
       case State::OpStart:
-        // Fast path for the op that dominates traffic: "PUB" plus its separator in one step
-        // (same transitions as the byte-by-byte walk below).
-        if (size - pos >= 4 && (data[pos] | 0x20) == 'p' && (data[pos + 1] | 0x20) == 'u' &&
-            (data[pos + 2] | 0x20) == 'b' && is_space_or_tab(data[pos + 3])) {
-          op_ = Op::Pub;
+        // Fast paths for the ops that dominate traffic, "PUB" from a client and "RMSG" from a
+        // route, with their separator in one step (same transitions as the walk below).
+        if (!route_dialect()) {
+          if (size - pos >= 4 && (data[pos] | 0x20) == 'p' && (data[pos + 1] | 0x20) == 'u' &&
+              (data[pos + 2] | 0x20) == 'b' && is_space_or_tab(data[pos + 3])) {
+            op_ = Op::Pub;
+            state_ = State::Separator;
+            pos += 4;
+            break;
+          }
+        } else if (size - pos >= 5 && (data[pos] | 0x20) == 'r' && (data[pos + 1] | 0x20) == 'm' &&
+                   (data[pos + 2] | 0x20) == 's' && (data[pos + 3] | 0x20) == 'g' && is_space_or_tab(data[pos + 4])) {
+          op_ = Op::Rmsg;
           state_ = State::Separator;
-          pos += 4;
+          pos += 5;
           break;
         }
         [[fallthrough]];
