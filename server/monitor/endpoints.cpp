@@ -138,7 +138,9 @@ HttpResponse Endpoints::route(const std::string& endpoint, const HttpRequest& re
   }
   if (endpoint == "/metrics") {
     ++stats_["/metrics"];
-    return text(200, render_metrics(take({})), kMetricsContentType);
+    SnapshotRequest what;
+    what.routes = true;
+    return text(200, render_metrics(take(what)), kMetricsContentType);
   }
   return not_found();
 }

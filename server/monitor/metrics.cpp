@@ -115,6 +115,34 @@ void write_workers(Exposition& e, const std::vector<WorkerStats>& ws) {
              "Subject match cache misses.", [](const WorkerStats& w) { return w.match_cache_misses; });
 }
 
+template <typename Get>
+void per_route(Exposition& e, const std::vector<RouteInfo>& routes, const char* name, const char* type,
+               const char* help, Get get) {
+  e.family(name, type, help);
+  for (const RouteInfo& r : routes) {
+    e.sample(name, "rid=\"" + std::to_string(r.rid) + "\",remote_id=\"" + escape_label(r.remote_id) + "\"",
+             Exposition::num(get(r)));
+  }
+}
+
+// One series per route, labelled by its connection id and the peer's server id.
+void write_routes(Exposition& e, const std::vector<RouteInfo>& routes) {
+  per_route(e, routes, "zats_route_in_msgs_total", "counter", "Messages received from the route's peer.",
+            [](const RouteInfo& r) { return r.in_msgs; });
+  per_route(e, routes, "zats_route_out_msgs_total", "counter", "Messages sent to the route's peer.",
+            [](const RouteInfo& r) { return r.out_msgs; });
+  per_route(e, routes, "zats_route_in_bytes_total", "counter", "Payload bytes received from the route's peer.",
+            [](const RouteInfo& r) { return r.in_bytes; });
+  per_route(e, routes, "zats_route_out_bytes_total", "counter", "Payload bytes sent to the route's peer.",
+            [](const RouteInfo& r) { return r.out_bytes; });
+  per_route(e, routes, "zats_route_pending_bytes", "gauge", "Bytes queued for the route's socket.",
+            [](const RouteInfo& r) { return r.pending_size; });
+  per_route(e, routes, "zats_route_subscriptions", "gauge", "Interest the route's peer announced.",
+            [](const RouteInfo& r) { return r.num_subs; });
+  per_route(e, routes, "zats_route_rtt_seconds", "gauge", "Last PING round trip on the route.",
+            [](const RouteInfo& r) { return static_cast<double>(r.rtt) / 1e9; });
+}
+
 }  // namespace
 
 std::string render_metrics(const Snapshot& snap) {
@@ -122,6 +150,7 @@ std::string render_metrics(const Snapshot& snap) {
   write_server(e, snap);
   write_totals(e, snap.totals);
   write_workers(e, snap.workers);
+  write_routes(e, snap.routes);
   return e.take();
 }
 

@@ -6,11 +6,14 @@
 # refusing clients, client URLs (INFO connect_urls, async INFO, no_advertise), accounts kept
 # apart, and the monitoring view (/routez, /varz cluster). Every node is a real zats process.
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Conn, run_tests  # noqa: E402
@@ -138,6 +141,16 @@ class TwoNodes(unittest.TestCase):
         self.assertEqual(v["cluster"]["cluster_port"], self.a.cluster_port)
         self.assertEqual(sorted(v["connect_urls"]), sorted(["127.0.0.1:%d" % self.a.port, "127.0.0.1:%d" % self.b.port]))
         self.assertEqual(self.b.varz()["cluster"]["urls"], ["127.0.0.1:%d" % self.a.cluster_port])
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.a.http_port, timeout=2) as resp:
+            metrics = resp.read().decode()
+        self.assertIn("zats_routes 1\n", metrics)
+        series = 'zats_route_subscriptions{rid="%d",remote_id="%s"} 2\n' % (r["rid"], self.b.server_id())
+        self.assertIn(series, metrics)
+        self.assertIn('zats_route_in_msgs_total{rid="%d"' % r["rid"], metrics)
+        promtool = shutil.which("promtool")
+        if promtool:
+            check = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True, text=True)
+            self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
 
 
 class Gossip(unittest.TestCase):
