@@ -207,6 +207,22 @@ def next_message_line(conn, timeout):
             return line
 
 
+def sync(conn, timeout=DEFAULT_WAIT):
+    """PING and wait for its PONG, answering the server's own PINGs and skipping async INFOs
+    (a long test sees both); any message before the PONG is a failure."""
+    conn.send(b"PING\r\n")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = conn.read_until(b"\r\n", timeout=max(0.01, deadline - time.monotonic()))
+        if line == b"PONG\r\n":
+            return
+        if line == b"PING\r\n":
+            conn.send(b"PONG\r\n")
+        elif not line.startswith(b"INFO "):
+            raise AssertionError("expected PONG, got %r" % line)
+    raise AssertionError("no PONG within %.1fs" % timeout)
+
+
 def drain_probes(sub, subject):
     """Reads probe messages until silence (50 ms)."""
     while True:

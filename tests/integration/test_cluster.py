@@ -8,6 +8,7 @@
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Conn, run_tests  # noqa: E402
-from cluster_harness import Node, drain_probes, read_payloads, wait_for, wait_interest  # noqa: E402
+from cluster_harness import Node, drain_probes, read_payloads, sync, wait_for, wait_interest  # noqa: E402
 
 
 def msg(subject, sid, payload, reply=b""):
@@ -329,6 +330,73 @@ class Handshake(unittest.TestCase):
             raw.expect(b"PONG\r\n")
             raw.send(b"SUB foo 1\r\n")  # a client op on a route
             raw.expect_closed()
+
+
+def fake_peer(node, server_id=b"NFAKEPEER", interest=b""):
+    """A raw route connection that completes the handshake as a peer server would."""
+    raw = Conn(node.cluster_port)
+    raw.read_info()
+    info = (b'{"server_id":"%s","server_name":"fake","version":"2.9.10","proto":2,"host":"127.0.0.1",'
+            b'"port":1,"headers":true,"max_payload":1048576,"cluster":"c1"}' % server_id)
+    raw.send(b'CONNECT {"echo":true,"verbose":false,"pedantic":false,"tls_required":false,"headers":true,'
+             b'"name":"%s","cluster":"c1"}\r\nINFO %s\r\n%s' % (server_id, info, interest))
+    return raw
+
+
+class RouteHealth(unittest.TestCase):
+    def test_a_peer_that_never_answers_pings_is_stale(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write("ping_interval: \"1s\"\nping_max: 2\n")
+        self.addCleanup(os.unlink, f.name)
+        with Node(name="A", extra=["-c", f.name]) as a:
+            raw = fake_peer(a)
+            a.wait_routes(1)
+            started = time.monotonic()
+            pings = 0
+            while True:
+                line = raw.read_until(b"\r\n", timeout=10)
+                if line == b"PING\r\n":
+                    pings += 1
+                    continue
+                if line.startswith(b"RS+") or line.startswith(b"INFO"):
+                    continue
+                self.assertEqual(line, b"-ERR 'Stale Connection'\r\n")
+                break
+            self.assertEqual(pings, 2)
+            self.assertLess(time.monotonic() - started, 8)
+            raw.expect_closed()
+            a.wait_routes(0)
+
+    def test_a_route_that_stops_reading_is_cut_and_nobody_else_waits(self):
+        # nats-server #659: a slow route under fan-out. The route has no max_pending; its stalled
+        # socket passes write_deadline and it is closed, while local subscribers get everything.
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write("write_deadline: \"1s\"\n")
+        self.addCleanup(os.unlink, f.name)
+        node = Node(name="A", extra=["-c", f.name])
+        if node.is_zats:
+            node.extra += ["--cores", "2"]  # the route and the clients on different workers too
+        with node as a:
+            base = a.varz()["subscriptions"]  # nats-server counts its own internal ones
+            raw = fake_peer(a, interest=b"RS+ $G fan.>\r\n")
+            raw.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            a.wait_subscriptions(base + 1)
+            local = a.client()
+            local.send(b"SUB fan.> 1\r\n")
+            local.ping()
+            pub = a.client()
+            payload = b"x" * 8192
+            sent = received = 0
+            deadline = time.monotonic() + 20
+            while a.routez()["num_routes"] == 1 and time.monotonic() < deadline:
+                pub.send(b"".join(b"PUB fan.x %d\r\n%s\r\n" % (len(payload), payload) for _ in range(100)))
+                sync(pub)
+                sent += 100
+                received += len(read_payloads(local, b"fan.x", quiet=0.05))
+            self.assertEqual(a.routez()["num_routes"], 0, "the stalled route was not cut")
+            received += len(read_payloads(local, b"fan.x", quiet=0.5))
+            self.assertEqual(received, sent)  # the local subscriber lost nothing
+            self.assertGreaterEqual(a.varz()["slow_consumers"], 1)
 
 
 class Reload(unittest.TestCase):
