@@ -90,10 +90,14 @@ bool Cluster::start(std::string* error) {
     *error = "Error listening on router port: " + std::to_string(options_.port) + " - " + *error;
     return false;
   }
-  port_ = core::bound_port(listen_fd_);
-  own_urls_ = own_client_urls();
-  for (const core::InterfaceAddress& a : core::interface_addresses()) {
-    self_addresses_.push_back(core::join_host_port(a.ip, port_));
+  {
+    // Monitoring may already ask (describe) from its own thread.
+    std::lock_guard lock(mu_);
+    port_ = core::bound_port(listen_fd_);
+    own_urls_ = own_client_urls();
+    for (const core::InterfaceAddress& a : core::interface_addresses()) {
+      self_addresses_.push_back(core::join_host_port(a.ip, port_));
+    }
   }
   ZATS_NOTICE("Cluster name is %s", name_.c_str());
   if (dynamic_name_) ZATS_WARN("Cluster name was dynamically generated, consider setting one");
@@ -196,12 +200,12 @@ proto::ServerInfo Cluster::route_info() {
   info.server_id = context_.server_id;
   info.server_name = context_.info.server_name;
   info.proto = 2;  // RouteProtoV2: accounts in RS+ / RMSG
-  info.host = options_.host;
-  info.port = port_;
   info.headers = !server_options_.no_header_support;
   info.max_payload = server_options_.max_payload;
   info.nonce = random_nonce();
   std::lock_guard lock(mu_);
+  info.host = options_.host;
+  info.port = port_;
   info.auth_required = !options_.username.empty();
   if (!options_.advertise.empty()) {
     const size_t colon = options_.advertise.rfind(':');

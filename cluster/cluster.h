@@ -61,7 +61,10 @@ class Cluster {
   bool start(std::string* error);
   // Stops accepting and dialling (routes themselves close with their workers).
   void stop();
-  int port() const { return port_; }
+  int port() const {
+    std::lock_guard lock(mu_);
+    return port_;
+  }
   // Reload (reload.go clusterOption and routesOption): routes added to the configuration are
   // dialled, routes removed are closed and not dialled again; name, credentials, permissions,
   // advertise and no_advertise change in place.
