@@ -102,9 +102,13 @@ class Node:
     def _ready(self):
         if self.proc.poll() is not None:
             raise AssertionError("exited with %s:\n%s" % (self.proc.returncode, self.log_text()))
-        with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-            s.settimeout(1.0)
-            return s.recv(4096).startswith(b"INFO")
+        # Both listeners: the route listener may come up a moment after the client one.
+        for port in (self.port, self.cluster_port):
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.settimeout(1.0)
+                if not s.recv(4096).startswith(b"INFO"):
+                    return False
+        return True
 
     def describe(self):
         return "%s node %s (port %d)" % ("zats" if self.is_zats else "nats-server", self.name or "?", self.port)
