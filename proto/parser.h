@@ -43,7 +43,7 @@ struct SubArgs {
 
 struct UnsubArgs {
   std::string_view sid;
-  std::string_view max;  // raw text, empty when absent (parsing rules are the server's: §2)
+  std::string_view max;  // raw text, empty when absent (the server's rules: docs/compatibility.md, Operations)
 };
 
 // RS+ / RS- / LS+ / LS- from a route: interest of the peer's local subscribers.

@@ -30,7 +30,9 @@ def main():
     env = dict(os.environ)
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
     env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
-    cmd = [exe, corpus, seeds, "-max_total_time=%d" % int(seconds), "-timeout=10",
+    # -timeout is per input, in wall time: generous, since a niced fuzzer on a busy machine can
+    # wait seconds for a CPU; a real hang still shows.
+    cmd = [exe, corpus, seeds, "-max_total_time=%d" % int(seconds), "-timeout=60",
            "-rss_limit_mb=2048", "-print_final_stats=1",
            "-artifact_prefix=" + artifacts + os.sep] + extra
     started = time.monotonic()

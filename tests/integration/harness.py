@@ -322,6 +322,37 @@ class Conn:
         self.send(b"PING\r\n")
         self.expect(b"PONG\r\n", timeout)
 
+    def await_pong(self, timeout=DEFAULT_TIMEOUT):
+        """Waits for PONG, answering any server PING that comes first (a publisher the server
+        holds back idles long enough to be pinged)."""
+        deadline = time.monotonic() + timeout
+        while self.expect_any([b"PONG\r\n", b"PING\r\n"],
+                              timeout=max(0.01, deadline - time.monotonic())) != b"PONG\r\n":
+            self.send(b"PONG\r\n")
+
+    def take_frames(self, frame, wait=0.0):
+        """Reads what has arrived (waiting at most `wait` for the first bytes) and consumes the
+        complete copies of `frame` at the front of the buffer, answering server PINGs; returns
+        how many it consumed. Any other bytes fail; an EOF leaves self.eof set."""
+        deadline = time.monotonic() + max(wait, 0.001)
+        try:
+            while self._fill(deadline):
+                deadline = time.monotonic() + 0.001  # after the first chunk, only what is already there
+        except Closed:
+            pass
+        n = 0
+        while True:
+            if self.buf.startswith(frame):
+                self.buf = self.buf[len(frame):]
+                n += 1
+            elif self.buf.startswith(b"PING\r\n"):
+                self.buf = self.buf[6:]
+                self.send(b"PONG\r\n")
+            elif frame.startswith(self.buf[:len(frame)]) or b"PING\r\n".startswith(self.buf):
+                return n  # a partial frame (or nothing): wait for more
+            else:
+                raise AssertionError("unexpected bytes instead of %r: %r" % (frame[:30], self.buf[:80]))
+
     def handshake(self, connect=b'{"verbose":false,"pedantic":false}'):
         """Read INFO, send CONNECT+PING, expect PONG. Returns the INFO dict."""
         info = self.read_info()

@@ -33,7 +33,7 @@ Row = namedtuple("Row", "name send expect closes split_alt", defaults=(None,))
 IPS = b"-ERR 'Invalid Publish Subject'\r\n"
 
 ROWS = [
-    # --- §1.8: errors that close ---------------------------------------------------------------
+    # --- Error messages: the ones that close ----------------------------------------------------
     Row("unknown op", b"FOO bar\r\n", UNKNOWN, True),
     Row("unknown op after valid prefix", b"SUBX foo 1\r\n", UNKNOWN, True),
     Row("single letter op", b"P\r\n", UNKNOWN, True),
@@ -90,7 +90,7 @@ ROWS = [
         b"-ERR 'no responders requires headers support'\r\n", True),
     Row("lone CR is not a terminator", b'CONNECT {"verbose":false}\rPING\r\n', b"", True),
 
-    # --- §1.8: errors that keep the connection open --------------------------------------------
+    # --- Error messages: the ones that keep the connection open ---------------------------------
     Row("Invalid Subject: empty token", b"SUB foo..bar 1\r\n", b"-ERR 'Invalid Subject'\r\n", False),
     Row("Invalid Subject: leading dot", b"SUB .foo 1\r\n", b"-ERR 'Invalid Subject'\r\n", False),
     Row("Invalid Subject: trailing dot", b"SUB foo. 1\r\n", b"-ERR 'Invalid Subject'\r\n", False),
@@ -113,7 +113,7 @@ ROWS = [
     Row("publish to _GR_.", QUIET + b"SUB _GR_.x 1\r\nPUB _GR_.x 2\r\nhi\r\n",
         b"-ERR 'Permissions Violation for Publish to \"_GR_.x\"'\r\n", False),
 
-    # --- §1.1 framing ----------------------------------------------------------------------------
+    # --- Framing --------------------------------------------------------------------------------
     Row("ops are case-insensitive",
         b"sUb foo 1\r\nPuB foo 1\r\nx\r\nUnSuB 1\r\npub foo 1\r\ny\r\npInG\r\n",
         b"+OK\r\n+OK\r\nMSG foo 1 1\r\nx\r\n+OK\r\n+OK\r\nPONG\r\n", False),
@@ -130,7 +130,7 @@ ROWS = [
     Row("CONNECT without space", b'CONNECT{"verbose":false}\r\nSUB foo 1\r\n', b"", False),
     Row("zero-length payload", b"SUB foo 1\r\nPUB foo 0\r\n\r\n", b"+OK\r\n+OK\r\nMSG foo 1 0\r\n\r\n", False),
 
-    # --- §1.4 CONNECT ----------------------------------------------------------------------------
+    # --- CONNECT --------------------------------------------------------------------------------
     Row("verbose by default before CONNECT", b"SUB foo 1\r\nPUB foo 2\r\nhi\r\nUNSUB 1\r\n",
         b"+OK\r\n+OK\r\nMSG foo 1 2\r\nhi\r\n+OK\r\n", False),
     Row("CONNECT {} turns on verbose", b"CONNECT {}\r\nSUB foo 1\r\n", b"+OK\r\n+OK\r\n", False),
@@ -139,7 +139,7 @@ ROWS = [
     Row("echo:false", b'CONNECT {"verbose":false,"echo":false}\r\nSUB foo 1\r\nPUB foo 1\r\nx\r\n', b"", False),
     Row("no +OK for PING", b'CONNECT {"verbose":true}\r\nPING\r\n', b"+OK\r\nPONG\r\n", False),
 
-    # --- §1.5 operations -------------------------------------------------------------------------
+    # --- Operations -----------------------------------------------------------------------------
     Row("duplicate sid is ignored", b"SUB foo 1\r\nSUB bar 1\r\nPUB bar 1\r\nx\r\nPUB foo 1\r\ny\r\n",
         b"+OK\r\n+OK\r\n+OK\r\n+OK\r\nMSG foo 1 1\r\ny\r\n", False),
     Row("UNSUB unknown sid", b"UNSUB 99\r\n", b"+OK\r\n", False),
@@ -154,7 +154,7 @@ ROWS = [
         HDRS + b"SUB foo 1\r\nHPUB foo 3 5\r\nabcde\r\n", b"HMSG foo 1 3 5\r\nabcde\r\n", False),
     Row("HPUB with hdr 0 is MSG", HDRS + b"SUB foo 1\r\nHPUB foo 0 2\r\nhi\r\n", b"MSG foo 1 2\r\nhi\r\n", False),
 
-    # --- §2 UNSUB max ----------------------------------------------------------------------------
+    # --- Operations: UNSUB max ------------------------------------------------------------------
     Row("UNSUB max 2 then 3 PUBs gives 2 MSGs",
         b"SUB foo 1\r\nUNSUB 1 2\r\nPUB foo 1\r\na\r\nPUB foo 1\r\nb\r\nPUB foo 1\r\nc\r\n",
         b"+OK\r\n+OK\r\n+OK\r\nMSG foo 1 1\r\na\r\n+OK\r\nMSG foo 1 1\r\nb\r\n+OK\r\n", False),
@@ -168,7 +168,7 @@ ROWS = [
     Row("UNSUB max not a number unsubscribes at once", b"SUB foo 1\r\nUNSUB 1 x\r\nPUB foo 1\r\na\r\n",
         b"+OK\r\n+OK\r\n+OK\r\n", False),
 
-    # --- §2 subjects -----------------------------------------------------------------------------
+    # --- Subjects and wildcards -----------------------------------------------------------------
     Row("wildcard PUB without pedantic", QUIET + b"SUB foo.* 2\r\nPUB foo.* 1\r\nx\r\n",
         b"MSG foo.* 2 1\r\nx\r\n", False),
     Row("wildcard PUB does not match a literal sub", QUIET + b"SUB foo.bar 2\r\nPUB foo.* 1\r\nx\r\n",
@@ -185,7 +185,7 @@ ROWS = [
     Row("UTF-8 subject", QUIET + "SUB héllo.wörld 1\r\nPUB héllo.wörld 1\r\nx\r\n".encode(),
         "MSG héllo.wörld 1 1\r\nx\r\n".encode(), False),
 
-    # --- §1.7 no_responders ----------------------------------------------------------------------
+    # --- No responders --------------------------------------------------------------------------
     Row("no_responders 503", NORESP + b"SUB reply.x 3\r\nPUB nobody reply.x 2\r\nhi\r\n",
         b"HMSG reply.x 3 16 16\r\n" + H503 + b"\r\n", False),
     Row("no_responders 503 for HPUB", NORESP + b"SUB reply.x 3\r\nHPUB nobody reply.x 12 14\r\nNATS/1.0\r\n\r\nhi\r\n",

@@ -166,37 +166,6 @@ BATCH = 8
 FRAME = b"MSG slow 1 1024\r\n" + b"x" * MSG_SIZE + b"\r\n"
 
 
-def take_frames(conn, wait=0.0):
-    """Reads what conn has (waiting at most `wait` for the first bytes) and consumes complete
-    FRAMEs from its buffer, answering server PINGs; returns how many FRAMEs it consumed."""
-    deadline = time.monotonic() + max(wait, 0.001)
-    try:
-        while conn._fill(deadline):
-            deadline = time.monotonic() + 0.001  # after the first chunk, only what is already there
-    except Closed:
-        pass
-    n = 0
-    while True:
-        if conn.buf.startswith(FRAME):
-            conn.buf = conn.buf[len(FRAME):]
-            n += 1
-        elif conn.buf.startswith(b"PING\r\n"):
-            conn.buf = conn.buf[6:]
-            conn.send(b"PONG\r\n")
-        elif FRAME.startswith(conn.buf[:len(FRAME)]) or b"PING\r\n".startswith(conn.buf):
-            return n  # a partial frame (or nothing): wait for more
-        else:
-            raise AssertionError("unexpected bytes for the fast subscriber: %r" % conn.buf[:80])
-
-
-def await_pong(conn, timeout):
-    """Waits for PONG, answering any server PING that comes first (a stalled publisher idles
-    long enough to be pinged)."""
-    deadline = time.monotonic() + timeout
-    while conn.expect_any([b"PONG\r\n", b"PING\r\n"], timeout=max(0.01, deadline - time.monotonic())) != b"PONG\r\n":
-        conn.send(b"PONG\r\n")
-
-
 def slow_consumer_run(test, srv, total_msgs):
     """Publishes total_msgs to `slow`, with a fast and a never-reading subscriber. Returns
     (fast_msgs, slow_stream, slow_closed)."""
@@ -214,16 +183,16 @@ def slow_consumer_run(test, srv, total_msgs):
     fast_msgs = 0
     for _ in range(total_msgs // BATCH):
         pub.send(batch + b"PING\r\n")
-        await_pong(pub, timeout=15)  # nats-server may stall the publisher for seconds
-        fast_msgs += take_frames(fast)
+        pub.await_pong(timeout=15)  # nats-server may stall the publisher for seconds
+        fast_msgs += fast.take_frames(FRAME)
     # Everything was published: the fast subscriber must get all of it, then answer a PING.
     deadline = time.monotonic() + 10
     while fast_msgs < total_msgs and time.monotonic() < deadline:
-        fast_msgs += take_frames(fast, wait=0.2)
+        fast_msgs += fast.take_frames(FRAME, wait=0.2)
     pub.send(b"PING\r\n")
-    await_pong(pub, timeout=3)
+    pub.await_pong(timeout=3)
     fast.send(b"PING\r\n")
-    await_pong(fast, timeout=3)
+    fast.await_pong(timeout=3)
     # Now read the slow subscriber: it must end closed (EOF/reset) without any -ERR.
     stream = b""
     closed = False

@@ -374,12 +374,6 @@ class FieldsMatchReference(unittest.TestCase):
 
 # -- counters --------------------------------------------------------------------------------------
 
-def await_pong(conn, timeout):
-    deadline = time.monotonic() + timeout
-    while conn.expect_any([b"PONG\r\n", b"PING\r\n"], timeout=max(0.01, deadline - time.monotonic())) != b"PONG\r\n":
-        conn.send(b"PONG\r\n")
-
-
 class CountersMove(unittest.TestCase):
     def test_counters(self):
         srv = start(self, conf="max_payload: 1KB\nmax_pending: 32KB\n")
@@ -436,7 +430,7 @@ class CountersMove(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "no slow consumer after 15 s")
             for _ in range(16):
                 pub.send(batch)
-                await_pong(pub, timeout=15)
+                pub.await_pong(timeout=15)
         # One slow consumer; nats-server counts it twice when its close also runs into the
         # write deadline (its log: "Slow Consumer Detected" for MaxPending, then WriteDeadline).
         v4 = srv.json("/varz")

@@ -208,6 +208,10 @@ class TestWorkers(unittest.TestCase):
             n = 200000
             payload = b"x" * 64
             frame = b"PUB bp 64\r\n" + payload + b"\r\n"
+            # The server stops reading this publisher while the ring is full, for longer than
+            # the socket's 3 s timeout on a slow (sanitizer) build: a timed-out sendall would
+            # cut a frame in half, so the burst gets the same bound as the join below.
+            pub.conn.sock.settimeout(60)
             sender = threading.Thread(target=lambda: pub.conn.sock.sendall(frame * n), daemon=True)
             sender.start()
             sender.join(timeout=60)

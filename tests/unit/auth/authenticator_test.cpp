@@ -6,9 +6,6 @@
 #include "server/auth/constant_time.h"
 
 using namespace zats::server;
-// std::string values ("u"s), not const char*: at -O2 and above GCC 12 reports a false positive
-// -Wrestrict on string::operator=(const char*) in these tests.
-using namespace std::string_literals;
 
 namespace {
 
@@ -56,7 +53,7 @@ TEST_CASE("no auth configured: everyone is in") {
 
 TEST_CASE("token") {
   Options o;
-  o.token = "tok"s;
+  o.token = "tok";
   CHECK(auth::authenticate(o, creds("", "", "tok")).ok);
   CHECK_FALSE(auth::authenticate(o, creds("", "", "tok2")).ok);
   CHECK_FALSE(auth::authenticate(o, creds("", "")).ok);
@@ -66,8 +63,8 @@ TEST_CASE("token") {
 
 TEST_CASE("single user") {
   Options o;
-  o.username = "u"s;
-  o.password = "p"s;
+  o.username = "u";
+  o.password = "p";
   CHECK(auth::authenticate(o, creds("u", "p")).ok);
   CHECK_FALSE(auth::authenticate(o, creds("u", "x")).ok);
   CHECK_FALSE(auth::authenticate(o, creds("v", "p")).ok);
@@ -89,7 +86,7 @@ TEST_CASE("users list, accounts, permissions and no_auth_user") {
   CHECK_FALSE(auth::authenticate(o, creds("carol", "foo")).ok);
   CHECK_FALSE(auth::authenticate(o, creds("", "")).ok);
   CHECK_FALSE(auth::authenticate(o, creds("ws", "x")).ok);  // allowed_connection_types without STANDARD
-  o.no_auth_user = "alice"s;
+  o.no_auth_user = "alice";
   r = auth::authenticate(o, creds("", ""));
   CHECK(r.ok);
   CHECK(r.user_name == "alice");

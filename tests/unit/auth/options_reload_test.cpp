@@ -4,15 +4,12 @@
 #include "server/config/options_reload.h"
 
 using namespace zats::server;
-// std::string values ("u"s), not const char*: at -O2 and above GCC 12 reports a false positive
-// -Wrestrict on string::operator=(const char*) in these tests.
-using namespace std::string_literals;
 
 TEST_CASE("reloadable changes are accepted") {
   Options a;
   Options b = a;
   b.users.push_back(auth::User{"u", "p", "", nullptr, true});
-  b.token = ""s;
+  b.token = "";
   b.max_payload = 10;
   b.max_control_line = 100;
   b.ping_interval = std::chrono::seconds(1);
@@ -21,9 +18,9 @@ TEST_CASE("reloadable changes are accepted") {
   b.max_connections = 3;
   b.debug = b.trace = true;
   b.log_time = false;
-  b.pid_file = "x"s;
-  b.ports_file_dir = "y"s;
-  b.client_advertise = "z:1"s;
+  b.pid_file = "x";
+  b.ports_file_dir = "y";
+  b.client_advertise = "z:1";
   b.auth_timeout = std::chrono::seconds(5);
   CHECK(config::reload_refusal(a, b) == "");
 }
@@ -36,10 +33,10 @@ TEST_CASE("host, port and others are refused with the reference's text") {
   CHECK(config::reload_refusal(a, b) == "config reload not supported for Port: old=15103, new=15104");
   b.port = 0;  // no port: keep the one in use
   CHECK(config::reload_refusal(a, b) == "");
-  b.host = "127.0.0.2"s;
+  b.host = "127.0.0.2";
   CHECK(config::reload_refusal(a, b) == "config reload not supported for Host: old=0.0.0.0, new=127.0.0.2");
   Options c = a;
-  c.no_auth_user = "x"s;
+  c.no_auth_user = "x";
   CHECK(config::reload_refusal(a, c) == "config reload not supported for NoAuthUser: old=, new=x");
   Options d = a;
   d.accounts = {"A"};
