@@ -3,6 +3,8 @@
 #include "proto/encode.h"
 
 #include <charconv>
+#include <cstdint>
+#include <utility>
 
 namespace zats::proto {
 
@@ -129,11 +131,86 @@ void append_err(std::string& out, std::string_view text) {
   out.append("'\r\n");
 }
 
+namespace {
+
+// One UTF-8 sequence at s[i]: its code point and length, or (-1, 1) when it is not valid
+// (bad lead byte, truncated, overlong, a surrogate or above U+10FFFF), as Go's DecodeRune.
+std::pair<int32_t, size_t> decode_rune(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char b0 = byte(i);
+  if (b0 < 0x80) return {b0, 1};
+  size_t len = b0 >= 0xF0 && b0 <= 0xF4 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC2 && b0 <= 0xDF ? 2 : 0;
+  if (len == 0 || b0 > 0xF4 || i + len > s.size()) return {-1, 1};
+  int32_t r = b0 & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return {-1, 1};
+    r = (r << 6) | (byte(i + k) & 0x3F);
+  }
+  static constexpr int32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (r < kMin[len] || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return {-1, 1};
+  return {r, len};
+}
+
+// unicode.IsPrint: exact for Latin-1; above it every assigned graphic rune counts except the
+// format characters, separators and non-ASCII spaces Go excludes (private use and
+// noncharacters included), which covers what a payload or subject holds in practice.
+bool is_print(int32_t r) {
+  if (r < 0x100) return (r >= 0x20 && r < 0x7F) || (r >= 0xA1 && r != 0xAD);
+  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) ||
+      (r >= 0x205F && r <= 0x206F) || r == 0x3000 || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB))
+    return false;
+  if ((r >= 0xE000 && r <= 0xF8FF) || r >= 0xF0000 || (r & 0xFFFE) == 0xFFFE || (r >= 0xFDD0 && r <= 0xFDEF))
+    return false;
+  return true;
+}
+
+void append_hex(std::string& out, uint32_t value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xF]);
+}
+
+}  // namespace
+
+// strconv.Quote: printable runes as they are, the C escapes, \xNN for bytes that are not
+// UTF-8, \uNNNN / \UNNNNNNNN for other runes.
 std::string go_quoted(std::string_view s) {
   std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
+  for (size_t i = 0; i < s.size();) {
+    auto [r, len] = decode_rune(s, i);
+    if (r < 0) {
+      out.append("\\x");
+      append_hex(out, static_cast<unsigned char>(s[i]), 2);
+      i += 1;
+      continue;
+    }
+    if (r == '"' || r == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(r));
+    } else if (is_print(r)) {
+      out.append(s.substr(i, len));
+    } else {
+      switch (r) {
+        case '\a': out.append("\\a"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        case '\v': out.append("\\v"); break;
+        default:
+          if (r < 0x20 || r == 0x7F) {
+            out.append("\\x");
+            append_hex(out, static_cast<uint32_t>(r), 2);
+          } else if (r < 0x10000) {
+            out.append("\\u");
+            append_hex(out, static_cast<uint32_t>(r), 4);
+          } else {
+            out.append("\\U");
+            append_hex(out, static_cast<uint32_t>(r), 8);
+          }
+      }
+    }
+    i += len;
   }
   out.push_back('"');
   return out;

@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "proto/encode.h"
 #include "server/config/duration.h"
+#include "server/protocol_trace.h"
 #include "server/worker.h"
 
 namespace zats::server {
@@ -16,7 +17,14 @@ uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
 
 Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, Kind kind,
                        LogNames names)
-    : worker_(worker), socket_(socket), cid_(cid), ip_(std::move(ip)), port_(port), kind_(kind), names_(names) {
+    : worker_(worker),
+      socket_(socket),
+      cid_(cid),
+      ip_(std::move(ip)),
+      port_(port),
+      address_((ip_.find(':') != std::string::npos ? "[" + ip_ + "]" : ip_) + ":" + std::to_string(port)),
+      kind_(kind),
+      names_(names) {
   last_activity_ns_ = worker.now_ns();
   accepted_ns_ = last_activity_ns_;
   start_wall_ns_ = worker.wall_ns(last_activity_ns_);
@@ -36,6 +44,7 @@ void Connection::queue(std::string_view bytes) {
 }
 
 void Connection::send_err(std::string_view text) {
+  if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "-ERR", text);
   proto::append_err(out_, text);
   mark_dirty();
 }
@@ -151,7 +160,10 @@ void Connection::close(CloseReason reason, std::string_view err_text) {
   state_ = State::Draining;
   const bool slow = reason == CloseReason::SlowConsumerPendingBytes || reason == CloseReason::SlowConsumerWriteDeadline;
   if (slow) out_.clear();  // a slow consumer gets nothing more, not even an -ERR
-  if (!err_text.empty()) proto::append_err(out_, err_text);
+  if (!err_text.empty()) {
+    if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "-ERR", err_text);
+    proto::append_err(out_, err_text);
+  }
   release();
   if (slow) {
     finish_close();
@@ -221,6 +233,7 @@ void Connection::keep_alive(uint64_t now_ns) {
       close(CloseReason::StaleConnection, "Stale Connection");
       return;
     }
+    if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "PING");
     queue(proto::kPing);
     pings_out_++;
     last_ping_sent_ns_ = now_ns;

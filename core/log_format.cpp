@@ -1,0 +1,186 @@
+#include "core/log_format.h"
+
+#include <time.h>
+
+#include <cstdio>
+
+namespace zats::core {
+namespace {
+
+constexpr int kFacilityDaemon = 3 << 3;  // log/syslog LOG_DAEMON; a remote logger uses 0 (kern)
+
+void append_number(std::string& out, uint64_t n) {
+  char digits[24];
+  int len = std::snprintf(digits, sizeof digits, "%llu", static_cast<unsigned long long>(n));
+  out.append(digits, static_cast<size_t>(len));
+}
+
+// "127.0.0.1:5000 - cid:4 - " before the text of a line about a connection.
+void append_origin(std::string& out, const LogEntry& e) {
+  if (e.address.empty() && e.cid == 0) return;
+  out.append(e.address);
+  out.append(" - ");
+  out.append(e.id_tag);
+  out.push_back(':');
+  append_number(out, e.cid);
+  out.append(" - ");
+}
+
+tm broken_down(int64_t wall_ns, bool utc) {
+  time_t secs = static_cast<time_t>(wall_ns / 1'000'000'000);
+  tm t{};
+  if (utc) {
+    gmtime_r(&secs, &t);
+  } else {
+    localtime_r(&secs, &t);
+  }
+  return t;
+}
+
+long micros_of(int64_t wall_ns) { return static_cast<long>((wall_ns % 1'000'000'000) / 1000); }
+
+// A JSON string literal; control characters and the quote and backslash are escaped, other
+// bytes (UTF-8 included) pass through.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        if (c < 0x20) {
+          out.append("\\u00");
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xf]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::string_view level_tag(LogLevel level) {
+  switch (level) {
+    case LogLevel::Fatal: return "[FTL]";
+    case LogLevel::Error: return "[ERR]";
+    case LogLevel::Warn: return "[WRN]";
+    case LogLevel::Notice: return "[INF]";
+    case LogLevel::Debug: return "[DBG]";
+    case LogLevel::Trace: return "[TRC]";
+  }
+  return "[INF]";
+}
+
+std::string_view level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::Fatal: return "fatal";
+    case LogLevel::Error: return "error";
+    case LogLevel::Warn: return "warn";
+    case LogLevel::Notice: return "info";
+    case LogLevel::Debug: return "debug";
+    case LogLevel::Trace: return "trace";
+  }
+  return "info";
+}
+
+int syslog_severity(LogLevel level) {
+  switch (level) {
+    case LogLevel::Fatal: return 2;  // LOG_CRIT
+    case LogLevel::Error: return 3;  // LOG_ERR
+    case LogLevel::Warn: return 4;   // LOG_WARNING
+    case LogLevel::Notice: return 5;  // LOG_NOTICE
+    case LogLevel::Debug: return 7;  // LOG_DEBUG
+    case LogLevel::Trace: return 5;  // traces go out as notices
+  }
+  return 5;
+}
+
+void append_text_line(std::string& out, const LogEntry& e, int pid, bool log_time) {
+  char head[96];
+  int n = std::snprintf(head, sizeof head, "[%d] ", pid);
+  out.append(head, static_cast<size_t>(n));
+  if (log_time) {
+    tm t = broken_down(e.wall_ns, /*utc=*/false);
+    n = std::snprintf(head, sizeof head, "%04d/%02d/%02d %02d:%02d:%02d.%06ld ", t.tm_year + 1900, t.tm_mon + 1,
+                      t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micros_of(e.wall_ns));
+    out.append(head, static_cast<size_t>(n));
+  }
+  out.append(level_tag(e.level));
+  out.push_back(' ');
+  append_origin(out, e);
+  out.append(e.text);
+  out.push_back('\n');
+}
+
+void append_json_line(std::string& out, const LogEntry& e, int pid, bool log_time) {
+  out.push_back('{');
+  if (log_time) {
+    tm t = broken_down(e.wall_ns, /*utc=*/true);
+    char stamp[64];
+    int n = std::snprintf(stamp, sizeof stamp, "\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\",", t.tm_year + 1900,
+                          t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micros_of(e.wall_ns));
+    out.append(stamp, static_cast<size_t>(n));
+  }
+  out.append("\"level\":\"");
+  out.append(level_name(e.level));
+  out.append("\",\"msg\":");
+  append_json_string(out, e.text);
+  out.append(",\"pid\":");
+  append_number(out, static_cast<uint64_t>(pid));
+  if (!e.address.empty()) {
+    out.append(",\"client\":");
+    append_json_string(out, e.address);
+  }
+  if (e.cid != 0) {
+    out.append(",\"");
+    out.append(e.id_tag);
+    out.append("\":");
+    append_number(out, e.cid);
+  }
+  out.append("}\n");
+}
+
+void append_syslog_message(std::string& out, const LogEntry& e, const SyslogStyle& style) {
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int priority = (style.local ? kFacilityDaemon : 0) | syslog_severity(e.level);
+  tm t = broken_down(e.wall_ns, /*utc=*/false);
+  char head[96];
+  int n;
+  if (style.local) {
+    // time.Stamp: "Jan _2 15:04:05"
+    n = std::snprintf(head, sizeof head, "<%d>%s %2d %02d:%02d:%02d ", priority, kMonths[t.tm_mon], t.tm_mday,
+                      t.tm_hour, t.tm_min, t.tm_sec);
+  } else {
+    // time.RFC3339: "2006-01-02T15:04:05Z07:00"
+    int offset = static_cast<int>(t.tm_gmtoff);
+    int magnitude = (offset < 0 ? -offset : offset) % 86400;
+    char zone[32] = "Z";
+    if (offset != 0) {
+      std::snprintf(zone, sizeof zone, "%c%02d:%02d", offset < 0 ? '-' : '+', magnitude / 3600, magnitude % 3600 / 60);
+    }
+    n = std::snprintf(head, sizeof head, "<%d>%04d-%02d-%02dT%02d:%02d:%02d%s ", priority, t.tm_year + 1900,
+                      t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, zone);
+  }
+  out.append(head, static_cast<size_t>(n));
+  if (!style.local) {
+    out.append(style.hostname);
+    out.push_back(' ');
+  }
+  out.append(style.tag);
+  n = std::snprintf(head, sizeof head, "[%d]: ", style.pid);
+  out.append(head, static_cast<size_t>(n));
+  append_origin(out, e);
+  out.append(e.text);
+  if (e.text.empty() || e.text.back() != '\n') out.push_back('\n');
+}
+
+}  // namespace zats::core
