@@ -39,7 +39,7 @@ class LogRing {
       reserved_ += to_end;
       pos = 0;
     }
-    write_prefix(pos, static_cast<uint32_t>(bytes));
+    write_prefix(pos, static_cast<uint32_t>(size + kPrefix));  // exact; the stride is rounded up
     pending_ = bytes;
     return buffer_.get() + pos + kPrefix;
   }
@@ -60,7 +60,7 @@ class LogRing {
         continue;
       }
       *size = bytes - kPrefix;
-      peeked_ = bytes;
+      peeked_ = round_up(bytes);
       return buffer_.get() + pos + kPrefix;
     }
   }
@@ -74,7 +74,7 @@ class LogRing {
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr size_t kPrefix = 8;  // the record's size (u32), padded to keep records aligned
+  static constexpr size_t kPrefix = 8;  // the record's exact size (u32), padded: records stay 8-aligned
   static uint64_t round_up(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
   void write_prefix(uint64_t pos, uint32_t bytes) { std::memcpy(buffer_.get() + pos, &bytes, sizeof bytes); }
   uint32_t read_prefix(uint64_t pos) const {
