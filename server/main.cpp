@@ -21,11 +21,24 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+pthread_t g_main_thread;
+
+// liburcu's hash-table worker thread unblocks SIGUSR1 for its signal-based flavour (which zats
+// does not use), so a SIGUSR1 sent to the process lands there: hand it to the main thread,
+// where it is blocked and the ServiceLoop takes it. pthread_kill is async-signal-safe.
+void forward_to_main(int sig) { pthread_kill(g_main_thread, sig); }
+
 void block_signals(sigset_t* set) {
   sigemptyset(set);
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(set, s);
   // Blocked here, before any thread starts, so only the ServiceLoop ever takes them.
   pthread_sigmask(SIG_BLOCK, set, nullptr);
+  g_main_thread = pthread_self();
+  struct sigaction forward {};
+  forward.sa_handler = forward_to_main;
+  sigemptyset(&forward.sa_mask);
+  forward.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &forward, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 
