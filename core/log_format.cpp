@@ -39,6 +39,21 @@ tm broken_down(int64_t wall_ns, bool utc) {
 
 long micros_of(int64_t wall_ns) { return static_cast<long>((wall_ns % 1'000'000'000) / 1000); }
 
+// "2026/11/28 01:02:03" for the second of wall_ns, in local time: the writer formats many
+// lines per second, so the broken-down time is computed once per second (per thread).
+std::string_view local_seconds(int64_t wall_ns) {
+  thread_local int64_t cached_second = -1;
+  thread_local char text[80];
+  int64_t second = wall_ns / 1'000'000'000;
+  if (second != cached_second) {
+    tm t = broken_down(wall_ns, /*utc=*/false);
+    std::snprintf(text, sizeof text, "%04d/%02d/%02d %02d:%02d:%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                  t.tm_hour, t.tm_min, t.tm_sec);
+    cached_second = second;
+  }
+  return std::string_view(text, 19);
+}
+
 // A JSON string literal; control characters and the quote and backslash are escaped, other
 // bytes (UTF-8 included) pass through.
 void append_json_string(std::string& out, std::string_view s) {
@@ -108,9 +123,8 @@ void append_text_line(std::string& out, const LogEntry& e, int pid, bool log_tim
   int n = std::snprintf(head, sizeof head, "[%d] ", pid);
   out.append(head, static_cast<size_t>(n));
   if (log_time) {
-    tm t = broken_down(e.wall_ns, /*utc=*/false);
-    n = std::snprintf(head, sizeof head, "%04d/%02d/%02d %02d:%02d:%02d.%06ld ", t.tm_year + 1900, t.tm_mon + 1,
-                      t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micros_of(e.wall_ns));
+    out.append(local_seconds(e.wall_ns));
+    n = std::snprintf(head, sizeof head, ".%06ld ", micros_of(e.wall_ns));
     out.append(head, static_cast<size_t>(n));
   }
   out.append(level_tag(e.level));
