@@ -66,5 +66,9 @@ void log_text(LogLevel level, const LogOrigin* origin, std::string_view text);
   do { if (::zats::core::debug_enabled()) ZATS_LOG(Debug, __VA_ARGS__); } while (0)
 #define ZATS_TRACE(...) \
   do { if (::zats::core::trace_enabled()) [[unlikely]] ZATS_LOG(Trace, __VA_ARGS__); } while (0)
+// Lines about a connection (origin: a LogOrigin).
+#define ZATS_LOG_FROM(level, origin, ...) ::zats::core::log_from(::zats::core::LogLevel::level, origin, __VA_ARGS__)
+#define ZATS_DEBUG_FROM(origin, ...) \
+  do { if (::zats::core::debug_enabled()) ZATS_LOG_FROM(Debug, origin, __VA_ARGS__); } while (0)
 
 }  // namespace zats::core

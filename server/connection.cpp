@@ -59,8 +59,8 @@ bool Connection::room_for(size_t frame, size_t& pending) {
   pending = pending_bytes();  // one read per message: it asks the reactor
   const size_t behind = pending - std::min(pending, turn_added_);
   if (behind + frame <= static_cast<size_t>(worker_.options().max_pending)) return true;
-  ZATS_NOTICE("%s:%d - %s:%lu - Slow Consumer Detected: MaxPending of %ld Exceeded", ip_.c_str(), port_,
-              names_.id_tag, static_cast<unsigned long>(cid_), static_cast<long>(worker_.options().max_pending));
+  ZATS_LOG_FROM(Notice, log_origin(), "Slow Consumer Detected: MaxPending of %ld Exceeded",
+                static_cast<long>(worker_.options().max_pending));
   worker_.stats().slow_consumers++;
   close(CloseReason::SlowConsumerPendingBytes);
   return false;
@@ -131,8 +131,7 @@ void Connection::check_write_deadline(uint64_t now_ns) {
   if (!sending_ || state_ == State::Closed) return;
   if (now_ns - send_started_ns_ <= to_ns(worker_.options().write_deadline)) return;
   std::string deadline = config::format_go_duration(worker_.options().write_deadline.count());
-  ZATS_NOTICE("%s:%d - %s:%lu - Slow Consumer Detected: WriteDeadline of %s exceeded", ip_.c_str(), port_,
-              names_.id_tag, static_cast<unsigned long>(cid_), deadline.c_str());
+  ZATS_LOG_FROM(Notice, log_origin(), "Slow Consumer Detected: WriteDeadline of %s exceeded", deadline.c_str());
   worker_.stats().slow_consumers++;
   if (state_ == State::Open) close_reason_ = CloseReason::SlowConsumerWriteDeadline;
   state_ = State::Draining;

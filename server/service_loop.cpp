@@ -39,8 +39,7 @@ ServiceLoop::ServiceLoop(Server& server, SystemdNotifier& notifier, const sigset
 }
 
 int ServiceLoop::run() {
-  ServiceCounts counts = server_.service_counts(std::chrono::milliseconds(1000));
-  notifier_.ready(status_text(counts));
+  if (notifier_.enabled()) notifier_.ready(status_text(server_.service_counts(std::chrono::milliseconds(1000))));
   if (status_every_ns_ > 0) next_status_ns_ = core::monotonic_ns() + status_every_ns_;
   for (;;) {
     uint64_t now = core::monotonic_ns();
@@ -79,7 +78,7 @@ int ServiceLoop::on_signal(int sig) {
     case SIGHUP:
       notifier_.reloading();
       reload_();
-      notifier_.ready(status_text(server_.service_counts(std::chrono::milliseconds(1000))));
+      if (notifier_.enabled()) notifier_.ready(status_text(server_.service_counts(std::chrono::milliseconds(1000))));
       return -1;
   }
   return -1;

@@ -193,8 +193,7 @@ Connection* Worker::start_connection(int fd, const ConnectionFactory& make) {
   uint64_t cid = context_.next_cid.fetch_add(1, std::memory_order_relaxed);
   connections_[id.slot] = make(*this, id, cid, ip, port);
   Connection* conn = connections_[id.slot].get();
-  ZATS_DEBUG("%s:%d - %s:%lu - %s connection created (worker %u)", ip.c_str(), port, conn->log_names().id_tag,
-             static_cast<unsigned long>(cid), conn->log_names().kind, index_);
+  ZATS_DEBUG_FROM(conn->log_origin(), "%s connection created (worker %u)", conn->log_names().kind, index_);
   return conn;
 }
 
@@ -222,9 +221,8 @@ void Worker::on_closed(core::SocketId id) {
   c->release();  // no-op when it already has
   apply_deferred_removals();
   if (c->dirty()) std::erase(dirty_, c);
-  ZATS_DEBUG("%s:%d - %s:%lu - %s connection closed: %s", c->ip().c_str(), c->port(), c->log_names().id_tag,
-             static_cast<unsigned long>(c->cid()), c->log_names().kind,
-             std::string(close_reason_text(c->close_reason())).c_str());
+  ZATS_DEBUG_FROM(c->log_origin(), "%s connection closed: %s", c->log_names().kind,
+                  std::string(close_reason_text(c->close_reason())).c_str());
   connections_[id.slot].reset();
 }
 
