@@ -378,9 +378,10 @@ bool LogWriter::submit(const LogEntry& e) {
                  static_cast<uint8_t>(e.level), static_cast<uint8_t>(text < e.text.size()),
                  static_cast<uint8_t>(tag)};
   std::memcpy(p, &h, sizeof h);
-  std::memcpy(p + sizeof h, e.id_tag.data(), tag);
-  std::memcpy(p + sizeof h + tag, e.address.data(), address);
-  std::memcpy(p + fixed, e.text.data(), text);
+  // An empty view may have no data pointer at all, which memcpy must not be given.
+  if (tag > 0) std::memcpy(p + sizeof h, e.id_tag.data(), tag);
+  if (address > 0) std::memcpy(p + sizeof h + tag, e.address.data(), address);
+  if (text > 0) std::memcpy(p + fixed, e.text.data(), text);
   ring.commit();
   if (w.sleeping.need_wake()) w.wake();
   return true;
