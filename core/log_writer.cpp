@@ -162,7 +162,6 @@ void LogWriter::Impl::request(bool reopen, bool stop) {
 // ---- the writer thread ------------------------------------------------------------------
 
 void LogWriter::Impl::run() {
-  pthread_setname_np(pthread_self(), "zats-log");
   for (;;) {
     std::unique_ptr<LogSink> swap;
     bool reopen = false, stop = false;
@@ -344,6 +343,7 @@ bool LogWriter::use(std::unique_ptr<LogSink> sink) {
     w.exited = false;
   }
   w.thread = std::thread([&w] { w.run(); });
+  pthread_setname_np(w.thread.native_handle(), "zats-log");
   w.running.store(true, std::memory_order_release);
   return true;
 }

@@ -109,11 +109,12 @@ bool Server::start(std::string* error) {
   ZATS_NOTICE("  Workers:  %u", workers);
   for (size_t i = 0; i < workers_.size(); ++i) {
     threads_.emplace_back([this, i] {
-      std::string name = "zats-w" + std::to_string(i);  // as `top -H` and /proc show it
-      pthread_setname_np(pthread_self(), name.c_str());
       if (options_.pin_workers) pin_to_cpu(static_cast<unsigned>(i));
       workers_[i]->run();
     });
+    // Named before start() returns, as `top -H` and /proc show it.
+    std::string name = "zats-w" + std::to_string(i);
+    pthread_setname_np(threads_.back().native_handle(), name.c_str());
   }
   if (!start_monitoring(error)) {
     shutdown();
