@@ -54,32 +54,6 @@ std::string_view local_seconds(int64_t wall_ns) {
   return std::string_view(text, 19);
 }
 
-// A JSON string literal; control characters and the quote and backslash are escaped, other
-// bytes (UTF-8 included) pass through.
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default:
-        if (c < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 }  // namespace
 
 std::string_view level_tag(LogLevel level) {
@@ -134,32 +108,12 @@ void append_text_line(std::string& out, const LogEntry& e, int pid, bool log_tim
   out.push_back('\n');
 }
 
-void append_json_line(std::string& out, const LogEntry& e, int pid, bool log_time) {
-  out.push_back('{');
-  if (log_time) {
-    tm t = broken_down(e.wall_ns, /*utc=*/true);
-    char stamp[64];
-    int n = std::snprintf(stamp, sizeof stamp, "\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\",", t.tm_year + 1900,
-                          t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micros_of(e.wall_ns));
-    out.append(stamp, static_cast<size_t>(n));
-  }
-  out.append("\"level\":\"");
-  out.append(level_name(e.level));
-  out.append("\",\"msg\":");
-  append_json_string(out, e.text);
-  out.append(",\"pid\":");
-  append_number(out, static_cast<uint64_t>(pid));
-  if (!e.address.empty()) {
-    out.append(",\"client\":");
-    append_json_string(out, e.address);
-  }
-  if (e.cid != 0) {
-    out.append(",\"");
-    out.append(e.id_tag);
-    out.append("\":");
-    append_number(out, e.cid);
-  }
-  out.append("}\n");
+std::string utc_timestamp(int64_t wall_ns) {
+  tm t = broken_down(wall_ns, /*utc=*/true);
+  char stamp[64];
+  int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", t.tm_year + 1900, t.tm_mon + 1,
+                        t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micros_of(wall_ns));
+  return std::string(stamp, static_cast<size_t>(n));
 }
 
 void append_syslog_message(std::string& out, const LogEntry& e, const SyslogStyle& style) {

@@ -1,7 +1,7 @@
 // How one log line looks in each output: nats-server's text line
-// ("[pid] 2026/11/28 01:02:03.123456 [INF] text"), a JSON line ({"time":...,"level":...,
-// "msg":...}), and the syslog message Go's log/syslog sends (RFC 3164 style). Pure functions:
-// the writer thread calls them, never a worker.
+// ("[pid] 2026/11/28 01:02:03.123456 [INF] text") and the syslog message Go's log/syslog
+// sends (RFC 3164 style); JSON lines are the server's (server/log_json.h writes them with the
+// one JSON string escaper). Pure functions: the writer thread calls them, never a worker.
 #pragma once
 
 #include <cstdint>
@@ -27,14 +27,12 @@ struct LogEntry {
 std::string_view level_tag(LogLevel level);
 // "info", "trace", ... (JSON lines).
 std::string_view level_name(LogLevel level);
+// "2026-11-28T00:02:03.123456Z": the UTC time of a line to the microsecond (JSON lines).
+std::string utc_timestamp(int64_t wall_ns);
 
 // "[pid] 2026/11/28 01:02:03.123456 [INF] 127.0.0.1:5000 - cid:4 - text\n" (no time when
 // log_time is false), local time, as nats-server's logger writes it.
 void append_text_line(std::string& out, const LogEntry& entry, int pid, bool log_time);
-
-// {"time":"2026-11-28T00:02:03.123456Z","level":"info","msg":"text","pid":12,
-//  "client":"127.0.0.1:5000","cid":4}\n  (UTC; no "time" when log_time is false).
-void append_json_line(std::string& out, const LogEntry& entry, int pid, bool log_time);
 
 // Go's log/syslog: local (the /dev/log socket, or a unix:// remote) writes
 // "<PRI>Nov 28 01:02:03 tag[pid]: msg\n"; network (udp://, tcp://) writes

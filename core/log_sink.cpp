@@ -40,16 +40,18 @@ std::string errno_text(int err) {
 // stderr or a file, text or JSON lines; lines are buffered and written together.
 class FdSink final : public LogSink {
  public:
-  FdSink(int fd, std::string path, LogFormat format, bool log_time)
-      : fd_(fd), path_(std::move(path)), format_(format), log_time_(log_time), pid_(static_cast<int>(::getpid())) {}
+  // json_line: null for text lines.
+  FdSink(int fd, std::string path, JsonLineWriter json_line, bool log_time)
+      : fd_(fd), path_(std::move(path)), json_line_(json_line), log_time_(log_time),
+        pid_(static_cast<int>(::getpid())) {}
   ~FdSink() override {
     flush();
     if (fd_ != STDERR_FILENO) ::close(fd_);
   }
 
   void write(const LogEntry& entry) override {
-    if (format_ == LogFormat::Json) {
-      append_json_line(buffer_, entry, pid_, log_time_);
+    if (json_line_ != nullptr) {
+      json_line_(buffer_, entry, pid_, log_time_);
     } else {
       append_text_line(buffer_, entry, pid_, log_time_);
     }
@@ -74,7 +76,7 @@ class FdSink final : public LogSink {
  private:
   int fd_;
   std::string path_;  // empty: stderr
-  LogFormat format_;
+  JsonLineWriter json_line_;
   bool log_time_;
   int pid_;
   std::string buffer_;
@@ -216,17 +218,22 @@ std::unique_ptr<LogSink> open_remote_syslog(const std::string& url, const std::s
 
 // nats-server's order: a log file, else a remote syslog, else the local syslog, else stderr.
 std::unique_ptr<LogSink> open_log_sink(const LogSinkSettings& s, std::string* error) {
+  JsonLineWriter json = s.format == LogFormat::Json ? s.json_line : nullptr;
+  if (s.format == LogFormat::Json && json == nullptr) {
+    *error = "JSON log lines need a line writer";
+    return nullptr;
+  }
   if (!s.file.empty()) {
     int fd = open_append(s.file);
     if (fd < 0) {
       *error = "error opening file: open " + s.file + ": " + errno_text(errno);
       return nullptr;
     }
-    return std::make_unique<FdSink>(fd, s.file, s.format, s.log_time);
+    return std::make_unique<FdSink>(fd, s.file, json, s.log_time);
   }
   if (!s.remote_syslog.empty()) return open_remote_syslog(s.remote_syslog, s.tag, error);
   if (s.syslog) return open_local_syslog(s.tag, error);
-  return std::make_unique<FdSink>(STDERR_FILENO, std::string(), s.format, s.log_time);
+  return std::make_unique<FdSink>(STDERR_FILENO, std::string(), json, s.log_time);
 }
 
 }  // namespace zats::core

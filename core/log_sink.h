@@ -13,6 +13,10 @@ namespace zats::core {
 
 enum class LogFormat : uint8_t { Text, Json };
 
+// Writes one JSON line (newline included) for an entry: the server's (server/log_json.h), so
+// that core needs no JSON of its own.
+using JsonLineWriter = void (*)(std::string& out, const LogEntry& entry, int pid, bool log_time);
+
 class LogSink {
  public:
   virtual ~LogSink() = default;
@@ -29,6 +33,7 @@ struct LogSinkSettings {
   std::string remote_syslog;  // else non-empty: "udp://host:port", "tcp://host:port", "unix:///path"
   bool syslog = false;        // else true: the local syslog socket (/dev/log)
   LogFormat format = LogFormat::Text;  // stderr and file
+  JsonLineWriter json_line = nullptr;  // required with LogFormat::Json
   bool log_time = true;                // stderr and file
   std::string tag = "zats";            // syslog: the program name
 };

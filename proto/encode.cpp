@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "proto/utf8.h"
+
 namespace zats::proto {
 
 namespace {
@@ -133,24 +135,6 @@ void append_err(std::string& out, std::string_view text) {
 
 namespace {
 
-// One UTF-8 sequence at s[i]: its code point and length, or (-1, 1) when it is not valid
-// (bad lead byte, truncated, overlong, a surrogate or above U+10FFFF), as Go's DecodeRune.
-std::pair<int32_t, size_t> decode_rune(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char b0 = byte(i);
-  if (b0 < 0x80) return {b0, 1};
-  size_t len = b0 >= 0xF0 && b0 <= 0xF4 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC2 && b0 <= 0xDF ? 2 : 0;
-  if (len == 0 || b0 > 0xF4 || i + len > s.size()) return {-1, 1};
-  int32_t r = b0 & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return {-1, 1};
-    r = (r << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr int32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (r < kMin[len] || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return {-1, 1};
-  return {r, len};
-}
-
 // unicode.IsPrint: exact for Latin-1; above it every assigned graphic rune counts except the
 // format characters, separators and non-ASCII spaces Go excludes (private use and
 // noncharacters included), which covers what a payload or subject holds in practice.
@@ -177,7 +161,13 @@ void append_hex(std::string& out, uint32_t value, int digits) {
 std::string go_quoted(std::string_view s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
-    auto [r, len] = decode_rune(s, i);
+    int32_t r = static_cast<unsigned char>(s[i]);
+    size_t len = 1;
+    if (r >= 0x80) {
+      uint32_t code_point = 0;
+      len = utf8_sequence_length(s, i, &code_point);
+      r = len == 0 ? -1 : static_cast<int32_t>(code_point);
+    }
     if (r < 0) {
       out.append("\\x");
       append_hex(out, static_cast<unsigned char>(s[i]), 2);

@@ -11,6 +11,7 @@
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
+#include "server/log_json.h"
 #include "server/config/options_reload.h"
 
 namespace zats::server {
@@ -54,6 +55,7 @@ core::LogSettings log_settings(const Options& o) {
   log.output.syslog = o.syslog;
   log.output.remote_syslog = o.remote_syslog;
   log.output.format = o.log_json ? core::LogFormat::Json : core::LogFormat::Text;
+  log.output.json_line = append_json_log_line;
   log.output.tag = program_invocation_short_name;  // nats-server tags syslog lines with argv[0]'s name
   return log;
 }

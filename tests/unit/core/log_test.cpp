@@ -1,4 +1,4 @@
-// Logging: the per-thread ring (wrap, full, drops), the line formats (text, JSON, syslog), and
+// Logging: the per-thread ring (wrap, full, drops), the line formats (text, syslog), and
 // the writer thread under concurrent producers while the file is reopened again and again —
 // the TSan build runs this too, so a write racing a reopen would be reported.
 #include <fcntl.h>
@@ -132,17 +132,6 @@ TEST_CASE("text lines are nats-server's") {
   CHECK(out[8] == '/');
 }
 
-TEST_CASE("JSON lines carry time, level, message and the connection's fields") {
-  std::string out;
-  append_json_line(out, entry(LogLevel::Trace, "<<- [PUB \"a\"\n 1]", "[::1]:5000", 9), 42, true);
-  CHECK(out ==
-        "{\"time\":\"2025-11-28T03:22:03.456789Z\",\"level\":\"trace\",\"msg\":\"<<- [PUB \\\"a\\\"\\n 1]\","
-        "\"pid\":42,\"client\":\"[::1]:5000\",\"cid\":9}\n");
-  out.clear();
-  append_json_line(out, entry(LogLevel::Warn, std::string_view("a\x01", 2)), 1, false);
-  CHECK(out == "{\"level\":\"warn\",\"msg\":\"a\\u0001\",\"pid\":1}\n");
-}
-
 TEST_CASE("syslog messages are Go log/syslog's") {
   SyslogStyle local{true, "zats", "ignored", 42};
   std::string out;
@@ -228,4 +217,7 @@ TEST_CASE("configure_logging refuses an output it cannot open, as nats-server wo
   settings.output.remote_syslog = "tcp://127.0.0.1:1";
   CHECK_FALSE(configure_logging(settings, &error));
   CHECK(error == "error connecting to syslog: \"dial tcp 127.0.0.1:1: connect: connection refused\"");
+  settings.output.remote_syslog.clear();
+  settings.output.format = LogFormat::Json;  // without the server's line writer
+  CHECK_FALSE(configure_logging(settings, &error));
 }
