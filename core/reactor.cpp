@@ -47,6 +47,8 @@ struct ListenerState {
   bool rearm = false;          // re-arm at the end of this turn
   bool retry_on_tick = false;  // out of file descriptors: wait for the tick
   bool dead = false;           // the listener failed for good (closed, not listening)
+  bool closing = false;        // close_listener(): closed once its accept is gone
+  std::function<void()> on_closed;
 };
 
 }  // namespace
@@ -99,6 +101,7 @@ struct Reactor::Impl {
   void on_send_cqe(CompletionTag tag, int res);
   void on_control_cqe(CompletionTag tag);
   void on_close_cqe(CompletionTag tag, int res);
+  void finish_listener_close(ListenerState& l);
 
   // The loop.
   void run(ReactorHandler& h);
@@ -298,6 +301,7 @@ void Reactor::Impl::on_accept_cqe(uint32_t index, const io_uring_cqe& cqe) {
   if (cqe.flags & IORING_CQE_F_MORE) return;
   ListenerState& l = listeners[index];  // on_accept may have called accept() and grown the list
   l.armed = false;
+  if (l.closing) return finish_listener_close(l);
   int err = cqe.res < 0 ? -cqe.res : 0;
   if (is_fd_exhaustion(err)) {
     ++stats.accept_fd_exhausted;
@@ -308,6 +312,17 @@ void Reactor::Impl::on_accept_cqe(uint32_t index, const io_uring_cqe& cqe) {
   } else {
     l.rearm = true;
   }
+}
+
+// No accept is in flight any more: the close frees the port at once.
+void Reactor::Impl::finish_listener_close(ListenerState& l) {
+  if (l.fd >= 0) ::close(l.fd);
+  l.fd = -1;
+  l.dead = true;
+  l.rearm = l.retry_on_tick = false;
+  std::function<void()> closed = std::move(l.on_closed);
+  l.on_closed = nullptr;
+  if (closed) closed();
 }
 
 void Reactor::Impl::on_recv_cqe(CompletionTag tag, const io_uring_cqe& cqe) {
@@ -491,6 +506,22 @@ bool Reactor::init(const ReactorOptions& options, std::string* error) {
 void Reactor::accept(int listen_fd) {
   impl_->listeners.push_back(ListenerState{listen_fd});
   impl_->listeners.back().rearm = true;
+}
+
+void Reactor::close_listener(int listen_fd, std::function<void()> closed) {
+  for (ListenerState& l : impl_->listeners) {
+    if (l.fd != listen_fd || l.closing) continue;
+    l.closing = true;
+    l.on_closed = std::move(closed);
+    if (!l.armed) return impl_->finish_listener_close(l);
+    // Its final accept completion (-ECANCELED) finishes the close; the cancel's own result
+    // carries no information.
+    io_uring_sqe* sqe = impl_->tagged_sqe(OpKind::None, 0, 0);
+    io_uring_prep_cancel_fd(sqe, listen_fd, IORING_ASYNC_CANCEL_ALL);
+    return;
+  }
+  ::close(listen_fd);  // never handed to accept()
+  if (closed) closed();
 }
 
 SocketId Reactor::add_socket(int fd) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -96,6 +97,10 @@ class Reactor {
 
   // Starts a multishot accept on listen_fd (re-armed as needed, also after EMFILE).
   void accept(int listen_fd);
+  // Stops accepting on listen_fd and closes it: the pending accept is cancelled first, so no
+  // request keeps the socket (and its port) alive once closed() runs (on the loop thread).
+  // Connections accepted before the cancel landed are still handed to on_accept.
+  void close_listener(int listen_fd, std::function<void()> closed);
   // Takes ownership of fd and starts a multishot receive on it.
   SocketId add_socket(int fd);
   // Sends data[0..size). At most one send per socket may be outstanding: the caller waits

@@ -3,6 +3,10 @@
 #include "proto/encode.h"
 
 #include <charconv>
+#include <cstdint>
+#include <utility>
+
+#include "proto/utf8.h"
 
 namespace zats::proto {
 
@@ -129,11 +133,75 @@ void append_err(std::string& out, std::string_view text) {
   out.append("'\r\n");
 }
 
+namespace {
+
+// unicode.IsPrint: exact for Latin-1; above it every assigned graphic rune counts except the
+// format characters, separators and non-ASCII spaces Go excludes (private use and
+// noncharacters included), which covers what a payload or subject holds in practice.
+bool is_print(int32_t r) {
+  if (r < 0x100) return (r >= 0x20 && r < 0x7F) || (r >= 0xA1 && r != 0xAD);
+  if (r == 0x1680 || (r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) ||
+      (r >= 0x205F && r <= 0x206F) || r == 0x3000 || r == 0xFEFF || (r >= 0xFFF9 && r <= 0xFFFB) ||
+      (r >= 0xE0000 && r <= 0xE007F))
+    return false;
+  if ((r >= 0xE000 && r <= 0xF8FF) || r >= 0xF0000 || (r & 0xFFFE) == 0xFFFE || (r >= 0xFDD0 && r <= 0xFDEF))
+    return false;
+  return true;
+}
+
+void append_hex(std::string& out, uint32_t value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xF]);
+}
+
+}  // namespace
+
+// strconv.Quote: printable runes as they are, the C escapes, \xNN for bytes that are not
+// UTF-8, \uNNNN / \UNNNNNNNN for other runes.
 std::string go_quoted(std::string_view s) {
   std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
+  for (size_t i = 0; i < s.size();) {
+    int32_t r = static_cast<unsigned char>(s[i]);
+    size_t len = 1;
+    if (r >= 0x80) {
+      uint32_t code_point = 0;
+      len = utf8_sequence_length(s, i, &code_point);
+      r = len == 0 ? -1 : static_cast<int32_t>(code_point);
+    }
+    if (r < 0) {
+      out.append("\\x");
+      append_hex(out, static_cast<unsigned char>(s[i]), 2);
+      i += 1;
+      continue;
+    }
+    if (r == '"' || r == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(r));
+    } else if (is_print(r)) {
+      out.append(s.substr(i, len));
+    } else {
+      switch (r) {
+        case '\a': out.append("\\a"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        case '\v': out.append("\\v"); break;
+        default:
+          if (r < 0x20 || r == 0x7F) {
+            out.append("\\x");
+            append_hex(out, static_cast<uint32_t>(r), 2);
+          } else if (r < 0x10000) {
+            out.append("\\u");
+            append_hex(out, static_cast<uint32_t>(r), 4);
+          } else {
+            out.append("\\U");
+            append_hex(out, static_cast<uint32_t>(r), 8);
+          }
+      }
+    }
+    i += len;
   }
   out.push_back('"');
   return out;

@@ -39,8 +39,8 @@ void append_remote_unsub(std::string& out, std::string_view account, std::string
                          std::string_view queue);
 // "-ERR '<text>'\r\n"
 void append_err(std::string& out, std::string_view text);
-// s in double quotes as Go's %q writes the ASCII subjects of -ERR texts
-// ("Permissions Violation for Publish to \"foo\"").
+// s in double quotes as Go's %q (strconv.Quote) writes it: -ERR texts ("Permissions
+// Violation for Publish to \"foo\"") and traced payloads (MSG_PAYLOAD: ["a\r\nb"]).
 std::string go_quoted(std::string_view s);
 
 }  // namespace zats::proto

@@ -8,6 +8,7 @@
 #include "proto/encode.h"
 #include "proto/info.h"
 #include "proto/subject.h"
+#include "server/protocol_trace.h"
 #include "server/worker.h"
 
 namespace zats::server {
@@ -56,9 +57,10 @@ void Client::start(bool over_connection_limit) {
 }
 
 // The worker's INFO (the cluster's client URLs included) with this connection's own fields.
-void Client::send_info() {
+void Client::send_info() { send_info(worker().info()); }
+
+void Client::send_info(proto::ServerInfo info) {
   const Options& opts = worker().options();
-  proto::ServerInfo info = worker().info();
   info.client_id = cid();
   info.client_ip = ip();
   info.max_payload = opts.max_payload;
@@ -127,6 +129,7 @@ void Client::handle_parse_error(proto::ParseError error) {
 }
 
 bool Client::on_connect(std::string_view json) {
+  if (core::trace_enabled()) [[unlikely]] trace_connect(log_origin(), json);
   std::optional<proto::ConnectOptions> parsed = proto::parse_connect(json, connect_);
   if (!parsed) {
     close(CloseReason::ProtocolViolation);
@@ -161,6 +164,7 @@ bool Client::on_connect(std::string_view json) {
 }
 
 bool Client::on_ping() {
+  if (core::trace_enabled()) [[unlikely]] trace_in(log_origin(), "PING");
   // A PONG promises that everything published before the PING has reached its subscribers'
   // workers. While some of it waits for room in a mesh ring, hold the PONG, and the input
   // after it, until the backlog is in the rings (Worker::retry_overflow -> resume_input).
@@ -175,6 +179,7 @@ bool Client::on_ping() {
 // PONG; after the first one a protocol-1 client gets the INFO it missed, if the cluster's
 // URLs (or max_payload) changed since it connected (client.go processPing).
 void Client::answer_ping() {
+  if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "PONG");
   queue(proto::kPong);
   note_peer_ping();
   if (first_pong_sent_ || !connected_) return;
@@ -195,6 +200,7 @@ void Client::resume_input() {
 }
 
 bool Client::on_pong() {
+  if (core::trace_enabled()) [[unlikely]] trace_in(log_origin(), "PONG");
   note_pong();
   return true;
 }
@@ -212,6 +218,10 @@ bool Client::reserved_reply_or_subject(const proto::PubArgs& args) {
 }
 
 bool Client::on_pub(const proto::PubArgs& args, std::string_view payload) {
+  if (core::trace_enabled()) [[unlikely]] {
+    trace_pub(log_origin(), args, payload.size());
+    trace_payload(log_origin(), payload, worker().options().max_traced_msg_len);
+  }
   stats_.in_msgs++;
   stats_.in_bytes += payload.size();
   WorkerStats& ws = worker().stats();
@@ -235,13 +245,16 @@ void Client::send_no_responders(std::string_view reply) {
   for (auto& [sid, sub] : subs_) {
     if (!sub->queue.empty() || !proto::subject_matches(sub->subject, reply)) continue;
     static constexpr std::string_view kStatus = "NATS/1.0 503\r\n\r\n";
+    size_t before = out().size();
     proto::append_hmsg(out(), reply, sub->sid, {}, kStatus.size(), kStatus);
+    if (core::trace_enabled()) [[unlikely]] trace_sent_message(before);
     mark_dirty();
     return;
   }
 }
 
 bool Client::on_sub(const proto::SubArgs& args) {
+  if (core::trace_enabled()) [[unlikely]] trace_sub(log_origin(), args);
   last_activity_ns_ = worker().now_ns();
   if (!subscribe_allowed(args)) return open();
   if (!proto::is_valid_subject(args.subject)) {
@@ -268,7 +281,9 @@ bool Client::on_sub(const proto::SubArgs& args) {
 }
 
 bool Client::on_unsub(const proto::UnsubArgs& args) {
+  if (core::trace_enabled()) [[unlikely]] trace_unsub(log_origin(), args);
   last_activity_ns_ = worker().now_ns();
+  if (connect_.verbose) send_ok();  // queued before the removal is traced, as the reference does
   auto it = subs_.find(absl::string_view(args.sid.data(), args.sid.size()));
   if (it != subs_.end()) {
     Subscription* sub = it->second.get();
@@ -282,7 +297,6 @@ bool Client::on_unsub(const proto::UnsubArgs& args) {
       remove_subscription(sub);
     }
   }
-  if (connect_.verbose) send_ok();
   return open();
 }
 
@@ -291,6 +305,7 @@ void Client::remove_subscription(Subscription* sub) {
   if (it == subs_.end()) return;
   std::unique_ptr<Subscription> owned = std::move(it->second);
   subs_.erase(it);
+  if (core::trace_enabled()) [[unlikely]] trace_internal(log_origin(), "DELSUB", owned->sid);
   worker().remove_subscription(std::move(owned));  // freed once it is unindexed
 }
 
@@ -309,6 +324,7 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   } else {
     proto::append_msg(buffer, msg.subject, sub.sid, msg.reply, payload);
   }
+  if (core::trace_enabled()) [[unlikely]] trace_sent_message(before);
   count_delivery(pending, buffer.size() - before, payload.size());
   if (sub.max > 0 && ++sub.delivered >= sub.max) {
     remove_subscription(&sub);
@@ -317,13 +333,25 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   }
 }
 
-void Client::send_ok() { queue(proto::kOk); }
+void Client::send_ok() {
+  if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "OK");
+  queue(proto::kOk);
+}
+
+// "->> [MSG foo 1 5]": the control line of the frame queued at out()[start].
+void Client::trace_sent_message(size_t start) {
+  std::string_view frame(out().data() + start, out().size() - start);
+  trace_out(log_origin(), frame.substr(0, frame.find("\r\n")));
+}
 
 // From the moment a connection starts closing it holds no interest and no connection slot
 // (max_connections), as in the reference; the socket itself goes a little later.
 void Client::on_closing() {
   if (counted_) worker().record_closed(*this);  // first time only, with its subscriptions
-  for (auto& [sid, sub] : subs_) worker().remove_subscription(std::move(sub));
+  for (auto& [sid, sub] : subs_) {
+    if (core::trace_enabled()) [[unlikely]] trace_internal(log_origin(), "DELSUB", sid);
+    worker().remove_subscription(std::move(sub));
+  }
   subs_.clear();
   if (counted_) {
     counted_ = false;

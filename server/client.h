@@ -14,6 +14,7 @@
 
 #include "proto/parser.h"
 #include "proto/connect.h"
+#include "proto/info.h"
 #include "server/account.h"
 #include "server/auth/authenticator.h"
 #include "server/connection.h"
@@ -33,6 +34,12 @@ class Client final : public Connection {
 
   // Sends INFO (and the -ERR when over max_connections).
   void start(bool over_connection_limit);
+  // Queues an INFO built from `info` (lame duck: the worker's, with "ldm") with this
+  // connection's own fields (client_id, ...).
+  void send_info(proto::ServerInfo info);
+  // Takes an INFO after the first one (lame duck, cluster changes): protocol >= 1 and its
+  // first PONG sent, as the reference checks.
+  bool accepts_async_info() const { return connected_ && connect_.protocol >= 1 && first_pong_sent_; }
 
   // Connection.
   void on_bytes(const char* data, size_t size) override;
@@ -65,6 +72,7 @@ class Client final : public Connection {
   size_t subscription_count() const { return subs_.size(); }
   // This connection as /connz shows it (client_report.cpp).
   monitor::ConnectionInfo connection_info(bool with_subs) const;
+  std::string authorized_user() const;
 
  protected:
   void on_closing() override;
@@ -73,6 +81,7 @@ class Client final : public Connection {
   void send_ok();
   void send_info();
   void answer_ping();
+  void trace_sent_message(size_t start);
   void handle_parse_error(proto::ParseError error);
   bool reserved_reply_or_subject(const proto::PubArgs& args);
   void send_no_responders(std::string_view reply);

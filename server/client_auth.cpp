@@ -13,7 +13,7 @@ namespace zats::server {
 bool Client::authenticate_connect() {
   auth::AuthResult result = auth::authenticate(worker().options(), connect_);
   if (!result.ok) {
-    ZATS_ERROR("%s:%d - cid:%lu - authentication error", ip().c_str(), port(), static_cast<unsigned long>(cid()));
+    ZATS_LOG_FROM(Error, log_origin(), "authentication error");
     return false;
   }
   return log_in(result);
@@ -57,9 +57,8 @@ bool Client::log_in(const auth::AuthResult& result) {
 
 bool Client::publish_allowed(const proto::PubArgs& args) {
   if (!perms_ || perms_->can_publish(args.subject, worker().now_ns())) return true;
-  ZATS_ERROR("%s:%d - cid:%lu - Publish Violation - User %s, Subject \"%.*s\"", ip().c_str(), port(),
-             static_cast<unsigned long>(cid()), proto::go_quoted(auth_user_).c_str(), static_cast<int>(args.subject.size()),
-             args.subject.data());
+  ZATS_LOG_FROM(Error, log_origin(), "Publish Violation - User %s, Subject \"%.*s\"", proto::go_quoted(auth_user_).c_str(),
+                static_cast<int>(args.subject.size()), args.subject.data());
   return false;
 }
 
@@ -70,9 +69,9 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
     std::string text = "Permissions Violation for Subscription to " + proto::go_quoted(args.subject);
     if (!args.queue.empty()) text += " using queue " + proto::go_quoted(args.queue);
     send_err(text);
-    ZATS_ERROR("%s:%d - cid:%lu - Subscription Violation - User %s, Subject %s, SID %.*s", ip().c_str(), port(),
-               static_cast<unsigned long>(cid()), proto::go_quoted(auth_user_).c_str(), proto::go_quoted(args.subject).c_str(),
-               static_cast<int>(args.sid.size()), args.sid.data());
+    ZATS_LOG_FROM(Error, log_origin(), "Subscription Violation - User %s, Subject %s, SID %.*s",
+                  proto::go_quoted(auth_user_).c_str(), proto::go_quoted(args.subject).c_str(),
+                  static_cast<int>(args.sid.size()), args.sid.data());
     return false;
   }
   int max_tokens = worker().options().max_sub_tokens;

@@ -12,6 +12,14 @@ void Client::report(const monitor::SnapshotRequest& what, WorkerReport& out) con
   if (what.open_connections) out.open.push_back(connection_info(what.subscriptions));
 }
 
+// client.go getRawAuthUser: the user the connection logged in as (no_auth_user included), or
+// the token it presented; shown by /connz?auth=1.
+std::string Client::authorized_user() const {
+  if (!connect_.user.empty()) return connect_.user;
+  if (!auth_user_.empty()) return auth_user_;
+  return connect_.auth_token;
+}
+
 monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
   monitor::ConnectionInfo info;
   info.cid = cid();
@@ -30,6 +38,7 @@ monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
   info.lang = connect_.lang;
   info.version = connect_.version;
   info.account = worker().context().accounts.name(account_);
+  info.authorized_user = authorized_user();
   if (!with_subs) return info;
   for (const auto& [sid, sub] : subs_) {
     monitor::SubscriptionInfo s;

@@ -3,6 +3,7 @@
 #include "core/log.h"
 #include "proto/encode.h"
 #include "server/config/duration.h"
+#include "server/protocol_trace.h"
 #include "server/worker.h"
 
 namespace zats::server {
@@ -16,7 +17,14 @@ uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
 
 Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, Kind kind,
                        LogNames names)
-    : worker_(worker), socket_(socket), cid_(cid), ip_(std::move(ip)), port_(port), kind_(kind), names_(names) {
+    : worker_(worker),
+      socket_(socket),
+      cid_(cid),
+      ip_(std::move(ip)),
+      port_(port),
+      address_((ip_.find(':') != std::string::npos ? "[" + ip_ + "]" : ip_) + ":" + std::to_string(port)),
+      kind_(kind),
+      names_(names) {
   last_activity_ns_ = worker.now_ns();
   accepted_ns_ = last_activity_ns_;
   start_wall_ns_ = worker.wall_ns(last_activity_ns_);
@@ -36,6 +44,7 @@ void Connection::queue(std::string_view bytes) {
 }
 
 void Connection::send_err(std::string_view text) {
+  if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "-ERR", text);
   proto::append_err(out_, text);
   mark_dirty();
 }
@@ -50,8 +59,8 @@ bool Connection::room_for(size_t frame, size_t& pending) {
   pending = pending_bytes();  // one read per message: it asks the reactor
   const size_t behind = pending - std::min(pending, turn_added_);
   if (behind + frame <= static_cast<size_t>(worker_.options().max_pending)) return true;
-  ZATS_NOTICE("%s:%d - %s:%lu - Slow Consumer Detected: MaxPending of %ld Exceeded", ip_.c_str(), port_,
-              names_.id_tag, static_cast<unsigned long>(cid_), static_cast<long>(worker_.options().max_pending));
+  ZATS_LOG_FROM(Notice, log_origin(), "Slow Consumer Detected: MaxPending of %ld Exceeded",
+                static_cast<long>(worker_.options().max_pending));
   worker_.stats().slow_consumers++;
   close(CloseReason::SlowConsumerPendingBytes);
   return false;
@@ -122,8 +131,7 @@ void Connection::check_write_deadline(uint64_t now_ns) {
   if (!sending_ || state_ == State::Closed) return;
   if (now_ns - send_started_ns_ <= to_ns(worker_.options().write_deadline)) return;
   std::string deadline = config::format_go_duration(worker_.options().write_deadline.count());
-  ZATS_NOTICE("%s:%d - %s:%lu - Slow Consumer Detected: WriteDeadline of %s exceeded", ip_.c_str(), port_,
-              names_.id_tag, static_cast<unsigned long>(cid_), deadline.c_str());
+  ZATS_LOG_FROM(Notice, log_origin(), "Slow Consumer Detected: WriteDeadline of %s exceeded", deadline.c_str());
   worker_.stats().slow_consumers++;
   if (state_ == State::Open) close_reason_ = CloseReason::SlowConsumerWriteDeadline;
   state_ = State::Draining;
@@ -151,7 +159,10 @@ void Connection::close(CloseReason reason, std::string_view err_text) {
   state_ = State::Draining;
   const bool slow = reason == CloseReason::SlowConsumerPendingBytes || reason == CloseReason::SlowConsumerWriteDeadline;
   if (slow) out_.clear();  // a slow consumer gets nothing more, not even an -ERR
-  if (!err_text.empty()) proto::append_err(out_, err_text);
+  if (!err_text.empty()) {
+    if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "-ERR", err_text);
+    proto::append_err(out_, err_text);
+  }
   release();
   if (slow) {
     finish_close();
@@ -221,6 +232,7 @@ void Connection::keep_alive(uint64_t now_ns) {
       close(CloseReason::StaleConnection, "Stale Connection");
       return;
     }
+    if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "PING");
     queue(proto::kPing);
     pings_out_++;
     last_ping_sent_ns_ = now_ns;

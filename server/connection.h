@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/log.h"
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
 #include "server/close_reason.h"
@@ -78,6 +79,8 @@ class Connection {
   uint64_t cid() const { return cid_; }
   const std::string& ip() const { return ip_; }
   const LogNames& log_names() const { return names_; }
+  // Who log lines about this connection are about ("ip:port - cid:N - ").
+  core::LogOrigin log_origin() const { return {address_, cid_, names_.id_tag}; }
   int port() const { return port_; }
   bool closing() const { return state_ != State::Open; }
   CloseReason close_reason() const { return close_reason_; }
@@ -147,6 +150,7 @@ class Connection {
   uint64_t cid_;
   std::string ip_;
   int port_;
+  std::string address_;  // "ip:port" ("[ip]:port" for IPv6), as log lines show it
   Kind kind_;
   LogNames names_;
   State state_ = State::Open;

@@ -1,11 +1,15 @@
 #include "server/flags.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <functional>
 #include <string_view>
+
+#include "proto/encode.h"
+#include "server/config/duration.h"
 
 namespace zats::server {
 namespace {
@@ -59,6 +63,17 @@ std::vector<Flag> flag_table(Options& o) {
       parse_int(v, &n);
       if (n < lo || n > hi) return range_error;
       store(n);
+      return std::string();
+    };
+  };
+  // A Go duration ("2m", "500ms") for a lame duck setting: no 30s minimum, unlike the file.
+  auto lame_duck = [](std::string flag, Nanos& field) {
+    return [flag, &field](std::string_view v, bool, FlagResult&) {
+      int64_t nanos = 0;
+      std::string why;
+      if (!config::parse_go_duration(v, &nanos, &why)) return "invalid value \"" + std::string(v) + "\" for flag -" + flag + ": " + why;
+      if (nanos < 0) return "-" + flag + " must not be negative";
+      field = Nanos(nanos);
       return std::string();
     };
   };
@@ -126,8 +141,13 @@ std::vector<Flag> flag_table(Options& o) {
       {{"pass"}, Kind::String, "password", str(o.password)},
       {{"auth"}, Kind::String, "token", str(o.token)},
       {{"ms", "https_port"}, Kind::Int, "", unsupported("--https_port")},
-      {{"s", "syslog"}, Kind::Bool, "", unsupported("--syslog")},
-      {{"r", "remote_syslog"}, Kind::String, "", unsupported("--remote_syslog")},
+      {{"s", "syslog"}, Kind::Bool, "syslog", boolean(o.syslog)},
+      {{"r", "remote_syslog"}, Kind::String, "remote_syslog", str(o.remote_syslog)},
+      {{"log_json"}, Kind::Bool, "log_json", boolean(o.log_json)},
+      {{"lame_duck_duration"}, Kind::String, "lame_duck_duration",
+       lame_duck("lame_duck_duration", o.lame_duck_duration)},
+      {{"lame_duck_grace_period"}, Kind::String, "lame_duck_grace_period",
+       lame_duck("lame_duck_grace_period", o.lame_duck_grace_period)},
       {{"log_size_limit"}, Kind::Int, "", unsupported("--log_size_limit")},
       {{"max_traced_msg_len"}, Kind::Int, "max_traced_msg_len",
        integer(0, INT64_MAX, "--max_traced_msg_len must not be negative", [&o](int64_t n) { o.max_traced_msg_len = n; })},
@@ -171,6 +191,21 @@ std::string apply_flag(const Flag& flag, std::string_view name, std::string_view
   return flag.apply(value, bool_value, result);
 }
 
+// What follows the flags (server.go ProcessCommandLineArgs): `version` and `help` act as
+// their flags; anything else is refused, naming it.
+void command_argument(std::string_view arg, FlagResult& result) {
+  std::string lower(arg);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "version") {
+    result.action = FlagAction::ShowVersion;
+  } else if (lower == "help") {
+    result.action = FlagAction::ShowHelp;
+  } else {
+    result.error = "unrecognized command: " + proto::go_quoted(arg);
+    result.error_with_usage = false;
+  }
+}
+
 }  // namespace
 
 FlagResult parse_flags(int argc, const char* const* argv, Options& options) {
@@ -178,8 +213,14 @@ FlagResult parse_flags(int argc, const char* const* argv, Options& options) {
   const std::vector<Flag> table = flag_table(options);
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (arg.size() < 2 || arg[0] != '-') break;  // Go stops at the first non-flag
+    if (arg == "--" || arg.size() < 2 || arg[0] != '-') {  // Go stops at the first non-flag
+      int first = arg == "--" ? i + 1 : i;
+      // -v/-h win over a stray argument, as in the reference (they act before it is looked at).
+      bool shown = result.action == FlagAction::ShowHelp || result.action == FlagAction::ShowVersion ||
+                   result.action == FlagAction::ShowTlsHelp;
+      if (first < argc && !shown) command_argument(argv[first], result);
+      break;
+    }
     arg.remove_prefix(arg[1] == '-' ? 2 : 1);
     size_t eq = arg.find('=');
     std::string_view name = arg.substr(0, eq);
@@ -213,6 +254,7 @@ Server Options:
     -c, --config <file>              Configuration file
     -t                               Test configuration and exit
     -sl,--signal <signal>[=<pid>]    Send signal to zats process (ldm, stop, quit, term, reopen, reload)
+                                     pid> can be either a PID (e.g. 1) or the path to a PID file (e.g. /var/run/zats.pid)
         --client_advertise <string>  Client URL to advertise to other servers
         --ports_file_dir <dir>       Creates a ports file in the specified directory (<executable_name>_<pid>.ports).
 
@@ -224,9 +266,13 @@ Authorization Options:
 Logging Options:
     -l, --log <file>                 File to redirect log output
     -T, --logtime                    Timestamp log entries (default: true)
+    -s, --syslog                     Log to syslog
+    -r, --remote_syslog <addr>       Syslog server addr (udp://localhost:514)
     -D, --debug                      Enable debugging output
     -V, --trace                      Trace the raw protocol
+    -VV                              Verbose trace (same as -V: zats has no internal system clients)
     -DV                              Debug and trace
+        --max_traced_msg_len <len>   Maximum printable length for traced messages (default: unlimited)
 
 Cluster Options:
         --routes <rurl-1, rurl-2>    Routes to solicit and connect
@@ -244,6 +290,10 @@ zats Options:
                                      or round-robin (in accept order; deterministic, for tests)
         --idle_poll_us <us>          With several workers, busy-poll up to this long before sleeping
                                      (adaptive; default: 20, 0 = never)
+        --log_json                   Log JSON lines (time, level, msg, fields) instead of text
+        --lame_duck_duration <dur>   Lame duck mode: close clients over this long (default: 2m; no 30s minimum)
+        --lame_duck_grace_period <dur>
+                                     Lame duck mode: wait this long before closing clients (default: 10s)
 
 Common Options:
     -h, --help                       Show this message

@@ -17,7 +17,8 @@ enum class FlagAction { Run, ShowHelp, ShowVersion, ShowTlsHelp, CheckConfig, Si
 
 struct FlagResult {
   FlagAction action = FlagAction::Run;
-  std::string error;            // non-empty: bad command line (print it with the usage, exit 1)
+  std::string error;            // non-empty: bad command line (exit 1)
+  bool error_with_usage = true;  // print the usage after the error (not for a stray argument)
   std::string signal;           // --signal argument
   std::set<std::string> given;  // canonical names of the options set by a flag
   // --cluster/--cluster_listen and --routes as given (the last of each): applied over the

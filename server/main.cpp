@@ -1,7 +1,7 @@
 // zats: the server binary. Reads flags (nats-server's dialect) and the configuration file
-// (flags override it), checks that io_uring is usable, starts the workers and waits for
-// signals: SIGINT stops (exit 0), SIGTERM stops (exit 1, as nats-server), SIGUSR1 reopens the
-// log file, SIGHUP reloads the configuration.
+// (flags override it), checks that io_uring is usable, starts the workers, tells systemd it
+// is ready, and hands the main thread to the ServiceLoop (signals, lame duck mode, watchdog)
+// until it says how to exit. `--signal` sends a command to a running zats instead.
 #include <signal.h>
 
 #include <cstdio>
@@ -13,16 +13,32 @@
 #include "server/config/options_loader.h"
 #include "server/flags.h"
 #include "server/server.h"
+#include "server/service_loop.h"
+#include "server/signal_command.h"
+#include "server/systemd_notify.h"
 
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+pthread_t g_main_thread;
+
+// liburcu's hash-table worker thread unblocks SIGUSR1 for its signal-based flavour (which zats
+// does not use), so a SIGUSR1 sent to the process lands there: hand it to the main thread,
+// where it is blocked and the ServiceLoop takes it. pthread_kill is async-signal-safe.
+void forward_to_main(int sig) { pthread_kill(g_main_thread, sig); }
+
 void block_signals(sigset_t* set) {
   sigemptyset(set);
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(set, s);
-  // Blocked here, before any thread starts, so only sigwait below ever sees them.
+  // Blocked here, before any thread starts, so only the ServiceLoop ever takes them.
   pthread_sigmask(SIG_BLOCK, set, nullptr);
+  g_main_thread = pthread_self();
+  struct sigaction forward {};
+  forward.sa_handler = forward_to_main;
+  sigemptyset(&forward.sa_mask);
+  forward.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &forward, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 
@@ -45,35 +61,6 @@ void reload(zats::server::Server& server, int argc, char** argv) {
   ZATS_ERROR("Failed to reload server configuration: %s", error.c_str());
 }
 
-// Waits for signals until one asks to stop; returns the exit code.
-int wait_for_stop(const sigset_t& set, zats::server::Server& server, int argc, char** argv) {
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
-    switch (sig) {
-      case SIGINT:
-        ZATS_NOTICE("Trapped \"interrupt\" signal");
-        return 0;
-      case SIGTERM:
-        ZATS_NOTICE("Trapped \"terminated\" signal");
-        return 1;
-      case SIGUSR2:
-        ZATS_NOTICE("Trapped \"user defined signal 2\" signal: shutting down");
-        return 0;
-      case SIGUSR1:
-        zats::core::reopen_log();
-        ZATS_NOTICE("Reopened log file");
-        break;
-      case SIGHUP:
-        ZATS_NOTICE("Trapped \"hangup\" signal");
-        reload(server, argc, argv);
-        break;
-      default:
-        break;
-    }
-  }
-}
-
 // Handles the actions that do not run a server; returns -1 to go on running.
 int non_run_action(const zats::server::config::LoadedOptions& loaded) {
   using zats::server::FlagAction;
@@ -87,8 +74,10 @@ int non_run_action(const zats::server::config::LoadedOptions& loaded) {
     case FlagAction::ShowTlsHelp:
       std::puts("TLS is not supported by this version of zats yet.");
       return 0;
-    case FlagAction::Signal:
-      return fail("--signal is not supported yet");
+    case FlagAction::Signal: {
+      std::string error;
+      return zats::server::send_signal_command(loaded.flags.signal, &error) == 0 ? 0 : fail(error);
+    }
     case FlagAction::CheckConfig:
       if (loaded.options.config_file.empty())
         return fail("must specify [-c, --config] option to check configuration file syntax");
@@ -111,7 +100,8 @@ int main(int argc, char** argv) {
 
   zats::server::config::LoadedOptions loaded = zats::server::config::load_options(argc, argv);
   if (!loaded.flags.error.empty()) {
-    std::fprintf(stderr, "zats: %s\n%s", loaded.flags.error.c_str(), zats::server::usage_text());
+    std::fprintf(stderr, "zats: %s\n%s", loaded.flags.error.c_str(),
+                 loaded.flags.error_with_usage ? zats::server::usage_text() : "");
     return 1;
   }
   if (int code = non_run_action(loaded); code >= 0) return code;
@@ -123,13 +113,7 @@ int main(int argc, char** argv) {
 
   std::string why;
   if (!zats::core::Reactor::probe(&why)) return fail(why);
-
-  zats::core::LogSettings log;
-  log.debug = options.debug;
-  log.trace = options.trace;
-  log.log_time = options.log_time;
-  log.file = options.log_file;
-  if (!zats::core::configure_logging(log, &why)) return fail(why);
+  if (!zats::core::configure_logging(zats::server::log_settings(options), &why)) return fail(why);
   for (const std::string& note : loaded.config.ignored) ZATS_DEBUG("%s", note.c_str());
 
   zats::server::Server server(options);
@@ -138,8 +122,12 @@ int main(int argc, char** argv) {
     ZATS_FATAL("%s", error.c_str());
     return 1;
   }
-  int code = wait_for_stop(signals, server, argc, argv);
+  zats::server::SystemdNotifier notifier;
+  zats::server::ServiceLoop loop(server, notifier, signals, [&] { reload(server, argc, argv); });
+  int code = loop.run();
+  ZATS_NOTICE("Initiating Shutdown...");
   server.shutdown();
   ZATS_NOTICE("Server Exiting..");
+  zats::core::shutdown_logging();
   return code;
 }

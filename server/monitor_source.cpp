@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "server/monitor/process_usage.h"
 #include "server/worker.h"
 
@@ -113,6 +114,7 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
   std::sort(snap.routes.begin(), snap.routes.end(), [](const auto& a, const auto& b) { return a.rid < b.rid; });
   t.routes = static_cast<int>(snap.routes.size());
   t.remotes = t.routes;
+  t.log_lines_dropped = core::log_lines_dropped();
   if (what.accounts) {
     for (size_t a = 0; a < context_.accounts.size(); ++a) {
       monitor::AccountInfo acc;

@@ -105,6 +105,7 @@ struct Options {
   int64_t max_traced_msg_len = 0;
   bool syslog = false;
   std::string remote_syslog;
+  bool log_json = false;  // zats: JSON lines instead of nats-server's text lines
 
   // Authentication (docs/compatibility.md, Authentication): a token, a single user, or a users list
   // (with accounts).

@@ -5,11 +5,13 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
+#include "server/log_json.h"
 #include "server/config/options_reload.h"
 
 namespace zats::server {
@@ -43,6 +45,20 @@ unsigned cpus_in_affinity_mask() {
 }
 
 }  // namespace
+
+core::LogSettings log_settings(const Options& o) {
+  core::LogSettings log;
+  log.debug = o.debug;
+  log.trace = o.trace;
+  log.output.log_time = o.log_time;
+  log.output.file = o.log_file;
+  log.output.syslog = o.syslog;
+  log.output.remote_syslog = o.remote_syslog;
+  log.output.format = o.log_json ? core::LogFormat::Json : core::LogFormat::Text;
+  log.output.json_line = append_json_log_line;
+  log.output.tag = program_invocation_short_name;  // nats-server tags syslog lines with argv[0]'s name
+  return log;
+}
 
 Server::Server(Options options) : options_(std::move(options)), configured_(options_) {
   if (options_.port == 0) options_.port = 4222;
@@ -98,6 +114,9 @@ bool Server::start(std::string* error) {
       if (options_.pin_workers) pin_to_cpu(static_cast<unsigned>(i));
       workers_[i]->run();
     });
+    // Named before start() returns, as `top -H` and /proc show it.
+    std::string name = "zats-w" + std::to_string(i);
+    pthread_setname_np(threads_.back().native_handle(), name.c_str());
   }
   if (!start_monitoring(error)) {
     shutdown();
@@ -157,8 +176,13 @@ void Server::write_ports_file(const std::string& dir) {
   std::string name = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "zats";
   name = name.substr(name.find_last_of('/') + 1);
   ports_file_ = dir + "/" + name + "_" + std::to_string(::getpid()) + ".ports";
-  std::string host = options_.host == "0.0.0.0" || options_.host == "::" ? "127.0.0.1" : options_.host;
-  std::string body = "{\"nats\":[\"nats://" + core::join_host_port(host, bound_port_) + "\"]}";
+  auto reachable = [](const std::string& host) { return host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host; };
+  std::string body = "{\"nats\":[\"nats://" + core::join_host_port(reachable(options_.host), bound_port_) + "\"]";
+  if (http_) {
+    std::string http_host = options_.http_host.empty() ? options_.host : options_.http_host;
+    body += ",\"monitoring\":[\"http://" + core::join_host_port(reachable(http_host), http_->port()) + "\"]";
+  }
+  body += "}";
   FILE* f = std::fopen(ports_file_.c_str(), "w");
   if (f == nullptr) {
     ZATS_ERROR("Error writing ports file (%s)", ports_file_.c_str());
@@ -187,13 +211,10 @@ bool Server::reload(const Options& next, std::string* error) {
   effective.placement = options_.placement;
   effective.idle_poll = options_.idle_poll;
   if (effective.debug != current_->debug || effective.trace != current_->trace ||
-      effective.log_time != current_->log_time || effective.log_file != current_->log_file) {
-    core::LogSettings log;
-    log.debug = effective.debug;
-    log.trace = effective.trace;
-    log.log_time = effective.log_time;
-    log.file = effective.log_file;
-    if (!core::configure_logging(log, error)) return false;
+      effective.log_time != current_->log_time || effective.log_file != current_->log_file ||
+      effective.syslog != current_->syslog || effective.remote_syslog != current_->remote_syslog ||
+      effective.log_json != current_->log_json) {
+    if (!core::configure_logging(log_settings(effective), error)) return false;
   }
   if (effective.pid_file != current_->pid_file) write_pid_file(effective.pid_file);
   if (effective.ports_file_dir != current_->ports_file_dir) {

@@ -3,12 +3,17 @@
 // reloads, and stops everything cleanly.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cluster/cluster.h"
+#include "core/log.h"
+
 #include "server/monitor/endpoints.h"
 #include "server/monitor/http_server.h"
 #include "server/monitor_source.h"
@@ -17,6 +22,23 @@
 #include "server/worker.h"
 
 namespace zats::server {
+
+// A client connection named from outside its worker (lame duck closes them one by one).
+struct ClientRef {
+  unsigned worker = 0;
+  core::SocketId socket;
+};
+
+// What the service manager is told about (systemd STATUS=), summed over the workers.
+struct ServiceCounts {
+  int64_t connections = 0;
+  uint64_t in_msgs = 0;
+  uint64_t out_msgs = 0;
+  bool all_answered = false;  // every worker answered in time (the watchdog's liveness test)
+};
+
+// The logging settings that options ask for (start-up and reload).
+core::LogSettings log_settings(const Options& options);
 
 class Server {
  public:
@@ -30,6 +52,26 @@ class Server {
   // Reload (from main's signal loop, after start): applies `next` (file merged with flags) or
   // refuses it with the reference's message, leaving the options in force unchanged.
   bool reload(const Options& next, std::string* error);
+
+  // Lame duck mode (lame_duck.h drives it from the main thread; server_lame_duck.cpp).
+  // Closes every client listener and waits (bounded) until they are gone: new connections
+  // are refused from then on.
+  void stop_accepting();
+  // Enters lame duck mode: tells the lame duck listeners (clustering), sends INFO with
+  // "ldm":true to the clients that take an asynchronous INFO, and returns every open client.
+  std::vector<ClientRef> announce_lame_duck();
+  // Ends one client as a shutdown does (a plain close, no -ERR).
+  void close_client(const ClientRef& client);
+  bool in_lame_duck() const { return lame_duck_.load(std::memory_order_acquire); }
+  // Clustering: `listener` runs (main thread) when lame duck mode starts, before the
+  // clients hear of it (the place to send the ldm INFO to routes); `peers` gives the client
+  // URLs of the other servers, which the clients' ldm INFO lists in connect_urls.
+  void on_lame_duck(std::function<void()> listener);
+  void set_peer_client_urls(std::function<std::vector<std::string>()> peers);
+
+  // Service manager support: every worker's counters; all_answered is false when one did
+  // not answer within `bound` (a stuck worker: the watchdog then stays silent).
+  ServiceCounts service_counts(std::chrono::milliseconds bound);
 
   int client_port() const { return bound_port_; }
   int cluster_port() const { return cluster_ ? cluster_->port() : 0; }
@@ -58,6 +100,9 @@ class Server {
   int bound_port_ = 0;
   std::string ports_file_;
   bool stopped_ = false;
+  std::atomic<bool> lame_duck_{false};
+  std::vector<std::function<void()>> lame_duck_listeners_;
+  std::function<std::vector<std::string>()> peer_client_urls_;
 };
 
 }  // namespace zats::server

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
+#include "server/protocol_trace.h"
 
 namespace zats::server {
 namespace {
@@ -73,7 +75,36 @@ void Worker::run() {
   reactor_.run(*this);
 }
 
-void Worker::stop() { reactor_.stop(); }
+void Worker::stop() {
+  stop_accepting([this] { reactor_.stop(); });
+}
+
+// The accept is cancelled before the socket is closed: a pending multishot accept would keep
+// the socket, and its port, alive for a while after the process exits.
+void Worker::stop_accepting(std::function<void()> done) {
+  post([this, done = std::move(done)]() mutable {
+    if (listen_fd_ < 0) return done();
+    int fd = std::exchange(listen_fd_, -1);
+    reactor_.close_listener(fd, std::move(done));
+  });
+}
+
+// Clients only: routes are the cluster's to tell (Server::on_lame_duck).
+void Worker::announce_lame_duck(const std::vector<std::string>& peer_urls, std::vector<core::SocketId>* open) {
+  proto::ServerInfo info = info_;
+  info.ldm = true;
+  info.connect_urls = peer_urls;  // only the other servers: this one is leaving
+  for (auto& c : connections_) {
+    if (!c || c->closing() || c->kind() != Connection::Kind::Client) continue;
+    Client& client = static_cast<Client&>(*c);
+    if (client.accepts_async_info()) client.send_info(info);
+    open->push_back(client.socket());
+  }
+}
+
+void Worker::close_client(core::SocketId id) {
+  if (Connection* c = connection(id)) c->close(CloseReason::ServerShutdown);
+}
 
 void Worker::post(Mesh::Task task) {
   context_.mesh.post(index_, std::move(task));
@@ -162,8 +193,7 @@ Connection* Worker::start_connection(int fd, const ConnectionFactory& make) {
   uint64_t cid = context_.next_cid.fetch_add(1, std::memory_order_relaxed);
   connections_[id.slot] = make(*this, id, cid, ip, port);
   Connection* conn = connections_[id.slot].get();
-  ZATS_DEBUG("%s:%d - %s:%lu - %s connection created (worker %u)", ip.c_str(), port, conn->log_names().id_tag,
-             static_cast<unsigned long>(cid), conn->log_names().kind, index_);
+  ZATS_DEBUG_FROM(conn->log_origin(), "%s connection created (worker %u)", conn->log_names().kind, index_);
   return conn;
 }
 
@@ -191,9 +221,8 @@ void Worker::on_closed(core::SocketId id) {
   c->release();  // no-op when it already has
   apply_deferred_removals();
   if (c->dirty()) std::erase(dirty_, c);
-  ZATS_DEBUG("%s:%d - %s:%lu - %s connection closed: %s", c->ip().c_str(), c->port(), c->log_names().id_tag,
-             static_cast<unsigned long>(c->cid()), c->log_names().kind,
-             std::string(close_reason_text(c->close_reason())).c_str());
+  ZATS_DEBUG_FROM(c->log_origin(), "%s connection closed: %s", c->log_names().kind,
+                  std::string(close_reason_text(c->close_reason())).c_str());
   connections_[id.slot].reset();
 }
 

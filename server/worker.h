@@ -53,8 +53,10 @@ class Worker final : public core::ReactorHandler {
   bool init(int listen_fd, std::string* error);
   // The thread body; returns after stop().
   void run();
-  // Thread-safe.
+  // Thread-safe: closes the listener (so the port is free once run() returns), then stops.
   void stop();
+  // Thread-safe: closes the listener; done() runs on this worker's thread once it is closed.
+  void stop_accepting(std::function<void()> done);
   // Thread-safe: runs task on this worker's thread soon (control plane, not per message).
   void post(Mesh::Task task);
   // Thread-safe: hands an accepted client socket to this worker.
@@ -112,6 +114,12 @@ class Worker final : public core::ReactorHandler {
   void consumer_relieved(Connection& consumer);
   // Monitoring: keeps a closed client for /connz?state=closed.
   void record_closed(const Client& client);
+
+  // Lame duck mode, on this worker's thread: sends INFO with "ldm":true (connect_urls: the
+  // other servers') to the clients that take an asynchronous INFO and adds every open client
+  // to `open`; close_client() ends one of them as a server shutdown does (no -ERR).
+  void announce_lame_duck(const std::vector<std::string>& peer_urls, std::vector<core::SocketId>* open);
+  void close_client(core::SocketId id);
 
   // Monitoring (worker_report.cpp): fills this worker's part of a snapshot, on its thread.
   void report(const monitor::SnapshotRequest& what, WorkerReport& out);

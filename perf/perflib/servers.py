@@ -57,8 +57,11 @@ class Server:
     `taskset` is an optional CPU list ("0" or "0-1") to pin the server with.
     """
 
-    def __init__(self, name, argv, monitor=False, taskset=None, host="127.0.0.1", env=None):
+    def __init__(self, name, argv, monitor=False, taskset=None, host="127.0.0.1", env=None, unread_pipe=False):
         self.name = name
+        # unread_pipe: stdout and stderr go to a pipe that nobody reads (a stuck log consumer).
+        self.unread_pipe = unread_pipe
+        self.pipe_read = None
         self.env = dict(os.environ, **env) if env else None
         self.host = host
         self.port = free_port(host)
@@ -86,8 +89,13 @@ class Server:
 
     def __enter__(self):
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
+        out = self.log
+        if self.unread_pipe:
+            self.pipe_read, out = os.pipe()
+        self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=self.env)
+        if self.unread_pipe:
+            os.close(out)
         try:
             wait_port(self.host, self.port, proc=self.proc)
             if self.http_port:
@@ -115,6 +123,7 @@ class Server:
 
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
+            self.close_pipe()
             return
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -122,6 +131,12 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
+        self.close_pipe()
+
+    def close_pipe(self):
+        if self.pipe_read is not None:
+            os.close(self.pipe_read)
+            self.pipe_read = None
 
 
 def run_tool(argv, timeout):

@@ -76,11 +76,9 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"logtime"}, boolean(&Options::log_time)},
       {{"logfile", "log_file"}, str(&Options::log_file)},
       {{"logfile_size_limit", "log_size_limit"}, unsupported("log rotation by size")},
-      {{"syslog"},
-       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
-         if (r.get_bool(e, &o.syslog) && o.syslog) r.not_supported(e, "syslog");
-       }},
-      {{"remote_syslog"}, unsupported("remote_syslog")},
+      {{"syslog"}, boolean(&Options::syslog)},
+      {{"remote_syslog"}, str(&Options::remote_syslog)},
+      {{"log_json"}, boolean(&Options::log_json)},
       {{"pidfile", "pid_file"}, str(&Options::pid_file)},
       {{"ports_file_dir"}, str(&Options::ports_file_dir)},
       {{"http"},
@@ -200,6 +198,12 @@ bool finish_options(Options& o, std::string* error) {
   if (o.max_control_line == 0) o.max_control_line = 4096;
   if (o.max_pending == 0) o.max_pending = 64 * 1024 * 1024;
   if (o.write_deadline.count() == 0) o.write_deadline = std::chrono::seconds(10);
+  if (o.lame_duck_duration.count() > 0 && o.lame_duck_grace_period >= o.lame_duck_duration) {
+    *error = "lame duck grace period (" + format_go_duration(o.lame_duck_grace_period.count()) +
+             ") should be strictly lower than lame duck duration (" +
+             format_go_duration(o.lame_duck_duration.count()) + ")";
+    return false;
+  }
   if (o.max_payload > o.max_pending) {
     *error = "max_payload (" + std::to_string(o.max_payload) + ") cannot be higher than max_pending (" +
              std::to_string(o.max_pending) + ")";

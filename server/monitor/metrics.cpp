@@ -87,6 +87,8 @@ void write_totals(Exposition& e, const Totals& t) {
   e.single("zats_out_bytes_total", "counter", "Payload bytes delivered to clients.", t.out_bytes);
   e.single("zats_slow_consumers_total", "counter", "Connections closed as slow consumers.",
            t.slow_consumers);
+  e.single("zats_log_lines_dropped_total", "counter",
+           "Log lines dropped because the log output did not keep up.", t.log_lines_dropped);
 }
 
 template <typename Get>

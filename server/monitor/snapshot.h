@@ -63,6 +63,7 @@ struct Totals {
   std::int64_t in_msgs = 0, out_msgs = 0, in_bytes = 0, out_bytes = 0;
   std::int64_t slow_consumers = 0;
   std::uint32_t subscriptions = 0;
+  std::uint64_t log_lines_dropped = 0;  // zats: log lines lost because the output fell behind
 };
 
 // zats-only per-worker statistics (shown under "zats" in /varz and in /metrics).

@@ -62,9 +62,12 @@ void write_runtime(JsonWriter& w, const Snapshot& snap) {
   w.field("slow_consumers", t.slow_consumers).field("subscriptions", t.subscriptions);
 }
 
-void write_workers(JsonWriter& w, const std::vector<WorkerStats>& workers) {
-  w.key("zats").begin_object().key("workers").begin_array();
-  for (const auto& ws : workers) {
+// zats's own section: per-worker statistics and the log lines the log output dropped.
+void write_zats(JsonWriter& w, const Snapshot& snap) {
+  w.key("zats").begin_object();
+  w.field("log_lines_dropped", snap.totals.log_lines_dropped);
+  w.key("workers").begin_array();
+  for (const auto& ws : snap.workers) {
     w.begin_object();
     w.field("worker", ws.worker).field("connections", ws.connections);
     w.field("loop_turns", ws.loop_turns).field("utilisation", ws.utilisation);
@@ -90,7 +93,7 @@ Rendered render_varz(const Snapshot& snap, const HttpRequestStats& stats) {
   w.end_object();
   w.field("config_load_time", format_rfc3339_nano(s.config_load_time != 0 ? s.config_load_time : s.start));
   if (!s.system_account.empty()) w.field("system_account", s.system_account);
-  write_workers(w, snap.workers);
+  write_zats(w, snap);
   w.end_object();
   return Rendered::json(w.take());
 }

@@ -27,6 +27,14 @@ def server_binary():
     return found
 
 
+def reference_binary():
+    """nats-server when installed and not the server under test, else None."""
+    ref = shutil.which("nats-server")
+    if ref is None or os.path.realpath(ref) == os.path.realpath(server_binary()):
+        return None
+    return ref
+
+
 def free_port():
     """A loopback TCP port that was free a moment ago (the server may still lose a race; Server retries)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -68,9 +76,11 @@ if hasattr(signal, "SIGTERM"):
 class Server:
     """A running server process. Use as a context manager, or call stop(); atexit reaps leftovers."""
 
-    def __init__(self, *extra_args, start_timeout=10.0):
+    def __init__(self, *extra_args, start_timeout=10.0, binary=None, env=None):
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
+        self.binary = binary  # default: server_binary()
+        self.env = env        # extra environment variables
         self.proc = None
         self.port = None
         self.log = None
@@ -84,9 +94,10 @@ class Server:
         for _ in range(3):  # the free port may be taken between free_port() and the server's bind
             self.port = free_port()
             self.log = tempfile.TemporaryFile()
-            cmd = [server_binary(), "-a", "127.0.0.1", "-p", str(self.port)] + self.extra_args
+            cmd = [self.binary or server_binary(), "-a", "127.0.0.1", "-p", str(self.port)] + self.extra_args
+            env = dict(os.environ, **self.env) if self.env else None
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
-                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent, env=env)
             _live.add(self)
             try:
                 self._wait_ready()

@@ -803,6 +803,43 @@ class HostileHttpClients(unittest.TestCase):
 
 # -- http_base_path ----------------------------------------------------------------------------------
 
+class AuthorizedUser(unittest.TestCase):
+    """/connz?auth=1 names the user a connection logged in as (client.go getRawAuthUser: the
+    user name, a no_auth_user's name, or the token), as nats-server does; without auth=1 not."""
+
+    CASES = [
+        ("user and password", ["--user", "a", "--pass", "b"], None, b'{"user":"a","pass":"b"}'),
+        ("token", ["--auth", "tok"], None, b'{"auth_token":"tok"}'),
+        ("no auth, user sent anyway", [], None, b'{"user":"x","pass":"y"}'),
+        ("no_auth_user", [], "authorization { users = [{user: u1, password: p1}] }\nno_auth_user: u1\n", b'{}'),
+        ("users in an account", [], "accounts { A { users = [{user: u2, password: p2}] } }\n",
+         b'{"user":"u2","pass":"p2"}'),
+    ]
+
+    def observe(self, binary, flags, conf, connect):
+        srv = MonServer(binary, *flags, conf=conf)
+        srv.start()
+        self.addCleanup(srv.__exit__, None, None, None)
+        with srv.client() as c:
+            c.read_info()
+            options = dict(json.loads(connect), verbose=False)
+            c.send(b"CONNECT " + json.dumps(options).encode() + b"\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            conn = srv.json("/connz?auth=1")["connections"][0]
+            plain = srv.json("/connz")["connections"][0]
+        self.assertNotIn("authorized_user", plain)
+        return {k: conn.get(k) for k in ("authorized_user", "account")}
+
+    def test_authorized_user(self):
+        ref = reference_binary()
+        for what, flags, conf, connect in self.CASES:
+            with self.subTest(case=what):
+                mine = self.observe(harness.server_binary(), flags, conf, connect)
+                self.assertTrue(mine["authorized_user"], mine)
+                if ref is not None:
+                    self.assertEqual(mine, self.observe(ref, flags, conf, connect))
+
+
 class BasePath(unittest.TestCase):
     def observe(self, binary):
         srv = start(self, binary, conf='http_base_path: "/mon/"\n', base="/mon")

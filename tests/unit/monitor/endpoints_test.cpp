@@ -91,6 +91,7 @@ TEST_CASE("varz matches the reference, with zats statistics kept apart") {
   "config_load_time": "2026-11-28T01:51:48.372346888Z",
   "system_account": "$SYS",
   "zats": {
+    "log_lines_dropped": 0,
     "workers": []
   }
 })");

@@ -149,3 +149,16 @@ TEST_CASE("go_quoted writes Go's %q for -ERR subjects") {
   CHECK(zats::proto::go_quoted("a\"b\\c") == "\"a\\\"b\\\\c\"");
   CHECK(zats::proto::go_quoted("") == "\"\"");
 }
+
+TEST_CASE("go_quoted is strconv.Quote for any bytes (traced payloads)") {
+  using zats::proto::go_quoted;
+  CHECK(go_quoted("a\r\nb\t\x07\x08\x0c\x0b") == "\"a\\r\\nb\\t\\a\\b\\f\\v\"");
+  CHECK(go_quoted(std::string("\x00\x01\x7f", 3)) == "\"\\x00\\x01\\x7f\"");
+  CHECK(go_quoted("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");  // printable runes stay
+  CHECK(go_quoted("\xff\xc3") == "\"\\xff\\xc3\"");          // not UTF-8: byte escapes
+  CHECK(go_quoted("\xc0\x80") == "\"\\xc0\\x80\"");          // overlong: not UTF-8
+  CHECK(go_quoted("\xed\xa0\x80") == "\"\\xed\\xa0\\x80\"");  // a surrogate: not UTF-8
+  CHECK(go_quoted("\xc2\x85\xc2\xa0\xc2\xad") == "\"\\u0085\\u00a0\\u00ad\"");  // C1, NBSP, soft hyphen
+  CHECK(go_quoted("\xe2\x80\xa8\xef\xbb\xbf") == "\"\\u2028\\ufeff\"");
+  CHECK(go_quoted("\xf3\xa0\x80\x81") == "\"\\U000e0001\"");  // a format character above the BMP
+}

@@ -1,0 +1,358 @@
+"""Logging and tracing, checked against nats-server where it is installed: the [TRC] lines of
+the same session (-V), max_traced_msg_len, JSON lines (--log_json), remote syslog over UDP and
+the local syslog socket (-s), log reopen (SIGUSR1) also under load, and lines a blocked log
+output could not take: dropped, counted in /varz and /metrics, never a stalled client."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import harness
+from harness import Server
+
+SESSION = (b'CONNECT {"verbose":true,"pedantic":false,"user":"a","pass":"secret","protocol":1,"headers":true}\r\n'
+           b'PING\r\nSUB foo 1\r\nSUB bar q 2\r\nPUB foo 5\r\nhello\r\n'
+           b'HPUB foo r 12 14\r\nNATS/1.0\r\n\r\nhi\r\nUNSUB 1\r\nUNSUB 2 3\r\nPUB foo 2\r\nab\r\n'
+           b'PUB foo 11\r\nhello world\r\nfoo bar\r\n')
+TRACE_PREFIX = re.compile(r"^\[\d+\] (?:\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d{6} )?\[TRC\] 127\.0\.0\.1:\d+ - cid:\d+ - ")
+
+
+def binaries():
+    out = [("zats", harness.server_binary())]
+    ref = harness.reference_binary()
+    if ref:
+        out.append(("nats-server", ref))
+    return out
+
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.02)
+    raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+
+
+def http_get(port, path):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
+        return r.read().decode()
+
+
+def traced(log_text):
+    """The [TRC] lines of a log, without the pid, time and connection prefix."""
+    out = []
+    for line in log_text.splitlines():
+        m = TRACE_PREFIX.match(line)
+        if m:
+            out.append(line[m.end():])
+    return out
+
+
+def session_trace(binary, *flags):
+    tmp = tempfile.mkdtemp()
+    try:
+        log = os.path.join(tmp, "server.log")
+        with Server("-l", log, *flags, binary=binary) as s, s.client() as c:
+            c.read_info()
+            c.send(SESSION)
+            c.read_until(b"-ERR 'Unknown Protocol Operation'\r\n")
+            # The closing DELSUB is the last trace of the session.
+            return wait_for(lambda: (lambda t: t if t and t[-1] == "<-> [DELSUB 2]" else None)(traced(read(log))),
+                            10, "the trace of the session")
+    finally:
+        shutil.rmtree(tmp)
+
+
+class Tracing(unittest.TestCase):
+    def test_session_trace_is_the_reference_one(self):
+        traces = {name: session_trace(binary, "-V") for name, binary in binaries()}
+        mine = traces["zats"]
+        self.assertIn('<<- [CONNECT {"verbose":true,"pedantic":false,"user":"a","pass":"[REDACTED]",'
+                      '"protocol":1,"headers":true}]', mine)
+        for line in ("<<- [PUB foo 5]", '<<- MSG_PAYLOAD: ["hello"]', "->> [MSG foo 1 5]", "->> [OK]",
+                     "<<- [HPUB foo r 12 14]", r'<<- MSG_PAYLOAD: ["NATS/1.0\r\n\r\nhi"]',
+                     "->> [HMSG foo 1 r 12 14]", "<-> [DELSUB 1]", "->> [-ERR Unknown Protocol Operation]"):
+            self.assertIn(line, mine)
+        if "nats-server" in traces:
+            self.assertEqual(mine, traces["nats-server"])
+
+    def test_max_traced_msg_len(self):
+        traces = {name: session_trace(binary, "-V", "--max_traced_msg_len", "3") for name, binary in binaries()}
+        self.assertIn('<<- MSG_PAYLOAD: ["hel..."]', traces["zats"])
+        self.assertIn('<<- MSG_PAYLOAD: ["ab"]', traces["zats"])
+        if "nats-server" in traces:
+            self.assertEqual(traces["zats"], traces["nats-server"])
+
+    def test_no_trace_without_the_flag(self):
+        self.assertEqual(session_trace_or_empty(harness.server_binary()), [])
+
+
+def session_trace_or_empty(binary):
+    tmp = tempfile.mkdtemp()
+    try:
+        log = os.path.join(tmp, "server.log")
+        with Server("-l", log, "-D", binary=binary) as s, s.client() as c:
+            c.read_info()
+            c.send(SESSION)
+            c.read_until(b"-ERR 'Unknown Protocol Operation'\r\n")
+            wait_for(lambda: "Client connection closed" in read(log), 10, "the close to be logged")
+            return traced(read(log))
+    finally:
+        shutil.rmtree(tmp)
+
+
+class JsonLines(unittest.TestCase):
+    def test_every_line_is_an_object_with_time_level_and_message(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        log = os.path.join(tmp, "server.log")
+        conf = os.path.join(tmp, "json.conf")
+        with open(conf, "w") as f:
+            f.write("log_json: true\ntrace: true\nlogfile: %s\n" % json.dumps(log))
+        with Server("-c", conf) as s, s.client() as c:
+            c.handshake()
+            c.send(b"PUB foo 2\r\nhi\r\n")
+            c.ping()
+            lines = wait_for(lambda: (lambda ls: ls if any('MSG_PAYLOAD' in l for l in ls) else None)(
+                read(log).splitlines()), 10, "the traced publish")
+        docs = [json.loads(l) for l in lines]
+        for d in docs:
+            self.assertRegex(d["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+            self.assertIn(d["level"], ("info", "trace", "debug", "warn", "error", "fatal"))
+            self.assertIsInstance(d["msg"], str)
+            self.assertEqual(d["pid"], s.proc.pid)
+        self.assertTrue(any(d["level"] == "info" and d["msg"] == "Server is ready" for d in docs))
+        pub = [d for d in docs if d["msg"] == "<<- [PUB foo 2]"]
+        self.assertEqual(len(pub), 1, docs)
+        self.assertEqual(pub[0]["level"], "trace")
+        self.assertRegex(pub[0]["client"], r"^127\.0\.0\.1:\d+$")
+        self.assertIsInstance(pub[0]["cid"], int)
+
+
+class Syslog(unittest.TestCase):
+    PATTERN_REMOTE = r"^<(\d+)>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) (\S+) (\S+)\[(\d+)\]: (.*)\n$"
+    PATTERN_LOCAL = r"^<(\d+)>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d (\S+)\[(\d+)\]: (.*)\n$"
+
+    def collect(self, sock, until, timeout=10.0):
+        got = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not any(until in g for g in got):
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                got.append(sock.recv(65536).decode())
+            except socket.timeout:
+                break
+        return got
+
+    def test_remote_udp_as_the_reference(self):
+        shapes = {}
+        for name, binary in binaries():
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
+                sink.bind(("127.0.0.1", 0))
+                url = "udp://127.0.0.1:%d" % sink.getsockname()[1]
+                with Server("-r", url, "-DV", binary=binary) as s, s.client() as c:
+                    c.handshake()
+                    got = self.collect(sink, "<<- [PING]")
+                    messages = []
+                    for g in got:
+                        m = re.match(self.PATTERN_REMOTE, g)
+                        self.assertIsNotNone(m, g)
+                        self.assertEqual(m.group(2), socket.gethostname())
+                        self.assertEqual(m.group(3), os.path.basename(binary))
+                        self.assertEqual(int(m.group(4)), s.proc.pid)
+                        messages.append((int(m.group(1)), m.group(5)))
+                    self.assertIn((5, "Server is ready"), messages)  # kern.notice
+                    pings = [p for p, text in messages if text.endswith("<<- [PING]")]
+                    self.assertEqual(pings, [5], "a trace goes out as a notice")
+                    debug = [p for p, text in messages if "Client connection created" in text]
+                    self.assertTrue(debug and set(debug) == {7}, debug)  # kern.debug
+                    shapes[name] = sorted({p for p, _ in messages})
+        if "nats-server" in shapes:
+            self.assertEqual(shapes["zats"], shapes["nats-server"])
+
+    def test_local_syslog_socket(self):
+        if shutil.which("unshare") is None or subprocess.run(
+                ["unshare", "-m", "true"], stderr=subprocess.DEVNULL).returncode != 0:
+            self.skipTest("needs `unshare -m` (a private /dev with our own /dev/log)")
+        for name, binary in binaries():
+            with self.subTest(server=name):
+                self.check_local(binary)
+
+    def check_local(self, binary):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        path = os.path.join(tmp, "log.sock")
+        port = harness.free_port()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sink:
+            sink.bind(path)
+            os.chmod(path, 0o666)
+            # A private mount namespace whose /dev holds only our socket as /dev/log.
+            script = 'mount -t tmpfs tmpfs /dev && ln -s "$0" /dev/log && exec "$@"'
+            proc = subprocess.Popen(["unshare", "-m", "sh", "-c", script, path, binary, "-a", "127.0.0.1",
+                                     "-p", str(port), "-s"], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                got = self.collect(sink, "Server is ready", timeout=15)
+                self.assertTrue(got, "nothing on /dev/log")
+                for g in got:
+                    m = re.match(self.PATTERN_LOCAL, g)
+                    self.assertIsNotNone(m, g)
+                    self.assertEqual(m.group(2), os.path.basename(binary))
+                self.assertTrue(any(g.startswith("<29>") and g.endswith(": Server is ready\n") for g in got), got)
+            finally:
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=20)
+                proc.stderr.close()
+
+    def test_no_syslog_daemon_is_fatal(self):
+        if subprocess.run(["unshare", "-m", "true"], stderr=subprocess.DEVNULL).returncode != 0:
+            self.skipTest("needs `unshare -m` (a /dev without /dev/log)")
+        codes = {}
+        for name, binary in binaries():
+            p = subprocess.run(["unshare", "-m", "sh", "-c", 'mount -t tmpfs tmpfs /dev && exec "$@"', "sh",
+                                binary, "-p", "-1", "-s"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+            codes[name] = p.returncode
+            self.assertIn('error connecting to syslog: "Unix syslog delivery error"', p.stderr.decode())
+        self.assertEqual(codes["zats"], 1)
+        if "nats-server" in codes:
+            self.assertEqual(codes["zats"], codes["nats-server"])
+
+
+class Reopen(unittest.TestCase):
+    def test_sigusr1_reopens_the_file_as_the_reference(self):
+        for name, binary in binaries():
+            with self.subTest(server=name):
+                tmp = tempfile.mkdtemp()
+                self.addCleanup(shutil.rmtree, tmp)
+                log = os.path.join(tmp, "server.log")
+                extra = ["--cores", "2"] if name == "zats" else []
+                with Server("-l", log, *extra, binary=binary) as s, s.client() as c:
+                    # Subscriptions start liburcu's hash-table worker (which unblocks SIGUSR1).
+                    c.handshake()
+                    c.send(b"SUB a 1\r\nSUB b.* 2\r\n")
+                    c.ping()
+                    wait_for(lambda: "Server is ready" in read(log), 10, "the first lines")
+                    os.rename(log, log + ".1")
+                    s.proc.send_signal(signal.SIGUSR1)
+                    wait_for(lambda: "File log re-opened" in read(log), 10, "the new file")
+                    self.assertNotIn("File log re-opened", read(log + ".1"))
+                    c.ping()
+                self.assertEqual(s.proc.returncode, 0)
+
+    def test_sigusr1_without_a_file_is_ignored_as_the_reference(self):
+        for name, binary in binaries():
+            with self.subTest(server=name):
+                with Server(binary=binary) as s:
+                    s.proc.send_signal(signal.SIGUSR1)
+                    wait_for(lambda: "File log re-open ignored, not a file logger" in s.log_text(), 10,
+                             "the notice")
+                    with s.client() as c:
+                        c.handshake()
+
+    def test_reopen_under_traffic(self):
+        """Rotating while every message is traced: nothing lost that is not counted (and the
+        sanitizer build of zats checks the writer and the reopen do not race)."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        log = os.path.join(tmp, "server.log")
+        http = harness.free_port()
+        messages = 3000
+        with Server("-l", log, "-V", "-m", str(http), "--cores", "2") as s:
+            pub = s.client()
+            pub.handshake()
+            files = []
+            for i in range(messages):
+                pub.send(b"PUB load.%d 4\r\nload\r\n" % i)
+                if i % 300 == 299:
+                    moved = "%s.%d" % (log, i)
+                    os.rename(log, moved)
+                    files.append(moved)
+                    s.proc.send_signal(signal.SIGUSR1)
+                    wait_for(lambda: os.path.exists(log), 10, "the reopened file")
+            pub.ping(timeout=30)
+            files.append(log)
+            deadline = time.monotonic() + 20
+            while True:
+                found = sum(read(f).count('MSG_PAYLOAD: ["load"]') for f in files)
+                dropped = json.loads(http_get(http, "/varz"))["zats"]["log_lines_dropped"]
+                if found + dropped >= messages or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertGreaterEqual(found + dropped, messages)
+            self.assertLessEqual(found, messages)
+            reopened = sum(read(f).count("File log re-opened") for f in files)
+            self.assertEqual(reopened, len(files) - 1)
+        self.assertEqual(s.proc.returncode, 0, s.log_text())
+
+
+class BlockedOutput(unittest.TestCase):
+    def test_a_log_nobody_reads_drops_lines_and_says_so_but_never_stalls_delivery(self):
+        """stderr is a pipe nobody reads: tracing fills it, the writer blocks, lines are dropped
+        (counted in /varz and /metrics); publishers and subscribers carry on."""
+        port, http = harness.free_port(), harness.free_port()
+        proc = subprocess.Popen([harness.server_binary(), "-a", "127.0.0.1", "-p", str(port), "-m", str(http), "-V"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_for(lambda: _connects(port), 10, "the server")
+            sub = harness.Conn(port)
+            sub.handshake()
+            sub.send(b"SUB flood 1\r\n")
+            sub.ping()
+            pub = harness.Conn(port)
+            pub.handshake()
+            n, payload = 20000, b"x" * 200
+            frame = b"PUB flood %d\r\n%s\r\n" % (len(payload), payload)
+            for i in range(0, n, 500):
+                pub.send(frame * 500)
+            pub.ping(timeout=60)
+            # Every message reaches the subscriber although the log output is stuck.
+            expected = (b"MSG flood 1 %d\r\n%s\r\n" % (len(payload), payload)) * n
+            got = sub.read_exactly(len(expected), timeout=60)
+            self.assertEqual(got, expected)
+            varz = json.loads(http_get(http, "/varz"))
+            dropped = varz["zats"]["log_lines_dropped"]
+            self.assertGreater(dropped, 0)
+            metrics = http_get(http, "/metrics")
+            m = re.search(r"^zats_log_lines_dropped_total (\d+)$", metrics, re.M)
+            self.assertIsNotNone(m, metrics[-2000:])
+            self.assertGreaterEqual(int(m.group(1)), dropped)
+            proc.send_signal(signal.SIGINT)
+            # Now read: the log says how many lines it lost.
+            err = proc.stderr.read().decode("utf-8", "replace")
+            self.assertEqual(proc.wait(timeout=30), 0)
+            self.assertRegex(err, r"\[WRN\] Dropped \d+ log lines: the log output did not keep up")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stderr.close()
+
+
+def _connects(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    harness.run_tests()
