@@ -30,6 +30,15 @@ monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
   info.lang = connect_.lang;
   info.version = connect_.version;
   info.account = worker().context().accounts.name(account_);
+  // nats-server's getRawAuthUser for open connections (the user it logged in as, else the
+  // CONNECT user, else the token); closed ones keep the user only.
+  info.authorized_user = !auth_user_.empty() ? auth_user_ : !connect_.user.empty() ? connect_.user
+                         : closing()                      ? std::string()
+                                                          : connect_.auth_token;
+  if (tls() != nullptr && tls()->established()) {
+    info.tls_version = tls()->version();
+    info.tls_cipher_suite = tls()->cipher();
+  }
   if (!with_subs) return info;
   for (const auto& [sid, sub] : subs_) {
     monitor::SubscriptionInfo s;

@@ -13,6 +13,7 @@
 #include "server/config/options_loader.h"
 #include "server/flags.h"
 #include "server/server.h"
+#include "server/tls/cipher_suites.h"
 
 namespace {
 
@@ -85,7 +86,7 @@ int non_run_action(const zats::server::config::LoadedOptions& loaded) {
       std::printf("zats: v%s (nats-server v2.9.10 compatible)\n", kVersion);
       return 0;
     case FlagAction::ShowTlsHelp:
-      std::puts("TLS is not supported by this version of zats yet.");
+      std::fputs(zats::server::tls::tls_help_text().c_str(), stdout);
       return 0;
     case FlagAction::Signal:
       return fail("--signal is not supported yet");
