@@ -24,10 +24,7 @@ class HandshakeBudget {
 
   // May a connection run a handshake step now? False: call wait() and let run_waiting() do it.
   bool may_run() const { return waiting_.empty() && spent_ns_ < per_turn_ns_; }
-  void wait(core::SocketId id) {
-    waiting_.push_back(id);
-    ++deferred_total_;
-  }
+  void wait(core::SocketId id) { waiting_.push_back(id); }
   bool has_waiting() const { return !waiting_.empty(); }
   // Times a step and charges it to this turn.
   template <class Step>
@@ -50,13 +47,9 @@ class HandshakeBudget {
     spent_ns_ = 0;
   }
 
-  // Steps that had to wait for a later turn, since the start (for monitoring).
-  uint64_t deferred_total() const { return deferred_total_; }
-
  private:
   uint64_t per_turn_ns_;
   uint64_t spent_ns_ = 0;
-  uint64_t deferred_total_ = 0;
   std::deque<core::SocketId> waiting_;
 };
 
