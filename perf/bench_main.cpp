@@ -14,7 +14,9 @@
 #include "perf/report.h"
 #include "perf/run_state.h"
 #include "perf/scenario.h"
+#include "perf/server_cpu.h"
 #include "perf/server_memory.h"
+#include "perf/tls_channel.h"
 #include "perf/worker.h"
 
 namespace zats::perf {
@@ -58,6 +60,10 @@ int default_threads(size_t clients) {
 class Coordinator {
  public:
   explicit Coordinator(const BenchOptions& o) : o_(o) {}
+  ~Coordinator() {
+    workers_.clear();  // their clients' sessions first
+    if (rs_.tls != nullptr) TlsChannel::free_context(rs_.tls);
+  }
 
   int run() {
     auto ep = parse_endpoint(o_.url);
@@ -77,6 +83,14 @@ class Coordinator {
       }
     }
     raise_fd_limit();
+    if (o_.tls) {
+      std::string error;
+      rs_.tls = TlsChannel::make_context(o_.tls_ca, &error);
+      if (rs_.tls == nullptr) {
+        std::fprintf(stderr, "zats-bench: %s\n", error.c_str());
+        return 2;
+      }
+    }
     ScenarioPlan sp = build_scenario(o_, ep->user, ep->pass);
     result_.note = sp.note;
     const int threads = o_.threads > 0 ? o_.threads : default_threads(sp.clients.size());
@@ -128,6 +142,7 @@ class Coordinator {
 
   void run_load() {
     cpu0_ = cpu_seconds();
+    if (o_.server_pid > 0) server_cpu0_ = cpu_seconds_of(o_.server_pid);
     result_.start_ns = now_ns();
     rs_.start_ns.store(result_.start_ns);
     rs_.phase.store(Phase::Running, std::memory_order_release);
@@ -161,6 +176,8 @@ class Coordinator {
   void stop() {
     result_.stop_ns = now_ns();
     result_.cpu_s = cpu_seconds() - cpu0_;
+    if (server_cpu0_)
+      if (std::optional<double> now = cpu_seconds_of(o_.server_pid)) result_.server_cpu_s = *now - *server_cpu0_;
     rs_.phase.store(Phase::Stopping, std::memory_order_release);
     for (auto& w : workers_) w->join();
     // Slow subscribers: did the server cut them? Only reading to the end can tell.
@@ -196,6 +213,7 @@ class Coordinator {
   std::vector<std::unique_ptr<Worker>> workers_;
   int finishers_ = 0;
   double cpu0_ = 0;
+  std::optional<double> server_cpu0_;
   RunResult result_;
 };
 

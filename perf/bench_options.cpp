@@ -22,6 +22,8 @@ const char kUsage[] =
     "  conns     C idle connections; server RSS per connection (--server-pid/--monitor)\n"
     "  subjects  publish over N distinct subjects, interest on every K-th\n"
     "  churn     publish while churners SUB/UNSUB at --churn-rate\n"
+    "  handshakes  H clients reconnecting in a loop (with --tls: TLS handshakes per second;\n"
+    "            with --server-pid also per second of server CPU)\n"
     "options:\n"
     "  --url U            server (host:port or nats://[user:pass@]host:port)\n"
     "  --sub-url U        subscribers and responders connect here instead (another\n"
@@ -47,6 +49,9 @@ const char kUsage[] =
     "  --conns C --server-pid PID --monitor URL --hold D   (conns)\n"
     "  --subjects N --interest-every K               (subjects)\n"
     "  --churners C --churn-rate OPS --window W       (churn)\n"
+    "  --handshakers H                                (handshakes, default 16)\n"
+    "  --tls              upgrade every connection to TLS after the INFO\n"
+    "  --tls-ca FILE      verify the server's certificate against FILE (default: not verified)\n"
     "  --connect-timeout S --drain S --timeout S      bounds on every wait\n"
     "  --json             also print JSON lines     --quiet  no per-client rows\n";
 
@@ -60,7 +65,7 @@ const char kUsage[] =
 
 BenchOptions parse_bench_options(int argc, char** argv) {
   static const std::set<std::string_view> kScenarios = {
-      "pub", "sub", "pubsub", "fanout", "queue", "reqrep", "conns", "subjects", "churn"};
+      "pub", "sub", "pubsub", "fanout", "queue", "reqrep", "conns", "subjects", "churn", "handshakes"};
   BenchOptions o;
   for (int i = 1; i < argc; ++i) {
     std::string_view k = argv[i];
@@ -99,6 +104,9 @@ BenchOptions parse_bench_options(int argc, char** argv) {
     else if (k == "--churners") o.churners = static_cast<int>(n());
     else if (k == "--churn-rate") o.churn_rate = d();
     else if (k == "--window") o.window = static_cast<int>(n());
+    else if (k == "--handshakers") o.handshakers = static_cast<int>(n());
+    else if (k == "--tls") o.tls = true;
+    else if (k == "--tls-ca") o.tls_ca = s();
     else if (k == "--connect-timeout") o.connect_timeout = d();
     else if (k == "--drain") o.drain = d();
     else if (k == "--timeout") o.timeout = d();
@@ -120,6 +128,8 @@ BenchOptions parse_bench_options(int argc, char** argv) {
   if (o.slow > 0 && o.scenario != "pubsub" && o.scenario != "fanout")
     usage("--slow applies to pubsub and fanout");
   if (o.scenario == "subjects" && o.subjects < 1) usage("--subjects must be positive");
+  if (o.tls && o.slow > 0) usage("--slow does not work with --tls");
+  if (o.handshakers < 1) usage("--handshakers must be positive");
   return o;
 }
 

@@ -8,7 +8,7 @@
 namespace zats::perf {
 
 struct BenchOptions {
-  std::string scenario;  // pub sub pubsub fanout queue reqrep conns subjects churn
+  std::string scenario;  // pub sub pubsub fanout queue reqrep conns subjects churn handshakes
   std::string url = "nats://127.0.0.1:4222";
   std::string sub_url;  // subscribers and responders connect here when set (another node of a cluster)
   double settle = 0;    // seconds between every client being connected and the load starting
@@ -44,6 +44,11 @@ struct BenchOptions {
   int churners = 1;
   double churn_rate = 10000;  // SUB+UNSUB operations per second, total
   int window = 100;           // live subscriptions per churner
+  // TLS: every connection upgrades after the INFO (the server must offer it)
+  bool tls = false;
+  std::string tls_ca;  // verify the server against this CA file (default: no verification)
+  // handshakes
+  int handshakers = 16;  // connections reconnecting in a loop
   // bounds
   double connect_timeout = 15;
   double drain = 2;  // seconds without progress before giving up on missing messages

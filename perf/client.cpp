@@ -40,6 +40,7 @@ const char* role_name(Role r) {
     case Role::Churner: return "churn";
     case Role::Idle: return "idle";
     case Role::Slow: return "slow";
+    case Role::Handshaker: return "tls";
   }
   return "?";
 }
@@ -70,6 +71,8 @@ bool Client::is_static() const {
 
 void Client::start_connect(io_uring* ring, const sockaddr* addr, socklen_t len) {
   ring_ = ring;
+  addr_ = addr;
+  addr_len_ = len;
   fd_ = ::socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return fail(std::string("socket: ") + std::strerror(errno));
   int one = 1;
@@ -80,11 +83,57 @@ void Client::start_connect(io_uring* ring, const sockaddr* addr, socklen_t len) 
 }
 
 void Client::post_recv(size_t max) {
-  auto w = reader_.writable();
   recv_busy_ = true;
   io_uring_sqe* sqe = get_sqe(ring_);
-  io_uring_prep_recv(sqe, fd_, w.data(), std::min(w.size(), max), 0);
+  recv_into_cipher_ = tls_ != nullptr;
+  if (recv_into_cipher_) {
+    if (cipher_in_.empty()) cipher_in_.resize(64 * 1024);
+    io_uring_prep_recv(sqe, fd_, cipher_in_.data(), std::min(cipher_in_.size(), max), 0);
+  } else {
+    auto w = reader_.writable();
+    io_uring_prep_recv(sqe, fd_, w.data(), std::min(w.size(), max), 0);
+  }
   io_uring_sqe_set_data64(sqe, tag(this, kRecv));
+}
+
+// Ciphertext arrived: the handshake moves on, then records are opened into the parser.
+bool Client::take_tls_input(size_t n) {
+  tls_->feed(cipher_in_.data(), n);
+  if (!tls_->established()) {
+    const int h = tls_->handshake();
+    if (h < 0) {
+      fail(tls_->error());
+      return false;
+    }
+    if (h == 0) return true;
+  }
+  for (;;) {
+    auto w = reader_.writable();
+    const long got = tls_->read(w.data(), w.size());
+    if (got == 0) return true;
+    if (got < 0) {
+      fail(tls_->error());
+      return false;
+    }
+    reader_.commit(static_cast<size_t>(got));
+    if (!reader_.parse(*this)) {
+      fail("unreadable frame from server");
+      return false;
+    }
+  }
+}
+
+// Handshaker: this round is done; close and connect again (no operation is in flight).
+void Client::restart() {
+  restart_pending_ = false;
+  ::close(fd_);
+  fd_ = -1;
+  tls_.reset();
+  reader_ = ProtoReader();
+  out_.clear();
+  sending_.clear();
+  session_ready_ = false;
+  start_connect(ring_, addr_, addr_len_);
 }
 
 void Client::submit_send(const char* p, size_t n) {
@@ -100,6 +149,7 @@ void Client::submit_send(const char* p, size_t n) {
 // (out_) go before the next static slice.
 void Client::flush() {
   if (send_busy_ || closed_) return;
+  if (tls_ != nullptr) return flush_tls();
   if (!out_.empty()) {
     sending_.swap(out_);
     out_.clear();
@@ -141,8 +191,13 @@ void Client::on_cqe(io_uring* ring, Op op, int res, uint64_t now) {
       }
       now_ = now_ns();  // fresh: latency is measured here
       stats_.read_bytes += static_cast<uint64_t>(res);
-      reader_.commit(static_cast<size_t>(res));
-      if (!reader_.parse(*this)) return fail("unreadable frame from server");
+      if (recv_into_cipher_) {
+        if (!take_tls_input(static_cast<size_t>(res))) return;
+      } else {
+        reader_.commit(static_cast<size_t>(res));
+        if (!reader_.parse(*this)) return fail("unreadable frame from server");
+      }
+      if (restart_pending_ && !send_busy_) return restart();
       if (plan_.role == Role::Requester && plan_.rate <= 0) produce_closed_loop(now_);
       maybe_finish();
       flush();
@@ -159,12 +214,17 @@ void Client::on_cqe(io_uring* ring, Op op, int res, uint64_t now) {
         return;
       }
       send_busy_ = false;
+      if (restart_pending_) return recv_busy_ ? void() : restart();
       return flush();
   }
 }
 
 void Client::on_info(std::string_view) {
-  if (ready_ || !out_.empty() || pong_seen_) return;  // later INFOs are async updates
+  if (session_ready_ || !out_.empty() || pong_seen_ || tls_) return;  // later INFOs are async updates
+  if (rs_.tls != nullptr) {  // upgrade: the hello goes first, CONNECT is sealed after the handshake
+    tls_ = std::make_unique<TlsChannel>(rs_.tls);
+    tls_->handshake();
+  }
   out_ += "CONNECT ";
   out_ += plan_.connect_json;
   out_ += "\r\n";
@@ -175,9 +235,18 @@ void Client::on_info(std::string_view) {
 void Client::on_ping() { out_ += "PONG\r\n"; }
 
 void Client::on_pong() {
-  if (!ready_) {
-    ready_ = true;
-    rs_.ready.fetch_add(1);
+  if (!session_ready_) {
+    session_ready_ = true;
+    if (!ready_) {
+      ready_ = true;
+      rs_.ready.fetch_add(1);
+    }
+    if (plan_.role == Role::Handshaker) {  // a round is done: count it while running, go again
+      const Phase phase = rs_.phase.load(std::memory_order_acquire);
+      if (phase == Phase::Running) ++stats_.ops;
+      if (phase == Phase::Connecting || (phase == Phase::Running && now_ < rs_.start_ns.load() + rs_.duration_ns))
+        restart_pending_ = true;
+    }
     return;
   }
   if (flushing_ && !pong_seen_) {
@@ -315,9 +384,34 @@ void Client::production_over() {
 }
 
 void Client::send_static() {
+  const char* data = nullptr;
+  size_t size = 0;
+  if (!next_static_slice(&data, &size)) return flush();
+  submit_send(data, size);
+}
+
+// With TLS: protocol lines and frames are sealed, then the records go out in one send.
+void Client::flush_tls() {
+  if (tls_->established()) {
+    const char* data = nullptr;
+    size_t size = 0;
+    if (out_.empty() && producing_ && is_static() && tls_->output_pending() == 0 && next_static_slice(&data, &size))
+      tls_->write(data, size);
+    if (!out_.empty()) {
+      tls_->write(out_.data(), out_.size());
+      out_.clear();
+    }
+  }
+  sending_.clear();
+  tls_->take_output(sending_);
+  if (!sending_.empty()) submit_send(sending_.data(), sending_.size());
+}
+
+// The next slice of the shared frames; false (production over) when the quota is used up.
+bool Client::next_static_slice(const char** data, size_t* size) {
   if (!quota_left(now_)) {
     production_over();
-    return flush();
+    return false;
   }
   const FrameCycle& fc = *plan_.frames;
   const uint64_t left = plan_.msgs > 0 ? plan_.msgs - produced_ : fc.frames();
@@ -327,7 +421,9 @@ void Client::send_static() {
   produced_ += j - cursor_;
   const size_t from = fc.offset(cursor_);
   cursor_ = j == fc.frames() ? 0 : j;
-  submit_send(fc.data() + from, fc.offset(j) - from);
+  *data = fc.data() + from;
+  *size = fc.offset(j) - from;
+  return true;
 }
 
 void Client::append_frame(uint64_t stamp) {
@@ -423,6 +519,7 @@ uint64_t Client::tick(io_uring* ring, uint64_t now) {
     case Role::Slow:
       next = slow_tick(now);
       break;
+
     default:
       break;
   }

@@ -1,7 +1,10 @@
 // Client: one NATS connection driven by a Worker's io_uring. It connects,
 // handshakes (CONNECT, its SUBs, PING/PONG), then plays one role: publisher,
-// subscriber, requester, responder, churner or idle. At most one recv and one
-// send are in flight; sends are large batches, receives parse in place.
+// subscriber, requester, responder, churner, handshaker or idle. At most one recv
+// and one send are in flight; sends are large batches, receives parse in place.
+// With --tls, after the plaintext INFO the connection upgrades (TlsChannel):
+// receives go to a ciphertext buffer and are decrypted into the parser's buffer,
+// sends are sealed first.
 #pragma once
 
 #include <liburing.h>
@@ -17,12 +20,15 @@
 #include "perf/histogram.h"
 #include "perf/proto_reader.h"
 #include "perf/run_state.h"
+#include "perf/tls_channel.h"
 
 namespace zats::perf {
 
 // Slow: a subscriber that reads at `read_bps` (0: not at all once subscribed),
 // reported apart from the subscribers; being cut by the server is expected of it.
-enum class Role { Publisher, Subscriber, Requester, Responder, Churner, Idle, Slow };
+// Handshaker: reconnects in a loop (connect, TLS handshake, CONNECT, PING/PONG,
+// close) and counts completed rounds in ops.
+enum class Role { Publisher, Subscriber, Requester, Responder, Churner, Idle, Slow, Handshaker };
 const char* role_name(Role r);
 
 // What a client is asked to do; filled in by the scenario.
@@ -54,7 +60,7 @@ struct ClientPlan {
 struct ClientStats {
   uint64_t sent = 0, sent_bytes = 0;  // payload bytes
   uint64_t recv = 0, recv_bytes = 0;
-  uint64_t ops = 0;                   // churner SUB/UNSUB operations
+  uint64_t ops = 0;                   // churner SUB/UNSUB operations; handshaker rounds
   uint64_t missing = 0;               // requests never answered within the drain time
   uint64_t first_ns = 0, last_ns = 0; // first/last delivery, or publisher flush end
   uint64_t end_ns = 0;
@@ -105,6 +111,10 @@ class Client {
 
  private:
   void post_recv(size_t max = SIZE_MAX);
+  bool take_tls_input(size_t n);
+  void flush_tls();
+  bool next_static_slice(const char** data, size_t* size);
+  void restart();
   void arm_recv(uint64_t now);
   uint64_t slow_tick(uint64_t now);
   void flush();
@@ -132,8 +142,15 @@ class Client {
   ClientStats stats_;
   ProtoReader reader_;
   int fd_ = -1;
+  const sockaddr* addr_ = nullptr;
+  socklen_t addr_len_ = 0;
   bool closed_ = false;
-  bool ready_ = false;
+  bool ready_ = false;          // counted in RunState::ready (once)
+  bool session_ready_ = false;  // this connection got its first PONG
+  bool restart_pending_ = false;
+  std::unique_ptr<TlsChannel> tls_;
+  std::vector<char> cipher_in_;  // receives land here once TLS is up
+  bool recv_into_cipher_ = false;
   bool producing_ = false;  // publisher/requester currently sending
   bool flushing_ = false;   // sent the final PING, awaiting its PONG
   bool finished_ = false;

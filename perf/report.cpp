@@ -40,7 +40,8 @@ Row row_of(const Client& c, uint64_t stop_ns) {
   const ClientStats& s = c.stats();
   switch (c.plan().role) {
     case Role::Publisher: return {s.sent, s.sent_bytes, s.end_ns ? s.end_ns : stop_ns};
-    case Role::Churner: return {s.ops, 0, stop_ns};
+    case Role::Churner:
+    case Role::Handshaker: return {s.ops, 0, stop_ns};
     case Role::Requester: return {s.recv, s.recv_bytes, s.end_ns ? s.end_ns : stop_ns};
     default: return {s.recv, s.recv_bytes, s.last_ns ? s.last_ns : stop_ns};
   }
@@ -141,8 +142,12 @@ void print_report(const BenchOptions& o, const RunResult& r) {
     if (role == Role::Idle) continue;
     const double s = secs(r.start_ns, a.end_ns);
     std::printf("aggregate %-5s %d clients: %llu %s in %.3fs = %s/s, %.2f MB/s payload\n", role_name(role), a.clients,
-                static_cast<unsigned long long>(a.msgs), role == Role::Churner ? "ops" : "msgs", s,
+                static_cast<unsigned long long>(a.msgs),
+                role == Role::Churner ? "ops" : role == Role::Handshaker ? "handshakes" : "msgs", s,
                 human(per_s(a.msgs, s)).c_str(), per_s(a.bytes, s) / 1e6);
+    if (role == Role::Handshaker && r.server_cpu_s > 0)
+      std::printf("  server CPU %.2fs: %s handshakes per server CPU second\n", r.server_cpu_s,
+                  human(static_cast<double>(a.msgs) / r.server_cpu_s).c_str());
   }
   uint64_t missing = 0;
   for (const Client* c : r.clients) missing += c->stats().missing;
@@ -229,6 +234,7 @@ void print_report(const BenchOptions& o, const RunResult& r) {
                 ss.first_cut_ns ? secs(r.start_ns, ss.first_cut_ns) : -1.0,
                 static_cast<unsigned long long>(ss.read_bytes));
   }
+  if (r.server_cpu_s >= 0) std::printf(",\"server_cpu_s\":%.3f", r.server_cpu_s);
   if (o.scenario == "conns") {
     std::printf(",\"conns\":%d", r.conns_ready);
     if (r.mem_before && r.mem_after && r.conns_ready > 0)

@@ -29,6 +29,7 @@ struct RunResult {
   std::optional<uint64_t> mem_before, mem_after;
   std::string mem_source;
   int conns_ready = 0;
+  double server_cpu_s = -1;  // --server-pid: the server's user+sys time during the run (-1: unknown)
 };
 
 void print_report(const BenchOptions& o, const RunResult& r);

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 
+struct ssl_ctx_st;
+
 namespace zats::perf {
 
 enum class Phase : int { Connecting, Running, Stopping };
@@ -15,6 +17,7 @@ struct RunState {
   std::atomic<uint64_t> start_ns{0};
   uint64_t duration_ns = 0;  // 0: publishers run by count
   uint64_t drain_ns = 2'000'000'000;  // how long a requester waits for missing replies
+  ssl_ctx_st* tls = nullptr;          // --tls: every client upgrades after INFO
 
   std::atomic<int> ready{0};      // clients through CONNECT + PONG
   std::atomic<int> finished{0};   // publishers/requesters/self-limited subscribers done

@@ -183,6 +183,9 @@ ScenarioPlan build_scenario(const BenchOptions& o, const std::string& user, cons
     subjects(o, b, sp);
   } else if (s == "churn") {
     churn(o, b, sp);
+  } else if (s == "handshakes") {
+    for (int i = 0; i < o.handshakers; ++i) sp.clients.push_back(b.make(Role::Handshaker));
+    sp.note = std::to_string(o.handshakers) + " clients reconnecting" + (o.tls ? " over TLS" : "");
   }
   return sp;
 }

@@ -50,10 +50,9 @@ void Client::start(bool over_connection_limit) {
     close(CloseReason::MaxConnectionsExceeded, "maximum connections exceeded");
     return;
   }
-  if (opts.auth_required()) {
-    auth_pending_ = true;
-    schedule_timer(to_ns(opts.auth_timeout));  // the keep-alive timer starts at CONNECT
-  }
+  auth_pending_ = opts.auth_required();
+  if (opts.tls != nullptr) return begin_tls(opts);  // the auth timer starts after the handshake
+  if (auth_pending_) schedule_timer(to_ns(opts.auth_timeout));  // the keep-alive timer starts at CONNECT
 }
 
 // The worker's INFO (the cluster's client URLs included) with this connection's own fields.
@@ -66,6 +65,9 @@ void Client::send_info(proto::ServerInfo info) {
   info.max_payload = opts.max_payload;
   // With no_auth_user a client may skip credentials, so INFO does not ask for them.
   info.auth_required = opts.auth_required() && opts.no_auth_user.empty();
+  info.tls_required = opts.tls != nullptr && !opts.allow_non_tls;
+  info.tls_verify = opts.tls != nullptr && opts.tls->verify();
+  info.tls_available = opts.tls != nullptr && opts.allow_non_tls;
   proto::append_info(out(), info);
   mark_dirty();
 }
@@ -77,6 +79,7 @@ void Client::on_info_changed() {
 }
 
 void Client::on_bytes(const char* data, size_t size) {
+  if (tls_choice_pending_) return choose_tls(data, size);
   // Under auth the first op must be CONNECT (parser.go OP_START), unless no_auth_user lets
   // the client in without one.
   if (auth_pending_ && !saw_first_byte_ && size > 0) {
@@ -362,6 +365,7 @@ void Client::on_closing() {
 // Before CONNECT under auth the timer is the authentication deadline; after it, keep-alive.
 void Client::on_timer(uint64_t now_ns) {
   if (!timer_fired()) return;
+  if (tls_timer_fired()) return;
   if (auth_pending_) {
     close(CloseReason::AuthenticationTimeout, "Authentication Timeout");
     return;

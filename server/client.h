@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,7 +33,7 @@ class Client final : public Connection {
   Client(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port);
   ~Client() override;
 
-  // Sends INFO (and the -ERR when over max_connections).
+  // Sends INFO (and the -ERR when over max_connections); with TLS, starts the handshake.
   void start(bool over_connection_limit);
   // Queues an INFO built from `info` (lame duck: the worker's, with "ldm") with this
   // connection's own fields (client_id, ...).
@@ -76,6 +77,7 @@ class Client final : public Connection {
 
  protected:
   void on_closing() override;
+  bool on_tls_established() override;
 
  private:
   void send_ok();
@@ -93,6 +95,15 @@ class Client final : public Connection {
   bool publish_allowed(const proto::PubArgs& args);
   bool subscribe_allowed(const proto::SubArgs& args);
   void recheck_subscriptions();
+  // TLS (client_tls.cpp).
+  void begin_tls(const Options& opts);
+  bool start_client_tls(const Options& opts);
+  void choose_tls(const char* data, size_t size);
+  void start_protocol();
+  bool pinned_certificate_allowed(const Options& opts) const;
+  bool tls_timer_fired();
+  void recheck_pinned_certificate();
+  std::optional<auth::CertIdentity> certificate_identity() const;
 
   AccountId account_ = kGlobalAccount;
 
@@ -101,6 +112,9 @@ class Client final : public Connection {
   bool connected_ = false;         // CONNECT received
   bool first_pong_sent_ = false;   // from then on INFO changes are sent as they happen
   bool headers_supported_;
+
+  // allow_non_tls: the first byte is still to say whether the client speaks TLS.
+  bool tls_choice_pending_ = false;
 
   // Authentication: pending from accept until a CONNECT (or no_auth_user) logs it in.
   bool auth_pending_ = false;

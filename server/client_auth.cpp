@@ -11,7 +11,11 @@
 
 namespace zats::server {
 bool Client::authenticate_connect() {
-  auth::AuthResult result = auth::authenticate(worker().options(), connect_);
+  const Options& opts = worker().options();
+  std::optional<auth::CertIdentity> cert = opts.tls_map ? certificate_identity() : std::nullopt;
+  auth::AuthResult result = auth::authenticate(opts, connect_, cert ? &*cert : nullptr);
+  if (result.ok && cert && !opts.users.empty() && !connect_.user.empty())
+    ZATS_WARN("User %s found in connect proto, but user required from cert", proto::go_quoted(connect_.user).c_str());
   if (!result.ok) {
     ZATS_LOG_FROM(Error, log_origin(), "authentication error");
     return false;
@@ -91,6 +95,8 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
 // no longer allowed are removed with the (sid ...) -ERR.
 void Client::on_options_changed() {
   if (!open()) return;
+  recheck_pinned_certificate();
+  if (!open()) return;
   const Options& opts = worker().options();
   proto::ParserLimits limits = parser_.limits();
   limits.max_control_line = static_cast<uint32_t>(opts.max_control_line);
@@ -106,7 +112,8 @@ void Client::on_options_changed() {
       return;
     }
   }
-  auth::AuthResult result = auth::authenticate(opts, connect_);
+  std::optional<auth::CertIdentity> cert = opts.tls_map ? certificate_identity() : std::nullopt;
+  auth::AuthResult result = auth::authenticate(opts, connect_, cert ? &*cert : nullptr);
   if (!result.ok && !opts.no_auth_user.empty()) {
     const auth::User* user = auth::no_auth_user_for(opts, connect_);
     result.ok = user != nullptr;

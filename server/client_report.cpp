@@ -39,6 +39,10 @@ monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
   info.version = connect_.version;
   info.account = worker().context().accounts.name(account_);
   info.authorized_user = authorized_user();
+  if (tls() != nullptr && tls()->established()) {
+    info.tls_version = tls()->version();
+    info.tls_cipher_suite = tls()->cipher();
+  }
   if (!with_subs) return info;
   for (const auto& [sid, sub] : subs_) {
     monitor::SubscriptionInfo s;

@@ -1,5 +1,7 @@
 #include "server/connection.h"
 
+#include <cstring>
+
 #include "core/log.h"
 #include "proto/encode.h"
 #include "server/config/duration.h"
@@ -35,7 +37,8 @@ Connection::~Connection() = default;
 uint64_t Connection::now_ns() const { return worker_.now_ns(); }
 
 size_t Connection::pending_bytes() const {
-  return out_.size() + (sending_ ? worker_.reactor().send_remaining(socket_) : 0);
+  size_t sealed = tls_ != nullptr ? tls_->output().size() : 0;
+  return out_.size() + sealed + (sending_ ? worker_.reactor().send_remaining(socket_) : 0);
 }
 
 void Connection::queue(std::string_view bytes) {
@@ -99,12 +102,14 @@ void Connection::flush() {
   dirty_ = false;
   turn_added_ = 0;
   if (state_ == State::Closed || sending_) return;
-  if (out_.empty()) {
+  if (tls_ != nullptr) seal_outbound();
+  std::string& pending = outbound();
+  if (pending.empty()) {
     if (state_ == State::Draining) finish_close();
     return;
   }
-  inflight_.swap(out_);
-  out_.clear();
+  inflight_.swap(pending);
+  pending.clear();
   sending_ = true;
   send_started_ns_ = now_ns();
   worker_.reactor().send(socket_, inflight_.data(), inflight_.size());
@@ -123,7 +128,7 @@ void Connection::on_send_done(int res) {
     finish_close();
     return;
   }
-  if (!out_.empty() || state_ == State::Draining) mark_dirty();
+  if (!out_.empty() || !outbound().empty() || state_ == State::Draining) mark_dirty();
   if (congested_since_ns_ != 0) note_congestion(pending_bytes());
 }
 
@@ -144,6 +149,8 @@ void Connection::check_write_deadline(uint64_t now_ns) {
 // still read, so what is queued for it (that PONG) is flushed before the close, as nats-server
 // flushes on "Client Closed". After a read error nothing more is written.
 void Connection::on_peer_closed(int res) {
+  // Gone during the handshake: nats-server counts that as a failed handshake.
+  if (tls_handshaking()) fail_tls_handshake(res == 0 ? "EOF" : std::strerror(-res));
   if (res == 0) {
     close(CloseReason::ClientClosed);
     return;

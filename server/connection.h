@@ -2,11 +2,14 @@
 // or, from cluster/, a route to another server. The base holds what every kind shares: who
 // the peer is, the outbound buffer with its single send in flight, the close sequence (Open
 // -> Draining -> Closed), the keep-alive PING/PONG timer, write deadlines, and the flow
-// control state the worker uses (paused reads, congestion). A subclass speaks its protocol
-// (on_bytes) and says what closing releases (on_closing). Owning worker's thread only.
+// control state the worker uses (paused reads, congestion), and TLS when the connection uses
+// it (connection_tls.cpp: the session sits between the socket and on_bytes / the outbound
+// buffer). A subclass speaks its protocol (on_bytes, always plaintext) and says what closing
+// releases (on_closing). Owning worker's thread only.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,6 +17,7 @@
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
 #include "server/close_reason.h"
+#include "server/tls/tls_session.h"
 
 namespace zats::server {
 
@@ -50,7 +54,12 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Events from the worker's reactor.
+  // Events from the worker's reactor. Received bytes go through the TLS session when there
+  // is one, so on_bytes() always gets plaintext.
+  void on_received(const char* data, size_t size) {
+    if (tls_ != nullptr) return receive_tls(data, size);
+    on_bytes(data, size);
+  }
   virtual void on_bytes(const char* data, size_t size) = 0;
   void on_send_done(int res);
   void on_peer_closed(int res);
@@ -73,6 +82,10 @@ class Connection {
   // Releases what the connection holds in the broker (interest, counts, registrations):
   // once, when the close starts; later calls do nothing.
   void release();
+  // The worker's handshake budget has room again for this connection's waiting step.
+  void resume_tls_handshake();
+  // The TLS session (null without TLS): version, cipher and the peer's certificate.
+  const tls::TlsSession* tls() const { return tls_.get(); }
 
   Kind kind() const { return kind_; }
   core::SocketId socket() const { return socket_; }
@@ -136,6 +149,18 @@ class Connection {
   void set_rtt(uint64_t rtt_ns) { rtt_ns_ = rtt_ns; }
   void finish_close();
 
+  // TLS (connection_tls.cpp). start_tls: what is queued so far goes out in the clear ahead
+  // of the handshake; from now on received bytes are records.
+  void start_tls(std::shared_ptr<const tls::TlsContext> context, tls::TlsSession::Role role,
+                 std::string_view server_name = {});
+  bool tls_handshaking() const { return tls_ != nullptr && !tls_->established(); }
+  // The handshake failed or timed out: logged as nats-server logs it, closed as a TLS
+  // handshake failure.
+  void fail_tls_handshake(std::string_view why);
+  // The handshake completed: the subclass checks the peer and starts its protocol; false
+  // when it closed the connection instead.
+  virtual bool on_tls_established() { return true; }
+
   ConnectionStats stats_;
   uint64_t last_activity_ns_ = 0;
   uint64_t rtt_ns_ = 0;          // last PING -> PONG round trip
@@ -144,6 +169,12 @@ class Connection {
 
  private:
   void note_congestion(size_t pending);
+  void receive_tls(const char* data, size_t size);
+  bool advance_tls_handshake(bool waited);
+  void read_tls_records();
+  void seal_outbound();
+  // What goes to the socket next: the session's output with TLS, else the protocol bytes.
+  std::string& outbound() { return tls_ != nullptr ? tls_->output() : out_; }
 
   Worker& worker_;
   core::SocketId socket_;
@@ -163,6 +194,9 @@ class Connection {
   bool dirty_ = false;
   size_t turn_added_ = 0;  // bytes queued during the current loop turn (not yet flushable)
   uint64_t send_started_ns_ = 0;
+
+  std::unique_ptr<tls::TlsSession> tls_;
+  bool handshake_waiting_ = false;  // a handshake step waits for the worker's budget
 
   bool released_ = false;
   uint8_t pause_reasons_ = 0;

@@ -152,11 +152,15 @@ std::vector<Flag> flag_table(Options& o) {
       {{"max_traced_msg_len"}, Kind::Int, "max_traced_msg_len",
        integer(0, INT64_MAX, "--max_traced_msg_len must not be negative", [&o](int64_t n) { o.max_traced_msg_len = n; })},
       {{"profile"}, Kind::Int, "", unsupported("--profile")},
-      {{"tls"}, Kind::Bool, "", unsupported("--tls")},
-      {{"tlsverify"}, Kind::Bool, "", unsupported("--tlsverify")},
-      {{"tlscert"}, Kind::String, "", unsupported("--tlscert")},
-      {{"tlskey"}, Kind::String, "", unsupported("--tlskey")},
-      {{"tlscacert"}, Kind::String, "", unsupported("--tlscacert")},
+      {{"tls"}, Kind::Bool, "tls", [](std::string_view, bool b, FlagResult& r) { r.tls.tls = b; return std::string(); }},
+      {{"tlsverify"}, Kind::Bool, "tlsverify",
+       [](std::string_view, bool b, FlagResult& r) { r.tls.verify = b; return std::string(); }},
+      {{"tlscert"}, Kind::String, "tlscert",
+       [](std::string_view v, bool, FlagResult& r) { r.tls.cert = std::string(v); return std::string(); }},
+      {{"tlskey"}, Kind::String, "tlskey",
+       [](std::string_view v, bool, FlagResult& r) { r.tls.key = std::string(v); return std::string(); }},
+      {{"tlscacert"}, Kind::String, "tlscacert",
+       [](std::string_view v, bool, FlagResult& r) { r.tls.ca = std::string(v); return std::string(); }},
       {{"js", "jetstream"}, Kind::Bool, "", unsupported("JetStream")},
       {{"sd", "store_dir"}, Kind::String, "", unsupported("JetStream")},
   };
@@ -240,6 +244,39 @@ FlagResult parse_flags(int argc, const char* const* argv, Options& options) {
   return result;
 }
 
+// Go visits the flags that were set in lexical order ("tls" < "tlscacert" < ... < "tlsverify"),
+// which is the order of the `given` set.
+bool apply_tls_flags(const FlagResult& flags, Options& options, std::string* error) {
+  bool disabled = false;
+  bool override_tls = false;
+  for (const std::string& name : flags.given) {
+    if (name.rfind("tls", 0) != 0) continue;
+    if (name == "tls" && !flags.tls.tls) {
+      options.tls = nullptr;
+      disabled = true;
+      override_tls = false;
+    } else if (!disabled) {
+      override_tls = true;
+    }
+  }
+  if (!override_tls) return true;
+  if (flags.tls.cert.empty()) {
+    *error = "TLS Server certificate must be present and valid";
+    return false;
+  }
+  if (flags.tls.key.empty()) {
+    *error = "TLS Server private key must be present and valid";
+    return false;
+  }
+  tls::TlsOptions o;
+  o.cert_file = flags.tls.cert;
+  o.key_file = flags.tls.key;
+  o.ca_file = flags.tls.ca;
+  o.verify = flags.tls.verify;
+  options.tls = tls::TlsContext::create(o, error);
+  return options.tls != nullptr;
+}
+
 const char* usage_text() {
   return R"(
 Usage: zats [options]
@@ -262,6 +299,13 @@ Authorization Options:
         --user <user>                User required for connections
         --pass <password>            Password required for connections
         --auth <token>               Authorization token required for connections
+
+TLS Options:
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
 
 Logging Options:
     -l, --log <file>                 File to redirect log output

@@ -15,6 +15,13 @@ namespace zats::server {
 
 enum class FlagAction { Run, ShowHelp, ShowVersion, ShowTlsHelp, CheckConfig, Signal };
 
+// The --tls* flags as given; apply_tls_flags() turns them into Options::tls after the merge.
+struct TlsFlags {
+  bool tls = false;
+  bool verify = false;
+  std::string cert, key, ca;
+};
+
 struct FlagResult {
   FlagAction action = FlagAction::Run;
   std::string error;            // non-empty: bad command line (exit 1)
@@ -25,10 +32,16 @@ struct FlagResult {
   // file once it is read (config::apply_cluster_flags), as nats-server's overrideCluster.
   std::optional<std::string> cluster_listen;
   std::optional<std::string> routes;
+  TlsFlags tls;
 };
 
 // Parses argv[1..] into `options`. Options not named on the command line keep their value.
 FlagResult parse_flags(int argc, const char* const* argv, Options& options);
+
+// nats-server's handling of the --tls* flags after the flags and the file are merged: `--tls=false`
+// turns TLS off; otherwise any --tls* flag replaces the context with one built from the flags
+// (certificate and key required). False with the reference's message on error.
+bool apply_tls_flags(const FlagResult& flags, Options& options, std::string* error);
 
 // The usage text (nats-server's, plus zats's own flags).
 const char* usage_text();

@@ -16,6 +16,7 @@
 #include "server/service_loop.h"
 #include "server/signal_command.h"
 #include "server/systemd_notify.h"
+#include "server/tls/cipher_suites.h"
 
 namespace {
 
@@ -72,7 +73,7 @@ int non_run_action(const zats::server::config::LoadedOptions& loaded) {
       std::printf("zats: v%s (nats-server v2.9.10 compatible)\n", kVersion);
       return 0;
     case FlagAction::ShowTlsHelp:
-      std::puts("TLS is not supported by this version of zats yet.");
+      std::fputs(zats::server::tls::tls_help_text().c_str(), stdout);
       return 0;
     case FlagAction::Signal: {
       std::string error;

@@ -62,6 +62,10 @@ monitor::ServerIdentity MonitorSource::identity() const {
   id.max_payload = static_cast<int>(o.max_payload);
   id.max_pending = o.max_pending;
   id.write_deadline = o.write_deadline.count();
+  id.auth_timeout = static_cast<double>(o.auth_timeout.count()) / 1e9;
+  id.tls_timeout = o.tls_timeout > 0 ? o.tls_timeout : tls::kDefaultTlsTimeoutSeconds;
+  id.tls_required = o.tls != nullptr && !o.allow_non_tls;
+  id.tls_verify = o.tls != nullptr && o.tls->verify();
   id.system_account = o.no_system_account ? "" : o.system_account;
   id.start = start_wall_ns_;
   id.config_load_time = start_wall_ns_;

@@ -6,12 +6,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "server/auth/user.h"
 #include "server/permissions.h"
+#include "server/tls/tls_context.h"
 
 namespace zats::server {
 
@@ -114,8 +117,22 @@ struct Options {
   std::string token;
   std::vector<auth::User> users;
   std::string no_auth_user;
-  Nanos auth_timeout = std::chrono::seconds(2);
+  Nanos auth_timeout{0};  // 0: the default, 2 s (with TLS: the TLS timeout + 1 s)
   bool auth_required() const { return !users.empty() || !username.empty() || !token.empty(); }
+
+  // TLS for client connections (PROTOCOL.md §1.2), as nats-server keeps it: the context built
+  // from the `tls {}` block or the --tls* flags (null: no TLS), and beside it the block's keys
+  // that the flags do not override.
+  std::shared_ptr<const tls::TlsContext> tls;
+  double tls_timeout = 0;              // seconds; 0: the default (2)
+  bool tls_map = false;                // verify_and_map: the client certificate names the user
+  std::set<std::string> tls_pinned_certs;
+  int64_t tls_rate_limit = 0;          // connection_rate_limit (new TLS connections per second)
+  bool allow_non_tls = false;          // plaintext clients too, on the same port
+  // Nanoseconds of the TLS handshake timeout in force.
+  uint64_t tls_timeout_ns() const {
+    return static_cast<uint64_t>((tls_timeout > 0 ? tls_timeout : tls::kDefaultTlsTimeoutSeconds) * 1e9);
+  }
 
   // Operation and accepted-but-inert keys (kept so a reload can tell what changed).
   Nanos lame_duck_duration = std::chrono::minutes(2);

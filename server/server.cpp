@@ -123,6 +123,12 @@ bool Server::start(std::string* error) {
     return false;
   }
   ZATS_NOTICE("Listening for client connections on %s", core::join_host_port(options_.host, bound_port_).c_str());
+  if (options_.tls != nullptr) {
+    ZATS_NOTICE("TLS required for client connections");
+    // Records are sealed and opened on the workers in user space; kernel TLS offload is not used.
+    ZATS_DEBUG("TLS: kernel TLS offload %s; records are encrypted in user space",
+               tls::TlsContext::kernel_tls_available() ? "available but not used" : "not offered by this kernel");
+  }
   if (cluster_ && !cluster_->start(error)) {
     shutdown();
     return false;

@@ -64,6 +64,8 @@ ServerContext::ServerContext(const Options& opts, unsigned worker_count)
   info.headers = !opts.no_header_support;
   info.max_payload = opts.max_payload;
   info.auth_required = opts.auth_required() && opts.no_auth_user.empty();
+  if (opts.tls != nullptr && opts.tls_rate_limit > 0)
+    tls_rate_limit = std::make_unique<tls::ConnectionRateLimit>(opts.tls_rate_limit);
 }
 
 }  // namespace zats::server

@@ -16,6 +16,7 @@
 #include "server/interest_index.h"
 #include "server/mesh.h"
 #include "server/options.h"
+#include "server/tls/connection_rate_limit.h"
 
 namespace zats::server {
 
@@ -42,6 +43,9 @@ struct ServerContext {
   // publisher reads it to hand a message to the owner; the owner sets it before the remote's
   // interest enters an index and clears it after that interest is gone.
   std::array<std::atomic<int32_t>, kMaxRemotes> remote_owner;
+
+  // tls { connection_rate_limit } (null: none); fixed at start, as nats-server's.
+  std::unique_ptr<tls::ConnectionRateLimit> tls_rate_limit;
 
   std::atomic<uint64_t> next_cid{1};
   std::atomic<int64_t> connections{0};

@@ -204,7 +204,7 @@ void Worker::on_recv(core::SocketId id, const char* data, size_t size) {
   // before these bytes were sent is already in our rings; deliver it before acting on them
   // (e.g. this client's PING or UNSUB).
   if (multi()) drain_incoming(/*everything=*/true);
-  c->on_bytes(data, size);
+  c->on_received(data, size);
 }
 
 void Worker::on_recv_closed(core::SocketId id, int res) {
@@ -228,6 +228,10 @@ void Worker::on_closed(core::SocketId id) {
 
 void Worker::on_turn_end() {
   context_.mesh.run_posted(index_);
+  // TLS handshake steps that waited for this turn's budget, oldest first.
+  handshakes_.run_waiting([this](core::SocketId id) {
+    if (Connection* c = connection(id)) c->resume_tls_handshake();
+  });
   if (multi()) {
     // While a local consumer is congested, leave other workers' messages in the rings: the
     // rings fill and their publishers pause (cross-worker flow control).
@@ -252,6 +256,11 @@ void Worker::on_tick(uint64_t now_ns) {
     if (Connection* c = connection(id)) c->on_timer(now_ns);
   });
   expire_stalls(now_ns);
+  if (index_ == 0 && context_.tls_rate_limit && now_ns - last_rate_limit_log_ns_ >= 1'000'000'000) {
+    last_rate_limit_log_ns_ = now_ns;
+    if (uint64_t blocked = context_.tls_rate_limit->take_blocked())
+      ZATS_WARN("Rejected %lu connections due to TLS rate limiting", static_cast<unsigned long>(blocked));
+  }
   if (now_ns - last_deadline_scan_ns_ >= kWriteDeadlineScanNs) {
     last_deadline_scan_ns_ = now_ns;
     for (auto& c : connections_)
@@ -261,11 +270,12 @@ void Worker::on_tick(uint64_t now_ns) {
 
 void Worker::on_wake() {}  // the turn's end drains the rings and the mailbox
 
-bool Worker::on_idle_poll() { return context_.mesh.has_incoming(index_); }
+bool Worker::on_idle_poll() { return context_.mesh.has_incoming(index_) || handshakes_.has_waiting(); }
 
 // Announce the sleep, then look once more: a producer either sees the flag (and wakes us
 // with MSG_RING) or we see its message here.
 bool Worker::on_before_sleep() {
+  if (handshakes_.has_waiting()) return false;  // the next turn runs them
   if (!multi()) {
     if (indexed()) core::rcu_offline();
     return true;

@@ -26,6 +26,7 @@
 #include "server/server_context.h"
 #include "server/shared_message.h"
 #include "server/sublist.h"
+#include "server/tls/handshake_budget.h"
 #include "server/worker_report.h"
 
 namespace zats::server {
@@ -89,6 +90,7 @@ class Worker final : public core::ReactorHandler {
   WorkerStats& stats() { return stats_; }
   uint64_t now_ns() const { return reactor_.now_ns(); }
   std::mt19937_64& rng() { return rng_; }
+  tls::HandshakeBudget& handshake_budget() { return handshakes_; }
 
   void mark_dirty(Connection* connection) { dirty_.push_back(connection); }
   // Delivers a message published by `from` to every matching subscription, here, on other
@@ -217,6 +219,8 @@ class Worker final : public core::ReactorHandler {
   std::vector<core::SocketId> stalled_publishers_;
 
   WorkerStats stats_;
+  tls::HandshakeBudget handshakes_;
+  uint64_t last_rate_limit_log_ns_ = 0;
   std::mt19937_64 rng_;
   int64_t wall_offset_ns_ = 0;
   std::deque<monitor::ConnectionInfo> closed_;  // the most recent closed connections

@@ -4,6 +4,10 @@
 #include "server/auth/bcrypt.h"
 #include "server/auth/constant_time.h"
 
+#include <optional>
+#include <utility>
+#include <vector>
+
 namespace zats::server::auth {
 namespace {
 
@@ -13,17 +17,64 @@ const User* find_user(const Options& o, std::string_view name) {
   return nullptr;
 }
 
+const User* allowed_user(const Options& o, std::string_view name) {
+  const User* u = find_user(o, name);
+  return u != nullptr && u->standard_connections_allowed ? u : nullptr;
+}
+
+// The user whose name, read as a DN, equals the certificate's subject (in order first, then
+// with the RDNs in any order).
+const User* user_for_dn(const Options& o, const DistinguishedName& subject) {
+  std::vector<std::pair<const User*, DistinguishedName>> candidates;
+  for (const User& u : o.users) {
+    if (!u.standard_connections_allowed) continue;
+    std::optional<DistinguishedName> dn = parse_dn(u.name);
+    if (!dn) continue;
+    if (dn_equal(*dn, subject)) return &u;
+    candidates.emplace_back(&u, std::move(*dn));
+  }
+  for (const auto& [u, dn] : candidates)
+    if (dn_rdns_match(dn, subject)) return u;
+  return nullptr;
+}
+
 }  // namespace
+
+const User* user_for_certificate(const Options& o, const CertIdentity& cert) {
+  if (cert.emails.empty() && cert.subject.empty() && cert.uris.empty()) return nullptr;
+  // The alternative names in auth.go's (fall-through) order: e-mail, DNS, URI.
+  for (const auto* names : {&cert.emails, &cert.dns_names, &cert.uris})
+    for (const std::string& name : *names)
+      if (const User* u = allowed_user(o, name)) return u;
+  if (std::optional<DistinguishedName> dn = dn_from_subject(cert.subject))
+    if (const User* u = user_for_dn(o, *dn)) return u;
+  std::string subject = go_subject_string(cert.subject);
+  if (std::string dcs = domain_components(cert.subject); !dcs.empty())
+    if (const User* u = allowed_user(o, subject + "," + dcs)) return u;
+  return allowed_user(o, subject);
+}
 
 const User* no_auth_user_for(const Options& o, const proto::ConnectOptions& c) {
   if (o.no_auth_user.empty() || !c.user.empty() || !c.pass.empty() || !c.auth_token.empty()) return nullptr;
   return find_user(o, o.no_auth_user);
 }
 
-AuthResult authenticate(const Options& o, const proto::ConnectOptions& c) {
+AuthResult authenticate(const Options& o, const proto::ConnectOptions& c, const CertIdentity* cert) {
   AuthResult r;
   if (!o.auth_required()) {
     r.ok = true;
+    return r;
+  }
+  if (!o.users.empty() && o.tls_map) {
+    // The certificate names the user (a user in CONNECT is ignored); the password must still
+    // match the entry's (empty for most certificate users, as nats-server compares them).
+    const User* user = cert != nullptr ? user_for_certificate(o, *cert) : nullptr;
+    if (user == nullptr) return r;
+    r.ok = password_matches(user->password, c.pass);
+    if (r.ok) {
+      r.user = user;
+      r.user_name = user->name;
+    }
     return r;
   }
   if (!o.users.empty()) {

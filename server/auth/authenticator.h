@@ -1,12 +1,14 @@
 // Authentication of a client's CONNECT against the options in force (auth.go
 // processClientOrLeafAuthentication, core subset): a users list (name + password, possibly
 // bcrypt, bound to an account), then a token, then a single user/password; no_auth_user logs
-// in clients that present no credentials. Pure: no I/O, no state; runs again on reload.
+// in clients that present no credentials; with verify_and_map the client certificate names the
+// user instead. Pure: no I/O, no state; runs again on reload.
 #pragma once
 
 #include <string>
 
 #include "proto/connect.h"
+#include "server/auth/cert_identity.h"
 #include "server/options.h"
 
 namespace zats::server::auth {
@@ -17,7 +19,13 @@ struct AuthResult {
   std::string user_name;       // the name it is known by (empty for token / no auth)
 };
 
-AuthResult authenticate(const Options& options, const proto::ConnectOptions& credentials);
+// `certificate`: the verified client certificate of a TLS connection (null without one).
+AuthResult authenticate(const Options& options, const proto::ConnectOptions& credentials,
+                        const CertIdentity* certificate = nullptr);
+
+// verify_and_map: the users-list entry the certificate names (e-mail, DNS and URI names first,
+// then the subject as a DN in any RDN order, then the subject string); null when none does.
+const User* user_for_certificate(const Options& options, const CertIdentity& certificate);
 
 // no_auth_user's entry when the credentials are empty and it is configured; else null.
 const User* no_auth_user_for(const Options& options, const proto::ConnectOptions& credentials);

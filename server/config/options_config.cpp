@@ -134,10 +134,10 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
          int64_t n = 0;
          if (r.get_int(e, &n) && n != 0) r.not_supported(e, "prof_port (profiling)");
        }},
-      {{"allow_non_tls"}, inert()},
+      {{"tls"}, read_tls},
+      {{"allow_non_tls"}, boolean(&Options::allow_non_tls)},
       {{"default_js_domain"}, inert()},
       // Features zats does not have yet: refuse rather than run without them.
-      {{"tls"}, unsupported()},
       {{"leafnodes", "leaf"}, unsupported()},
       {{"gateway"}, unsupported()},
       {{"websocket", "ws"}, unsupported()},
@@ -193,7 +193,10 @@ bool finish_options(Options& o, std::string* error) {
   if (o.max_connections == 0) o.max_connections = 65536;
   if (o.ping_interval.count() == 0) o.ping_interval = std::chrono::minutes(2);
   if (o.ping_max == 0) o.ping_max = 2;
-  if (o.auth_timeout.count() == 0) o.auth_timeout = std::chrono::seconds(2);
+  if (o.tls_timeout == 0) o.tls_timeout = tls::kDefaultTlsTimeoutSeconds;
+  // With TLS the CONNECT may come only after the handshake: one second more than its timeout.
+  if (o.auth_timeout.count() == 0)
+    o.auth_timeout = o.tls ? Nanos(static_cast<int64_t>((o.tls_timeout + 1.0) * 1e9)) : std::chrono::seconds(2);
   if (o.max_payload == 0) o.max_payload = 1048576;
   if (o.max_control_line == 0) o.max_control_line = 4096;
   if (o.max_pending == 0) o.max_pending = 64 * 1024 * 1024;

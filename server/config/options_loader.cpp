@@ -25,6 +25,8 @@ LoadedOptions load_options(int argc, const char* const* argv) {
     if (!read) return out;
   }
   if (!apply_cluster_flags(out.flags, out.options, &out.error)) return out;
+  // As nats-server, `-t` checks the file only: the --tls* flags are applied when running.
+  if (out.flags.action == FlagAction::Run && !apply_tls_flags(out.flags, out.options, &out.error)) return out;
   finish_options(out.options, &out.error);
   return out;
 }

@@ -72,6 +72,7 @@ bool read_authorization_block(OptionsReader& r, const ConfigMapEntry& entry, Aut
 void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_cluster(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
+void read_tls(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 // A permissions map; null on error (recorded).
 PermissionsPtr read_permissions(OptionsReader& r, const ConfigMapEntry& entry);
 // A users array; users get `account` as their account and `defaults` when they have no

@@ -83,6 +83,11 @@ std::string reload_refusal(const Options& o, const Options& n) {
   differs(&why, "LameDuckDuration", o.lame_duck_duration, n.lame_duck_duration);
   differs(&why, "LameDuckGracePeriod", o.lame_duck_grace_period, n.lame_duck_grace_period);
   differs(&why, "NoAuthUser", o.no_auth_user, n.no_auth_user);
+  // The TLS context (certificates, keys, CAs, verify, suites), its timeout and pinned
+  // certificates reload; these do not (reload.go has no option for them).
+  differs(&why, "TLSMap", o.tls_map, n.tls_map);
+  differs(&why, "TLSRateLimit", o.tls_rate_limit, n.tls_rate_limit);
+  differs(&why, "AllowNonTLS", o.allow_non_tls, n.allow_non_tls);
   differs(&why, "SystemAccount", o.system_account, n.system_account);
   differs(&why, "NoSystemAccount", o.no_system_account, n.no_system_account);
   differs(&why, "NoSublistCache", o.no_sublist_cache, n.no_sublist_cache);

@@ -107,7 +107,7 @@ TEST_CASE("a bare integer ping_interval or write_deadline means seconds, with a 
 }
 
 TEST_CASE("harmless keys are accepted and noted as ignored") {
-  auto a = apply_text("prof_port: 0\nallow_non_tls: true\n");
+  auto a = apply_text("prof_port: 0\ndefault_js_domain: { A: x }\n");
   CHECK(only_error(a) == "");
   CHECK(a.diag.ignored.size() == 1);
 }

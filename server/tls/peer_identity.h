@@ -1,0 +1,17 @@
+// What the server needs from a client's certificate: the names verify_and_map looks at
+// (auth::CertIdentity) and the key fingerprint pinned_certs lists (hex SHA-256 of the DER
+// SubjectPublicKeyInfo, as nats-server computes it).
+#pragma once
+
+#include <string>
+
+#include "server/auth/cert_identity.h"
+
+struct x509_st;
+
+namespace zats::server::tls {
+
+auth::CertIdentity cert_identity(const x509_st* certificate);
+std::string public_key_sha256(const x509_st* certificate);
+
+}  // namespace zats::server::tls
