@@ -472,6 +472,32 @@ void Cluster::client_urls_changed() {
   for (server::Worker* w : context_.workers) w->set_connect_urls(urls);
 }
 
+void Cluster::enter_lame_duck() {
+  proto::ServerInfo info = route_info();
+  info.nonce.clear();
+  info.ldm = true;
+  auto json = std::make_shared<std::string>();
+  proto::append_info_json(*json, info);
+  std::vector<RouteRef> routes;
+  {
+    std::lock_guard lock(mu_);
+    own_urls_.clear();  // later updates leave this node out (the workers' INFO already does)
+    client_urls_.clear();
+    if (!options_.no_advertise)
+      for (const auto& [url, count] : client_url_counts_) client_urls_.push_back(url);
+    for (const auto& [id, peer] : peers_) routes.push_back(peer.ref);
+  }
+  for (const RouteRef& ref : routes) post_to_route(ref, [json](Route& r) { r.send_info_json(*json); });
+}
+
+std::vector<std::string> Cluster::peer_client_urls() {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> urls;
+  if (options_.no_advertise) return urls;
+  for (const auto& [url, count] : client_url_counts_) urls.push_back(url);
+  return urls;
+}
+
 // server.go getClientConnectURLs: client_advertise, or every global unicast address when
 // listening on all interfaces, or the listen host.
 std::vector<std::string> Cluster::own_client_urls() const {

@@ -108,6 +108,12 @@ class Cluster {
   Registration register_route(RouteRef ref, const PeerDetails& peer);
   // A later INFO from a registered peer: an implicit route to dial, or its lame-duck notice.
   void on_async_info(RouteRef ref, const proto::ServerInfo& info);
+  // Lame duck mode (server.go sendLDMToRoutes): every peer gets our route INFO once with
+  // "ldm":true and stops offering our client URLs; we stop offering them too.
+  void enter_lame_duck();
+  // The other nodes' client URLs (none under no_advertise): what a client of a node in lame
+  // duck mode is told to go to.
+  std::vector<std::string> peer_client_urls();
   // The route closed (registered or not): the peer leaves the registry and its URLs, and a
   // route we dialled is dialled again as the reference does.
   void route_closed(RouteRef ref, const std::string& remote_id, bool solicited,

@@ -12,12 +12,13 @@ void Client::report(const monitor::SnapshotRequest& what, WorkerReport& out) con
   if (what.open_connections) out.open.push_back(connection_info(what.subscriptions));
 }
 
-// client.go getRawAuthUser: the user the connection logged in as (no_auth_user included), or
-// the token it presented; shown by /connz?auth=1.
+// client.go getRawAuthUser: the user the connection logged in as (no_auth_user and a TLS
+// certificate's mapped user included), else the CONNECT user, else the token it presented;
+// shown by /connz?auth=1. A closed connection keeps the user only (server.go saveClosedClient).
 std::string Client::authorized_user() const {
-  if (!connect_.user.empty()) return connect_.user;
   if (!auth_user_.empty()) return auth_user_;
-  return connect_.auth_token;
+  if (!connect_.user.empty()) return connect_.user;
+  return closing() ? std::string() : connect_.auth_token;
 }
 
 monitor::ConnectionInfo Client::connection_info(bool with_subs) const {

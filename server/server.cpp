@@ -93,7 +93,11 @@ bool Server::start(std::string* error) {
   unsigned workers = static_cast<unsigned>(options_.cores);
   context_ = std::make_unique<ServerContext>(options_, workers);
   // Before the workers copy the INFO template: it names the cluster.
-  if (options_.cluster.enabled()) cluster_ = std::make_unique<cluster::Cluster>(*context_, options_);
+  if (options_.cluster.enabled()) {
+    cluster_ = std::make_unique<cluster::Cluster>(*context_, options_);
+    on_lame_duck([this] { cluster_->enter_lame_duck(); });
+    set_peer_client_urls([this] { return cluster_->peer_client_urls(); });
+  }
   ZATS_NOTICE("Starting zats (nats-server 2.9.10 compatible)");
   ZATS_NOTICE("  Version:  0.1.0");
   ZATS_NOTICE("  ID:       %s", context_->server_id.c_str());

@@ -91,9 +91,9 @@ void Worker::stop_accepting(std::function<void()> done) {
 
 // Clients only: routes are the cluster's to tell (Server::on_lame_duck).
 void Worker::announce_lame_duck(const std::vector<std::string>& peer_urls, std::vector<core::SocketId>* open) {
+  info_.connect_urls = peer_urls;  // only the other servers: this one is leaving
   proto::ServerInfo info = info_;
   info.ldm = true;
-  info.connect_urls = peer_urls;  // only the other servers: this one is leaving
   for (auto& c : connections_) {
     if (!c || c->closing() || c->kind() != Connection::Kind::Client) continue;
     Client& client = static_cast<Client&>(*c);

@@ -247,3 +247,25 @@ def read_payloads(conn, subject, quiet=0.3):
             return out
         assert line.startswith(b"MSG " + subject), line
         out.append(conn.read_until(b"\r\n")[:-2])
+
+
+def lame_duck_notices(test, leaving, staying):
+    """SIGUSR2 on `leaving`: its clients get INFO with "ldm" and only the other node's URL, the
+    other node's clients get an INFO without `leaving`'s URL, and /varz agrees."""
+    stay_url, leave_url = "127.0.0.1:%d" % staying.port, "127.0.0.1:%d" % leaving.port
+    both = sorted([stay_url, leave_url])
+    def told_to_new_clients(node):
+        c = node.client()
+        c.close()
+        return sorted(c.info.get("connect_urls", []))
+    wait_for("clients of both nodes to be told of both",
+             lambda: all(told_to_new_clients(n) == both for n in (leaving, staying)))
+    on_leaving, on_staying = leaving.client(), staying.client()
+    leaving.proc.send_signal(signal.SIGUSR2)
+    info = on_leaving.read_info(timeout=10)
+    test.assertTrue(info.get("ldm"))
+    test.assertEqual(info["connect_urls"], [stay_url])
+    info = on_staying.read_info(timeout=10)
+    test.assertNotIn("ldm", info)
+    test.assertEqual(info["connect_urls"], [stay_url])
+    test.assertEqual(staying.varz()["connect_urls"], [stay_url])

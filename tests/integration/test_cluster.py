@@ -3,7 +3,7 @@
 # across routes (plain, wildcard, queue groups exactly once cluster-wide, headers, replies),
 # interest removed when subscribers go and when a node dies, gossip completing the mesh from one
 # seed, duplicate and self routes, cluster names and route authorization, the route port
-# refusing clients, client URLs (INFO connect_urls, async INFO, no_advertise), accounts kept
+# refusing clients, client URLs (INFO connect_urls, async INFO, no_advertise, lame duck notices), accounts kept
 # apart, and the monitoring view (/routez, /varz cluster). Every node is a real zats process.
 import os
 import shutil
@@ -18,7 +18,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Conn, run_tests  # noqa: E402
-from cluster_harness import Node, drain_probes, read_payloads, sync, wait_for, wait_interest  # noqa: E402
+from cluster_harness import Node, drain_probes, lame_duck_notices, read_payloads, sync, wait_for, wait_interest  # noqa: E402
 
 
 def msg(subject, sid, payload, reply=b""):
@@ -460,6 +460,18 @@ class ClientUrls(unittest.TestCase):
             self.assertNotIn("127.0.0.1:%d" % b.port, c.info.get("connect_urls", []))
             raw = Conn(b.cluster_port)
             self.assertNotIn("connect_urls", raw.read_info())
+        finally:
+            b.stop()
+            a.stop()
+
+
+class LameDuck(unittest.TestCase):
+    def test_peers_stop_offering_a_lame_duck_node(self):
+        a = Node(name="A").start()
+        b = Node(name="B", routes=[a]).start()
+        try:
+            a.wait_routes(1)
+            lame_duck_notices(self, a, b)
         finally:
             b.stop()
             a.stop()

@@ -4,7 +4,8 @@
 # 2+1 and 1+2 mixes complete the mesh by gossip; messages, wildcards, headers and queue groups
 # (each message to exactly one member cluster-wide) cross in every direction; interest
 # removal propagates; either side restarting re-forms the routes and re-syncs interest; accounts
-# stay apart across the route; and the $SYS traffic a Go peer sends is tolerated.
+# stay apart across the route; a node entering lame duck mode is dropped from the other's client
+# URLs either way; and the $SYS traffic a Go peer sends is tolerated.
 import os
 import sys
 import tempfile
@@ -12,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import run_tests  # noqa: E402
-from cluster_harness import Node, drain_probes, read_payloads, reference_binary, wait_for, wait_interest  # noqa: E402
+from cluster_harness import Node, drain_probes, lame_duck_notices, read_payloads, reference_binary, wait_for, wait_interest  # noqa: E402
 
 NATS = reference_binary()
 
@@ -160,6 +161,17 @@ class Mixed(unittest.TestCase):
                 z = again
             else:
                 n = again
+
+    def test_lame_duck_notices_cross_both_ways(self):
+        for leaving_binary, staying_binary in ((NATS, None), (None, NATS)):
+            leaving = Node(leaving_binary, name="L")
+            self.start(leaving)
+            staying = Node(staying_binary, name="S", routes=[leaving])
+            self.start(staying)
+            self.mesh([leaving, staying])
+            lame_duck_notices(self, leaving, staying)
+            staying.stop()
+            leaving.stop()
 
     def test_accounts_stay_apart(self):
         config = ("accounts {\n  A { users = [ {user: alice, password: a} ] }\n"
