@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "proto/hex.h"
 #include "proto/utf8.h"
 
 namespace zats::proto {
@@ -24,19 +25,12 @@ simdjson::dom::parser& thread_parser() {
   return parser;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The code unit of the escape "\uXXXX" at s[i], or -1 when there is none.
 int32_t u_escape_at(std::string_view s, size_t i) {
   if (i + 6 > s.size() || s[i] != '\\' || s[i + 1] != 'u') return -1;
   int32_t value = 0;
   for (size_t k = i + 2; k < i + 6; ++k) {
-    const int digit = hex_value(s[k]);
+    const int digit = hex_digit_value(s[k]);
     if (digit < 0) return -1;
     value = value * 16 + digit;
   }

@@ -3,7 +3,6 @@
 // a field as it was, a value of the wrong type fails the whole CONNECT.
 #include "proto/connect.h"
 
-#include "proto/client_json.h"
 #include "proto/json_fields.h"
 
 namespace zats::proto {
@@ -14,7 +13,6 @@ using json_fields::assign_bool;
 using json_fields::assign_int;
 using json_fields::assign_string;
 using json_fields::element;
-using json_fields::element_type;
 using json_fields::equals_ignoring_ascii_case;
 
 // "account" is a string, "new_account" a bool: either one set means the client asked
@@ -68,15 +66,8 @@ std::optional<ConnectOptions> parse_connect(std::string_view json) {
 }
 
 std::optional<ConnectOptions> parse_connect(std::string_view json, const ConnectOptions& base) {
-  element root;
-  if (parse_client_json(json, &root) != simdjson::SUCCESS) return std::nullopt;
   ConnectOptions options = base;
-  if (root.type() == element_type::NULL_VALUE) return options;  // Go: a no-op
-  simdjson::dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
-  for (auto [key, value] : object) {
-    if (!apply_field(key, value, options)) return std::nullopt;
-  }
+  if (!json_fields::decode_object(json, options, apply_field)) return std::nullopt;
   return options;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "proto/hex.h"
 #include "proto/utf8.h"
 
 namespace zats::proto {
@@ -147,11 +148,6 @@ bool is_print(int32_t r) {
   if ((r >= 0xE000 && r <= 0xF8FF) || r >= 0xF0000 || (r & 0xFFFE) == 0xFFFE || (r >= 0xFDD0 && r <= 0xFDEF))
     return false;
   return true;
-}
-
-void append_hex(std::string& out, uint32_t value, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xF]);
 }
 
 }  // namespace

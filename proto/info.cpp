@@ -6,7 +6,6 @@
 #include <charconv>
 #include <string_view>
 
-#include "proto/client_json.h"
 #include "proto/json_fields.h"
 #include "proto/json_string.h"
 
@@ -165,8 +164,6 @@ bool apply_info_field(std::string_view key, element value, ServerInfo& info) {
 }  // namespace
 
 std::optional<ServerInfo> parse_server_info(std::string_view json) {
-  element root;
-  if (parse_client_json(json, &root) != simdjson::SUCCESS) return std::nullopt;
   ServerInfo info;
   info.version.clear();
   info.go.clear();
@@ -174,12 +171,7 @@ std::optional<ServerInfo> parse_server_info(std::string_view json) {
   info.port = 0;
   info.max_payload = 0;
   info.proto = 0;
-  if (root.type() == element_type::NULL_VALUE) return info;
-  simdjson::dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
-  for (auto [key, value] : object) {
-    if (!apply_info_field(key, value, info)) return std::nullopt;
-  }
+  if (!json_fields::decode_object(json, info, apply_info_field)) return std::nullopt;
   return info;
 }
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/client_json.h"
+
 namespace zats::proto::json_fields {
 
 using simdjson::dom::element;
@@ -58,6 +60,22 @@ inline bool assign_string_array(element value, std::vector<std::string>& field) 
     out.push_back(std::move(text));
   }
   field = std::move(out);
+  return true;
+}
+
+// json.Unmarshal into a struct: `json` read as Go reads it (parse_client_json), then
+// apply_field(key, value, out) for each member in order; false when the text is not JSON, not
+// an object, or a field refuses its value. A null document leaves `out` as it was.
+template <class Struct, class ApplyField>
+bool decode_object(std::string_view json, Struct& out, ApplyField&& apply_field) {
+  element root;
+  if (parse_client_json(json, &root) != simdjson::SUCCESS) return false;
+  if (root.type() == element_type::NULL_VALUE) return true;
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) return false;
+  for (auto [key, value] : object) {
+    if (!apply_field(key, value, out)) return false;
+  }
   return true;
 }
 

@@ -4,13 +4,12 @@
 
 #include <cstdint>
 
+#include "proto/hex.h"
 #include "proto/utf8.h"
 
 namespace zats::proto {
 
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
 
 bool needs_ascii_escape(unsigned char c) {
   return c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&';
@@ -25,8 +24,7 @@ void append_ascii_escape(std::string& out, unsigned char c) {
     case '\t': out.append("\\t"); return;
     default:
       out.append("\\u00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
+      append_hex(out, c, 2);
   }
 }
 

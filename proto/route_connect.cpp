@@ -2,7 +2,6 @@
 // fills it the way Go's encoding/json does, through json_fields.h.
 #include "proto/route_connect.h"
 
-#include "proto/client_json.h"
 #include "proto/json_fields.h"
 #include "proto/json_string.h"
 
@@ -12,7 +11,6 @@ namespace {
 using json_fields::assign_bool;
 using json_fields::assign_string;
 using json_fields::element;
-using json_fields::element_type;
 using json_fields::equals_ignoring_ascii_case;
 
 void field(std::string& out, std::string_view name) {
@@ -71,16 +69,9 @@ void append_route_connect(std::string& out, const RouteConnect& c) {
 }
 
 std::optional<RouteConnect> parse_route_connect(std::string_view json) {
-  element root;
-  if (parse_client_json(json, &root) != simdjson::SUCCESS) return std::nullopt;
   RouteConnect c;
   c.echo = c.headers = false;  // what the JSON does not say is Go's zero value
-  if (root.type() == element_type::NULL_VALUE) return c;
-  simdjson::dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
-  for (auto [key, value] : object) {
-    if (!apply_field(key, value, c)) return std::nullopt;
-  }
+  if (!json_fields::decode_object(json, c, apply_field)) return std::nullopt;
   return c;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "proto/encode.h"
+#include "proto/subject.h"
 #include "server/auth/authenticator.h"
 #include "server/client.h"
 #include "server/worker.h"
@@ -80,8 +81,11 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
   }
   int max_tokens = worker().options().max_sub_tokens;
   if (max_tokens > 0) {
-    int n = 1;
-    for (char c : args.subject) n += c == '.' ? 1 : 0;
+    int n = 0;
+    proto::for_each_token(args.subject, [&n](std::string_view) {
+      ++n;
+      return true;
+    });
     if (n > max_tokens) {
       send_err("Permissions Violation for Subscription to " + proto::go_quoted(args.subject) + ", too many tokens");
       return false;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/listener.h"
 #include "core/log.h"
 #include "proto/encode.h"
 #include "server/config/duration.h"
@@ -24,7 +25,7 @@ Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std:
       cid_(cid),
       ip_(std::move(ip)),
       port_(port),
-      address_((ip_.find(':') != std::string::npos ? "[" + ip_ + "]" : ip_) + ":" + std::to_string(port)),
+      address_(core::join_host_port(ip_, port)),
       kind_(kind),
       names_(names) {
   last_activity_ns_ = worker.now_ns();

@@ -120,7 +120,7 @@ struct Options {
   Nanos auth_timeout{0};  // 0: the default, 2 s (with TLS: the TLS timeout + 1 s)
   bool auth_required() const { return !users.empty() || !username.empty() || !token.empty(); }
 
-  // TLS for client connections (PROTOCOL.md §1.2), as nats-server keeps it: the context built
+  // TLS for client connections (docs/compatibility.md, TLS), as nats-server keeps it: the context built
   // from the `tls {}` block or the --tls* flags (null: no TLS), and beside it the block's keys
   // that the flags do not override.
   std::shared_ptr<const tls::TlsContext> tls;

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "proto/hex.h"
+
 namespace zats::server::auth {
 namespace {
 
@@ -83,13 +85,6 @@ bool rdn_has_all(const Rdn& rdn, const Rdn& attrs) {
 
 bool rdn_equal(const Rdn& a, const Rdn& b) {
   return a.size() == b.size() && rdn_has_all(a, b) && rdn_has_all(b, a);
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -177,7 +172,7 @@ std::optional<DistinguishedName> parse_dn(std::string_view text) {
         continue;
       }
       if (i + 1 >= text.size()) return std::nullopt;  // a corrupted escape
-      int hi = hex_value(c), lo = hex_value(text[i + 1]);
+      int hi = proto::hex_digit_value(c), lo = proto::hex_digit_value(text[i + 1]);
       if (hi < 0 || lo < 0) return std::nullopt;
       buffer.push_back(static_cast<char>(hi * 16 + lo));
       ++i;

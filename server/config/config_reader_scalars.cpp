@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "proto/hex.h"
 #include "server/config/config_literals.h"
 #include "server/config/config_reader.h"
 
@@ -31,13 +32,6 @@ bool is_size_letter(int c) {
 bool ends_number(int c, bool in_array) {
   return c == ConfigScanner::kEnd || is_newline(c) || is_blank(c) || c == '}' || c == ';' ||
          c == ',' || (in_array && c == ']');
-}
-
-int hex_digit(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Values that came from the environment carry the position of the `$name` that asked for them.
@@ -185,8 +179,8 @@ bool ConfigReader::read_hex_escape(std::string* text) {
       return lex_error("Expected two hexadecimal digits after '\\x', but hit end of line");
     }
   }
-  const int hi = hex_digit(s_.peek(0));
-  const int lo = hex_digit(s_.peek(1));
+  const int hi = proto::hex_digit_value(s_.peek(0));
+  const int lo = proto::hex_digit_value(s_.peek(1));
   if (hi < 0 || lo < 0) {
     const size_t start = s_.offset();
     const size_t end = std::min(start + 2, s_.text().size());

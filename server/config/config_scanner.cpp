@@ -1,6 +1,10 @@
 // ConfigScanner: UTF-8 decoding just far enough to classify white space and print characters.
 #include "server/config/config_scanner.h"
 
+#include <cstdint>
+
+#include "proto/utf8.h"
+
 namespace zats::server::config {
 namespace {
 
@@ -8,36 +12,14 @@ namespace {
 // point (U+FFFD for invalid input), like Go's utf8.DecodeRuneInString.
 size_t decode_utf8(std::string_view s, char32_t* cp) {
   const auto b0 = static_cast<unsigned char>(s[0]);
-  size_t len = 1;
-  char32_t value = b0;
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    value = b0 & 0x07;
-  } else if (b0 >= 0xE0) {
-    len = b0 <= 0xEF ? 3 : 1;
-    value = b0 & 0x0F;
-  } else if (b0 >= 0xC2) {
-    len = 2;
-    value = b0 & 0x1F;
-  }
-  if (len == 1) {
-    *cp = b0 < 0x80 ? b0 : 0xFFFD;
+  if (b0 < 0x80) {
+    *cp = b0;
     return 1;
   }
-  if (len > s.size()) {
-    *cp = 0xFFFD;
-    return 1;
-  }
-  for (size_t i = 1; i < len; ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xC0) != 0x80) {
-      *cp = 0xFFFD;
-      return 1;
-    }
-    value = (value << 6) | (b & 0x3F);
-  }
-  *cp = value;
-  return len;
+  uint32_t code_point = 0;
+  const size_t len = proto::utf8_sequence_length(s, 0, &code_point);
+  *cp = len == 0 ? 0xFFFD : code_point;
+  return len == 0 ? 1 : len;
 }
 
 bool is_unicode_space(char32_t cp) {

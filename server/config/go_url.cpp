@@ -3,7 +3,8 @@
 // the same refusals and texts.
 #include "server/config/go_url.h"
 
-#include "server/config/go_quote.h"
+#include "proto/encode.h"
+#include "proto/hex.h"
 
 namespace zats::server::config {
 namespace {
@@ -12,14 +13,6 @@ enum class Encoding { Path, Host, Zone, UserPassword, Fragment };
 
 bool is_alnum(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-bool is_hex(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-unsigned char unhex(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
 }
 
 // url.shouldEscape, for the modes a parse checks.
@@ -51,36 +44,41 @@ bool should_escape(unsigned char c, Encoding mode) {
   return true;
 }
 
+// The byte that the checked escape "%HH" at s[i] stands for.
+unsigned char escaped_byte(std::string_view s, size_t i) {
+  return static_cast<unsigned char>(proto::hex_digit_value(s[i + 1]) << 4 | proto::hex_digit_value(s[i + 2]));
+}
+
 // url.unescape: checks the %-escapes (and, in a host, the characters) and decodes them.
 std::string unescape(std::string_view s, Encoding mode, std::string* out) {
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '%') {
-      if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
-        return "invalid URL escape " + go_quote(s.substr(i, 3));
+      if (i + 2 >= s.size() || proto::hex_digit_value(s[i + 1]) < 0 || proto::hex_digit_value(s[i + 2]) < 0) {
+        return "invalid URL escape " + proto::go_quoted(s.substr(i, 3));
       }
       const std::string_view escape = s.substr(i, 3);
-      if (mode == Encoding::Host && unhex(s[i + 1]) < 8 && escape != "%25") {
-        return "invalid URL escape " + go_quote(escape);
+      if (mode == Encoding::Host && proto::hex_digit_value(s[i + 1]) < 8 && escape != "%25") {
+        return "invalid URL escape " + proto::go_quoted(escape);
       }
       if (mode == Encoding::Zone) {
-        const auto v = static_cast<unsigned char>(unhex(s[i + 1]) << 4 | unhex(s[i + 2]));
+        const unsigned char v = escaped_byte(s, i);
         if (escape != "%25" && v != ' ' && should_escape(v, Encoding::Host)) {
-          return "invalid URL escape " + go_quote(escape);
+          return "invalid URL escape " + proto::go_quoted(escape);
         }
       }
       i += 3;
       continue;
     }
     if ((mode == Encoding::Host || mode == Encoding::Zone) && c < 0x80 && should_escape(c, mode)) {
-      return "invalid character " + go_quote(s.substr(i, 1)) + " in host name";
+      return "invalid character " + proto::go_quoted(s.substr(i, 1)) + " in host name";
     }
     ++i;
   }
   out->clear();
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%') {
-      out->push_back(static_cast<char>(unhex(s[i + 1]) << 4 | unhex(s[i + 2])));
+      out->push_back(static_cast<char>(escaped_byte(s, i)));
       i += 2;
     } else {
       out->push_back(s[i]);
@@ -125,7 +123,7 @@ std::string parse_host(std::string_view host, std::string* out) {
     const size_t close = host.rfind(']');
     if (close == std::string_view::npos) return "missing ']' in host";
     const std::string_view colon_port = host.substr(close + 1);
-    if (!valid_optional_port(colon_port)) return "invalid port " + go_quote(colon_port) + " after host";
+    if (!valid_optional_port(colon_port)) return "invalid port " + proto::go_quoted(colon_port) + " after host";
     // RFC 6874: "%25" starts an IPv6 zone, which may escape more than a host may.
     const size_t zone = host.substr(0, close).find("%25");
     if (zone != std::string_view::npos) {
@@ -138,7 +136,7 @@ std::string parse_host(std::string_view host, std::string* out) {
     }
   } else if (const size_t colon = host.rfind(':'); colon != std::string_view::npos) {
     const std::string_view colon_port = host.substr(colon);
-    if (!valid_optional_port(colon_port)) return "invalid port " + go_quote(colon_port) + " after host";
+    if (!valid_optional_port(colon_port)) return "invalid port " + proto::go_quoted(colon_port) + " after host";
   }
   return unescape(host, Encoding::Host, out);
 }
@@ -245,12 +243,12 @@ std::string parse_go_url(std::string_view text, GoUrl* out) {
   const size_t hash = text.find('#');
   const std::string_view reference = text.substr(0, hash);
   if (std::string e = parse_reference(reference, out); !e.empty()) {
-    return "parse " + go_quote(reference) + ": " + e;
+    return "parse " + proto::go_quoted(reference) + ": " + e;
   }
   if (hash == std::string_view::npos) return {};
   const std::string_view fragment = text.substr(hash + 1);
   if (std::string e = unescape(fragment, Encoding::Fragment, &out->fragment); !e.empty()) {
-    return "parse " + go_quote(text) + ": " + e;
+    return "parse " + proto::go_quoted(text) + ": " + e;
   }
   out->raw_fragment = std::string(fragment);
   return {};

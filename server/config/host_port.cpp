@@ -1,7 +1,7 @@
 // Go's net.SplitHostPort, strconv.Atoi and nats-server's parseHostPort, with their error texts.
 #include "server/config/host_port.h"
 
-#include "server/config/go_quote.h"
+#include "proto/encode.h"
 
 namespace zats::server::config {
 namespace {
@@ -49,7 +49,7 @@ std::string split_host_port(std::string_view hostport, std::string* host, std::s
 }
 
 std::string go_atoi(std::string_view text, int64_t* out) {
-  const std::string prefix = "strconv.Atoi: parsing " + go_quote(text) + ": ";
+  const std::string prefix = "strconv.Atoi: parsing " + proto::go_quoted(text) + ": ";
   std::string_view digits = text;
   const bool negative = !digits.empty() && digits.front() == '-';
   if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) digits.remove_prefix(1);

@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "server/config/go_quote.h"
+#include "proto/encode.h"
 #include "server/config/go_url.h"
 #include "server/config/host_port.h"
 #include "server/config/options_reader.h"
@@ -32,7 +32,7 @@ void read_cluster_authorization(OptionsReader& r, const ConfigMapEntry& e, Clust
   c.password = block.password;
   c.auth_timeout = block.timeout.value_or(Nanos(0));  // 0: the default, once clustering is on
   if (block.default_permissions) {
-    r.warning(e.key_pos, "invalid use of field " + go_quote(e.key) +
+    r.warning(e.key_pos, "invalid use of field " + proto::go_quoted(e.key) +
                              ": setting \"permissions\" within cluster authorization block is deprecated");
     *deprecated_permissions = block.default_permissions;
   }
@@ -65,7 +65,7 @@ void read_routes(OptionsReader& r, const ConfigMapEntry& e, ClusterOptions& c) {
     }
     const std::string& text = v.as_string();
     if (!seen.insert(text).second) {
-      r.warning(v.pos(), "invalid use of field " + go_quote(text) + ": Duplicate route entry detected");
+      r.warning(v.pos(), "invalid use of field " + proto::go_quoted(text) + ": Duplicate route entry detected");
       continue;
     }
     RouteUrl route;
@@ -127,7 +127,7 @@ std::string scan_port(const std::string& text, int64_t* out) {
   for (char c : token) {
     const auto d = static_cast<uint64_t>(c - '0');
     if (n > (static_cast<uint64_t>(INT64_MAX) - d) / static_cast<uint64_t>(base))
-      return "strconv.ParseInt: parsing " + go_quote(token) + ": value out of range";
+      return "strconv.ParseInt: parsing " + proto::go_quoted(token) + ": value out of range";
     n = n * static_cast<uint64_t>(base) + d;
   }
   *out = static_cast<int64_t>(n);
@@ -191,7 +191,7 @@ std::string parse_route_url(std::string_view text, RouteUrl* out) {
 }
 
 std::string route_url_error(std::string_view text) {
-  return "error parsing route url [" + go_quote(trim_space(text)) + "]";
+  return "error parsing route url [" + proto::go_quoted(trim_space(text)) + "]";
 }
 
 void read_cluster(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {

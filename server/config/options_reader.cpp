@@ -3,8 +3,8 @@
 
 #include <climits>
 
+#include "proto/encode.h"
 #include "server/config/duration.h"
-#include "server/config/go_quote.h"
 #include "server/config/host_port.h"
 
 namespace zats::server::config {
@@ -89,12 +89,12 @@ bool OptionsReader::get_listen(const ConfigMapEntry& e, std::string* host, int* 
   const std::string& text = e.value.as_string();
   std::string h, p;
   if (!split_host_port(text, &h, &p).empty()) {
-    error(e.key_pos, "could not parse address string " + go_quote(text));
+    error(e.key_pos, "could not parse address string " + proto::go_quoted(text));
     return false;
   }
   int64_t n = 0;
   if (!go_atoi(p, &n).empty()) {
-    error(e.key_pos, "could not parse port " + go_quote(p));
+    error(e.key_pos, "could not parse port " + proto::go_quoted(p));
     return false;
   }
   *host = h;

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "proto/encode.h"
+
 namespace zats::server::monitor {
 namespace {
 
@@ -43,35 +45,12 @@ Civil to_civil(UnixNanos t) {
   return c;
 }
 
-// Go's strconv.Quote for the ASCII range; other bytes pass through unchanged.
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (ch < 0x20 || ch == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", ch);
-          out += buf;
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string syntax_error(std::string_view fn, std::string_view s) {
-  return std::string(fn) + ": parsing " + go_quote(s) + ": invalid syntax";
+  return std::string(fn) + ": parsing " + proto::go_quoted(s) + ": invalid syntax";
 }
 
 std::string range_error(std::string_view fn, std::string_view s) {
-  return std::string(fn) + ": parsing " + go_quote(s) + ": value out of range";
+  return std::string(fn) + ": parsing " + proto::go_quoted(s) + ": value out of range";
 }
 
 // Base-10 digits only; returns false on a bad byte, sets overflow when past max.

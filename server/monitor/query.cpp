@@ -1,17 +1,9 @@
 // Query (see query.h): Go url.ParseQuery semantics.
 #include "server/monitor/query.h"
 
+#include "proto/hex.h"
+
 namespace zats::server::monitor {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 bool Query::unescape(std::string_view in, std::string& out, bool plus_is_space) {
   out.clear();
@@ -19,7 +11,7 @@ bool Query::unescape(std::string_view in, std::string& out, bool plus_is_space) 
     char c = in[i];
     if (c == '%') {
       if (i + 2 >= in.size()) return false;
-      int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+      int hi = proto::hex_digit_value(in[i + 1]), lo = proto::hex_digit_value(in[i + 2]);
       if (hi < 0 || lo < 0) return false;
       out += static_cast<char>(hi * 16 + lo);
       i += 2;

@@ -6,6 +6,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "proto/hex.h"
+
 namespace zats::server::tls {
 namespace {
 
@@ -83,12 +85,8 @@ std::string public_key_sha256(const x509_st* certificate) {
   unsigned int size = 0;
   EVP_Digest(der, static_cast<size_t>(n), digest, &size, EVP_sha256(), nullptr);
   OPENSSL_free(der);
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (unsigned i = 0; i < size; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
+  for (unsigned i = 0; i < size; ++i) proto::append_hex(out, digest[i], 2);
   return out;
 }
 

@@ -1,16 +1,15 @@
 // libFuzzer target for the route dialect of Parser (and the INFO / CONNECT decoders on every
 // INFO and CONNECT it yields). Beyond "no crash, no out-of-bounds", it checks a property:
 // feeding the input whole and feeding it split at a fuzzer-chosen offset give the same handler
-// calls and the same error.
+// calls and the same error (split_feed.h).
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
-#include <vector>
 
 #include "proto/info.h"
 #include "proto/parser.h"
 #include "proto/route_connect.h"
+#include "tests/fuzz/split_feed.h"
 
 namespace {
 
@@ -53,30 +52,6 @@ struct Recorder {
   }
 };
 
-// Feeds [data, data+size) in pieces split at `cut` (0 = one piece), each piece in its own
-// heap buffer so stale views into an earlier piece are caught by ASan.
-std::string run(const ParserLimits& limits, const uint8_t* data, size_t size, size_t cut) {
-  Parser parser(limits);
-  Recorder recorder;
-  std::vector<std::pair<size_t, size_t>> pieces;
-  if (cut == 0 || cut >= size) {
-    pieces.emplace_back(0, size);
-  } else {
-    pieces.emplace_back(0, cut);
-    pieces.emplace_back(cut, size - cut);
-  }
-  for (const auto& [offset, length] : pieces) {
-    std::vector<char> buffer(data + offset, data + offset + length);
-    const FeedResult result = parser.feed(buffer.data(), buffer.size(), recorder);
-    if (result.error != ParseError::None) {
-      recorder.log += "ERROR " + std::to_string(static_cast<int>(result.error));
-      break;
-    }
-    if (result.consumed != length) std::abort();
-  }
-  return recorder.log;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -86,6 +61,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t cut = data[0];
   data += 1;
   size -= 1;
-  if (run(limits, data, size, 0) != run(limits, data, size, cut)) std::abort();
+  zats::fuzz::check_split_feed<Recorder>(limits, data, size, cut);
   return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# TLS for client connections (PROTOCOL.md §1.2, issue 14), each case run the same way against the
+# TLS for client connections (docs/compatibility.md, TLS), each case run the same way against the
 # server under test ($ZATS_SERVER) and against nats-server 2.9.10 (when installed), comparing what
 # a client and the monitoring endpoints see: the plaintext INFO (tls_required, tls_verify,
 # tls_available), the handshake, then CONNECT; a plaintext client and a silent one closed as

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Real clients over TLS (issue 14): nats.c (libnats), nats.js (npm `nats`) and nats.go (Debian's
+# Real clients over TLS (docs/compatibility.md, TLS): nats.c (libnats), nats.js (npm `nats`) and nats.go (Debian's
 # golang-github-nats-io-go-nats-dev, built by tests/integration/go/build) connect to a TLS server
 # with and without client certificates, and fail where they must (no certificate where one is
 # required, one from another CA, a server CA they do not trust). Every case runs against the

@@ -1,8 +1,7 @@
-// host:port, integers and quoting as Go prints them (net.SplitHostPort, strconv.Atoi,
-// nats-server's parseHostPort, strconv.Quote). Expectations from Go 1.19 on the same inputs.
+// host:port and integers as Go reads them (net.SplitHostPort, strconv.Atoi, nats-server's
+// parseHostPort). Expectations from Go 1.19 on the same inputs.
 #include <doctest/doctest.h>
 
-#include "server/config/go_quote.h"
 #include "server/config/host_port.h"
 
 using namespace zats::server::config;
@@ -87,16 +86,4 @@ TEST_CASE("parseHostPort: advertise addresses") {
   CHECK(parse_host_port("", 6222, &host, &port) == "no hostport specified");
   CHECK(parse_host_port("a:b:c", 6222, &host, &port) == "address a:b:c: too many colons in address");
   CHECK(parse_host_port("a:bc", 6222, &host, &port) == "strconv.Atoi: parsing \"bc\": invalid syntax");
-}
-
-TEST_CASE("strconv.Quote") {
-  CHECK(go_quote("abc") == "\"abc\"");
-  CHECK(go_quote("a\"b") == "\"a\\\"b\"");
-  CHECK(go_quote("a\\b") == "\"a\\\\b\"");
-  CHECK(go_quote("\x01\n\t\x7f") == "\"\\x01\\n\\t\\x7f\"");
-  CHECK(go_quote("\xc3\xa9") == "\"\xc3\xa9\"");        // é prints as it is
-  CHECK(go_quote("\xff") == "\"\\xff\"");                 // not UTF-8
-  CHECK(go_quote("\xc2\x85") == "\"\\u0085\"");           // a C1 control
-  CHECK(go_quote("\xc2\xa0") == "\"\\u00a0\"");           // no-break space
-  CHECK(go_quote("\xf3\xb0\x80\x80") == "\"\\U000f0000\"");  // private use, beyond the basic plane
 }

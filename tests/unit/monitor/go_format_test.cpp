@@ -64,6 +64,9 @@ TEST_CASE("strconv errors") {
   CHECK(go_atoi("-3").value == -3);
   CHECK(go_atoi("x").error == "strconv.Atoi: parsing \"x\": invalid syntax");
   CHECK(go_atoi("-1x").error == "strconv.Atoi: parsing \"-1x\": invalid syntax");
+  // The text quoted as strconv.Quote quotes it: printable runes as they are, other bytes escaped.
+  CHECK(go_atoi("\xc3\xa9").error == "strconv.Atoi: parsing \"\xc3\xa9\": invalid syntax");
+  CHECK(go_atoi("\xff").error == "strconv.Atoi: parsing \"\\xff\": invalid syntax");
   CHECK(go_atoi("99999999999999999999").error ==
         "strconv.Atoi: parsing \"99999999999999999999\": value out of range");
   CHECK(go_atoi("-9223372036854775808").value == INT64_MIN);

@@ -161,4 +161,6 @@ TEST_CASE("go_quoted is strconv.Quote for any bytes (traced payloads)") {
   CHECK(go_quoted("\xc2\x85\xc2\xa0\xc2\xad") == "\"\\u0085\\u00a0\\u00ad\"");  // C1, NBSP, soft hyphen
   CHECK(go_quoted("\xe2\x80\xa8\xef\xbb\xbf") == "\"\\u2028\\ufeff\"");
   CHECK(go_quoted("\xf3\xa0\x80\x81") == "\"\\U000e0001\"");  // a format character above the BMP
+  CHECK(go_quoted("\xf3\xb0\x80\x80") == "\"\\U000f0000\"");  // private use, beyond the basic plane
+  CHECK(go_quoted("\xee\x80\x80\xef\xbf\xbe") == "\"\\ue000\\ufffe\"");  // private use, a noncharacter
 }
