@@ -260,6 +260,15 @@ class Notify(unittest.TestCase):
             self.assertEqual(self.next_matching("STOPPING=1"), "STOPPING=1\nSTATUS=Shutting down")
         self.assertEqual(self.proc.wait(timeout=30), 0)
 
+    def test_status_without_a_watchdog(self):
+        """No WATCHDOG_USEC: STATUS= lines still follow (every 5 s), WATCHDOG=1 never comes."""
+        self.start()
+        self.assertTrue(self.next().startswith("READY=1\n"))
+        self.assertEqual(self.next(timeout=15), "STATUS=Ready: 0 connections, 0 messages in, 0 out")
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.next(), "STOPPING=1\nSTATUS=Shutting down")
+        self.assertEqual(self.proc.wait(timeout=30), 1)
+
     def test_lame_duck_says_stopping(self):
         self.start()
         self.assertTrue(self.next().startswith("READY=1\n"))
