@@ -135,10 +135,12 @@ class Install(unittest.TestCase):
         self.addCleanup(shutil.rmtree, tmp)
         trace = os.path.join(tmp, "strace.out")
         port, http = harness.free_port(), harness.free_port()
+        proc_env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
         proc = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, self.binary, "-c", self.conf,
                                  "-a", "127.0.0.1", "-p", str(port), "-m", str(http), "--cores", "2",
                                  "-l", os.path.join(tmp, "zats.log")],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env=proc_env)
         try:
             c = wait_connect(port)
             zats = traced_child(proc.pid)  # signals go to zats, not to strace
@@ -168,6 +170,10 @@ class Install(unittest.TestCase):
         wx = [l for l in lines if re.search(r"\bmmap\(.*PROT_WRITE\|PROT_EXEC|\bmmap\(.*PROT_EXEC\|PROT_WRITE", l)]
         xprot = [l for l in lines if re.search(r"\b(pkey_)?mprotect\(.*PROT_EXEC", l)]
         self.assertEqual(wx + xprot, [], "MemoryDenyWriteExecute would refuse these")
+        # No NOTIFY_SOCKET here: sd_notify must not even open its socket (with one, the Notify
+        # tests below receive its messages).
+        notify = [l for l in lines if re.search(r"\bsocket\(AF_UNIX, SOCK_DGRAM", l)]
+        self.assertEqual(notify, [], "a datagram socket opened without NOTIFY_SOCKET")
 
 
 def traced_child(strace_pid):
