@@ -3,12 +3,18 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "core/clock.h"
 
 namespace zats::core {
 namespace {
@@ -37,25 +43,54 @@ std::string errno_text(int err) {
   return text;
 }
 
-// stderr or a file, text or JSON lines; lines are buffered and written together.
+// The size of the file behind fd (0 when it cannot tell).
+int64_t file_size(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
+
+// ".2026.12.04.22.10.05.123456789": the suffix nats-server gives a file it rotated (local time).
+std::string backup_suffix(int64_t wall_ns) {
+  time_t seconds = static_cast<time_t>(wall_ns / 1'000'000'000);
+  tm local{};
+  ::localtime_r(&seconds, &local);
+  char text[64];
+  std::snprintf(text, sizeof text, ".%04d.%02d.%02d.%02d.%02d.%02d.%09lld", local.tm_year + 1900, local.tm_mon + 1,
+                local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec,
+                static_cast<long long>(wall_ns % 1'000'000'000));
+  return text;
+}
+
+// stderr or a file, text or JSON lines; lines are buffered and written together. A file with a
+// size limit is rotated by the line that takes it past the limit, as nats-server's file
+// logger does: renamed aside, opened afresh, and the new file starts with where the old one went.
 class FdSink final : public LogSink {
  public:
-  // json_line: null for text lines.
-  FdSink(int fd, std::string path, JsonLineWriter json_line, bool log_time)
+  // json_line: null for text lines. size_limit: > 0 for a file to rotate by size.
+  FdSink(int fd, std::string path, JsonLineWriter json_line, bool log_time, int64_t size_limit)
       : fd_(fd), path_(std::move(path)), json_line_(json_line), log_time_(log_time),
-        pid_(static_cast<int>(::getpid())) {}
+        pid_(static_cast<int>(::getpid())), size_limit_(path_.empty() ? 0 : size_limit), limit_now_(size_limit_) {
+    start_counting();
+  }
   ~FdSink() override {
     flush();
     if (fd_ != STDERR_FILENO) ::close(fd_);
   }
 
   void write(const LogEntry& entry) override {
-    if (json_line_ != nullptr) {
-      json_line_(buffer_, entry, pid_, log_time_);
-    } else {
-      append_text_line(buffer_, entry, pid_, log_time_);
+    if (std::exchange(over_limit_at_open_, false)) {
+      // A file already past the limit when opened: say so in it, and rotate at once.
+      LogEntry notice;
+      notice.wall_ns = entry.wall_ns;
+      notice.text = "Rotating logfile...";
+      write(notice);
     }
-    if (buffer_.size() >= kFlushAt) flush();
+    written_ += static_cast<int64_t>(append_line(entry));
+    if (limit_now_ > 0 && written_ > limit_now_) {
+      rotate(entry.wall_ns);
+    } else if (buffer_.size() >= kFlushAt) {
+      flush();
+    }
   }
 
   void flush() override {
@@ -70,15 +105,64 @@ class FdSink final : public LogSink {
     if (fd < 0) return true;  // keep writing to the old file rather than to nothing
     ::close(fd_);
     fd_ = fd;
+    start_counting();
     return true;
   }
 
  private:
+  // Formats one line into the buffer; its size.
+  size_t append_line(const LogEntry& entry) {
+    size_t before = buffer_.size();
+    if (json_line_ != nullptr) {
+      json_line_(buffer_, entry, pid_, log_time_);
+    } else {
+      append_text_line(buffer_, entry, pid_, log_time_);
+    }
+    return buffer_.size() - before;
+  }
+
+  void start_counting() {
+    written_ = size_limit_ > 0 ? file_size(fd_) : 0;
+    limit_now_ = size_limit_;
+    over_limit_at_open_ = size_limit_ > 0 && written_ > size_limit_;
+  }
+
+  void rotate(int64_t wall_ns) {
+    flush();
+    std::string backup = path_ + backup_suffix(wall_ns);
+    int fd = -1;
+    if (::rename(path_.c_str(), backup.c_str()) != 0 || (fd = open_append(path_)) < 0) {
+      // Keep the file we have and try again at twice the size, as nats-server does.
+      std::string why = errno_text(errno);
+      limit_now_ *= 2;
+      LogEntry failed;
+      failed.level = LogLevel::Error;
+      failed.wall_ns = realtime_ns();
+      std::string text = "Unable to rotate logfile (" + why + "), will attempt next rotation at size " +
+                         std::to_string(limit_now_);
+      failed.text = text;
+      written_ += static_cast<int64_t>(append_line(failed));
+      return;
+    }
+    ::close(fd_);
+    fd_ = fd;
+    LogEntry rotated;
+    rotated.wall_ns = realtime_ns();
+    std::string text = "Rotated log, backup saved as \"" + backup + "\"";
+    rotated.text = text;
+    written_ = static_cast<int64_t>(append_line(rotated));
+    limit_now_ = size_limit_;
+  }
+
   int fd_;
   std::string path_;  // empty: stderr
   JsonLineWriter json_line_;
   bool log_time_;
   int pid_;
+  int64_t size_limit_;   // as configured; 0: no rotation
+  int64_t limit_now_;    // doubled while rotating fails
+  int64_t written_ = 0;  // bytes in the file, buffered ones included
+  bool over_limit_at_open_ = false;
   std::string buffer_;
 };
 
@@ -229,11 +313,11 @@ std::unique_ptr<LogSink> open_log_sink(const LogSinkSettings& s, std::string* er
       *error = "error opening file: open " + s.file + ": " + errno_text(errno);
       return nullptr;
     }
-    return std::make_unique<FdSink>(fd, s.file, json, s.log_time);
+    return std::make_unique<FdSink>(fd, s.file, json, s.log_time, s.file_size_limit);
   }
   if (!s.remote_syslog.empty()) return open_remote_syslog(s.remote_syslog, s.tag, error);
   if (s.syslog) return open_local_syslog(s.tag, error);
-  return std::make_unique<FdSink>(STDERR_FILENO, std::string(), json, s.log_time);
+  return std::make_unique<FdSink>(STDERR_FILENO, std::string(), json, s.log_time, 0);
 }
 
 }  // namespace zats::core

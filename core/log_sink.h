@@ -24,7 +24,8 @@ class LogSink {
   virtual void write(const LogEntry& entry) = 0;
   // Hands buffered bytes to the kernel.
   virtual void flush() {}
-  // A file sink opens its path again (rotation); true when it is a file sink.
+  // A file sink opens its path again (rotation by logrotate and SIGUSR1); true when it is a
+  // file sink.
   virtual bool reopen() { return false; }
 };
 
@@ -35,6 +36,9 @@ struct LogSinkSettings {
   LogFormat format = LogFormat::Text;  // stderr and file
   JsonLineWriter json_line = nullptr;  // required with LogFormat::Json
   bool log_time = true;                // stderr and file
+  // > 0: a file past this many bytes is renamed to "<file>.YYYY.MM.DD.HH.MM.SS.NNNNNNNNN"
+  // (local time) and started afresh, as nats-server's log_size_limit does.
+  int64_t file_size_limit = 0;
   std::string tag = "zats";            // syslog: the program name
 };
 

@@ -148,7 +148,8 @@ std::vector<Flag> flag_table(Options& o) {
        lame_duck("lame_duck_duration", o.lame_duck_duration)},
       {{"lame_duck_grace_period"}, Kind::String, "lame_duck_grace_period",
        lame_duck("lame_duck_grace_period", o.lame_duck_grace_period)},
-      {{"log_size_limit"}, Kind::Int, "", unsupported("--log_size_limit")},
+      {{"log_size_limit"}, Kind::Int, "log_size_limit",
+       integer(INT64_MIN, INT64_MAX, "", [&o](int64_t n) { o.log_size_limit = n; })},
       {{"max_traced_msg_len"}, Kind::Int, "max_traced_msg_len",
        integer(0, INT64_MAX, "--max_traced_msg_len must not be negative", [&o](int64_t n) { o.max_traced_msg_len = n; })},
       {{"profile"}, Kind::Int, "", unsupported("--profile")},
@@ -316,6 +317,7 @@ Logging Options:
     -V, --trace                      Trace the raw protocol
     -VV                              Verbose trace (same as -V: zats has no internal system clients)
     -DV                              Debug and trace
+        --log_size_limit <limit>     Logfile size limit (default: auto)
         --max_traced_msg_len <len>   Maximum printable length for traced messages (default: unlimited)
 
 Cluster Options:

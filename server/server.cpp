@@ -52,6 +52,7 @@ core::LogSettings log_settings(const Options& o) {
   log.trace = o.trace;
   log.output.log_time = o.log_time;
   log.output.file = o.log_file;
+  log.output.file_size_limit = o.log_size_limit;
   log.output.syslog = o.syslog;
   log.output.remote_syslog = o.remote_syslog;
   log.output.format = o.log_json ? core::LogFormat::Json : core::LogFormat::Text;

@@ -75,7 +75,7 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
        }},
       {{"logtime"}, boolean(&Options::log_time)},
       {{"logfile", "log_file"}, str(&Options::log_file)},
-      {{"logfile_size_limit", "log_size_limit"}, unsupported("log rotation by size")},
+      {{"logfile_size_limit", "log_size_limit"}, integer(&Options::log_size_limit)},
       {{"syslog"}, boolean(&Options::syslog)},
       {{"remote_syslog"}, str(&Options::remote_syslog)},
       {{"log_json"}, boolean(&Options::log_json)},

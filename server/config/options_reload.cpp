@@ -80,6 +80,7 @@ std::string reload_refusal(const Options& o, const Options& n) {
   differs<int64_t>(&why, "HTTPPort", o.http_port, n.http_port);
   differs(&why, "HTTPBasePath", o.http_base_path, n.http_base_path);
   cluster_refusal(&why, o.cluster, n.cluster);
+  differs(&why, "LogSizeLimit", o.log_size_limit, n.log_size_limit);
   differs(&why, "LameDuckDuration", o.lame_duck_duration, n.lame_duck_duration);
   differs(&why, "LameDuckGracePeriod", o.lame_duck_grace_period, n.lame_duck_grace_period);
   differs(&why, "NoAuthUser", o.no_auth_user, n.no_auth_user);

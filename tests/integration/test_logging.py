@@ -1,7 +1,8 @@
 """Logging and tracing, checked against nats-server where it is installed: the [TRC] lines of
 the same session (-V), max_traced_msg_len, JSON lines (--log_json), remote syslog over UDP and
-the local syslog socket (-s), log reopen (SIGUSR1) also under load, and lines a blocked log
-output could not take: dropped, counted in /varz and /metrics, never a stalled client."""
+the local syslog socket (-s), log reopen (SIGUSR1) also under load, rotation by size
+(log_size_limit), and lines a blocked log output could not take: dropped, counted in /varz and
+/metrics, never a stalled client."""
 import json
 import os
 import re
@@ -99,6 +100,21 @@ class Tracing(unittest.TestCase):
         self.assertIn('<<- MSG_PAYLOAD: ["ab"]', traces["zats"])
         if "nats-server" in traces:
             self.assertEqual(traces["zats"], traces["nats-server"])
+
+    def test_every_way_to_ask_for_tracing_traces_the_same(self):
+        """-DV, -VV, `trace: true` and `trace_verbose: true` give -V's trace (in both servers)."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        confs = {}
+        for key in ("trace", "trace_verbose"):
+            confs[key] = os.path.join(tmp, key + ".conf")
+            with open(confs[key], "w") as f:
+                f.write("%s: true\n" % key)
+        for name, binary in binaries():
+            expected = session_trace(binary, "-V")
+            for flags in (["-DV"], ["-VV"], ["-c", confs["trace"]], ["-c", confs["trace_verbose"]]):
+                with self.subTest(server=name, flags=flags):
+                    self.assertEqual(session_trace(binary, *flags), expected)
 
     def test_no_trace_without_the_flag(self):
         self.assertEqual(session_trace_or_empty(harness.server_binary()), [])
@@ -301,6 +317,97 @@ class Reopen(unittest.TestCase):
             reopened = sum(read(f).count("File log re-opened") for f in files)
             self.assertEqual(reopened, len(files) - 1)
         self.assertEqual(s.proc.returncode, 0, s.log_text())
+
+
+BACKUP = re.compile(r"^server\.log\.\d{4}\.\d\d\.\d\d\.\d\d\.\d\d\.\d\d\.\d{9}$")
+ROTATED = re.compile(r'^\[\d+\] \[INF\] Rotated log, backup saved as "([^"]+)"$')
+
+
+def backups(tmp):
+    """The rotated files in tmp, oldest first (their names sort by time)."""
+    return sorted(os.path.join(tmp, f) for f in os.listdir(tmp) if BACKUP.match(f))
+
+
+class SizeRotation(unittest.TestCase):
+    """log_size_limit: the file is renamed aside by the line that takes it past the limit and
+    opened afresh; each new file names where the previous one went. Checked against nats-server."""
+    LIMIT = 4000
+
+    def rotate_under_traffic(self, binary):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        log = os.path.join(tmp, "server.log")
+        batches, per_batch = 20, 10
+        with Server("-l", log, "-T=false", "-V", "--log_size_limit", str(self.LIMIT), binary=binary) as s, \
+                s.client() as c:
+            c.handshake()
+            for b in range(batches):
+                c.send(b"".join(b"PUB size.%d 4\r\nload\r\n" % (b * per_batch + i) for i in range(per_batch)))
+                c.ping(timeout=10)  # paced: no line is dropped, every one is in some file
+            c.send(b"PUB last 3\r\nend\r\n")
+            c.ping(timeout=10)
+            wait_for(lambda: 'MSG_PAYLOAD: ["end"]' in read(log), 10, "the last trace")
+        return tmp, log, batches * per_batch
+
+    def test_rotates_past_the_limit_as_the_reference(self):
+        firsts = {}
+        for name, binary in binaries():
+            with self.subTest(server=name):
+                tmp, log, messages = self.rotate_under_traffic(binary)
+                olds = backups(tmp)
+                self.assertGreaterEqual(len(olds), 5, os.listdir(tmp))
+                longest = max(len(l) for f in olds + [log] for l in read(f).splitlines(True))
+                for f in olds:
+                    # Rotated by the line that took it past the limit: over it by less than a line.
+                    size = os.path.getsize(f)
+                    self.assertGreater(size, self.LIMIT, f)
+                    self.assertLessEqual(size, self.LIMIT + longest, f)
+                # Each file after the first starts by naming the file before it.
+                for previous, f in zip(olds, olds[1:] + [log]):
+                    first = read(f).splitlines()[0]
+                    m = ROTATED.match(first)
+                    self.assertIsNotNone(m, first)
+                    self.assertEqual(m.group(1), previous)
+                self.assertLessEqual(os.path.getsize(log), self.LIMIT + longest)
+                found = sum(read(f).count('MSG_PAYLOAD: ["load"]') for f in olds + [log])
+                self.assertEqual(found, messages, "every traced message is in one of the files")
+                firsts[name] = re.sub(r'"[^"]+"', '"<path>"', read(log).splitlines()[0].split("] ", 1)[1])
+        if "nats-server" in firsts:
+            self.assertEqual(firsts["zats"], firsts["nats-server"])
+
+    def test_a_file_over_the_limit_at_start_is_rotated_at_once(self):
+        tails = {}
+        for name, binary in binaries():
+            with self.subTest(server=name):
+                tmp = tempfile.mkdtemp()
+                self.addCleanup(shutil.rmtree, tmp)
+                log = os.path.join(tmp, "server.log")
+                with open(log, "w") as f:
+                    f.write("an old line\n" * (self.LIMIT // 10))
+                with Server("-l", log, "-T=false", "--log_size_limit", str(self.LIMIT), binary=binary):
+                    wait_for(lambda: "Server is ready" in read(log), 10, "the new file")
+                    olds = backups(tmp)
+                    self.assertEqual(len(olds), 1, os.listdir(tmp))
+                    old = read(olds[0]).splitlines()
+                    self.assertEqual(old[0], "an old line")
+                    self.assertRegex(old[-1], r"^\[\d+\] \[INF\] Rotating logfile\.\.\.$")
+                    self.assertEqual(ROTATED.match(read(log).splitlines()[0]).group(1), olds[0])
+                    tails[name] = old[-1].split("] ", 1)[1]
+        if "nats-server" in tails:
+            self.assertEqual(tails["zats"], tails["nats-server"])
+
+    def test_reload_refuses_a_new_limit(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        log, conf = os.path.join(tmp, "server.log"), os.path.join(tmp, "zats.conf")
+        with open(conf, "w") as f:
+            f.write("logfile_size_limit: 1MB\n")
+        with Server("-c", conf, "-l", log) as s:
+            with open(conf, "w") as f:
+                f.write("logfile_size_limit: 2MB\n")
+            s.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "config reload not supported for LogSizeLimit: old=1048576, new=2097152" in read(log),
+                     10, "the refusal")
 
 
 class BlockedOutput(unittest.TestCase):

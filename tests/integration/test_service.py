@@ -124,9 +124,10 @@ class Install(unittest.TestCase):
             self.assertIn(call, allowed)
 
     def test_every_system_call_is_allowed_by_the_unit(self):
-        """zats under strace through a whole session (start, traffic, monitoring, reload, log
-        reopen, stop): each call must be in the unit's SystemCallFilter, and no mapping may ask
-        for memory both writable and executable (MemoryDenyWriteExecute)."""
+        """zats under strace through a whole session (start with a cluster port, traffic,
+        monitoring, reload, log reopen, stop): each call must be in the unit's SystemCallFilter,
+        each socket family in its RestrictAddressFamilies, and no mapping may ask for memory both
+        writable and executable (MemoryDenyWriteExecute)."""
         if SANITIZED:
             self.skipTest("a sanitizer runtime makes calls of its own; the plain build checks zats")
         if shutil.which("strace") is None:
@@ -134,11 +135,14 @@ class Install(unittest.TestCase):
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
         trace = os.path.join(tmp, "strace.out")
-        port, http = harness.free_port(), harness.free_port()
+        port, http, cluster = harness.free_port(), harness.free_port(), harness.free_port()
+        proc_env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
         proc = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, self.binary, "-c", self.conf,
                                  "-a", "127.0.0.1", "-p", str(port), "-m", str(http), "--cores", "2",
-                                 "-l", os.path.join(tmp, "zats.log")],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                 "-l", os.path.join(tmp, "zats.log"), "--cluster_name", "c",
+                                 "--cluster", "nats://127.0.0.1:%d" % cluster],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env=proc_env)
         try:
             c = wait_connect(port)
             zats = traced_child(proc.pid)  # signals go to zats, not to strace
@@ -168,6 +172,16 @@ class Install(unittest.TestCase):
         wx = [l for l in lines if re.search(r"\bmmap\(.*PROT_WRITE\|PROT_EXEC|\bmmap\(.*PROT_EXEC\|PROT_WRITE", l)]
         xprot = [l for l in lines if re.search(r"\b(pkey_)?mprotect\(.*PROT_EXEC", l)]
         self.assertEqual(wx + xprot, [], "MemoryDenyWriteExecute would refuse these")
+        # Every socket family zats opens (a cluster asks the kernel for the host's interfaces
+        # over netlink) is one RestrictAddressFamilies allows.
+        families = {m.group(1) for m in (re.search(r"\bsocket(?:pair)?\((AF_\w+)", l) for l in lines) if m}
+        self.assertIn("AF_INET", families)
+        self.assertEqual(sorted(families - set(" ".join(self.settings["RestrictAddressFamilies"]).split())), [],
+                         "socket families the unit's RestrictAddressFamilies would refuse")
+        # No NOTIFY_SOCKET here: sd_notify must not even open its socket (with one, the Notify
+        # tests below receive its messages).
+        notify = [l for l in lines if re.search(r"\bsocket\(AF_UNIX, SOCK_DGRAM", l)]
+        self.assertEqual(notify, [], "a datagram socket opened without NOTIFY_SOCKET")
 
 
 def traced_child(strace_pid):
@@ -259,6 +273,15 @@ class Notify(unittest.TestCase):
             self.proc.send_signal(signal.SIGINT)
             self.assertEqual(self.next_matching("STOPPING=1"), "STOPPING=1\nSTATUS=Shutting down")
         self.assertEqual(self.proc.wait(timeout=30), 0)
+
+    def test_status_without_a_watchdog(self):
+        """No WATCHDOG_USEC: STATUS= lines still follow (every 5 s), WATCHDOG=1 never comes."""
+        self.start()
+        self.assertTrue(self.next().startswith("READY=1\n"))
+        self.assertEqual(self.next(timeout=15), "STATUS=Ready: 0 connections, 0 messages in, 0 out")
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.next(), "STOPPING=1\nSTATUS=Shutting down")
+        self.assertEqual(self.proc.wait(timeout=30), 1)
 
     def test_lame_duck_says_stopping(self):
         self.start()

@@ -145,7 +145,8 @@ class SignalCommand(unittest.TestCase):
                 self.assertIsNone(live.proc.poll(), "%s: the live server was hit" % what)
         self.assertIn('unknown signal "bogus"', outputs_of(zats_binary(), ["--signal", "bogus=1"]))
 
-    def test_each_command_by_pid_file(self):
+    def test_each_command_by_pid_and_by_pid_file(self):
+        """Every command, given the pid as a number and as the file -P wrote."""
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
         pid_file = os.path.join(tmp, "zats.pid")
@@ -155,30 +156,42 @@ class SignalCommand(unittest.TestCase):
             f.write("debug: false\n")
 
         def started():
+            if os.path.exists(pid_file):
+                os.unlink(pid_file)
             s = Server("-c", conf, "-P", pid_file, "-l", log_file).start()
             self.addCleanup(s.__exit__, None, None, None)
+            wait_for(lambda: os.path.exists(pid_file), 5, "the pid file")
+            with open(pid_file) as f:
+                self.assertEqual(f.read(), str(s.proc.pid))
             return s
 
-        def send(command):
-            code, text = run([zats_binary(), "--signal", "%s=%s" % (command, pid_file)])
-            self.assertEqual((code, text), (0, ""), command)
+        def send(command, target):
+            code, text = run([zats_binary(), "--signal", "%s=%s" % (command, target)])
+            self.assertEqual((code, text), (0, ""), (command, target))
 
-        def log_has(text):
+        def log_count(text):
             with open(log_file, errors="replace") as f:
-                return text in f.read()
+                return f.read().count(text)
 
         s = started()
-        send("reload")
-        wait_for(lambda: log_has("Reloaded server configuration"), 10, "the reload")
-        send("reopen")
-        wait_for(lambda: log_has("File log re-opened"), 10, "the reopen")
-        send("ldm")
+        for target in (pid_file, str(s.proc.pid)):
+            reloads, reopens = log_count("Reloaded server configuration"), log_count("File log re-opened")
+            send("reload", target)
+            wait_for(lambda: log_count("Reloaded server configuration") == reloads + 1, 10, "the reload")
+            send("reopen", target)
+            wait_for(lambda: log_count("File log re-opened") == reopens + 1, 10, "the reopen")
+        send("ldm", str(s.proc.pid))
         self.assertEqual(wait_exit(s), 0)
-        self.assertTrue(log_has("Entering lame duck mode, stop accepting new clients"))
+        self.assertEqual(log_count("Entering lame duck mode, stop accepting new clients"), 1)
+        s = started()
+        send("ldm", pid_file)
+        self.assertEqual(wait_exit(s), 0)
+        self.assertEqual(log_count("Entering lame duck mode, stop accepting new clients"), 2)
         for command, expected in (("quit", 0), ("term", 1), ("stop", -signal.SIGKILL)):
-            s = started()
-            send(command)
-            self.assertEqual(wait_exit(s), expected, command)
+            for by_file in (True, False):
+                s = started()
+                send(command, pid_file if by_file else str(s.proc.pid))
+                self.assertEqual(wait_exit(s), expected, (command, by_file))
 
     def test_finds_the_process_by_name(self):
         # A name of our own (as a symlink) so other zats processes on the machine do not count.
@@ -298,6 +311,8 @@ class LameDuck(unittest.TestCase):
 
         first, last = min(closed_at), max(closed_at)
         self.assertGreaterEqual(first - t0, self.GRACE - 0.05, "a client closed within the grace period")
+        # And over the duration, not longer (gaps are below si): generous for a loaded machine.
+        self.assertLess(last - t0, self.DURATION + 10, "the closes took far longer than the duration")
         # Gaps are random in [si/2, si), si = (duration - grace) / clients: at least 99 * si/2.
         si = (self.DURATION - self.GRACE) / self.CLIENTS
         self.assertGreaterEqual(last - first, (self.CLIENTS - 1) * si / 2 * 0.9,

@@ -90,6 +90,12 @@ TEST_CASE("aliases: net, max_conn, max_subs, log_file, pid_file, monitor_port, t
   CHECK(a.options.port == 5);
 }
 
+TEST_CASE("log rotation by size: logfile_size_limit and its alias log_size_limit take sizes") {
+  CHECK(apply_text("logfile_size_limit: 1MB\n").options.log_size_limit == 1024 * 1024);
+  CHECK(apply_text("log_size_limit: 4000\n").options.log_size_limit == 4000);
+  CHECK(only_error(apply_text("log_size_limit: \"big\"\n")) != "");
+}
+
 TEST_CASE("listen as a bare port, http_port") {
   auto a = apply_text("listen: 4555\nhttp_port: 8000\n");
   CHECK(a.options.port == 4555);

@@ -38,6 +38,9 @@ TEST_CASE("host, port and others are refused with the reference's text") {
   Options c = a;
   c.no_auth_user = "x";
   CHECK(config::reload_refusal(a, c) == "config reload not supported for NoAuthUser: old=, new=x");
+  Options l = a;
+  l.log_size_limit = 4000;
+  CHECK(config::reload_refusal(a, l) == "config reload not supported for LogSizeLimit: old=0, new=4000");
   Options d = a;
   d.accounts = {"A"};
   CHECK(config::reload_refusal(a, d) == "config reload not supported for Accounts: old=[], new=[A]");
