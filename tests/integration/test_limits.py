@@ -156,6 +156,20 @@ class Limits(unittest.TestCase):
             c.expect(b"-ERR 'maximum control line exceeded'\r\n")
             c.expect_closed()
 
+    def test_connect_json_depth_at_a_large_control_line(self):
+        # Go's decoder takes JSON nesting up to 10000 levels: a CONNECT whose object holds 9999
+        # nested arrays is accepted; one level more and the connection is closed, with nothing
+        # sent (nats-server closes it without an -ERR).
+        srv = start_or_skip(self, "max_control_line: 65536\n")
+        for depth, accepted in ((9999, True), (10000, False)):
+            with self.subTest(depth=depth), srv.client() as c:
+                c.read_info()
+                c.send(b'CONNECT {"verbose":false,"x":' + b"[" * depth + b"]" * depth + b"}\r\nPING\r\n")
+                if accepted:
+                    c.expect(b"PONG\r\n")
+                else:
+                    c.expect_closed()
+
 
 # Slow consumers: the publisher sends 1 KiB messages in batches of 8, each batch followed by PING
 # and waiting for its PONG (nats-server flushes to subscribers between reads and stalls a producer
