@@ -152,6 +152,33 @@ TEST_CASE("syslog messages are Go log/syslog's") {
   CHECK(syslog_severity(LogLevel::Trace) == 5);
 }
 
+TEST_CASE("a new output (a reload) takes every line logged after configure_logging returns") {
+  char dir_template[] = "/tmp/zats-log-test-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  std::string dir = dir_template;
+  std::string error;
+  for (int round = 0; round < 20; ++round) {
+    LogSettings settings;
+    settings.output.log_time = false;
+    settings.output.file = dir + "/" + std::to_string(round) + ".log";
+    // Keep the writer busy with the old output while the new one is handed over.
+    for (int i = 0; i < 1000; ++i) ZATS_NOTICE("filler");
+    REQUIRE(configure_logging(settings, &error));  // the writer runs: a switch, not a start
+    ZATS_NOTICE("round %d", round);
+  }
+  flush_log();
+  for (int round = 0; round < 20; ++round) {
+    std::string path = dir + "/" + std::to_string(round) + ".log";
+    std::string text = read_all(path);
+    CHECK(text.rfind("[" + std::to_string(::getpid()) + "] [INF] round " + std::to_string(round) + "\n", 0) == 0);
+    CHECK(count(text, "] [INF] round ") == 1);
+    std::remove(path.c_str());
+  }
+  ::rmdir(dir.c_str());
+  LogSettings plain;
+  REQUIRE(configure_logging(plain, &error));
+}
+
 TEST_CASE("log_size_limit: rotation by size, and a file that cannot be rotated keeps its lines") {
   char dir_template[] = "/tmp/zats-log-test-XXXXXX";
   REQUIRE(mkdtemp(dir_template) != nullptr);
