@@ -28,6 +28,8 @@ constexpr size_t kBatch = 4096;                  // records per pass between flu
 constexpr size_t kFlushPasses = 256;             // a flush waits for at most this many batches
 constexpr uint64_t kDropReportNs = 1'000'000'000;
 constexpr std::chrono::milliseconds kStopBound{2000};
+// use() waits this long for the writer to switch outputs (it may be blocked in the old one).
+constexpr std::chrono::milliseconds kSwapBound{1000};
 
 // How a line sits in a ring: this header, then the id tag, the address and the text.
 struct RecordHeader {
@@ -68,6 +70,8 @@ struct LogWriter::Impl {
   std::mutex control_mutex;
   std::condition_variable control_cv;
   std::unique_ptr<LogSink> next_sink;
+  uint64_t swap_requested = 0;
+  uint64_t swap_done = 0;
   bool reopen_requested = false;
   bool stop_requested = false;
   uint64_t flush_requested = 0;
@@ -165,10 +169,11 @@ void LogWriter::Impl::run() {
   for (;;) {
     std::unique_ptr<LogSink> swap;
     bool reopen = false, stop = false;
-    uint64_t flush_ticket = 0;
+    uint64_t flush_ticket = 0, swap_ticket = 0;
     if (commands.exchange(false, std::memory_order_acq_rel)) {
       std::lock_guard lock(control_mutex);
       swap = std::move(next_sink);
+      swap_ticket = swap_requested;
       reopen = std::exchange(reopen_requested, false);
       stop = stop_requested;
       flush_ticket = flush_requested;
@@ -178,6 +183,9 @@ void LogWriter::Impl::run() {
       for (size_t i = 0; i < kFlushPasses && drain() == kBatch; ++i) {}
       sink->flush();
       sink = std::move(swap);
+      std::lock_guard lock(control_mutex);
+      swap_done = std::max(swap_done, swap_ticket);
+      control_cv.notify_all();
     }
     if (reopen) {
       sink->flush();
@@ -327,12 +335,17 @@ LogWriter& LogWriter::instance() {
 bool LogWriter::use(std::unique_ptr<LogSink> sink) {
   Impl& w = *impl_;
   if (w.running.load(std::memory_order_acquire)) {
+    uint64_t ticket;
     {
       std::lock_guard lock(w.control_mutex);
       w.next_sink = std::move(sink);
+      ticket = ++w.swap_requested;
       w.commands.store(true, std::memory_order_release);
     }
     w.wake();
+    // Lines logged after use() returns go to the new output: wait (bounded) for the switch.
+    std::unique_lock lock(w.control_mutex);
+    w.control_cv.wait_for(lock, kSwapBound, [&] { return w.swap_done >= ticket || w.exited; });
     return true;
   }
   if (w.stuck) return false;

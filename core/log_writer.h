@@ -21,7 +21,8 @@ class LogWriter {
   static LogWriter& instance();
 
   // Starts the thread with `sink`, or hands `sink` to the running thread (which switches
-  // after the lines queued before). Returns false when a stopped writer could not be restarted.
+  // after the lines queued before) and waits, bounded, until it has: lines logged after the
+  // call go to the new output. Returns false when a stopped writer could not be restarted.
   bool use(std::unique_ptr<LogSink> sink);
   bool running() const;
   // Drains what is queued (bounded) and stops the thread.

@@ -243,11 +243,13 @@ class Notify(unittest.TestCase):
                 raise AssertionError("expected %r, got %r" % (prefix, msg))
 
     def test_ready_reload_status_watchdog_stopping(self):
-        self.start(watchdog_usec=1000000)
+        cluster = harness.free_port()
+        self.start("--cluster_name", "c", "--cluster", "nats://127.0.0.1:%d" % cluster, watchdog_usec=1000000)
         ready = self.next()
-        # The first message is READY=1, sent when every listener is up: both ports answer now,
-        # without a retry.
+        # The first message is READY=1, sent when every listener is up: the client, monitoring
+        # and cluster ports answer now, without a retry.
         self.assertEqual(ready, "READY=1\nSTATUS=Ready: 0 connections, 0 messages in, 0 out")
+        socket.create_connection(("127.0.0.1", cluster), timeout=5).close()
         with harness.Conn(self.port) as c:
             c.handshake()
             urllib.request.urlopen("http://127.0.0.1:%d/healthz" % self.http, timeout=10).read()

@@ -1,6 +1,7 @@
-// Logging: the per-thread ring (wrap, full, drops), the line formats (text, syslog), and
-// the writer thread under concurrent producers while the file is reopened again and again —
-// the TSan build runs this too, so a write racing a reopen would be reported.
+// Logging: the per-thread ring (wrap, full, drops), the line formats (text, syslog), rotation
+// by size, and the writer thread under concurrent producers while the file is reopened again
+// and again — the TSan build runs this too, so a write racing a reopen would be reported.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -149,6 +150,87 @@ TEST_CASE("syslog messages are Go log/syslog's") {
   CHECK(syslog_severity(LogLevel::Error) == 3);
   CHECK(syslog_severity(LogLevel::Warn) == 4);
   CHECK(syslog_severity(LogLevel::Trace) == 5);
+}
+
+TEST_CASE("a new output (a reload) takes every line logged after configure_logging returns") {
+  char dir_template[] = "/tmp/zats-log-test-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  std::string dir = dir_template;
+  std::string error;
+  for (int round = 0; round < 20; ++round) {
+    LogSettings settings;
+    settings.output.log_time = false;
+    settings.output.file = dir + "/" + std::to_string(round) + ".log";
+    // Keep the writer busy with the old output while the new one is handed over.
+    for (int i = 0; i < 1000; ++i) ZATS_NOTICE("filler");
+    REQUIRE(configure_logging(settings, &error));  // the writer runs: a switch, not a start
+    ZATS_NOTICE("round %d", round);
+  }
+  flush_log();
+  for (int round = 0; round < 20; ++round) {
+    std::string path = dir + "/" + std::to_string(round) + ".log";
+    std::string text = read_all(path);
+    CHECK(text.rfind("[" + std::to_string(::getpid()) + "] [INF] round " + std::to_string(round) + "\n", 0) == 0);
+    CHECK(count(text, "] [INF] round ") == 1);
+    std::remove(path.c_str());
+  }
+  ::rmdir(dir.c_str());
+  LogSettings plain;
+  REQUIRE(configure_logging(plain, &error));
+}
+
+TEST_CASE("log_size_limit: rotation by size, and a file that cannot be rotated keeps its lines") {
+  char dir_template[] = "/tmp/zats-log-test-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  std::string dir = dir_template;
+  std::string path = dir + "/zats.log";
+  LogSettings settings;
+  settings.output.file = path;
+  settings.output.log_time = false;
+  // Lines are 120-126 bytes (the pid has 1-7 digits): the 9th takes the file past the limit.
+  settings.output.file_size_limit = 1050;
+  std::string error;
+  REQUIRE(configure_logging(settings, &error));
+  const std::string text(100, 'x');
+
+  for (int i = 0; i < 12; ++i) ZATS_NOTICE("first %02d %s", i, text.c_str());
+  flush_log();
+  // Past the limit once: one backup, and the file that follows names it.
+  std::vector<std::string> backups;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      std::string name = e->d_name;
+      if (name.rfind("zats.log.", 0) == 0) backups.push_back(dir + "/" + name);
+    }
+    ::closedir(d);
+  }
+  REQUIRE(backups.size() == 1);
+  CHECK(backups[0].size() == path.size() + std::string(".2026.12.04.22.10.05.123456789").size());
+  std::string old_text = read_all(backups[0]);
+  CHECK(old_text.size() > 1050);
+  CHECK(count(old_text, "[INF] first ") == 9);
+  std::string new_text = read_all(path);
+  CHECK(new_text.find("[INF] Rotated log, backup saved as \"" + backups[0] + "\"\n") != std::string::npos);
+  CHECK(new_text.find("[INF] Rotated log") < new_text.find("[INF] first 09"));
+  CHECK(count(new_text, "[INF] first ") == 3);
+
+  // The directory moves away: renaming the file fails, its lines stay in it, and the next try
+  // comes at twice the size (nats-server's behaviour when it cannot rotate).
+  std::string moved = dir + ".moved";
+  REQUIRE(std::rename(dir.c_str(), moved.c_str()) == 0);
+  for (int i = 0; i < 20; ++i) ZATS_NOTICE("second %02d %s", i, text.c_str());
+  flush_log();
+  std::string kept = read_all(moved + "/zats.log");
+  CHECK(count(kept, "[INF] second ") == 20);
+  CHECK(count(kept, "[ERR] Unable to rotate logfile (no such file or directory), will attempt next rotation at size 2100") == 1);
+  CHECK(count(kept, "will attempt next rotation at size 4200") == 1);
+  CHECK(count(kept, "Unable to rotate") == 2);
+
+  LogSettings plain;
+  REQUIRE(configure_logging(plain, &error));
+  std::remove((moved + "/zats.log").c_str());
+  std::remove((moved + backups[0].substr(dir.size())).c_str());
+  ::rmdir(moved.c_str());
 }
 
 TEST_CASE("the writer thread: lines from many threads while the file is reopened") {
