@@ -6,7 +6,8 @@
 # certificate's IP names, or the first host name among its routes for gossiped addresses)
 # unless `insecure`; a peer with a certificate from another CA, or one speaking plaintext, is
 # refused, logged, and (when we dialled it) retried; verify_and_map and pinned_certs decide
-# which peers may route, and a reload re-checks the pins; the handshake has its timeout.
+# which peers may route, and a reload re-checks the pins and gives new routes the files' new
+# certificates; the handshake has its timeout.
 # zats <-> zats on three nodes, and zats <-> nats-server in both dialling directions (when
 # Debian's nats-server is installed). Certificates are made with the openssl CLI when it runs.
 import json
@@ -227,6 +228,17 @@ class ZatsRoutes(RouteTls):
         self.wait_log(a, "certificate no longer pinned")
         wait_for("O to route to A instead of P", lambda: self.remote_ids(a) == [other.server_id()])
 
+    def test_new_certificates_apply_to_new_routes_on_reload(self):
+        b = self.node(cluster_conf(tls_extra='    pinned_certs: ["%s"]\n' % PKI.spki_sha256(PKI.peer)), name="B")
+        self.start(b)
+        a = self.node(cluster_conf(cert=PKI.other), name="A", routes=[b])
+        self.start(a)
+        self.wait_log(b, "TLS route handshake error: certificate not pinned")
+        with open(a.conf_path, "w") as f:
+            f.write(cluster_conf(cert=PKI.peer))
+        a.proc.send_signal(signal.SIGHUP)
+        wait_for("A's next dial to present the reloaded certificate", lambda: self.remote_ids(b) == [a.server_id()])
+
     def test_handshake_timeout(self):
         a = self.node(cluster_conf(tls_extra="    timeout: 0.5\n"), name="A")
         self.start(a)
@@ -239,6 +251,24 @@ class ZatsRoutes(RouteTls):
                 pass
             self.assertLess(time.monotonic() - started, 4)
         self.wait_log(a, "TLS route handshake error: timeout")
+
+    def test_ports_file_names_tls_listeners(self):
+        client_tls = 'tls {\n  cert_file: "%s"\n  key_file: "%s"\n}\n' % (PKI.server.cert, PKI.server.key)
+        for binary in [None] + ([NATS] if NATS else []):
+            tmp = tempfile.mkdtemp()
+            node = self.node(cluster_conf() + client_tls, binary=binary)
+            node.extra += ["--ports_file_dir", tmp]
+            node.start()
+            path = os.path.join(tmp, "%s_%d.ports" % (os.path.basename(node.binary), node.proc.pid))
+            wait_for("the ports file", lambda: os.path.exists(path))
+            with open(path) as f:
+                ports = json.load(f)
+            node.stop()
+            for leftover in os.listdir(tmp):
+                os.unlink(os.path.join(tmp, leftover))
+            os.rmdir(tmp)
+            self.assertEqual(ports["nats"], ["tls://127.0.0.1:%d" % node.port], node.describe())
+            self.assertEqual(ports["cluster"], ["tls://127.0.0.1:%d" % node.cluster_port], node.describe())
 
     def test_check_config_accepts_a_full_block(self):
         conf = cluster_conf(tls_extra='    verify_cert_and_check_known_urls: true\n    verify_and_map: true\n'
