@@ -64,7 +64,7 @@ struct ClusterOptions {
   // ones are sent on implicit (gossiped) routes when the peer requires them.
   std::string username;
   std::string password;
-  Nanos auth_timeout = std::chrono::seconds(2);
+  Nanos auth_timeout{0};         // 0: the default, 2 s (with route TLS: its timeout + 1 s)
   std::vector<RouteUrl> routes;  // explicit routes: dialled for as long as they are configured
   std::string advertise;         // host[:port] told to peers instead of the listen address
   bool no_advertise = false;     // peers' client URLs are not passed on to clients (connect_urls)
