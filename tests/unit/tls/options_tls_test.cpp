@@ -154,6 +154,13 @@ TEST_CASE("--tls* flags: certificate and key required; --tls=false turns a file'
   REQUIRE(ok.tls != nullptr);
   CHECK(ok.tls->verify());
 
+  Options single_dash;  // Go's flag package takes every flag with one dash too
+  REQUIRE(run({"-tls", "-tlscert", pki.server().cert, "-tlskey", pki.server().key, "-tlsverify", "-tlscacert",
+               pki.ca().cert}, single_dash, &error));
+  REQUIRE(single_dash.tls != nullptr);
+  CHECK(single_dash.tls->verify());
+  CHECK(single_dash.tls->options().ca_file == pki.ca().cert);
+
   Options from_file = test::apply_text(block(pki)).options;
   REQUIRE(from_file.tls != nullptr);
   REQUIRE(run({"--tls=false", "--tlscert", "/ignored"}, from_file, &error));
