@@ -8,6 +8,7 @@
 
 #include "cluster/control_loop.h"
 #include "cluster/route.h"
+#include "cluster/route_certificate.h"
 #include "core/interfaces.h"
 #include "core/listener.h"
 #include "core/log.h"
@@ -22,6 +23,8 @@ namespace {
 
 constexpr uint64_t kReconnectDelayNs = 1'000'000'000;  // const.go DEFAULT_ROUTE_RECONNECT
 constexpr uint64_t kReconnectJitterNs = 100'000'000;   // route.go: up to 100 ms more
+constexpr const char* kInsecureWarning =
+    "TLS certificate chain and hostname of solicited routes will not be verified. DO NOT USE IN PRODUCTION!";
 
 // A name nobody configured: as the reference makes one (a NUID-like random string).
 std::string generated_name() {
@@ -74,6 +77,7 @@ Cluster::Cluster(server::ServerContext& context, const server::Options& options)
   context_.info.cluster = name_;  // clients see the cluster's name in INFO
   permissions_ = std::make_shared<const RoutePermissions>(
       RoutePermissions{options_.import_permission, options_.export_permission});
+  save_tls_name(options_.routes);
 }
 
 std::shared_ptr<const Cluster::RoutePermissions> Cluster::permissions() {
@@ -102,6 +106,7 @@ bool Cluster::start(std::string* error) {
   ZATS_NOTICE("Cluster name is %s", name_.c_str());
   if (dynamic_name_) ZATS_WARN("Cluster name was dynamically generated, consider setting one");
   ZATS_NOTICE("Listening for route connections on %s", core::join_host_port(options_.host, port_).c_str());
+  warn_if_insecure();
   ControlLoop::Hooks hooks;
   hooks.connected = [this](int fd, std::optional<server::RouteUrl> url) { attach_route(fd, std::move(url)); };
   hooks.wanted = [this](const server::RouteUrl& url, bool explicit_route) {
@@ -145,6 +150,7 @@ void Cluster::reload(const server::Options& old, const server::Options& next) {
     options_ = next.cluster;
     options_.host = host;  // where the listener is cannot change (the reload was refused otherwise)
     options_.port = port;
+    save_tls_name(changes.added);
     permissions_ = std::make_shared<const RoutePermissions>(
         RoutePermissions{options_.import_permission, options_.export_permission});
     for (const auto& [id, peer] : peers_) refs.push_back(peer.ref);
@@ -162,8 +168,14 @@ void Cluster::reload(const server::Options& old, const server::Options& next) {
     }
   }
   ZATS_NOTICE("Reloaded: cluster");
+  warn_if_insecure();
   auto perms = permissions();
   for (const RouteRef& ref : refs) post_to_route(ref, [perms](Route& r) { r.set_permissions(perms); });
+  // reload.go: routes whose certificate is no longer pinned are closed.
+  if (old.cluster.tls_pinned_certs != next.cluster.tls_pinned_certs) {
+    auto pins = std::make_shared<const std::set<std::string>>(next.cluster.tls_pinned_certs);
+    for (const RouteRef& ref : refs) post_to_route(ref, [pins](Route& r) { r.recheck_pinned_certificate(*pins); });
+  }
   for (const RouteRef& ref : removed) {
     post_to_route(ref, [](Route& r) { r.close_as(server::CloseReason::RouteRemoved); });
   }
@@ -184,7 +196,9 @@ void Cluster::describe(server::monitor::ServerIdentity& id) {
   id.cluster_host = options_.host;
   id.cluster_port = port_;
   id.cluster_auth_timeout = std::chrono::duration<double>(options_.auth_timeout).count();
-  id.cluster_tls_timeout = 2;  // TLS_TIMEOUT, reported even without route TLS
+  id.cluster_tls_timeout = options_.tls_timeout > 0 ? options_.tls_timeout : 2;  // reported even without TLS
+  id.cluster_tls_required = options_.tls != nullptr;
+  id.cluster_tls_verify = options_.tls != nullptr;
   id.cluster_urls.clear();
   for (const server::RouteUrl& u : options_.routes) id.cluster_urls.push_back(core::join_host_port(u.host, u.port));
   id.connect_urls = client_urls_;
@@ -207,6 +221,8 @@ proto::ServerInfo Cluster::route_info() {
   info.host = options_.host;
   info.port = port_;
   info.auth_required = !options_.username.empty();
+  info.tls_required = options_.tls != nullptr;
+  info.tls_verify = options_.tls != nullptr;
   if (!options_.advertise.empty()) {
     const size_t colon = options_.advertise.rfind(':');
     const bool has_port = colon != std::string::npos && options_.advertise.find(']') < colon;
@@ -235,6 +251,7 @@ proto::RouteConnect Cluster::route_connect(const server::RouteUrl& url) {
   c.headers = !server_options_.no_header_support;
   c.name = context_.server_id;
   std::lock_guard lock(mu_);
+  c.tls_required = options_.tls != nullptr;
   c.cluster = name_;
   c.cluster_dynamic = dynamic_name_;
   return c;
@@ -245,11 +262,45 @@ std::string Cluster::name() {
   return name_;
 }
 
-bool Cluster::authorized(const std::string& user, const std::string& password) const {
+bool Cluster::authorized(const std::string& user, const std::string& password,
+                         const server::auth::CertIdentity* certificate) const {
   std::lock_guard lock(mu_);
+  if (options_.tls_map || options_.tls_check_known_urls) {
+    if (certificate == nullptr) return false;
+    return route_certificate_authorized(
+        *certificate, {options_.tls_map, options_.username, options_.tls_check_known_urls, &options_.routes});
+  }
   if (options_.username.empty()) return true;
   return server::auth::constant_time_equals(options_.username, user) &&
          server::auth::password_matches(options_.password, password);
+}
+
+Cluster::RouteTls Cluster::route_tls() {
+  std::lock_guard lock(mu_);
+  return RouteTls{options_.tls, options_.tls_timeout_ns(), options_.tls_pinned_certs};
+}
+
+std::string Cluster::tls_server_name(const server::RouteUrl& url) {
+  std::lock_guard lock(mu_);
+  if (!route_tls_name_.empty() && core::is_ip_literal(url.host)) return route_tls_name_;
+  return url.host;
+}
+
+void Cluster::tls_name_failed(const std::string& name) {
+  std::lock_guard lock(mu_);
+  if (name == route_tls_name_) route_tls_name_.clear();
+}
+
+// The first host name (not an address) among routes we are told to dial.
+void Cluster::save_tls_name(const std::vector<server::RouteUrl>& routes) {
+  for (const server::RouteUrl& url : routes) {
+    if (!route_tls_name_.empty()) return;
+    if (!url.host.empty() && !core::is_ip_literal(url.host)) route_tls_name_ = url.host;
+  }
+}
+
+void Cluster::warn_if_insecure() const {
+  if (options_.tls != nullptr && options_.tls->options().insecure) ZATS_WARN("%s", kInsecureWarning);
 }
 
 Cluster::NameCheck Cluster::check_name(const std::string& theirs, bool their_dynamic, RouteRef from) {

@@ -1,6 +1,7 @@
 // Cluster: this server's side of a full-mesh cluster (docs/architecture.md, Clustering). It
 // owns the control plane: the route listener and the dialling of explicit and gossiped
-// (implicit) routes, with the reference's retry timing; the registry of connected peers
+// (implicit) routes, with the reference's retry timing; route TLS (the context new routes use,
+// the name a dialled peer's certificate must be for); the registry of connected peers
 // (one route per peer server, duplicates and routes to ourselves refused); the remote
 // destination slots routes use in the interest index; gossip (a new peer's INFO forwarded
 // to the others); the cluster name and its dynamic negotiation; and the client URLs of the
@@ -17,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +26,7 @@
 #include "core/reactor.h"
 #include "proto/info.h"
 #include "proto/route_connect.h"
+#include "server/auth/cert_identity.h"
 #include "server/close_reason.h"
 #include "server/interest_index.h"
 #include "server/monitor/snapshot.h"
@@ -88,7 +91,24 @@ class Cluster {
   // Our CONNECT for a route we dialled to `url`.
   proto::RouteConnect route_connect(const server::RouteUrl& url);
   std::string name();
-  bool authorized(const std::string& user, const std::string& password) const;
+  // A route that dialled us presents credentials (route.go isRouterAuthorized): its
+  // certificate (null without TLS) when the tls block maps certificates, else user/password.
+  bool authorized(const std::string& user, const std::string& password,
+                  const server::auth::CertIdentity* certificate) const;
+
+  // Route TLS as configured now; a reload's change applies to routes made afterwards.
+  struct RouteTls {
+    std::shared_ptr<const server::tls::TlsContext> context;  // null: routes in the clear
+    uint64_t timeout_ns = 0;
+    std::set<std::string> pinned_certs;
+  };
+  RouteTls route_tls();
+  // The name the certificate of a route dialled at `url` must be for (route.go
+  // saveRouteTLSName, doTLSHandshake): the URL's host name; for an address, the first host
+  // name among the configured routes when there is one (gossiped routes are dialled by
+  // address). A saved name the peer's certificate did not match is dropped (tls_name_failed).
+  std::string tls_server_name(const server::RouteUrl& url);
+  void tls_name_failed(const std::string& name);
 
   // A peer's cluster name against ours (route.go processRouteConnect / processRouteInfo):
   // the same, or ours is dynamic and gives way (then every other route closes and we take
@@ -137,6 +157,8 @@ class Cluster {
   std::vector<std::string> own_client_urls() const;
   bool is_explicit(const std::string& host_port) const;
   bool is_self_address(const std::string& address) const;
+  void save_tls_name(const std::vector<server::RouteUrl>& routes);
+  void warn_if_insecure() const;
   void schedule_dial(const server::RouteUrl& url, bool explicit_route, uint64_t delay_ns);
   void attach_route(int fd, std::optional<server::RouteUrl> url);
 
@@ -158,6 +180,7 @@ class Cluster {
   std::vector<bool> slot_used_;
   unsigned next_worker_ = 0;
   std::vector<std::string> self_addresses_;           // "ip:port" that are this server
+  std::string route_tls_name_;                        // see tls_server_name
   std::unique_ptr<ControlLoop> loop_;
 };
 

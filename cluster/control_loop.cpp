@@ -25,12 +25,6 @@ constexpr uint64_t kDialTimeoutNs = 1'000'000'000;   // const.go DEFAULT_ROUTE_D
 constexpr uint64_t kRetryDelayNs = 1'000'000'000;    // const.go DEFAULT_ROUTE_CONNECT
 constexpr int kIdlePollMs = 1000;
 
-bool is_ip_literal(const std::string& host) {
-  in6_addr v6;
-  in_addr v4;
-  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1 || ::inet_pton(AF_INET6, host.c_str(), &v6) == 1;
-}
-
 }  // namespace
 
 ControlLoop::ControlLoop(int listen_fd, Hooks hooks, Reporting reporting)
@@ -161,7 +155,7 @@ void ControlLoop::start_connect(Dial& d, uint64_t now) {
     return;
   }
   std::vector<const addrinfo*> candidates;
-  const bool literal = is_ip_literal(d.url.host);
+  const bool literal = core::is_ip_literal(d.url.host);
   for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
     char text[INET6_ADDRSTRLEN] = {};
     const void* addr = ai->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)

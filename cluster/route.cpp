@@ -9,6 +9,7 @@
 #include "proto/route_connect.h"
 #include "proto/subject.h"
 #include "server/permissions_check.h"
+#include "server/tls/peer_identity.h"
 #include "server/worker.h"
 #include "server/worker_report.h"
 
@@ -39,7 +40,39 @@ Route::Route(server::Worker& worker, core::SocketId socket, uint64_t cid, std::s
 
 Route::~Route() = default;
 
+// route.go createRoute: with TLS, the handshake comes before anything is said, within the
+// cluster's tls timeout.
 void Route::start() {
+  Cluster::RouteTls tls = cluster_.route_tls();
+  if (tls.context == nullptr) return begin_protocol();
+  pinned_certs_ = std::move(tls.pinned_certs);
+  if (url_) tls_name_ = cluster_.tls_server_name(*url_);
+  schedule_timer(tls.timeout_ns);
+  start_tls(std::move(tls.context), url_ ? server::tls::TlsSession::Role::Client : server::tls::TlsSession::Role::Server,
+            tls_name_);
+}
+
+// The peer's certificate passed verification (chain, and for a route we dialled its name); the
+// pins come last, as in doTLSHandshake.
+bool Route::on_tls_established() {
+  if (!server::tls::certificate_pinned(pinned_certs_, tls()->peer_certificate())) {
+    fail_tls_handshake("certificate not pinned");
+    return false;
+  }
+  pinned_certs_.clear();
+  begin_protocol();
+  return open();
+}
+
+void Route::recheck_pinned_certificate(const std::set<std::string>& pins) {
+  if (!open() || tls_handshaking() || pins.empty()) return;
+  if (tls() != nullptr && server::tls::certificate_pinned(pins, tls()->peer_certificate())) return;
+  ZATS_NOTICE("%s:%d - rid:%lu - Disconnecting: certificate no longer pinned", ip().c_str(), port(),
+              static_cast<unsigned long>(cid()));
+  close(server::CloseReason::TlsHandshakeError);
+}
+
+void Route::begin_protocol() {
   ZATS_NOTICE("%s:%d - rid:%lu - Route connection created", ip().c_str(), port(), static_cast<unsigned long>(cid()));
   if (url_) {
     proto::append_route_connect(out(), cluster_.route_connect(*url_));
@@ -120,6 +153,10 @@ bool Route::spend_interest_budget() {
 
 void Route::on_timer(uint64_t now_ns) {
   if (!timer_fired()) return;
+  if (tls_handshaking()) {
+    fail_tls_handshake("timeout");
+    return;
+  }
   if (auth_pending_) {
     close(server::CloseReason::AuthenticationTimeout, "Authentication Timeout");
     return;
@@ -137,7 +174,9 @@ bool Route::on_connect(std::string_view json) {
     close(server::CloseReason::ProtocolViolation);
     return false;
   }
-  if (!cluster_.authorized(c->user, c->pass)) {
+  std::optional<server::auth::CertIdentity> certificate;
+  if (tls() != nullptr) certificate = server::tls::cert_identity(tls()->peer_certificate());
+  if (!cluster_.authorized(c->user, c->pass, certificate ? &*certificate : nullptr)) {
     ZATS_ERROR("%s:%d - rid:%lu - authentication error", ip().c_str(), port(), static_cast<unsigned long>(cid()));
     close(server::CloseReason::AuthenticationViolation, "Authorization Violation");
     return false;
@@ -486,6 +525,8 @@ void Route::forward(server::AccountId account, const server::MessageView& msg,
 // --- closing and monitoring ---
 
 void Route::on_closing() {
+  // A saved name the dialled peer's certificate was not for is not tried again (route.go).
+  if (url_ && tls() != nullptr && tls()->name_mismatch()) cluster_.tls_name_failed(tls_name_);
   snapshot_.reset();  // stops the walk if it is still going
   server::ServerContext& context = worker().context();
   for (server::AccountId a = 0; a < watches_.size(); ++a) context.interest[a]->unwatch_local(watches_[a].get());

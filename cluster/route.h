@@ -1,6 +1,7 @@
 // Route: one route connection to another server of the cluster, living on one worker for its
-// whole life (docs/architecture.md, Clustering). It speaks the route dialect: the handshake
-// (CONNECT and INFO in both directions, cluster name, authorization, duplicate and self
+// whole life (docs/architecture.md, Clustering). With route TLS the connection starts with the
+// TLS handshake (the dialler as the TLS client; Connection runs it) and everything after is
+// inside it. It speaks the route dialect: the handshake (CONNECT and INFO in both directions, cluster name, authorization, duplicate and self
 // detection through the Cluster registry), keep-alive, the peer's interest (RS+/RS-) kept
 // in the interest index as this route's remote destination, our local interest announced to
 // the peer (a snapshot when the route comes up, then every change in order), and messages
@@ -18,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,7 +47,8 @@ class Route final : public server::Connection, public server::RemoteDestination 
         std::optional<server::RouteUrl> url);
   ~Route() override;
 
-  // Sends what opens the handshake: CONNECT and INFO when we dialled, INFO when we accepted.
+  // Starts the TLS handshake when routes use TLS; then (or at once) sends what opens the route
+  // handshake: CONNECT and INFO when we dialled, INFO when we accepted.
   void start();
 
   // Connection.
@@ -61,6 +64,8 @@ class Route final : public server::Connection, public server::RemoteDestination 
   void send_info_json(std::string_view json);  // gossip: another peer's INFO
   void close_as(server::CloseReason reason, std::string_view err_text = {});
   void set_permissions(std::shared_ptr<const Cluster::RoutePermissions> permissions);
+  // A reload changed pinned_certs: a peer whose certificate is no longer pinned is closed.
+  void recheck_pinned_certificate(const std::set<std::string>& pins);
 
   // Parser handler (route dialect).
   bool on_connect(std::string_view json);
@@ -76,6 +81,7 @@ class Route final : public server::Connection, public server::RemoteDestination 
 
  protected:
   void on_closing() override;
+  bool on_tls_established() override;
 
  private:
   // Watches one account's local interest for this route; called from any worker's thread.
@@ -90,6 +96,7 @@ class Route final : public server::Connection, public server::RemoteDestination 
   };
 
   bool registered() const { return slot_ >= 0; }
+  void begin_protocol();
   size_t feed(const char* data, size_t size);
   void continue_backlog();
   bool spend_interest_budget();
@@ -114,6 +121,10 @@ class Route final : public server::Connection, public server::RemoteDestination 
   std::string remote_id_;
   std::string remote_name_;
   int slot_ = -1;  // the remote destination registered for the peer
+  // Route TLS: the name the dialled peer's certificate must be for, and the pins in force
+  // when the handshake started.
+  std::string tls_name_;
+  std::set<std::string> pinned_certs_;
 
   // Our local interest, announced to the peer: one watch per account, and the lines that
   // other threads produced since the route last took them.

@@ -122,6 +122,12 @@ int listen_tcp(const std::string& host, int port, bool reuse_port, std::string* 
   return fd;
 }
 
+bool is_ip_literal(const std::string& host) {
+  in6_addr v6;
+  in_addr v4;
+  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1 || ::inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+}
+
 std::string join_host_port(const std::string& host, int port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);

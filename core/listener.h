@@ -16,5 +16,7 @@ int bound_port(int fd);
 bool peer_address(int fd, std::string* ip, int* port);
 // "host:port", an IPv6 host in brackets ("[::1]:4222"), as Go's net.JoinHostPort writes it.
 std::string join_host_port(const std::string& host, int port);
+// Whether `host` is an IPv4 or IPv6 address literal (not a name), as Go's net.ParseIP decides.
+bool is_ip_literal(const std::string& host);
 
 }  // namespace zats::core

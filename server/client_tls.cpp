@@ -69,8 +69,7 @@ bool Client::on_tls_established() {
 }
 
 bool Client::pinned_certificate_allowed(const Options& opts) const {
-  if (opts.tls_pinned_certs.empty() || tls() == nullptr) return true;
-  return opts.tls_pinned_certs.contains(tls::public_key_sha256(tls()->peer_certificate()));
+  return tls() == nullptr || tls::certificate_pinned(opts.tls_pinned_certs, tls()->peer_certificate());
 }
 
 // The TLS timer (tls.timeout after accept): under allow_non_tls the first byte never came (go

@@ -150,7 +150,9 @@ class Connection {
   void finish_close();
 
   // TLS (connection_tls.cpp). start_tls: what is queued so far goes out in the clear ahead
-  // of the handshake; from now on received bytes are records.
+  // of the handshake (a client's INFO; a route queues nothing before it); from now on received
+  // bytes are records, and what is queued waits for the handshake to complete. Role::Client
+  // dials: server_name is the name (or address) the peer's certificate must be for.
   void start_tls(std::shared_ptr<const tls::TlsContext> context, tls::TlsSession::Role role,
                  std::string_view server_name = {});
   bool tls_handshaking() const { return tls_ != nullptr && !tls_->established(); }

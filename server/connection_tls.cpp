@@ -11,8 +11,13 @@ namespace zats::server {
 
 void Connection::start_tls(std::shared_ptr<const tls::TlsContext> context, tls::TlsSession::Role role,
                            std::string_view server_name) {
-  ZATS_DEBUG("%s:%d - %s:%lu - Starting TLS %s connection handshake", ip_.c_str(), port_, names_.id_tag,
-             static_cast<unsigned long>(cid_), kind_ == Kind::Client ? "client" : "route");
+  if (kind_ == Kind::Client) {
+    ZATS_DEBUG("%s:%d - %s:%lu - Starting TLS client connection handshake", ip_.c_str(), port_, names_.id_tag,
+               static_cast<unsigned long>(cid_));
+  } else {
+    ZATS_DEBUG("%s:%d - %s:%lu - Starting TLS route %s handshake", ip_.c_str(), port_, names_.id_tag,
+               static_cast<unsigned long>(cid_), role == tls::TlsSession::Role::Client ? "client" : "server");
+  }
   tls_ = std::make_unique<tls::TlsSession>(std::move(context), role, server_name);
   tls_->write_clear(out_);
   out_.clear();
@@ -20,8 +25,9 @@ void Connection::start_tls(std::shared_ptr<const tls::TlsContext> context, tls::
 }
 
 void Connection::fail_tls_handshake(std::string_view why) {
-  ZATS_ERROR("%s:%d - %s:%lu - TLS handshake error: %.*s", ip_.c_str(), port_, names_.id_tag,
-             static_cast<unsigned long>(cid_), static_cast<int>(why.size()), why.data());
+  ZATS_ERROR("%s:%d - %s:%lu - TLS %shandshake error: %.*s", ip_.c_str(), port_, names_.id_tag,
+             static_cast<unsigned long>(cid_), kind_ == Kind::Client ? "" : "route ", static_cast<int>(why.size()),
+             why.data());
   close(CloseReason::TlsHandshakeError);
 }
 
@@ -57,7 +63,9 @@ bool Connection::advance_tls_handshake(bool waited) {
              static_cast<unsigned long>(cid_));
   ZATS_DEBUG("%s:%d - %s:%lu - TLS version %s, cipher suite %s", ip_.c_str(), port_, names_.id_tag,
              static_cast<unsigned long>(cid_), tls_->version().c_str(), tls_->cipher().c_str());
-  return on_tls_established() && state_ == State::Open;
+  const bool go_on = on_tls_established() && state_ == State::Open;
+  if (!out_.empty()) mark_dirty();  // what waited for the handshake
+  return go_on;
 }
 
 void Connection::resume_tls_handshake() {
@@ -88,14 +96,16 @@ void Connection::read_tls_records() {
   if (!tls_->output().empty()) mark_dirty();  // e.g. an answer to the peer's key update
 }
 
-// Moves the queued protocol bytes into the session: sealed into records once established,
-// in the clear before that (the INFO that precedes the handshake); close_notify follows the
-// last of them.
+// Moves the queued protocol bytes into the session, sealed into records; close_notify follows
+// the last of them. During the handshake they wait (what went in the clear went at start_tls),
+// and a connection closing before it completes sends nothing more.
 void Connection::seal_outbound() {
+  if (!tls_->established()) {
+    if (state_ == State::Draining) out_.clear();
+    return;
+  }
   if (!out_.empty()) {
-    if (!tls_->established()) {
-      tls_->write_clear(out_);
-    } else if (!tls_->write(out_)) {
+    if (!tls_->write(out_)) {
       ZATS_DEBUG("%s:%d - %s:%lu - TLS write error: %s", ip_.c_str(), port_, names_.id_tag,
                  static_cast<unsigned long>(cid_), tls_->error().c_str());
     }

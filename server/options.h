@@ -64,7 +64,7 @@ struct ClusterOptions {
   // ones are sent on implicit (gossiped) routes when the peer requires them.
   std::string username;
   std::string password;
-  Nanos auth_timeout = std::chrono::seconds(2);
+  Nanos auth_timeout{0};         // 0: the default, 2 s (with route TLS: its timeout + 1 s)
   std::vector<RouteUrl> routes;  // explicit routes: dialled for as long as they are configured
   std::string advertise;         // host[:port] told to peers instead of the listen address
   bool no_advertise = false;     // peers' client URLs are not passed on to clients (connect_urls)
@@ -73,6 +73,18 @@ struct ClusterOptions {
   // may receive), `export` bounds the remote interest it accepts (what it may send).
   std::optional<SubjectPermission> import_permission;
   std::optional<SubjectPermission> export_permission;
+  // Route TLS (`tls {}` in the block; docs/compatibility.md, TLS): every route starts with the
+  // handshake, the dialler as the TLS client. Both sides present their certificate and verify
+  // the peer's (verification is forced, as nats-server forces it); the dialler also checks the
+  // name it dialled unless `insecure`. Null: routes in the clear.
+  std::shared_ptr<const tls::TlsContext> tls;
+  double tls_timeout = 0;               // seconds; 0: the default (2)
+  bool tls_map = false;                 // verify_and_map: the certificate names the cluster user
+  bool tls_check_known_urls = false;    // verify_cert_and_check_known_urls: a DNS name of a route
+  std::set<std::string> tls_pinned_certs;
+  uint64_t tls_timeout_ns() const {
+    return static_cast<uint64_t>((tls_timeout > 0 ? tls_timeout : tls::kDefaultTlsTimeoutSeconds) * 1e9);
+  }
   bool enabled() const { return port != 0; }
   bool operator==(const ClusterOptions&) const = default;  // a reload's "cluster changed"
 };

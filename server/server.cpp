@@ -188,10 +188,16 @@ void Server::write_ports_file(const std::string& dir) {
   name = name.substr(name.find_last_of('/') + 1);
   ports_file_ = dir + "/" + name + "_" + std::to_string(::getpid()) + ".ports";
   auto reachable = [](const std::string& host) { return host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host; };
-  std::string body = "{\"nats\":[\"nats://" + core::join_host_port(reachable(options_.host), bound_port_) + "\"]";
+  // server.go PortsInfo: "tls://" where the listener requires TLS.
+  std::string body = std::string("{\"nats\":[\"") + (options_.tls ? "tls://" : "nats://") +
+                     core::join_host_port(reachable(options_.host), bound_port_) + "\"]";
   if (http_) {
     std::string http_host = options_.http_host.empty() ? options_.host : options_.http_host;
     body += ",\"monitoring\":[\"http://" + core::join_host_port(reachable(http_host), http_->port()) + "\"]";
+  }
+  if (cluster_) {
+    body += std::string(",\"cluster\":[\"") + (options_.cluster.tls ? "tls://" : "nats://") +
+            core::join_host_port(reachable(options_.cluster.host), cluster_->port()) + "\"]";
   }
   body += "}";
   FILE* f = std::fopen(ports_file_.c_str(), "w");

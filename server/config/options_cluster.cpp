@@ -1,6 +1,6 @@
 // The `cluster` block (opts.go parseCluster, parseURLs, setClusterPermissions), the cluster
 // flags (opts.go overrideCluster and the --routes handling of ConfigureOptions) and the cluster
-// part of setBaselineOptions. Route TLS does not exist in zats yet: `tls` is refused.
+// part of setBaselineOptions. The block's `tls` is read with the top level's (options_tls.cpp).
 #include "server/config/options_cluster.h"
 
 #include <set>
@@ -96,7 +96,7 @@ void read_cluster_entry(OptionsReader& r, const ConfigMapEntry& k, ClusterOption
   } else if (key == "routes") {
     read_routes(r, k, c);
   } else if (key == "tls") {
-    r.not_supported(k, "route TLS (cluster tls)");
+    read_cluster_tls(r, k, c);
   } else if (key == "cluster_advertise" || key == "advertise") {
     r.get_string(k, &c.advertise);
   } else if (key == "no_advertise") {
@@ -223,7 +223,10 @@ bool apply_cluster_flags(const FlagResult& flags, Options& o, std::string* error
 bool finish_cluster_options(ClusterOptions& c, std::string* error) {
   if (c.port == 0) return true;
   if (c.host.empty()) c.host = "0.0.0.0";
-  if (c.auth_timeout.count() == 0) c.auth_timeout = std::chrono::seconds(2);
+  if (c.tls_timeout == 0) c.tls_timeout = tls::kDefaultTlsTimeoutSeconds;
+  // getDefaultAuthTimeout: with route TLS, the handshake's timeout and one second more.
+  if (c.auth_timeout.count() == 0)
+    c.auth_timeout = c.tls ? Nanos(static_cast<int64_t>((c.tls_timeout + 1.0) * 1e9)) : std::chrono::seconds(2);
   if (c.advertise.empty()) return true;
   std::string host;
   int64_t port = 0;

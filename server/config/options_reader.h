@@ -73,6 +73,7 @@ void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& 
 void read_cluster(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_tls(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
+void read_cluster_tls(OptionsReader& r, const ConfigMapEntry& entry, ClusterOptions& c);
 // A permissions map; null on error (recorded).
 PermissionsPtr read_permissions(OptionsReader& r, const ConfigMapEntry& entry);
 // A users array; users get `account` as their account and `defaults` when they have no

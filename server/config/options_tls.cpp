@@ -1,6 +1,7 @@
-// The `tls` block (opts.go parseTLS, then GenTLSConfig) and the --tls* flags (overrideTLS).
-// parseTLS stops at the first bad key; building the context reads the files, so a missing or
-// unreadable certificate is a config error at the `tls` key, as in nats-server.
+// The `tls` blocks (opts.go parseTLS, then GenTLSConfig; for the cluster's, getTLSConfig) and the
+// --tls* flags (overrideTLS). parseTLS stops at the first bad key; building the context reads the
+// files, so a missing or unreadable certificate is a config error at the `tls` key, as in
+// nats-server.
 #include <cctype>
 
 #include "proto/encode.h"
@@ -20,9 +21,12 @@ bool is_sha256_hex(const std::string& s) {
   return true;
 }
 
+// Which block is read: the top level's (client connections) or the cluster's (routes).
+enum class TlsBlockKind { Clients, Routes };
+
 class TlsBlockReader {
  public:
-  explicit TlsBlockReader(OptionsReader& r) : r_(r) {}
+  TlsBlockReader(OptionsReader& r, TlsBlockKind kind) : r_(r), kind_(kind) {}
 
   // False after recording the first error.
   bool read(const ConfigMap& block, tls::TlsOptions* out);
@@ -40,6 +44,7 @@ class TlsBlockReader {
   bool entry(const ConfigMapEntry& e, tls::TlsOptions* o);
 
   OptionsReader& r_;
+  TlsBlockKind kind_;
 };
 
 bool TlsBlockReader::file_name(const ConfigMapEntry& e, std::string* out) {
@@ -122,9 +127,11 @@ bool TlsBlockReader::entry(const ConfigMapEntry& e, tls::TlsOptions* o) {
   if (key == "verify_cert_and_check_known_urls") {
     bool on = false;
     if (!flag(e, &on)) return false;
-    // Client connections have no known URLs to check against (routes and gateways do).
-    if (on) return fail(e.key_pos, "verify_cert_and_check_known_urls not supported in this context");
-    o->check_known_urls = false;
+    // Client connections have no known URLs to check against (routes have their routes).
+    if (on && kind_ == TlsBlockKind::Clients)
+      return fail(e.key_pos, "verify_cert_and_check_known_urls not supported in this context");
+    o->verify = o->verify || on;
+    o->check_known_urls = on;
     return true;
   }
   if (key == "cipher_suites") return name_list(e, "cipher", &o->ciphers);
@@ -152,7 +159,7 @@ void read_tls(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {
   const ConfigMap* block = r.get_map(entry);
   if (block == nullptr) return;
   tls::TlsOptions parsed;
-  if (!TlsBlockReader(r).read(*block, &parsed)) return;
+  if (!TlsBlockReader(r, TlsBlockKind::Clients).read(*block, &parsed)) return;
   std::string error;
   std::shared_ptr<const tls::TlsContext> context = tls::TlsContext::create(parsed, &error);
   if (!context) return r.error(entry.key_pos, error);
@@ -161,6 +168,25 @@ void read_tls(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {
   o.tls_map = parsed.map;
   o.tls_pinned_certs = parsed.pinned_certs;
   o.tls_rate_limit = parsed.rate_limit;
+}
+
+// Routes verify both ways whatever the block says (getTLSConfig: RequireAndVerifyClientCert, and
+// the CAs serve as the roots for the routes we dial). connection_rate_limit is read and, as in
+// nats-server, applies to clients only.
+void read_cluster_tls(OptionsReader& r, const ConfigMapEntry& entry, ClusterOptions& c) {
+  const ConfigMap* block = r.get_map(entry);
+  if (block == nullptr) return;
+  tls::TlsOptions parsed;
+  if (!TlsBlockReader(r, TlsBlockKind::Routes).read(*block, &parsed)) return;
+  parsed.verify = true;
+  std::string error;
+  std::shared_ptr<const tls::TlsContext> context = tls::TlsContext::create(parsed, &error);
+  if (!context) return r.error(entry.key_pos, error);
+  c.tls = std::move(context);
+  c.tls_timeout = parsed.timeout;
+  c.tls_map = parsed.map;
+  c.tls_check_known_urls = parsed.check_known_urls;
+  c.tls_pinned_certs = parsed.pinned_certs;
 }
 
 }  // namespace zats::server::config

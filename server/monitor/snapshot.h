@@ -47,6 +47,8 @@ struct ServerIdentity {
   int cluster_port = 0;
   double cluster_auth_timeout = 0;
   double cluster_tls_timeout = 0;
+  bool cluster_tls_required = false;
+  bool cluster_tls_verify = false;
   std::vector<std::string> cluster_urls;
 };
 

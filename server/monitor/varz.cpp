@@ -40,6 +40,8 @@ void write_cluster(JsonWriter& w, const ServerIdentity& s) {
   if (s.cluster_auth_timeout != 0) w.field("auth_timeout", s.cluster_auth_timeout);
   write_strings(w, "urls", s.cluster_urls);
   if (s.cluster_tls_timeout != 0) w.field("tls_timeout", s.cluster_tls_timeout);
+  if (s.cluster_tls_required) w.field("tls_required", true);
+  if (s.cluster_tls_verify) w.field("tls_verify", true);
   w.end_object();
   // Gateways, leaf nodes, MQTT, websocket and JetStream are not part of zats.
   for (const char* k : {"gateway", "leaf", "mqtt", "websocket", "jetstream"}) {

@@ -90,4 +90,8 @@ std::string public_key_sha256(const x509_st* certificate) {
   return out;
 }
 
+bool certificate_pinned(const std::set<std::string>& pins, const x509_st* certificate) {
+  return pins.empty() || (certificate != nullptr && pins.contains(public_key_sha256(certificate)));
+}
+
 }  // namespace zats::server::tls

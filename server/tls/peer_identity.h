@@ -3,6 +3,7 @@
 // SubjectPublicKeyInfo, as nats-server computes it).
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "server/auth/cert_identity.h"
@@ -13,5 +14,7 @@ namespace zats::server::tls {
 
 auth::CertIdentity cert_identity(const x509_st* certificate);
 std::string public_key_sha256(const x509_st* certificate);
+// pinned_certs: whether the certificate's key is one of `pins`; with no pins, any certificate is.
+bool certificate_pinned(const std::set<std::string>& pins, const x509_st* certificate);
 
 }  // namespace zats::server::tls

@@ -5,8 +5,8 @@
 // ("error parsing X509 certificate/key pair: open x.pem: no such file or directory"), at
 // config-load time. Immutable once built and shared by every worker (OpenSSL allows SSL_new
 // on one SSL_CTX from several threads); a reload builds a new one for new connections while
-// existing sessions keep theirs. One context serves both roles (accepting, and later
-// connecting out for routes).
+// existing sessions keep theirs. One context serves both roles (accepting, and connecting
+// out for routes).
 #pragma once
 
 #include <memory>

@@ -13,11 +13,11 @@ namespace zats::server::tls {
 struct TlsOptions {
   std::string cert_file;
   std::string key_file;
-  std::string ca_file;             // CAs that client certificates must chain to
+  std::string ca_file;             // CAs peer certificates must chain to (clients', routes')
   bool verify = false;             // require and verify a client certificate
   bool map = false;                // verify_and_map: the certificate names the user
-  bool insecure = false;           // client side only (routes later): skip server verification
-  bool check_known_urls = false;   // verify_cert_and_check_known_urls (routes/gateways only)
+  bool insecure = false;           // routes we dial: skip verifying the peer (chain and name)
+  bool check_known_urls = false;   // verify_cert_and_check_known_urls (routes only)
   double timeout = 0;              // handshake timeout in seconds; 0: the default (2)
   int64_t rate_limit = 0;          // connection_rate_limit: new TLS connections per second (0: none)
   std::vector<uint16_t> ciphers;   // TLS 1.2 cipher suites, IANA ids (empty: the defaults)

@@ -6,9 +6,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <cstring>
 
+#include "core/listener.h"
 #include "server/tls/cipher_suites.h"
 
 namespace zats::server::tls {
@@ -87,8 +89,11 @@ TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, Role role, std
     SSL_set_connect_state(ssl_);
     std::string name(server_name);
     if (!name.empty()) {
-      SSL_set_tlsext_host_name(ssl_, name.c_str());
-      SSL_set1_host(ssl_, name.c_str());
+      // An address is checked against the certificate's IP names and, as in Go, not sent as SNI;
+      // a host name only against its DNS names (never the subject's common name, as Go).
+      if (!core::is_ip_literal(name)) SSL_set_tlsext_host_name(ssl_, name.c_str());
+      SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+      SSL_set1_host(ssl_, name.c_str());  // OpenSSL 3 takes an address literal as an address
     }
     SSL_set_verify(ssl_, context_->options().insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, verify_peer);
   }
@@ -184,6 +189,10 @@ std::string TlsSession::cipher() const {
 }
 
 x509_st* TlsSession::peer_certificate() const { return SSL_get0_peer_certificate(ssl_); }
+
+bool TlsSession::name_mismatch() const {
+  return verify_error_ == X509_V_ERR_HOSTNAME_MISMATCH || verify_error_ == X509_V_ERR_IP_ADDRESS_MISMATCH;
+}
 
 void TlsSession::note_verify_error(int code) {
   if (verify_error_ == 0) verify_error_ = code;

@@ -4,8 +4,8 @@
 // buffers through a small BIO (no OpenSSL memory BIO in between): received bytes are read
 // straight from the owner's receive buffer and records are appended straight to output(), so
 // the only copies are OpenSSL's own. Never blocks, never does I/O: a worker thread drives any
-// number of them. The same class serves accepted clients (Role::Server) and, later,
-// connections a server makes to another (Role::Client, for routes).
+// number of them. The same class serves accepted connections (Role::Server: clients, routes
+// accepted) and connections a server makes to another (Role::Client: routes it dials).
 #pragma once
 
 #include <cstddef>
@@ -67,6 +67,8 @@ class TlsSession {
   x509_st* peer_certificate() const;
   // Why the handshake or a read failed, for the log.
   const std::string& error() const { return error_; }
+  // Role::Client: the handshake failed because the certificate is not for server_name.
+  bool name_mismatch() const;
 
   // For the BIO (tls_session.cpp): feeds OpenSSL from the input.
   size_t read_input(char* out, size_t capacity);

@@ -49,7 +49,7 @@ class Node:
     """One server of a cluster. `routes` are other Nodes (or route URLs) to dial."""
 
     def __init__(self, binary=None, name=None, cluster_name="c1", routes=(), extra=(), cluster_user=None,
-                 cluster_host="127.0.0.1"):
+                 cluster_host="127.0.0.1", route_tls=False, route_host="127.0.0.1"):
         self.binary = binary or zats_binary()
         self.name = name
         self.cluster_name = cluster_name
@@ -57,6 +57,8 @@ class Node:
         self.extra = list(extra)
         self.cluster_user = cluster_user  # (user, password) for the route listener
         self.cluster_host = cluster_host
+        self.route_tls = route_tls    # the route port speaks TLS first (no INFO in the clear)
+        self.route_host = route_host  # how other nodes name this one in their routes
         self.port = free_port()
         self.cluster_port = free_port()
         self.http_port = free_port()
@@ -73,7 +75,7 @@ class Node:
 
     def route_url(self, user=None):
         auth = "%s:%s@" % user if user else ""
-        return "nats-route://%s127.0.0.1:%d" % (auth, self.cluster_port)
+        return "nats-route://%s%s:%d" % (auth, self.route_host, self.cluster_port)
 
     def command(self):
         listen = "nats://%s%s:%d" % ("%s:%s@" % self.cluster_user if self.cluster_user else "", self.cluster_host,
@@ -102,8 +104,14 @@ class Node:
     def _ready(self):
         if self.proc.poll() is not None:
             raise AssertionError("exited with %s:\n%s" % (self.proc.returncode, self.log_text()))
-        # Both listeners: the route listener may come up a moment after the client one.
+        # Both listeners: the route listener may come up a moment after the client one. A TLS
+        # route listener says nothing before the handshake (and a probe would log a failed
+        # one): its log line says it listens.
         for port in (self.port, self.cluster_port):
+            if port == self.cluster_port and self.route_tls:
+                if "Listening for route connections" not in self.full_log():
+                    return False
+                continue
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 s.settimeout(1.0)
                 if not s.recv(4096).startswith(b"INFO"):
@@ -127,6 +135,13 @@ class Node:
 
     def kill(self):
         self.stop(signal.SIGKILL)
+
+    def full_log(self):
+        """Everything logged so far (read without moving the offset the server writes at)."""
+        if self.log is None:
+            return ""
+        fd = self.log.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
 
     def log_text(self):
         if self.log is None:

@@ -76,10 +76,6 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("must specify [-c, --config] option to check configuration file syntax", r.stderr)
 
-    @unittest.skipIf(name_of(harness.server_binary()) == "nats-server", "zats refuses features it lacks")
-    def test_unsupported_feature_is_refused(self):
-        self.check("\ncluster {\n  port: 6222\n  tls {\n    cert_file: x\n  }\n}\n", 1,
-                   "FILE:4:3: route TLS (cluster tls) is not supported by zats yet")
 
 
 # --- Clustering's configuration: `-t` side by side with nats-server ------------------------------
@@ -117,6 +113,22 @@ CLUSTER_CHECKS = [
     ("\ncluster {\n  port: 6222\n  routes: [\n    \"nats://127.0.0.1:6223\"\n    \"nats://127.0.0.1:6223\"\n  ]\n}\n",
      1, "FILE:6:6: invalid use of field \"nats://127.0.0.1:6223\": Duplicate route entry detected"),
     ("\ncluster {\n  port: 6222\n  foo: bar\n}\n", 1, "FILE:4:3: unknown field \"foo\""),
+    # Route TLS (a whole valid block is checked by test_cluster_tls.py, with certificates).
+    ("\ncluster {\n  tls {\n    cert_file: x\n  }\n}\n", 1, "FILE:3:3: missing 'key_file' in TLS configuration"),
+    ("\ncluster {\n  tls: 5\n}\n", 1,
+     "FILE:3:3: interface conversion: interface {} is int64, not map[string]interface {}"),
+    ("\ncluster {\n  tls {\n    cert_file: \"/nope.pem\"\n    key_file: \"/nope-key.pem\"\n  }\n}\n", 1,
+     "FILE:3:3: error parsing X509 certificate/key pair: open /nope.pem: no such file or directory"),
+    ("\ncluster {\n  tls {\n    ca_file: \"/nope-ca.pem\"\n  }\n}\n", 1, "FILE:3:3: open /nope-ca.pem: no such file or directory"),
+    ("\ncluster {\n  tls {\n    insecure: \"yes\"\n  }\n}\n", 1,
+     "FILE:4:5: error parsing tls config, expected 'insecure' to be a boolean"),
+    ("\ncluster {\n  tls {\n    bogus: 1\n  }\n}\n", 1, "FILE:4:5: error parsing tls config, unknown field [\"bogus\"]"),
+    ("\ncluster {\n  tls {\n    pinned_certs: [\"abc\"]\n  }\n}\n", 1,
+     "FILE:4:21: error parsing tls config, 'pinned_certs' key abc does not look like hex-encoded sha256 of DER "
+     "encoded SubjectPublicKeyInfo"),
+    ("\ncluster {\n  tls {\n    verify_cert_and_check_known_urls: 1\n  }\n}\n", 1,
+     "FILE:4:5: error parsing tls config, expected 'verify_cert_and_check_known_urls' to be a boolean"),
+    ("\ncluster {\n  tls {\n  }\n}\n", 0, "configuration file FILE is valid"),
 ]
 
 # Where zats deliberately differs: (file text, zats's message, what nats-server says instead).
@@ -124,9 +136,6 @@ CLUSTER_CHECKS_ZATS_ONLY = [
     # zats names the position.
     ("\ncluster {\n  permissions: 5\n}\n", "FILE:3:3: Expected permissions to be a map/struct, got 5",
      "Expected permissions to be a map/struct, got 5"),
-    # Route TLS does not exist yet.
-    ("\ncluster {\n  tls {\n    cert_file: x\n  }\n}\n", "FILE:3:3: route TLS (cluster tls) is not supported by zats yet",
-     "FILE:3:3: missing 'key_file' in TLS configuration"),
     # nats-server fails only when it starts routing; zats's -t reports it.
     ("cluster {\n  port: 6222\n  advertise: \"a:b:c\"\n}\n",
      "Error setting route INFO with Cluster.Advertise value of a:b:c, err=address a:b:c: too many colons in address",

@@ -162,9 +162,7 @@ TEST_CASE("cluster errors name file, line, column and the reference's problem") 
       {"advertise_type", "\ncluster {\n  advertise: 5\n}\n",
        "t.conf:3:3: interface conversion: interface {} is int64, not string"},
       {"unknown", "\ncluster {\n  port: 6222\n  foo: bar\n}\n", "t.conf:4:3: unknown field \"foo\""},
-      // Route TLS does not exist yet: refused (the reference would configure it).
-      {"tls", "\ncluster {\n  tls {\n    cert_file: x\n  }\n}\n",
-       "t.conf:3:3: route TLS (cluster tls) is not supported by zats yet"},
+      {"tls", "\ncluster {\n  tls {\n    cert_file: x\n  }\n}\n", "t.conf:3:3: missing 'key_file' in TLS configuration"},
       {"top_listen_v6_bare", "\nlisten: \"::1:4222\"\n", "t.conf:2:1: could not parse address string \"::1:4222\""},
   };
   for (const Case& c : cases) {

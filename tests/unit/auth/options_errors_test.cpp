@@ -68,9 +68,9 @@ const Case kCases[] = {
      "t.conf:2:1: could not parse address string \"nope\""},
     {"tls", "\ntls {\n  cert_file: x\n}\n",
      "t.conf:2:1: missing 'key_file' in TLS configuration"},
-    // Features zats lacks are refused (the reference accepts or checks them further).
     {"cluster_tls", "\ncluster {\n  port: 6222\n  tls {\n    cert_file: x\n  }\n}\n",
-     "t.conf:4:3: route TLS (cluster tls) is not supported by zats yet"},
+     "t.conf:4:3: missing 'key_file' in TLS configuration"},
+    // Features zats lacks are refused (the reference accepts or checks them further).
     {"users_not_array", "\nauthorization {\n  users: 5\n}\n",
      "t.conf:3:3: Expected users field to be an array, got 5"},
 };

@@ -82,6 +82,54 @@ TEST_CASE("tls block errors are nats-server's, at its positions") {
         "t.conf:1:0: interface conversion: interface {} is int64, not bool");
 }
 
+TEST_CASE("a cluster tls block: verification forced, known URLs allowed, auth timeout follows") {
+  test::TestPki pki;
+  auto cluster = [&](const std::string& more) {
+    return "cluster {\n  port: 6222\n  " + block(pki, "  ca_file: \"" + pki.ca().cert + "\"\n" + more) + "}\n";
+  };
+  test::Applied a = test::apply_text(cluster("  verify_cert_and_check_known_urls: true\n  verify_and_map: true\n"
+                                             "  insecure: true\n  timeout: 0.5\n  connection_rate_limit: 5\n"
+                                             "  pinned_certs: [\"" + std::string(64, 'B') + "\"]\n"));
+  REQUIRE(test::only_error(a) == "");
+  const ClusterOptions& c = a.options.cluster;
+  REQUIRE(c.tls != nullptr);
+  CHECK(a.options.tls == nullptr);  // clients stay in the clear
+  CHECK(c.tls->verify());
+  CHECK(c.tls->options().insecure);
+  CHECK(c.tls_map);
+  CHECK(c.tls_check_known_urls);
+  CHECK(c.tls_timeout == 0.5);
+  CHECK(c.tls_pinned_certs == std::set<std::string>{std::string(64, 'b')});
+  std::string error;
+  REQUIRE(config::finish_options(a.options, &error));
+  CHECK(c.auth_timeout == std::chrono::milliseconds(1500));
+  CHECK(a.options.auth_timeout == std::chrono::seconds(2));
+
+  test::Applied plain = test::apply_text(cluster(""));  // no verify key: routes verify anyway
+  REQUIRE(test::only_error(plain) == "");
+  CHECK(plain.options.cluster.tls->verify());
+  REQUIRE(config::finish_options(plain.options, &error));
+  CHECK(plain.options.cluster.tls_timeout == 2.0);
+  CHECK(plain.options.cluster.auth_timeout == std::chrono::seconds(3));
+}
+
+TEST_CASE("cluster tls block errors are nats-server's, at its positions") {
+  test::TestPki pki;
+  CHECK(test::only_error(test::apply_text("\ncluster {\n  tls {\n    cert_file: x\n  }\n}\n")) ==
+        "t.conf:3:3: missing 'key_file' in TLS configuration");
+  CHECK(test::only_error(test::apply_text("\ncluster {\n  tls: 5\n}\n")) ==
+        "t.conf:3:3: interface conversion: interface {} is int64, not map[string]interface {}");
+  CHECK(test::only_error(test::apply_text("\ncluster {\n  tls {\n    cert_file: \"/nope.pem\"\n    key_file: \"" +
+                                          pki.server().key + "\"\n  }\n}\n")) ==
+        "t.conf:3:3: error parsing X509 certificate/key pair: open /nope.pem: no such file or directory");
+  CHECK(test::only_error(test::apply_text("\ncluster {\n  tls {\n    ca_file: \"/nope-ca.pem\"\n  }\n}\n")) ==
+        "t.conf:3:3: open /nope-ca.pem: no such file or directory");
+  CHECK(test::only_error(test::apply_text("\ncluster {\n  tls {\n    insecure: \"yes\"\n  }\n}\n")) ==
+        "t.conf:4:5: error parsing tls config, expected 'insecure' to be a boolean");
+  CHECK(test::only_error(test::apply_text("\ncluster {\n  tls {\n    bogus: 1\n  }\n}\n")) ==
+        "t.conf:4:5: error parsing tls config, unknown field [\"bogus\"]");
+}
+
 TEST_CASE("--tls* flags: certificate and key required; --tls=false turns a file's TLS off") {
   test::TestPki pki;
   auto run = [](std::vector<std::string> args, Options& o, std::string* error) {
@@ -105,6 +153,13 @@ TEST_CASE("--tls* flags: certificate and key required; --tls=false turns a file'
                pki.ca().cert}, ok, &error));
   REQUIRE(ok.tls != nullptr);
   CHECK(ok.tls->verify());
+
+  Options single_dash;  // Go's flag package takes every flag with one dash too
+  REQUIRE(run({"-tls", "-tlscert", pki.server().cert, "-tlskey", pki.server().key, "-tlsverify", "-tlscacert",
+               pki.ca().cert}, single_dash, &error));
+  REQUIRE(single_dash.tls != nullptr);
+  CHECK(single_dash.tls->verify());
+  CHECK(single_dash.tls->options().ca_file == pki.ca().cert);
 
   Options from_file = test::apply_text(block(pki)).options;
   REQUIRE(from_file.tls != nullptr);

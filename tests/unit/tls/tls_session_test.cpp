@@ -207,6 +207,43 @@ TEST_CASE("a client session checks the server's name and CA") {
   }
 }
 
+TEST_CASE("a dialling session checks a name or an address against the certificate's names") {
+  Pair p;  // the server certificate is for DNS:localhost and IP:127.0.0.1
+  for (const char* ok : {"localhost", "LOCALHOST", "127.0.0.1"}) {
+    CAPTURE(ok);
+    TlsSession server(context(p.server_options), TlsSession::Role::Server);
+    TlsSession client(context(p.client_options), TlsSession::Role::Client, ok);
+    CHECK(handshake(client, server));
+    CHECK_FALSE(client.name_mismatch());
+  }
+  for (const char* wrong : {"127.0.0.2", "::1", "example.com"}) {
+    CAPTURE(wrong);
+    TlsSession server(context(p.server_options), TlsSession::Role::Server);
+    TlsSession client(context(p.client_options), TlsSession::Role::Client, wrong);
+    CHECK_FALSE(handshake(client, server));
+    CHECK(client.name_mismatch());
+    CHECK(client.error().find("mismatch") != std::string::npos);
+  }
+  SUBCASE("the subject's common name is not a name (as in Go)") {
+    tls::TlsOptions so;
+    test::CertFiles cn_only = p.pki.client("cn-only", {"/CN=localhost", ""});
+    so.cert_file = cn_only.cert;
+    so.key_file = cn_only.key;
+    TlsSession server(context(so), TlsSession::Role::Server);
+    TlsSession client(context(p.client_options), TlsSession::Role::Client, "localhost");
+    CHECK_FALSE(handshake(client, server));
+    CHECK(client.name_mismatch());
+  }
+  SUBCASE("an unknown CA is not a name mismatch") {
+    tls::TlsOptions co;
+    co.ca_file = p.pki.other_ca().cert;
+    TlsSession server(context(p.server_options), TlsSession::Role::Server);
+    TlsSession client(context(co), TlsSession::Role::Client, "localhost");
+    CHECK_FALSE(handshake(client, server));
+    CHECK_FALSE(client.name_mismatch());
+  }
+}
+
 TEST_CASE("close_notify reads as the peer closing") {
   Pair p;
   TlsSession server(context(p.server_options), TlsSession::Role::Server);
