@@ -275,6 +275,11 @@ class Reopen(unittest.TestCase):
                     c.ping()
                 self.assertEqual(s.proc.returncode, 0)
 
+    # liburcu's hash-table worker thread unblocks SIGUSR1, so a process-directed SIGUSR1 can land
+    # there and zats's handler passes it to the main thread (server/main.cpp). ThreadSanitizer
+    # defers a handler until its thread leaves an intercepted call, and that thread sleeps in a
+    # raw futex syscall: under TSan the handler never runs. The debug and ASan builds test it.
+    @unittest.skipIf(os.environ.get("ZATS_SANITIZE") == "thread", "TSan defers the forwarding signal handler")
     def test_sigusr1_without_a_file_is_ignored_as_the_reference(self):
         for name, binary in binaries():
             with self.subTest(server=name):
