@@ -124,9 +124,14 @@ bool Cluster::start(std::string* error) {
   return true;
 }
 
+// The control loop object outlives stop() (routes closing on the workers may still ask it to
+// dial, which it ignores once stopped); it goes with the Cluster.
 void Cluster::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
   if (loop_) loop_->stop();
-  loop_.reset();
   if (listen_fd_ >= 0) ::close(listen_fd_);
   listen_fd_ = -1;
 }
@@ -323,7 +328,7 @@ Cluster::Registration Cluster::register_route(RouteRef ref, const PeerDetails& p
   bool gossip_it = false;
   {
     std::lock_guard lock(mu_);
-    if (loop_ == nullptr) {
+    if (stopped_ || loop_ == nullptr) {
       reg.refused = server::CloseReason::ServerShutdown;
       return reg;
     }
@@ -459,7 +464,7 @@ void Cluster::route_closed(RouteRef ref, const std::string& remote_id, bool soli
     // client.go reconnect: a route we dialled (or kept over a duplicate) is dialled again,
     // unless it was a route to ourselves or that peer is connected anyway.
     // A route removed by a reload is not dialled again.
-    if (loop_ != nullptr && reason != server::CloseReason::RouteRemoved && (solicited || retry) && peer_url &&
+    if (!stopped_ && loop_ != nullptr && reason != server::CloseReason::RouteRemoved && (solicited || retry) && peer_url &&
         remote_id != context_.server_id && (remote_id.empty() || peers_.count(remote_id) == 0)) {
       redial_explicit = is_explicit(host_port_key(peer_url->host, peer_url->port));
       redial = peer_url;

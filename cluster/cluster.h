@@ -165,6 +165,7 @@ class Cluster {
   server::ServerContext& context_;
   server::ClusterOptions options_;
   const server::Options& server_options_;
+  bool stopped_ = false;  // stop() ran: nothing more is registered or dialled (under mu_)
   int port_ = 0;
   int listen_fd_ = -1;
 
