@@ -238,6 +238,7 @@ void Worker::on_turn_end() {
     if (stalling_consumers_ == 0) drain_incoming(/*everything=*/false);
     retry_overflow();
   }
+  unindex_removed();  // before the flush: a PONG after an UNSUB leaves with the interest gone
   // flush() never adds to dirty_, but a completion handled later in the turn may.
   std::vector<Connection*> dirty;
   dirty.swap(dirty_);
@@ -542,12 +543,21 @@ void Worker::remove_subscription(std::unique_ptr<Subscription> sub) {
   if (publish_depth_ == 0) apply_deferred_removals();
 }
 
+// Local delivery stops at once; the shared index hears of it at the turn's end
+// (unindex_removed), so a delivery that reaches an UNSUB max never takes the index's writer
+// lock. Until then other workers may still send this worker a message for it, which the
+// Sublist no longer matches: dropped, as a message published after the UNSUB must be.
 void Worker::apply_deferred_removals() {
-  for (const std::unique_ptr<Subscription>& sub : deferred_removals_) {
+  for (std::unique_ptr<Subscription>& sub : deferred_removals_) {
     AccountId account = sub->client->account();
-    if (accounts_[account]->sublist.remove(sub.get()) && indexed()) interest_of(account).remove(index_, sub->subject, sub->queue);
+    if (accounts_[account]->sublist.remove(sub.get()) && indexed()) unindexed_.push_back({account, std::move(sub)});
   }
   deferred_removals_.clear();
+}
+
+void Worker::unindex_removed() {
+  for (const Unindexed& u : unindexed_) interest_of(u.account).remove(index_, u.sub->subject, u.sub->queue);
+  unindexed_.clear();
 }
 
 void Worker::connection_released(Connection& connection) {

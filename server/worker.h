@@ -169,6 +169,7 @@ class Worker final : public core::ReactorHandler {
   void retry_overflow();
   void wake_touched();
   void apply_deferred_removals();
+  void unindex_removed();
   // Flow control (worker_flow.cpp).
   void stall_publisher(core::SocketId id);
   void release_stalled_publishers();
@@ -194,6 +195,12 @@ class Worker final : public core::ReactorHandler {
   std::vector<std::unique_ptr<Connection>> connections_;  // by socket slot
   std::vector<Connection*> dirty_;
   std::vector<std::unique_ptr<Subscription>> deferred_removals_;
+  // Removed from the Sublist, still in the shared interest index until the turn ends.
+  struct Unindexed {
+    AccountId account;
+    std::unique_ptr<Subscription> sub;
+  };
+  std::vector<Unindexed> unindexed_;
   int publish_depth_ = 0;
   uint64_t last_deadline_scan_ns_ = 0;
   unsigned next_placement_ = 0;
