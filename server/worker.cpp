@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <bit>
 #include <utility>
 
+#include "core/clock.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
@@ -45,6 +47,8 @@ Worker::Worker(ServerContext& context, unsigned index)
       overflow_(context.mesh.size()),
       paused_(context.mesh.size()),
       touched_(context.mesh.size(), 0),
+      idle_poll_(static_cast<uint64_t>(reactor_options(*context.initial_options, context.mesh.size()).idle_poll.count()) *
+                 1000),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {
   for (size_t a = 0; a < context_.accounts.size(); ++a) {
     auto local = std::make_unique<LocalAccount>();
@@ -249,6 +253,7 @@ void Worker::on_turn_end() {
   }
   if (multi()) wake_touched();
   if (indexed()) core::rcu_quiescent();
+  idle_since_ns_ = 0;  // this turn did work; the next idle time starts after it
 }
 
 void Worker::on_tick(uint64_t now_ns) {
@@ -257,6 +262,7 @@ void Worker::on_tick(uint64_t now_ns) {
     if (Connection* c = connection(id)) c->on_timer(now_ns);
   });
   expire_stalls(now_ns);
+  if (multi()) note_preemptions();
   if (index_ == 0 && context_.tls_rate_limit && now_ns - last_rate_limit_log_ns_ >= 1'000'000'000) {
     last_rate_limit_log_ns_ = now_ns;
     if (uint64_t blocked = context_.tls_rate_limit->take_blocked())
@@ -273,10 +279,32 @@ void Worker::on_wake() {}  // the turn's end drains the rings and the mailbox
 
 bool Worker::on_idle_poll() { return context_.mesh.has_incoming(index_) || handshakes_.has_waiting(); }
 
+uint64_t Worker::idle_poll_budget_ns(uint64_t max_ns) {
+  const uint64_t now = core::monotonic_ns();
+  idle_since_ns_ = now;
+  return std::min(max_ns, idle_poll_.budget(now));
+}
+
+// Another worker's message ended this worker's idle time: how long it took teaches the
+// policy how long a poll would have had to last.
+void Worker::note_arrival() {
+  if (idle_since_ns_ == 0) return;
+  const uint64_t now = core::monotonic_ns();
+  idle_poll_.arrived(now, now - idle_since_ns_);
+  idle_since_ns_ = 0;
+}
+
+// getrusage(RUSAGE_THREAD) is a cheap system call, made once per tick.
+void Worker::note_preemptions() {
+  rusage usage{};
+  if (getrusage(RUSAGE_THREAD, &usage) == 0) idle_poll_.preempted_total(static_cast<uint64_t>(usage.ru_nivcsw));
+}
+
 // Announce the sleep, then look once more: a producer either sees the flag (and wakes us
 // with MSG_RING) or we see its message here.
 bool Worker::on_before_sleep() {
   if (handshakes_.has_waiting()) return false;  // the next turn runs them
+  if (idle_since_ns_ == 0) idle_since_ns_ = core::monotonic_ns();
   if (!multi()) {
     if (indexed()) core::rcu_offline();
     return true;
@@ -461,6 +489,7 @@ void Worker::drain_incoming(bool everything) {
       taken += n;
     }
     stats_.mesh_received += taken;
+    if (taken > 0) note_arrival();
     if (taken > 0 && context_.mesh.room_made(from, index_)) reactor_.wake_ring(context_.mesh.ring_fd(from), 0);
   }
 }
