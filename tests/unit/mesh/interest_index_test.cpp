@@ -306,6 +306,23 @@ TEST_CASE("interest cache: a cache further behind than the change log starts ove
   CHECK(cache.resets() == 1);
 }
 
+TEST_CASE("interest cache: a change on a subject too long for the log starts it over") {
+  RcuScope rcu;
+  InterestIndex index;
+  index.add(1, "keep");
+  InterestCache cache(index, 64);
+  warm(cache, {"keep"});
+  const std::string fits(InterestChangeLog::kMaxSubject, 'f');
+  index.add(2, fits);
+  CHECK(cached(cache, "keep"));
+  CHECK(cache.resets() == 0);
+  const std::string longer = std::string(InterestChangeLog::kMaxSubject, 'l') + ".x";
+  index.add(2, longer);
+  CHECK_FALSE(cached(cache, "keep"));
+  CHECK(cache.resets() == 1);
+  CHECK(cache.match(longer).plain == mask({2}));
+}
+
 TEST_CASE("interest cache: no-interest subjects never grow it past its bound (nats-server #4341)") {
   RcuScope rcu;
   InterestIndex index;
