@@ -424,10 +424,12 @@ bool Reactor::Impl::completions_ready() {
 bool Reactor::Impl::poll_idle() {
   constexpr unsigned kMissesBeforeBackoff = 8;
   constexpr unsigned kBackoffEvery = 16;
+  const uint64_t budget = handler->idle_poll_budget_ns(uint64_t(options.idle_poll.count()) * 1000u);
+  if (budget == 0) return false;
   if (poll_misses >= kMissesBeforeBackoff && ++poll_skips % kBackoffEvery != 0) return false;
   if (io_uring_sq_ready(&ring) > 0) io_uring_submit(&ring);
   ++stats.idle_polls;
-  const uint64_t until = monotonic_ns() + uint64_t(options.idle_poll.count()) * 1000u;
+  const uint64_t until = monotonic_ns() + budget;
   do {
     if (completions_ready() || handler->on_idle_poll() || stop_requested.load(std::memory_order_relaxed)) {
       ++stats.idle_poll_hits;

@@ -52,6 +52,8 @@ class ReactorHandler {
   // Called repeatedly while the loop busy-polls before sleeping (ReactorOptions::idle_poll);
   // must be cheap. Return true when it found work: the loop then runs a new turn at once.
   virtual bool on_idle_poll() { return false; }
+  // Before such a poll: how long to poll this time, at most max_ns (0: sleep at once).
+  virtual uint64_t idle_poll_budget_ns(uint64_t max_ns) { return max_ns; }
   // Right before the loop blocks in the kernel. Return false when work showed up (the loop
   // then submits without sleeping). After a true, on_after_sleep() follows the wait.
   // Workers use the pair to announce sleep to their producers and to go RCU-offline.

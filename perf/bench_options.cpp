@@ -46,6 +46,7 @@ const char kUsage[] =
     "                     reqrep and --rate runs, 0 otherwise)\n"
     "  --subject S        subject (default bench)   --group G  queue group\n"
     "  --requesters R --responders M --inflight K   (reqrep)\n"
+    "  --old-style        (reqrep) each request: SUB a fresh inbox, UNSUB it after 1 reply, PUB\n"
     "  --conns C --server-pid PID --monitor URL --hold D   (conns)\n"
     "  --subjects N --interest-every K               (subjects)\n"
     "  --churners C --churn-rate OPS --window W       (churn)\n"
@@ -95,6 +96,7 @@ BenchOptions parse_bench_options(int argc, char** argv) {
     else if (k == "--requesters") o.requesters = static_cast<int>(n());
     else if (k == "--responders") o.responders = static_cast<int>(n());
     else if (k == "--inflight") o.inflight = static_cast<int>(n());
+    else if (k == "--old-style") o.old_style = true;
     else if (k == "--conns") o.conns = static_cast<int>(n());
     else if (k == "--server-pid") o.server_pid = static_cast<int>(n());
     else if (k == "--monitor") o.monitor = s();

@@ -32,6 +32,7 @@ struct BenchOptions {
   int requesters = 1;
   int responders = 1;
   int inflight = 1;  // closed loop: outstanding requests per requester
+  bool old_style = false;  // every request SUBs a fresh inbox with UNSUB max 1 (old clients' Request)
   // conns
   int conns = 1000;
   int server_pid = 0;

@@ -5,7 +5,9 @@
 
 namespace zats::perf {
 
-void FrameCycle::add(std::string_view subject, std::string_view reply) {
+// `before` (protocol lines) goes first, inside the frame: it is sent whenever the PUB is.
+void FrameCycle::add(std::string_view subject, std::string_view reply, std::string_view before) {
+  buf_ += before;
   buf_ += "PUB ";
   buf_ += subject;
   buf_ += ' ';
@@ -41,6 +43,18 @@ FrameCycle FrameCycle::subjects(std::string_view prefix, size_t count, size_t si
     subj.resize(prefix.size());
     subj += std::to_string(n);
     fc.add(subj, {});
+  }
+  return fc;
+}
+
+FrameCycle FrameCycle::old_style_requests(std::string_view subject, std::string_view inbox, size_t count,
+                                          size_t size) {
+  FrameCycle fc;
+  fc.size_ = size;
+  for (size_t n = 0; n < count; ++n) {
+    const std::string reply = std::string(inbox) + "." + std::to_string(n);
+    const std::string sid = std::to_string(n + 2);  // sid 1 is the requester's own
+    fc.add(subject, reply, "SUB " + reply + " " + sid + "\r\nUNSUB " + sid + " 1\r\n");
   }
   return fc;
 }

@@ -21,6 +21,10 @@ class FrameCycle {
   // multiple of `interest_every` count as hits (subjects someone listens to).
   static FrameCycle subjects(std::string_view prefix, size_t count, size_t size,
                              size_t interest_every);
+  // Old-style requests, one inbox each: "SUB <inbox>.<n> <sid>\r\nUNSUB <sid> 1\r\n"
+  // before "PUB <subject> <inbox>.<n> <size>\r\n<payload>\r\n", for n in [0, count). An inbox
+  // comes round again only after `count` more requests, so keep count above those in flight.
+  static FrameCycle old_style_requests(std::string_view subject, std::string_view inbox, size_t count, size_t size);
 
   size_t frames() const { return offsets_.size() - 1; }
   size_t payload_size() const { return size_; }
@@ -34,7 +38,7 @@ class FrameCycle {
   uint64_t hits(size_t i, size_t j) const;
 
  private:
-  void add(std::string_view subject, std::string_view reply);
+  void add(std::string_view subject, std::string_view reply, std::string_view before = {});
 
   std::string buf_;
   std::vector<size_t> offsets_{0};

@@ -93,6 +93,9 @@ void pubsub(const BenchOptions& o, Builder& b, ScenarioPlan& sp, bool queue) {
   }
 }
 
+// Distinct inboxes an old-style requester cycles through (beyond its requests in flight).
+constexpr size_t kOldStyleInboxes = 1024;
+
 void reqrep(const BenchOptions& o, Builder& b, ScenarioPlan& sp) {
   const std::string req_subject = o.subject + ".req";
   for (int i = 0; i < o.responders; ++i) {
@@ -103,8 +106,13 @@ void reqrep(const BenchOptions& o, Builder& b, ScenarioPlan& sp) {
   for (int i = 0; i < o.requesters; ++i) {
     ClientPlan p = b.make(Role::Requester);
     const std::string inbox = "_INBOX.zb." + std::to_string(p.id);
-    p.subs = "SUB " + inbox + " 1\r\n";
-    p.frames = uniform(o, req_subject, inbox);
+    if (o.old_style) {
+      p.frames = std::make_shared<const FrameCycle>(FrameCycle::old_style_requests(
+          req_subject, inbox, kOldStyleInboxes + static_cast<size_t>(o.inflight), o.size));
+    } else {
+      p.subs = "SUB " + inbox + " 1\r\n";
+      p.frames = uniform(o, req_subject, inbox);
+    }
     p.msgs = o.msgs ? b.share(o.msgs, o.requesters, i) : 0;
     if (o.msgs && p.msgs == 0) continue;
     p.rate = o.rate / o.requesters;
@@ -113,8 +121,8 @@ void reqrep(const BenchOptions& o, Builder& b, ScenarioPlan& sp) {
     sp.clients.push_back(std::move(p));
   }
   sp.latency = true;
-  sp.note = std::to_string(o.requesters) + " requesters, " + std::to_string(o.responders) +
-            " responders, " + (o.rate > 0 ? "open loop" : "closed loop inflight " + std::to_string(o.inflight));
+  sp.note = std::to_string(o.requesters) + (o.old_style ? " old-style" : "") + " requesters, " +
+            std::to_string(o.responders) + " responders, " + (o.rate > 0 ? "open loop" : "closed loop inflight " + std::to_string(o.inflight));
 }
 
 void subjects(const BenchOptions& o, Builder& b, ScenarioPlan& sp) {

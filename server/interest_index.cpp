@@ -330,7 +330,7 @@ void InterestIndex::add(unsigned destination, std::string_view subject, std::str
     publish(slot, r);
     if (local) tell_local(subject, queue, local_members(r, queue));
   }
-  generation_.fetch_add(1, std::memory_order_seq_cst);
+  changed(subject);
 }
 
 bool InterestIndex::remove(unsigned destination, std::string_view subject, std::string_view queue) {
@@ -358,7 +358,7 @@ bool InterestIndex::remove(unsigned destination, std::string_view subject, std::
     if (local) tell_local(subject, queue, local_left);
   }
   prune(lit, owner);
-  generation_.fetch_add(1, std::memory_order_seq_cst);
+  changed(subject);
   return true;
 }
 
@@ -376,6 +376,12 @@ void InterestIndex::set_queue_weight(unsigned destination, std::string_view subj
   set_members(*r, queue, destination, weight);
   publish(*slot, sealed(r));
   prune(lit, owner);
+  changed(subject);
+}
+
+// Logged first, so a cache that sees the new generation finds what it changed.
+void InterestIndex::changed(std::string_view subject) {
+  changes_.record(generation_.load(std::memory_order_relaxed) + 1, subject, has_wildcard_token(subject));
   generation_.fetch_add(1, std::memory_order_seq_cst);
 }
 
@@ -598,25 +604,49 @@ void InterestIndex::collect_nodes(std::vector<Node*>& out) const {
 // --- InterestCache ---
 
 InterestCache::InterestCache(const InterestIndex& index, size_t capacity)
-    : index_(index), capacity_(capacity > 0 ? capacity : 1) {}
+    : index_(index), capacity_(capacity > 0 ? capacity : 1), seen_(index.generation()) {}
 
 const InterestResult& InterestCache::match(std::string_view subject) {
-  // Read the generation first: a change racing with the match below leaves the entry tagged
-  // older than what it holds, which only costs a recompute.
+  // Catch up first: a change racing with the match below has a later generation, so the next
+  // call replays it and drops what this one cached, which only costs a recompute.
   const uint64_t generation = index_.generation();
+  if (generation != seen_) catch_up(generation);
   auto it = slots_.find(subject);
-  if (it != slots_.end() && it->second.generation == generation) {
+  if (it != slots_.end()) {
     ++hits_;
-    return it->second.result;
+    return it->second;
   }
   ++misses_;
-  if (it == slots_.end()) {
-    if (slots_.size() >= capacity_) evict_some();
-    it = slots_.try_emplace(std::string(subject)).first;
+  if (slots_.size() >= capacity_) evict_some();
+  it = slots_.try_emplace(std::string(subject)).first;
+  index_.match(subject, it->second);
+  return it->second;
+}
+
+void InterestCache::catch_up(uint64_t generation) {
+  auto drop = [this](std::string_view subject, bool wildcard) { forget(subject, wildcard); };
+  if (!slots_.empty() && !index_.changes().replay(seen_, generation, drop)) {
+    ++resets_;
+    slots_.clear();
   }
-  index_.match(subject, it->second.result);
-  it->second.generation = generation;
-  return it->second.result;
+  seen_ = generation;
+}
+
+// A published subject's tokens are compared as plain tokens (see InterestIndex::match), which
+// is exactly what subject_matches does with the cached subject.
+void InterestCache::forget(std::string_view subject, bool wildcard) {
+  if (!wildcard) {
+    dropped_ += slots_.erase(subject);
+    return;
+  }
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    if (proto::subject_matches(subject, it->first)) {
+      slots_.erase(it++);
+      ++dropped_;
+    } else {
+      ++it;
+    }
+  }
 }
 
 void InterestCache::evict_some() {

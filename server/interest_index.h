@@ -39,6 +39,7 @@
 
 #include <absl/container/inlined_vector.h>
 
+#include "server/interest_change_log.h"
 #include "server/sublist_string_map.h"
 
 struct cds_lfht;
@@ -132,6 +133,8 @@ class InterestIndex {
 
   // Bumped by every add/remove that changes what match() can return.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  // The subject behind each recent generation, for caches that drop only what changed.
+  const InterestChangeLog& changes() const { return changes_; }
 
   // Literal entries plus trie nodes below the root; 0 once everything is removed (pruning).
   // Takes the writer lock; not for the hot path.
@@ -153,6 +156,7 @@ class InterestIndex {
   Slot* slot_for_change(std::string_view subject, Literal** literal, Node** owner) const;
   void prune(Literal* literal, Node* owner);
   void publish(Slot& slot, const Record* next);
+  void changed(std::string_view subject);
   void tell_local(std::string_view subject, std::string_view queue, uint32_t weight);
   static void visit_slot(const Slot& slot, std::string_view subject, const LocalInterestVisitor& each);
   static std::string subject_of(const Node* node, bool tail);
@@ -172,12 +176,16 @@ class InterestIndex {
   // Trie slots holding a record: lets match() skip the trie when no wildcard interest exists.
   alignas(128) std::atomic<uint32_t> wildcard_slots_{0};
   alignas(128) std::atomic<uint64_t> generation_{0};
+  InterestChangeLog changes_;  // writer lock
 };
 
-// A worker's bounded match cache for one InterestIndex: literal subject -> result, valid while
-// the index generation is unchanged. Worker-local, not thread-safe. Every result — including
-// no interest — counts against the same bound (nats-server #4341: no-interest publishes to
-// ever-new subjects must not grow a cache without limit).
+// A worker's bounded match cache for one InterestIndex: literal subject -> result. When the
+// index generation moves, the cache replays the index's change log and drops only the results
+// a changed subject can match (a literal: its own entry; a wildcard: the entries it matches);
+// one that fell further behind than the log reaches starts over. Worker-local, not
+// thread-safe. Every result — including no interest — counts against the same bound
+// (nats-server #4341: no-interest publishes to ever-new subjects must not grow a cache
+// without limit).
 class InterestCache {
  public:
   explicit InterestCache(const InterestIndex& index, size_t capacity = 4096);
@@ -189,20 +197,22 @@ class InterestCache {
   size_t capacity() const { return capacity_; }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
+  uint64_t dropped() const { return dropped_; }  // results dropped because their interest changed
+  uint64_t resets() const { return resets_; }    // times the whole cache was dropped (log overrun)
 
  private:
-  struct Entry {
-    uint64_t generation = 0;
-    InterestResult result;
-  };
-
+  void catch_up(uint64_t generation);
+  void forget(std::string_view subject, bool wildcard);
   void evict_some();
 
   const InterestIndex& index_;
   size_t capacity_;
-  StringMap<Entry> slots_;
+  StringMap<InterestResult> slots_;
+  uint64_t seen_ = 0;  // every cached result reflects the index at least as of this generation
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t resets_ = 0;
 };
 
 }  // namespace zats::server

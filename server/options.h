@@ -170,9 +170,9 @@ struct Options {
   // Pin each worker to its own CPU (the default). Off, the kernel may move workers: better
   // when the box is oversubscribed (clients or benchmarks sharing the same cores).
   bool pin_workers = true;
-  // Busy-poll (adaptively, see core::ReactorOptions) before sleeping in the kernel, so a
-  // request/reply across workers does not pay a full wake-up each time. Only with several
-  // workers: a single worker has no peer whose messages it could catch.
+  // Busy-poll at most this long before sleeping in the kernel, as IdlePollPolicy decides from
+  // recent cross-worker traffic, so a request/reply across workers need not pay a full
+  // wake-up each time. Only with several workers: a single worker has no peer to wait for.
   std::chrono::microseconds idle_poll{20};
 
   // Accounts configured besides the global one ($G); filled from the config file.

@@ -1,5 +1,5 @@
-// Sublist implementation: literal hash map + wildcard token trie + bounded, generation-checked
-// match cache. Everything here runs on the owning worker's thread only, so nothing is locked.
+// Sublist implementation: literal hash map + wildcard token trie + bounded match cache whose
+// entries a change marks stale only where its subject matches them. Everything here runs on the owning worker's thread only, so nothing is locked.
 #include "server/sublist.h"
 
 #include <utility>
@@ -28,7 +28,7 @@ struct Sublist::Node {
 };
 
 struct Sublist::CacheSlot {
-  uint64_t generation = 0;
+  bool valid = false;
   SublistResult result;
 };
 
@@ -43,8 +43,8 @@ void Sublist::insert(Subscription* sub) {
     return;
   }
   if (!literals_[sub->subject].add(sub)) return;
+  changed(sub->subject, false);
   ++count_;
-  ++generation_;
   ++stats_.inserts;
 }
 
@@ -59,8 +59,8 @@ void Sublist::insert_wildcard(Subscription* sub) {
     return true;
   });
   if (!node->subs.add(sub)) return;
+  changed(sub->subject, true);
   ++count_;
-  ++generation_;
   ++stats_.inserts;
 }
 
@@ -73,10 +73,24 @@ bool Sublist::remove(Subscription* sub) {
     if (it->second.empty()) literals_.erase(it);
   }
   if (!removed) return false;
+  changed(sub->subject, has_wildcard(sub->subject));
   --count_;
-  ++generation_;
   ++stats_.removes;
   return true;
+}
+
+// Marks stale the cached results `subject` can reach: a literal one's own entry, or every entry
+// a wildcard matches (published '*'/'>' tokens are plain tokens to subject_matches, as in
+// match()). A stale slot is recomputed in place when next looked up.
+void Sublist::changed(std::string_view subject, bool wildcard) {
+  ++generation_;
+  if (!wildcard) {
+    if (auto it = cache_.find(subject); it != cache_.end()) it->second->valid = false;
+    return;
+  }
+  for (auto& [cached, slot] : cache_) {
+    if (slot->valid && proto::subject_matches(subject, cached)) slot->valid = false;
+  }
 }
 
 bool Sublist::remove_wildcard(Subscription* sub) {
@@ -125,27 +139,27 @@ const SublistResult& Sublist::match(std::string_view subject) {
     compute(subject, uncached_);
     return uncached_;
   }
-  if (last_slot_ != nullptr && last_slot_->generation == generation_ && subject == last_subject_) {
+  if (last_slot_ != nullptr && last_slot_->valid && subject == last_subject_) {
     ++stats_.cache_hits;
     return last_slot_->result;
   }
   if (auto it = cache_.find(subject); it != cache_.end()) {
     CacheSlot& slot = *it->second;
     remember(subject, &slot);
-    if (slot.generation == generation_) {
+    if (slot.valid) {
       ++stats_.cache_hits;
       return slot.result;
     }
     tokenize(subject);  // it was valid when it was cached
     compute(subject, slot.result);
-    slot.generation = generation_;
+    slot.valid = true;
     return slot.result;
   }
   // Invalid subjects are not cached: they would only let a client fill the cache with garbage.
   if (!tokenize(subject)) return empty_;
   CacheSlot& slot = cache_slot_for(subject);
   compute(subject, slot.result);
-  slot.generation = generation_;
+  slot.valid = true;
   remember(subject, &slot);
   return slot.result;
 }

@@ -1,8 +1,9 @@
 // Sublist: one worker's local subscription index for one account. Literal subjects sit in a
 // hash map; only wildcard subscriptions go into a token trie (separate children for '*' and
 // '>'); queue subscriptions are grouped by queue name. match() returns plain subscribers and
-// one member list per queue group, cached per literal subject in a bounded cache that any
-// insert/remove invalidates (by generation). Single-threaded: owned by one worker.
+// one member list per queue group, cached per literal subject in a bounded cache; an insert or
+// remove marks stale only the cached results its subject matches (a SUB on a.b leaves x.y
+// cached). Single-threaded: owned by one worker.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +51,7 @@ class Sublist {
   const SublistResult& match(std::string_view subject);
 
   size_t count() const;
+  // Bumped by every insert/remove that changed something.
   uint64_t generation() const;
   SublistStats stats() const;
   // All subscriptions (for monitoring / route interest), in no particular order.
@@ -60,7 +62,7 @@ class Sublist {
 
  private:
   struct Node;       // one level of the wildcard trie
-  struct CacheSlot;  // a cached result and the generation it was computed at
+  struct CacheSlot;  // a cached result and whether it is still valid
 
   bool tokenize(std::string_view subject);
   void compute(std::string_view subject, SublistResult& out);
@@ -68,6 +70,7 @@ class Sublist {
   void append(const SublistEntry& entry, SublistResult& out);
   CacheSlot& cache_slot_for(std::string_view subject);
   void remember(std::string_view subject, CacheSlot* slot);
+  void changed(std::string_view subject, bool wildcard);
   void evict_some();
   void insert_wildcard(Subscription* sub);
   bool remove_wildcard(Subscription* sub);
@@ -77,8 +80,8 @@ class Sublist {
   // Subscriptions on subjects without wildcard tokens: one hash lookup per publish.
   StringMap<SublistEntry> literals_;
   std::unique_ptr<Node> root_;  // subscriptions with a '*' or '>' token
-  // Literal subject -> result. A slot whose generation is older than generation_ is stale and is
-  // recomputed in place on its next lookup, so insert/remove invalidate the cache in O(1).
+  // Literal subject -> result. A stale slot is recomputed in place on its next lookup; a literal
+  // insert/remove marks one slot stale in O(1), a wildcard one scans the cache.
   StringMap<std::unique_ptr<CacheSlot>> cache_;
   // The last subject matched and its slot: a publisher usually repeats a subject, and this
   // skips the hash lookup then. Cleared whenever slots are evicted.

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <bit>
 #include <utility>
 
+#include "core/clock.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
@@ -45,6 +47,8 @@ Worker::Worker(ServerContext& context, unsigned index)
       overflow_(context.mesh.size()),
       paused_(context.mesh.size()),
       touched_(context.mesh.size(), 0),
+      idle_poll_(static_cast<uint64_t>(reactor_options(*context.initial_options, context.mesh.size()).idle_poll.count()) *
+                 1000),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {
   for (size_t a = 0; a < context_.accounts.size(); ++a) {
     auto local = std::make_unique<LocalAccount>();
@@ -238,6 +242,7 @@ void Worker::on_turn_end() {
     if (stalling_consumers_ == 0) drain_incoming(/*everything=*/false);
     retry_overflow();
   }
+  unindex_removed();  // before the flush: a PONG after an UNSUB leaves with the interest gone
   // flush() never adds to dirty_, but a completion handled later in the turn may.
   std::vector<Connection*> dirty;
   dirty.swap(dirty_);
@@ -248,6 +253,7 @@ void Worker::on_turn_end() {
   }
   if (multi()) wake_touched();
   if (indexed()) core::rcu_quiescent();
+  idle_since_ns_ = 0;  // this turn did work; the next idle time starts after it
 }
 
 void Worker::on_tick(uint64_t now_ns) {
@@ -256,6 +262,7 @@ void Worker::on_tick(uint64_t now_ns) {
     if (Connection* c = connection(id)) c->on_timer(now_ns);
   });
   expire_stalls(now_ns);
+  if (multi()) note_preemptions();
   if (index_ == 0 && context_.tls_rate_limit && now_ns - last_rate_limit_log_ns_ >= 1'000'000'000) {
     last_rate_limit_log_ns_ = now_ns;
     if (uint64_t blocked = context_.tls_rate_limit->take_blocked())
@@ -272,10 +279,32 @@ void Worker::on_wake() {}  // the turn's end drains the rings and the mailbox
 
 bool Worker::on_idle_poll() { return context_.mesh.has_incoming(index_) || handshakes_.has_waiting(); }
 
+uint64_t Worker::idle_poll_budget_ns(uint64_t max_ns) {
+  const uint64_t now = core::monotonic_ns();
+  idle_since_ns_ = now;
+  return std::min(max_ns, idle_poll_.budget(now));
+}
+
+// Another worker's message ended this worker's idle time: how long it took teaches the
+// policy how long a poll would have had to last.
+void Worker::note_arrival() {
+  if (idle_since_ns_ == 0) return;
+  const uint64_t now = core::monotonic_ns();
+  idle_poll_.arrived(now, now - idle_since_ns_);
+  idle_since_ns_ = 0;
+}
+
+// getrusage(RUSAGE_THREAD) is a cheap system call, made once per tick.
+void Worker::note_preemptions() {
+  rusage usage{};
+  if (getrusage(RUSAGE_THREAD, &usage) == 0) idle_poll_.preempted_total(static_cast<uint64_t>(usage.ru_nivcsw));
+}
+
 // Announce the sleep, then look once more: a producer either sees the flag (and wakes us
 // with MSG_RING) or we see its message here.
 bool Worker::on_before_sleep() {
   if (handshakes_.has_waiting()) return false;  // the next turn runs them
+  if (idle_since_ns_ == 0) idle_since_ns_ = core::monotonic_ns();
   if (!multi()) {
     if (indexed()) core::rcu_offline();
     return true;
@@ -460,6 +489,7 @@ void Worker::drain_incoming(bool everything) {
       taken += n;
     }
     stats_.mesh_received += taken;
+    if (taken > 0) note_arrival();
     if (taken > 0 && context_.mesh.room_made(from, index_)) reactor_.wake_ring(context_.mesh.ring_fd(from), 0);
   }
 }
@@ -542,12 +572,21 @@ void Worker::remove_subscription(std::unique_ptr<Subscription> sub) {
   if (publish_depth_ == 0) apply_deferred_removals();
 }
 
+// Local delivery stops at once; the shared index hears of it at the turn's end
+// (unindex_removed), so a delivery that reaches an UNSUB max never takes the index's writer
+// lock. Until then other workers may still send this worker a message for it, which the
+// Sublist no longer matches: dropped, as a message published after the UNSUB must be.
 void Worker::apply_deferred_removals() {
-  for (const std::unique_ptr<Subscription>& sub : deferred_removals_) {
+  for (std::unique_ptr<Subscription>& sub : deferred_removals_) {
     AccountId account = sub->client->account();
-    if (accounts_[account]->sublist.remove(sub.get()) && indexed()) interest_of(account).remove(index_, sub->subject, sub->queue);
+    if (accounts_[account]->sublist.remove(sub.get()) && indexed()) unindexed_.push_back({account, std::move(sub)});
   }
   deferred_removals_.clear();
+}
+
+void Worker::unindex_removed() {
+  for (const Unindexed& u : unindexed_) interest_of(u.account).remove(index_, u.sub->subject, u.sub->queue);
+  unindexed_.clear();
 }
 
 void Worker::connection_released(Connection& connection) {

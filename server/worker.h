@@ -19,6 +19,7 @@
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
 #include "server/client.h"
+#include "server/idle_poll_policy.h"
 #include "server/connection.h"
 #include "server/interest_index.h"
 #include "server/message.h"
@@ -138,6 +139,7 @@ class Worker final : public core::ReactorHandler {
   void on_tick(uint64_t now_ns) override;
   void on_wake() override;
   bool on_idle_poll() override;
+  uint64_t idle_poll_budget_ns(uint64_t max_ns) override;
   bool on_before_sleep() override;
   void on_after_sleep() override;
 
@@ -166,9 +168,12 @@ class Worker final : public core::ReactorHandler {
   InterestIndex& interest_of(AccountId account) { return *context_.interest[account]; }
   void enqueue(unsigned target, SharedMessageRef msg, Connection& from);
   void drain_incoming(bool everything);
+  void note_arrival();
+  void note_preemptions();
   void retry_overflow();
   void wake_touched();
   void apply_deferred_removals();
+  void unindex_removed();
   // Flow control (worker_flow.cpp).
   void stall_publisher(core::SocketId id);
   void release_stalled_publishers();
@@ -194,6 +199,12 @@ class Worker final : public core::ReactorHandler {
   std::vector<std::unique_ptr<Connection>> connections_;  // by socket slot
   std::vector<Connection*> dirty_;
   std::vector<std::unique_ptr<Subscription>> deferred_removals_;
+  // Removed from the Sublist, still in the shared interest index until the turn ends.
+  struct Unindexed {
+    AccountId account;
+    std::unique_ptr<Subscription> sub;
+  };
+  std::vector<Unindexed> unindexed_;
   int publish_depth_ = 0;
   uint64_t last_deadline_scan_ns_ = 0;
   unsigned next_placement_ = 0;
@@ -219,6 +230,10 @@ class Worker final : public core::ReactorHandler {
   std::vector<core::SocketId> stalled_publishers_;
 
   WorkerStats stats_;
+  // How long to poll before sleeping, learned from when other workers' messages arrive; and
+  // when this worker last went idle (0: busy since), to measure that.
+  IdlePollPolicy idle_poll_;
+  uint64_t idle_since_ns_ = 0;
   tls::HandshakeBudget handshakes_;
   uint64_t last_rate_limit_log_ns_ = 0;
   std::mt19937_64 rng_;

@@ -1,8 +1,10 @@
 """Thread-per-core invariants (docs/architecture.md, Invariants): zats with --cores 4 and
 round-robin placement, where the server's debug log proves which worker owns each connection.
 Covers visibility, per-publisher order, exactly-once queue delivery across workers, no loss under
-mesh backpressure, and a stress run with wildcard and queue subscriptions under SUB/UNSUB churn.
-zats-only (nats-server has no --cores), so it skips when the server under test is not zats."""
+mesh backpressure, a stress run with wildcard and queue subscriptions under SUB/UNSUB churn, and
+old-style request/reply (SUB inbox; UNSUB sid 1; PUB) across two workers, byte for byte as
+nats-server answers it. zats-only (nats-server has no --cores), so it skips when the server under
+test is not zats; nats-server, when installed, is the reference for the request/reply bytes."""
 import os
 import re
 import socket
@@ -271,6 +273,92 @@ class TestWorkers(unittest.TestCase):
                 queued.extend(by_sid["3"])
             self.assertEqual(len(queued), total)
             self.assertEqual(len(set(queued)), total)
+
+
+def next_frame(conn):
+    """The next frame other than the server's keep-alive PING (answered): a control line, or
+    a MSG/HMSG line with its payload."""
+    while True:
+        line = conn.read_until(b"\r\n")
+        if line.startswith(b"PING"):
+            conn.send(b"PONG\r\n")
+            continue
+        if line.startswith((b"MSG ", b"HMSG ")):
+            line += conn.read_exactly(int(line.split()[-1]) + 2)
+        return line
+
+
+def old_style_requests(server, placed, requests):
+    """Old-style request/reply: a requester and a responder (on different workers when
+    `placed` tells them apart), every request a fresh inbox with UNSUB max 1; the responder
+    answers twice (the second must find the inbox gone) and, at the end, once more to every
+    inbox. Then a client on each side publishes to a used inbox with no_responders on. Returns
+    what each client received, for comparison with nats-server."""
+    requester = placed(server, None)
+    responder = placed(server, lambda w: w != requester[1])
+    req, rsp = requester[0], responder[0]
+    seen = {"requester": b"", "responder": b""}
+    rsp.send(b"SUB svc 1\r\nPING\r\n")
+    rsp.expect(b"PONG\r\n")
+    for i in range(requests):
+        inbox = b"_INBOX.r.%d" % i
+        req.send(b"SUB %s %d\r\nUNSUB %d 1\r\nPUB svc %s 3\r\nreq\r\n" % (inbox, 10 + i, 10 + i, inbox))
+        asked = next_frame(rsp)
+        seen["responder"] += asked
+        rsp.send(b"PUB %s 5\r\nreply\r\nPUB %s 5\r\nextra\r\n" % (inbox, inbox))
+        seen["requester"] += next_frame(req)
+    rsp.send(b"".join(b"PUB _INBOX.r.%d 4\r\nlate\r\n" % i for i in range(requests)) + b"PING\r\n")
+    seen["responder"] += next_frame(rsp)
+    req.send(b"PING\r\n")
+    seen["requester"] += next_frame(req)  # PONG, unless a late or extra reply got through
+    for side, worker in (("other side", lambda w: w == responder[1]), ("same side", lambda w: w == requester[1])):
+        conn = placed(server, worker, b'{"verbose":false,"pedantic":false,"headers":true,"no_responders":true}')[0]
+        conn.send(b"SUB rep.n 1\r\nPUB _INBOX.r.0 rep.n 2\r\nhi\r\nPING\r\n")
+        seen[side] = next_frame(conn) + next_frame(conn)
+        conn.close()
+    req.close()
+    rsp.close()
+    return seen
+
+
+def placed_on(server, want, connect=b'{"verbose":false,"pedantic":false}'):
+    """A handshaken connection on a worker `want` accepts (any when None): (conn, worker)."""
+    while True:
+        conn = server.client()
+        info = conn.handshake(connect)
+        worker = worker_of(server, info["client_id"])
+        if want is None or want(worker):
+            return conn, worker
+        conn.close()
+
+
+def anywhere(server, want, connect=b'{"verbose":false,"pedantic":false}'):
+    """nats-server has no workers: every connection is placed."""
+    conn = server.client()
+    conn.handshake(connect)
+    return conn, 0
+
+
+@unittest.skipUnless(is_zats(), "zats-only: needs --cores and --placement")
+class TestRequestReplyAcrossWorkers(unittest.TestCase):
+    REQUESTS = 300
+
+    def test_old_style_request_reply_matches_nats_server(self):
+        with harness.Server("--cores", "2", "--placement", "round-robin", "-D") as s:
+            mine = old_style_requests(s, placed_on, self.REQUESTS)
+        want_requester = b"".join(b"MSG _INBOX.r.%d %d 5\r\nreply\r\n" % (i, 10 + i)
+                                  for i in range(self.REQUESTS)) + b"PONG\r\n"
+        self.assertEqual(mine["requester"], want_requester)
+        self.assertEqual(mine["responder"], b"".join(b"MSG svc 1 _INBOX.r.%d 3\r\nreq\r\n" % i
+                                                     for i in range(self.REQUESTS)) + b"PONG\r\n")
+        for side in ("other side", "same side"):
+            self.assertIn(b"NATS/1.0 503", mine[side], side)
+        ref = harness.reference_binary()
+        if ref is None:
+            return
+        with harness.Server(binary=ref) as s:
+            want = old_style_requests(s, anywhere, self.REQUESTS)
+        self.assertEqual(mine, want)
 
 
 if __name__ == "__main__":

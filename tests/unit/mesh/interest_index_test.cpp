@@ -1,6 +1,6 @@
 // InterestIndex on one thread: literal, '*', '>', queue weights, count-based add/remove,
 // pruning, a randomized comparison against a brute-force reference, the worker cache
-// (invalidation and bound), and the weighted queue-worker pick.
+// (targeted invalidation through the change log, and its bound), and the weighted queue-worker pick.
 #include "server/interest_index.h"
 
 #include <doctest/doctest.h>
@@ -215,6 +215,112 @@ TEST_CASE("interest cache: hits until the generation changes, then sees the chan
   CHECK(cache.match("foo").plain == mask({2}));
   CHECK(index.remove(2, "*"));
   CHECK(cache.match("foo").empty());
+}
+
+namespace {
+
+// Matches every subject once (a miss each), so that later matches show what was dropped.
+void warm(InterestCache& cache, std::initializer_list<std::string_view> subjects) {
+  for (std::string_view s : subjects) cache.match(s);
+}
+
+// True when matching `subject` now is a hit (its cached result survived).
+bool cached(InterestCache& cache, std::string_view subject) {
+  const uint64_t hits = cache.hits();
+  cache.match(subject);
+  return cache.hits() == hits + 1;
+}
+
+}  // namespace
+
+TEST_CASE("interest cache: a literal change drops only that subject's result") {
+  RcuScope rcu;
+  InterestIndex index;
+  index.add(1, "x.y");
+  InterestCache cache(index, 64);
+  warm(cache, {"a.b", "a.c", "a.*", "x.y"});
+  index.add(2, "a.b");  // SUB on another worker
+  CHECK(cache.match("a.b").plain == mask({2}));
+  CHECK(cache.dropped() == 1);
+  CHECK(cached(cache, "a.c"));
+  CHECK(cached(cache, "a.*"));
+  CHECK(cached(cache, "x.y"));
+  CHECK(index.remove(2, "a.b"));  // UNSUB
+  CHECK(cache.match("a.b").empty());
+  CHECK(cached(cache, "x.y"));
+  CHECK(cache.resets() == 0);
+}
+
+TEST_CASE("interest cache: a wildcard change drops the results it matches, published '*' included") {
+  RcuScope rcu;
+  InterestIndex index;
+  InterestCache cache(index, 64);
+  warm(cache, {"a.b", "a.c", "a.*", "a.b.c", "x.y", "a"});
+  index.add(3, "a.*");
+  CHECK_FALSE(cached(cache, "a.b"));
+  CHECK_FALSE(cached(cache, "a.c"));
+  CHECK_FALSE(cached(cache, "a.*"));
+  CHECK(cached(cache, "a.b.c"));
+  CHECK(cached(cache, "x.y"));
+  CHECK(cached(cache, "a"));
+  CHECK(cache.match("a.*").plain == mask({3}));
+  index.add(4, "a.>");
+  CHECK(cache.match("a.b.c").plain == mask({4}));
+  CHECK(cache.match("a.b").plain == mask({3, 4}));
+  CHECK(cached(cache, "x.y"));
+  CHECK(cached(cache, "a"));
+  index.add(5, ">");
+  CHECK(cache.match("x.y").plain == mask({5}));
+  CHECK(cache.match("a").plain == mask({5}));
+  CHECK(cache.resets() == 0);
+}
+
+TEST_CASE("interest cache: queue and remote changes, and a count-only add, invalidate as needed") {
+  RcuScope rcu;
+  InterestIndex index;
+  index.add(0, "svc");
+  InterestCache cache(index, 64);
+  warm(cache, {"svc", "other"});
+  index.add(0, "svc");  // count only: nothing new to see
+  CHECK(cached(cache, "svc"));
+  index.add(1, "svc", "g");
+  CHECK(cache.match("svc").queues.size() == 1);
+  index.set_queue_weight(kRemoteBase + 2, "svc", "g", 3);
+  CHECK(cache.match("svc").queues.at(0).total == 4);
+  CHECK(cached(cache, "other"));
+}
+
+TEST_CASE("interest cache: a cache further behind than the change log starts over") {
+  RcuScope rcu;
+  InterestIndex index;
+  index.add(1, "keep");
+  InterestCache cache(index, 64);
+  warm(cache, {"keep", "gone"});
+  for (size_t i = 0; i <= InterestChangeLog::kCapacity; ++i) index.add(2, "n." + std::to_string(i));
+  CHECK_FALSE(cached(cache, "keep"));
+  CHECK(cache.resets() == 1);
+  CHECK(cache.match("keep").plain == mask({1}));
+  index.add(2, "gone");
+  CHECK(cache.match("gone").plain == mask({2}));
+  CHECK(cached(cache, "keep"));
+  CHECK(cache.resets() == 1);
+}
+
+TEST_CASE("interest cache: a change on a subject too long for the log starts it over") {
+  RcuScope rcu;
+  InterestIndex index;
+  index.add(1, "keep");
+  InterestCache cache(index, 64);
+  warm(cache, {"keep"});
+  const std::string fits(InterestChangeLog::kMaxSubject, 'f');
+  index.add(2, fits);
+  CHECK(cached(cache, "keep"));
+  CHECK(cache.resets() == 0);
+  const std::string longer = std::string(InterestChangeLog::kMaxSubject, 'l') + ".x";
+  index.add(2, longer);
+  CHECK_FALSE(cached(cache, "keep"));
+  CHECK(cache.resets() == 1);
+  CHECK(cache.match(longer).plain == mask({2}));
 }
 
 TEST_CASE("interest cache: no-interest subjects never grow it past its bound (nats-server #4341)") {

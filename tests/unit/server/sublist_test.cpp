@@ -242,6 +242,53 @@ TEST_CASE("the cache never returns a stale result after insert or remove") {
   CHECK(st.matches == 9);
 }
 
+namespace {
+
+// True when matching `subject` now is a cache hit (its cached result survived).
+bool cached(Sublist& sl, std::string_view subject) {
+  const uint64_t hits = sl.stats().cache_hits;
+  sl.match(subject);
+  return sl.stats().cache_hits == hits + 1;
+}
+
+}  // namespace
+
+TEST_CASE("an insert or remove marks stale only the cached results its subject matches") {
+  Sublist sl(64);
+  auto xy = make("x.y");
+  sl.insert(&xy);
+  for (const char* s : {"a.b", "a.c", "a.*", "a.b.c", "x.y"}) sl.match(s);
+  auto ab = make("a.b");
+  sl.insert(&ab);
+  CHECK(shape_of(sl.match("a.b")).plain == std::set<Subscription*>{&ab});
+  CHECK(cached(sl, "a.c"));
+  CHECK(cached(sl, "a.*"));
+  CHECK(cached(sl, "x.y"));
+
+  auto star = make("a.*");
+  sl.insert(&star);
+  CHECK_FALSE(cached(sl, "a.b"));
+  CHECK_FALSE(cached(sl, "a.c"));
+  CHECK(shape_of(sl.match("a.*")).plain == std::set<Subscription*>{&star});
+  CHECK(cached(sl, "a.b.c"));
+  CHECK(cached(sl, "x.y"));
+
+  auto tail = make("a.>", "g");
+  sl.insert(&tail);
+  CHECK(sl.match("a.b.c").queues.size() == 1);
+  CHECK(sl.match("a.b").queues.size() == 1);
+  CHECK(sl.match("a.c").queues.size() == 1);
+  CHECK(cached(sl, "x.y"));
+
+  CHECK(sl.remove(&ab));
+  CHECK(shape_of(sl.match("a.b")).plain == std::set<Subscription*>{&star});
+  CHECK(cached(sl, "a.c"));
+  CHECK(sl.remove(&tail));
+  CHECK(sl.match("a.b.c").empty());
+  CHECK(cached(sl, "x.y"));
+  CHECK(shape_of(sl.match("x.y")).plain == std::set<Subscription*>{&xy});
+}
+
 TEST_CASE("a failed remove or duplicate insert leaves the cache valid") {
   Sublist sl(16);
   auto a = make("x");
