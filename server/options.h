@@ -123,7 +123,7 @@ struct Options {
   bool log_json = false;  // zats: JSON lines instead of nats-server's text lines
 
   // Authentication (docs/compatibility.md, Authentication): a token, a single user, or a users list
-  // (with accounts).
+  // (with accounts) of name/password and nkey users.
   std::string username;
   std::string password;
   std::string token;
@@ -131,6 +131,12 @@ struct Options {
   std::string no_auth_user;
   Nanos auth_timeout{0};  // 0: the default, 2 s (with TLS: the TLS timeout + 1 s)
   bool auth_required() const { return !users.empty() || !username.empty() || !token.empty(); }
+  // nkey users sign the nonce each INFO then carries (nkey.go nonceRequired).
+  bool nonce_required() const {
+    for (const auth::User& u : users)
+      if (u.is_nkey()) return true;
+    return false;
+  }
 
   // TLS for client connections (docs/compatibility.md, TLS), as nats-server keeps it: the context built
   // from the `tls {}` block or the --tls* flags (null: no TLS), and beside it the block's keys

@@ -104,11 +104,10 @@ void read_account(OptionsReader& r, const ConfigMapEntry& acc, Options& o) {
   if (users.empty()) return;
   if (!o.username.empty()) return r.error(users_entry->key_pos, "Can not have a single user/pass and accounts");
   if (!o.token.empty()) return r.error(users_entry->key_pos, "Can not have a token and accounts");
-  std::set<std::string> names;
-  for (const auth::User& u : o.users) names.insert(u.name);
+  std::set<std::string> names = user_keys(o.users);
   for (auth::User& u : users) {
-    if (!names.insert(u.name).second) {
-      r.error(users_entry->key_pos, "Duplicate user \"" + u.name + "\" detected");
+    if (!names.insert(u.key()).second) {
+      r.error(users_entry->key_pos, duplicate_user_error(u));
       continue;
     }
     u.account = acc.key;
