@@ -24,12 +24,14 @@ using Nanos = std::chrono::nanoseconds;
 // round-robin by worker 0 in accept order (deterministic; tests use it to place connections).
 enum class Placement { Kernel, RoundRobin };
 
-// Exports and imports of an account, kept as configured (no behaviour yet).
+// Exports and imports of an account, as configured (docs/compatibility.md, Exports and imports):
+// stream imports deliver (server/account_imports.h); service ones are kept without effect.
 struct AccountExport {
   std::string account;               // the exporting account
   bool service = false;              // stream otherwise
   std::string subject;
   std::vector<std::string> to_accounts;  // empty: public
+  std::string response_type = "Singleton";  // service: Singleton, Streamed or Chunked
 };
 
 struct AccountImport {
@@ -37,7 +39,8 @@ struct AccountImport {
   bool service = false;
   std::string from_account;
   std::string subject;
-  std::string prefix_or_to;  // stream: prefix; service: to
+  std::string prefix;  // stream: prepended (with a '.') to the subject
+  std::string to;      // stream: the subject in the importing account; service: the local subject
 };
 
 // One route to dial (`cluster { routes: [...] }`, `--routes`): a nats-route:// or nats:// URL.

@@ -12,6 +12,7 @@
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
+#include "proto/subject.h"
 #include "server/protocol_trace.h"
 
 namespace zats::server {
@@ -45,7 +46,8 @@ Worker::Worker(ServerContext& context, unsigned index)
       overflow_(context.mesh.size()),
       paused_(context.mesh.size()),
       touched_(context.mesh.size(), 0),
-      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {
+      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),
+      stream_imports_(*options_, context.accounts) {
   for (size_t a = 0; a < context_.accounts.size(); ++a) {
     auto local = std::make_unique<LocalAccount>();
     if (indexed()) local->interest.emplace(*context_.interest[a], kInterestCacheSize);
@@ -122,6 +124,7 @@ void Worker::attach(int fd, ConnectionFactory make) {
 void Worker::apply_options(std::shared_ptr<const Options> next) {
   post([this, next = std::move(next)]() mutable {
     options_ = std::move(next);
+    stream_imports_ = StreamImportTable(*options_, context_.accounts);
     for (auto& c : connections_)
       if (c) c->on_options_changed();
   });
@@ -297,12 +300,34 @@ void Worker::on_after_sleep() {
 }
 
 size_t Worker::publish(Client& from, const MessageView& msg) {
-  AccountId account = from.account();
+  const AccountId account = from.account();
+  size_t delivered = publish_in(from, account, msg);
+  if (!stream_imports_.empty()) delivered += publish_to_importers(from, account, msg);
+  return delivered;
+}
+
+size_t Worker::publish_in(Client& from, AccountId account, const MessageView& msg) {
   if (!indexed()) return deliver_local(account, &from, msg, nullptr);
   const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
   plan_publish(interest);
   size_t sent = dispatch(from, account, msg);
   return deliver_local(account, &from, msg, nullptr) + sent;
+}
+
+// Stream imports: the message once more in each account that imports it, under that account's
+// subject, planned and dispatched by this (the publisher's) worker like any publish. It goes no
+// further: an account importing from an importer does not get it, as in nats-server, and a
+// message from a route was imported by the server it was published on.
+size_t Worker::publish_to_importers(Client& from, AccountId exporter, const MessageView& msg) {
+  size_t delivered = 0;
+  for (const StreamImportTable::Route& route : stream_imports_.from(exporter)) {
+    if (!proto::subject_matches(route.import.subject, msg.subject)) continue;
+    route.import.map(msg.subject, import_subject_);
+    MessageView imported = msg;
+    imported.subject = import_subject_;
+    delivered += publish_in(from, route.importer, imported);
+  }
+  return delivered;
 }
 
 size_t Worker::publish_from_remote(Connection& from, unsigned source, AccountId account, const MessageView& msg,

@@ -18,6 +18,7 @@
 
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
+#include "server/account_imports.h"
 #include "server/client.h"
 #include "server/connection.h"
 #include "server/interest_index.h"
@@ -146,6 +147,8 @@ class Worker final : public core::ReactorHandler {
   bool indexed() const { return context_.indexed; }
   void start_client(int fd);
   Connection* start_connection(int fd, const ConnectionFactory& make);
+  size_t publish_in(Client& from, AccountId account, const MessageView& msg);
+  size_t publish_to_importers(Client& from, AccountId exporter, const MessageView& msg);
   size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg, const SharedMessage* remote);
   bool deliver_to_queue(const Connection* from, const std::vector<Subscription*>& members, const MessageView& msg);
   bool deliver_to(const Connection* from, Subscription* sub, const MessageView& msg);
@@ -222,6 +225,8 @@ class Worker final : public core::ReactorHandler {
   tls::HandshakeBudget handshakes_;
   uint64_t last_rate_limit_log_ns_ = 0;
   std::mt19937_64 rng_;
+  StreamImportTable stream_imports_;  // of options_; rebuilt when they change
+  std::string import_subject_;        // the subject of the imported copy being published
   int64_t wall_offset_ns_ = 0;
   std::deque<monitor::ConnectionInfo> closed_;  // the most recent closed connections
 };

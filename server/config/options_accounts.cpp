@@ -1,11 +1,26 @@
 // The `accounts` block (opts.go parseAccounts): account names, their users (bound to the
-// account), default permissions, and exports/imports kept as configured for later.
+// account), default permissions, exports and imports (stream imports checked as they are added).
+#include <cctype>
 #include <set>
 
+#include "server/account_imports.h"
 #include "server/config/options_reader.h"
 
 namespace zats::server::config {
 namespace {
+
+// opts.go parseExportStreamOrService: a service's response type, by any of its spellings.
+void read_response_type(OptionsReader& r, const ConfigMapEntry& k, AccountExport& ex) {
+  std::string type;
+  if (!k.value.is_string()) return r.error(k.key_pos, "Expected response type to be string, got " + std::string(k.value.go_type_name()));
+  type = k.value.as_string();
+  std::string lower = type;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "single" || lower == "singleton") ex.response_type = "Singleton";
+  else if (lower == "stream") ex.response_type = "Streamed";
+  else if (lower == "chunk" || lower == "chunked") ex.response_type = "Chunked";
+  else return r.error(k.key_pos, "Unknown response type: \"" + type + "\"");
+}
 
 void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& account, Options& o) {
   if (!e.value.is_array()) return r.error(e.key_pos, "Exports should be an array, got " + std::string(e.value.go_type_name()));
@@ -22,7 +37,9 @@ void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
         r.get_string(k, &ex.subject);
       } else if (k.lower_key == "accounts") {
         r.get_string_list(k, "accounts", &ex.to_accounts);
-      } else if (k.lower_key == "response" || k.lower_key == "response_type" || k.lower_key == "threshold" ||
+      } else if (k.lower_key == "response" || k.lower_key == "response_type") {
+        read_response_type(r, k, ex);
+      } else if (k.lower_key == "threshold" ||
                  k.lower_key == "response_threshold" || k.lower_key == "latency" || k.lower_key == "account_token_position") {
         r.ignored(k);
       } else {
@@ -56,8 +73,10 @@ void read_imports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
       if (k.lower_key == "stream" || k.lower_key == "service") {
         im.service = k.lower_key == "service";
         read_import_source(r, k, im);
-      } else if (k.lower_key == "prefix" || k.lower_key == "to") {
-        r.get_string(k, &im.prefix_or_to);
+      } else if (k.lower_key == "prefix") {
+        r.get_string(k, &im.prefix);
+      } else if (k.lower_key == "to") {
+        r.get_string(k, &im.to);
       } else if (k.lower_key == "share") {
         r.ignored(k);
       } else {
@@ -116,14 +135,39 @@ void read_account(OptionsReader& r, const ConfigMapEntry& acc, Options& o) {
   }
 }
 
-// Imports must name configured accounts (checked once every account is known).
+bool account_defined(const Options& o, const std::string& name) {
+  for (const std::string& a : o.accounts)
+    if (a == name) return true;
+  return false;
+}
+
+// Exports must name configured accounts (checked once every account is known).
+void check_exports(OptionsReader& r, const ConfigMapEntry& entry, const Options& o) {
+  for (const AccountExport& ex : o.account_exports)
+    for (const std::string& to : ex.to_accounts)
+      if (!account_defined(o, to))
+        r.error(entry.key_pos, "\"" + to + "\" account not defined for " + (ex.service ? "service" : "stream") + " export");
+}
+
+// Imports must name configured accounts, and stream imports are checked as nats-server adds them
+// (accounts.go AddStreamImport): an export that allows them, a literal prefix, no duplicate, no
+// cycle among the imports added before.
 void check_imports(OptionsReader& r, const ConfigMapEntry& entry, const Options& o) {
+  std::vector<StreamImport> added;
   for (const AccountImport& im : o.account_imports) {
-    bool known = false;
-    for (const std::string& a : o.accounts) known = known || a == im.from_account;
-    if (!known)
+    if (!account_defined(o, im.from_account)) {
       r.error(entry.key_pos, "\"" + im.from_account + "\" account not defined for " +
                                  (im.service ? "service" : "stream") + " import");
+      continue;
+    }
+    if (im.service) continue;
+    std::string why;
+    std::optional<StreamImport> stream = stream_import_of(o, im, added, &why);
+    if (!stream) {
+      r.error(entry.key_pos, "Error adding stream import \"" + im.subject + "\": " + why);
+      continue;
+    }
+    added.push_back(std::move(*stream));
   }
 }
 
@@ -147,6 +191,7 @@ void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {
     if (acc.used_as_variable) continue;
     read_account(r, acc, o);
   }
+  if (r.error_count() == errors_before) check_exports(r, entry, o);
   if (r.error_count() == errors_before) check_imports(r, entry, o);
 }
 

@@ -144,8 +144,23 @@ struct SublistStats {
   SublistStats& operator+=(const SublistStats& o);
 };
 
+// /accountz?acc=: an export or an import in force, as nats-server's ExtExport / ExtImport.
+struct AccountExportInfo {
+  std::string subject;
+  bool service = false;
+  std::string response_type;  // services
+  std::vector<std::string> approved_accounts;
+};
+struct AccountImportInfo {
+  std::string subject;        // as the exporter names it
+  std::string account;        // the exporter
+  std::string local_subject;  // as the importer sees it
+};
+
 struct AccountInfo {
   std::string name;
+  std::vector<AccountExportInfo> exports;  // services first, then streams
+  std::vector<AccountImportInfo> imports;  // stream imports
   bool is_system = false;
   UnixNanos update_time = 0;
   int client_connections = 0;

@@ -217,7 +217,7 @@ no_auth_user: b1
   CHECK(a.options.account_exports[1].to_accounts == std::vector<std::string>{"B"});
   REQUIRE(a.options.account_imports.size() == 1);
   CHECK(a.options.account_imports[0].from_account == "A");
-  CHECK(a.options.account_imports[0].prefix_or_to == "pre");
+  CHECK(a.options.account_imports[0].prefix == "pre");
   auto list = apply_text("accounts: [X, Y]");
   CHECK(list.options.accounts == std::vector<std::string>{"X", "Y"});
 }

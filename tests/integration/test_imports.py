@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+# Stream exports and imports between accounts (issue 16): three accounts, a public export, one
+# restricted to an account, a prefix and a `to` mapping, a wildcard import and a literal one; the
+# reply subject kept; an import of an import not passed on; the configuration errors (not
+# authorized, a wildcard prefix, a cycle, an unknown account); a reload that adds an import; and
+# with zats, publisher and subscribers on different workers. Every case runs against the server
+# under test and against nats-server (when installed), exact bytes: the outcome must be the same.
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Server, run_tests  # noqa: E402
+from authconf import TempConfig, connect_json  # noqa: E402
+from test_monitor import MonServer, reference_binary  # noqa: E402
+
+CONF = """
+accounts {
+  A {
+    users = [ {user: a, password: a} ]
+    exports = [
+      {stream: "news.>"}
+      {stream: "private.>", accounts: [B]}
+      {stream: "alerts"}
+    ]
+  }
+  B {
+    users = [ {user: b, password: b} ]
+    exports = [ {stream: "a.news.>"} ]
+    imports = [
+      {stream: {account: A, subject: "news.>"}, prefix: "a"}
+      {stream: {account: A, subject: "private.>"}}
+      {stream: {account: A, subject: "alerts"}, to: "b.alerts"}
+    ]
+  }
+  C {
+    users = [ {user: c, password: c} ]
+    imports = [
+      {stream: {account: A, subject: "news.sports"}}
+      {stream: {account: B, subject: "a.news.>"}, prefix: "viaB"}
+    ]
+  }
+}
+"""
+
+
+def binaries():
+    out = [harness.server_binary()]
+    ref = reference_binary()
+    if ref is not None:
+        out.append(ref)
+    return out
+
+
+def login(server, user):
+    c = server.client()
+    c.read_info()
+    c.send(b"CONNECT " + connect_json(user, user) + b"\r\nPING\r\n")
+    c.expect(b"PONG\r\n")
+    return c
+
+
+class StreamImports(unittest.TestCase):
+    def servers(self, conf=CONF, zats_args=()):
+        for binary in binaries():
+            cfg = TempConfig(conf)
+            extra = list(zats_args) if "zats" in os.path.basename(binary) else []
+            server = Server("-c", cfg.path, *extra, binary=binary).start()
+            try:
+                with self.subTest(server=os.path.basename(binary)):
+                    yield server
+            finally:
+                server.__exit__(None, None, None)
+                cfg.cleanup()
+
+    def subscribe(self, server, user, *subjects):
+        c = login(server, user)
+        for i, s in enumerate(subjects, 1):
+            c.send(b"SUB %s %d\r\n" % (s.encode(), i))
+        c.send(b"PING\r\n")
+        c.expect(b"PONG\r\n")
+        return c
+
+    def check_deliveries(self, server):
+        b = self.subscribe(server, "b", "a.news.>", "private.>", "b.alerts", "news.>")
+        c = self.subscribe(server, "c", "news.>", "viaB.a.news.>", "a.news.>")
+        a = login(server, "a")
+        a.send(b"PUB news.sports 2\r\ns1\r\n"
+               b"PUB news.weather _INBOX.r1 2\r\nw1\r\n"
+               b"PUB private.x 2\r\np1\r\n"
+               b"PUB alerts 2\r\nal\r\n"
+               b"PUB other 2\r\nno\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        b.expect(b"MSG a.news.sports 1 2\r\ns1\r\n"
+                 b"MSG a.news.weather 1 _INBOX.r1 2\r\nw1\r\n"
+                 b"MSG private.x 2 2\r\np1\r\n"
+                 b"MSG b.alerts 3 2\r\nal\r\n")
+        # C imports news.sports only; B's copy (a.news.*) is not passed on to C's import from B.
+        c.expect(b"MSG news.sports 1 2\r\ns1\r\n")
+        # Published in B itself, a.news.* reaches C through its import from B.
+        bp = login(server, "b")
+        bp.send(b"PUB a.news.local 2\r\nbl\r\nPING\r\n")
+        bp.expect(b"PONG\r\n")
+        b.expect(b"MSG a.news.local 1 2\r\nbl\r\n")
+        c.expect(b"MSG viaB.a.news.local 2 2\r\nbl\r\n")
+        for conn in (a, b, c, bp):
+            conn.send(b"PING\r\n")
+            conn.expect(b"PONG\r\n")
+            conn.expect_nothing(0.1)
+            conn.close()
+
+    def test_stream_imports_deliver_with_the_importers_subjects(self):
+        for s in self.servers():
+            self.check_deliveries(s)
+
+    def test_across_workers(self):
+        # zats: four workers, connections placed round-robin, so the publisher and each
+        # importing subscriber sit on different workers.
+        for s in self.servers(zats_args=("--cores", "4", "--placement", "round-robin")):
+            self.check_deliveries(s)
+
+    def test_no_import_no_delivery(self):
+        conf = CONF.replace('{stream: {account: A, subject: "alerts"}, to: "b.alerts"}', "")
+        for s in self.servers(conf):
+            b = self.subscribe(s, "b", "b.alerts", "alerts")
+            a = login(s, "a")
+            a.send(b"PUB alerts 2\r\nal\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.expect_nothing(0.2)
+            a.close()
+            b.close()
+
+    def test_reload_adds_an_import(self):
+        conf = CONF.replace('{stream: {account: A, subject: "alerts"}, to: "b.alerts"}', "")
+        for binary in binaries():
+            with self.subTest(server=os.path.basename(binary)):
+                cfg = TempConfig(conf)
+                with Server("-c", cfg.path, binary=binary) as s:
+                    b = self.subscribe(s, "b", "b.alerts")
+                    a = login(s, "a")
+                    cfg.write(CONF)
+                    s.proc.send_signal(signal.SIGHUP)
+                    deadline = time.monotonic() + 5
+                    got = False
+                    while not got and time.monotonic() < deadline:
+                        a.send(b"PUB alerts 2\r\nal\r\nPING\r\n")
+                        a.expect(b"PONG\r\n")
+                        b.send(b"PING\r\n")
+                        frame = b.expect_any([b"MSG b.alerts 1 2\r\nal\r\n", b"PONG\r\n"])
+                        got = frame.startswith(b"MSG")
+                        if got:
+                            b.expect(b"PONG\r\n")
+                        else:
+                            time.sleep(0.05)
+                    self.assertTrue(got, "the reloaded import never delivered")
+                    a.close()
+                    b.close()
+                cfg.cleanup()
+
+
+class Accountz(unittest.TestCase):
+    def test_exports_and_imports_as_the_reference_shows_them(self):
+        conf = CONF.replace('{stream: "alerts"}', '{stream: "alerts"}\n      {service: "help", response_type: stream}')
+        seen = {}
+        for binary in binaries():
+            s = MonServer(binary, conf=conf).start()
+            try:
+                for acc in ("A", "B", "C"):
+                    url = "http://127.0.0.1:%d/accountz?acc=%s" % (s.mport, acc)
+                    detail = json.load(urllib.request.urlopen(url, timeout=5))["account_detail"]
+                    exports = sorted(json.dumps(e, sort_keys=True) for e in detail.get("exports", []))
+                    # nats-server adds its system account's service imports; zats has none.
+                    imports = sorted(json.dumps(i, sort_keys=True) for i in detail.get("imports", [])
+                                     if i.get("account") != "$SYS")
+                    seen.setdefault(acc, {})[binary] = (exports, imports)
+            finally:
+                s.stop()
+                s._cleanup_files()
+        for acc, by_binary in seen.items():
+            self.assertEqual(len(set(map(repr, by_binary.values()))), 1, (acc, by_binary))
+        exports, _ = seen["A"][binaries()[0]]
+        self.assertEqual(len(exports), 4)
+        self.assertIn('{"response_type": "Streamed", "subject": "help", "type": "service"}', exports)
+        self.assertIn('{"approved_accounts": ["B"], "subject": "private.>", "type": "stream"}', exports)
+        _, imports = seen["B"][binaries()[0]]
+        self.assertEqual(len(imports), 3)
+        self.assertIn('{"account": "A", "invalid": false, "local_subject": "a.news.>", "share": false, '
+                      '"subject": "news.>", "tracking": false, "type": "stream"}', imports)
+
+
+class ConfigErrors(unittest.TestCase):
+    CASES = [
+        ("\naccounts {\n  A { exports = [ {stream: \"private.>\", accounts: [B]} ] }\n  B { }\n"
+         "  C { imports = [ {stream: {account: A, subject: \"private.>\"}} ] }\n}\n",
+         'Error adding stream import "private.>": stream import not authorized'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"y.>\"}} ] }\n}\n",
+         'Error adding stream import "y.>": stream import not authorized'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ], imports = [ {stream: {account: B, subject: \"x.>\"}} ] }\n"
+         "  B { exports = [ {stream: \"x.>\"} ], imports = [ {stream: {account: A, subject: \"x.>\"}} ] }\n}\n",
+         'Error adding stream import "x.>": import forms a cycle'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"x.>\"}, prefix: \"p.*\"} ] }\n}\n",
+         'Error adding stream import "x.>": stream import prefix can not contain wildcard tokens'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\", accounts: [Z]} ] }\n}\n",
+         '"Z" account not defined for stream export'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"x.>\"}}, {stream: {account: A, subject: \"x.>\"}} ] }\n}\n",
+         'Error adding stream import "x.>": stream import already exists'),
+    ]
+
+    def test_refused_like_the_reference(self):
+        for conf, problem in self.CASES:
+            for binary in binaries():
+                with self.subTest(server=os.path.basename(binary), problem=problem):
+                    cfg = TempConfig(conf)
+                    r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+                    cfg.cleanup()
+                    self.assertEqual(r.returncode, 1, r.stderr)
+                    self.assertIn("%s:2:1: %s" % (cfg.path, problem), r.stderr)
+
+
+if __name__ == "__main__":
+    run_tests()
