@@ -3,7 +3,9 @@
 #include <cctype>
 #include <set>
 
+#include "proto/encode.h"
 #include "server/account_imports.h"
+#include "server/auth/nkey.h"
 #include "server/config/options_reader.h"
 
 namespace zats::server::config {
@@ -113,7 +115,10 @@ void read_account(OptionsReader& r, const ConfigMapEntry& acc, Options& o) {
     } else if (key == "imports") {
       read_imports(r, k, acc.key, o);
     } else if (key == "nkey") {
-      r.ignored(k);  // only meaningful with operator JWTs
+      // Kept for nothing (it names the account only in operator mode) but checked as there.
+      if (!k.value.is_string() || !auth::is_public_nkey(k.value.as_string(), auth::NkeyKind::Account))
+        r.error(k.key_pos, "Not a valid public nkey for an account: " +
+                               (k.value.is_string() ? proto::go_quoted(k.value.as_string()) : std::string(k.value.go_type_name())));
     } else if (key == "jetstream" || key == "mappings" || key == "maps" || key == "limits") {
       r.not_supported(k, "account " + key);
     } else {

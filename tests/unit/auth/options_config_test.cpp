@@ -228,7 +228,10 @@ authorization {
   users = [ {nkey: UADN5KDWSTNHIB2M2CSZXG7RZMXMIKGIQW2CLMYGBIXZ5KEHIIHJVGKH, permissions: {publish: "x"}} ]
 }
 accounts {
-  A { users = [ {nkey: UB6YDZUYIVXVPUWDOC6E5NY5FRBWLTFQ7P64KCZ4C7Z2BTRMEL5JJOKB}, {user: a, password: p} ] }
+  A {
+    nkey: ABAWZ6JHTIX7UXORFSANCG63GPSRFU63PB7LLQ2JRCH74ANCKIS7DHAQ
+    users = [ {nkey: UB6YDZUYIVXVPUWDOC6E5NY5FRBWLTFQ7P64KCZ4C7Z2BTRMEL5JJOKB}, {user: a, password: p} ]
+  }
 }
 )");
   CHECK(only_error(a) == "");

@@ -61,6 +61,8 @@ const Case kCases[] = {
      "t.conf:2:1: Duplicate nkey \"UADN5KDWSTNHIB2M2CSZXG7RZMXMIKGIQW2CLMYGBIXZ5KEHIIHJVGKH\" detected"},
     {"dup_nkey_accounts", "accounts {\n  A { users = [ {nkey: UADN5KDWSTNHIB2M2CSZXG7RZMXMIKGIQW2CLMYGBIXZ5KEHIIHJVGKH} ] }\n  B { users = [ {nkey: UADN5KDWSTNHIB2M2CSZXG7RZMXMIKGIQW2CLMYGBIXZ5KEHIIHJVGKH} ] }\n}\n",
      "t.conf:3:7: Duplicate nkey \"UADN5KDWSTNHIB2M2CSZXG7RZMXMIKGIQW2CLMYGBIXZ5KEHIIHJVGKH\" detected"},
+    {"account_nkey", "accounts {\n  A { nkey: UBAD }\n}\n",
+     "t.conf:2:7: Not a valid public nkey for an account: \"UBAD\""},
     // zats adds the position the reference leaves out.
     {"bad_subject", "\nauthorization {\n  users = [ {user: b, password: c, permissions: { publish: \"a..b\" }} ]\n}\n",
      "t.conf:3:51: subject \"a..b\" is not a valid subject"},
