@@ -3,8 +3,9 @@
 # restricted to an account, a prefix and a `to` mapping, a wildcard import and a literal one; the
 # reply subject kept; an import of an import not passed on; the configuration errors (not
 # authorized, a wildcard prefix, a cycle, an unknown account); a reload that adds an import; and
-# with zats, publisher and subscribers on different workers. Every case runs against the server
-# under test and against nats-server (when installed), exact bytes: the outcome must be the same.
+# with zats, publisher and subscribers on different workers; nats.go (go/account_client) as users
+# of the three accounts. Every case runs against the server under test and against nats-server
+# (when installed), exact bytes: the outcome must be the same.
 import json
 import os
 import signal
@@ -162,6 +163,41 @@ class StreamImports(unittest.TestCase):
                     a.close()
                     b.close()
                 cfg.cleanup()
+
+
+def go_program(name):
+    d = os.environ.get("ZATS_GO_BIN")
+    path = os.path.join(d, name) if d else None
+    return path if path and os.access(path, os.X_OK) else None
+
+
+class NatsGo(unittest.TestCase):
+    # (publisher, subscriber, published subject, subject subscribed to, delivered?)
+    CASES = [
+        ("a:a", "b:b", "news.sports", "a.news.sports", True),
+        ("a:a", "b:b", "private.x", "private.x", True),
+        ("a:a", "b:b", "alerts", "b.alerts", True),
+        ("a:a", "c:c", "news.sports", "news.sports", True),
+        ("a:a", "c:c", "news.weather", "news.weather", False),
+        ("a:a", "c:c", "private.x", "private.x", False),
+        ("b:b", "c:c", "a.news.x", "viaB.a.news.x", True),
+    ]
+
+    def test_official_client_across_three_accounts(self):
+        tool = go_program("account_client")
+        if tool is None:
+            self.skipTest("account_client not built (needs go and Debian's nats.go: tools/bootstrap)")
+        for binary in binaries():
+            cfg = TempConfig(CONF)
+            with Server("-c", cfg.path, binary=binary) as s:
+                for pub, sub, subject, expect, delivered in self.CASES:
+                    with self.subTest(server=os.path.basename(binary), pub=pub, sub=sub, subject=subject):
+                        argv = [tool, "-url", s.url, "-pub", pub, "-sub", sub, "-publish", subject, "-expect", expect]
+                        if not delivered:
+                            argv.append("-expect-none")
+                        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+                        self.assertEqual((r.returncode, r.stdout.strip()), (0, "ok"), r.stdout + r.stderr)
+            cfg.cleanup()
 
 
 class Accountz(unittest.TestCase):
