@@ -34,6 +34,28 @@ struct StreamImport {
 std::optional<StreamImport> stream_import_of(const Options& options, const AccountImport& im,
                                              const std::vector<StreamImport>& added, std::string* why);
 
+// A service import in force: a request published in `importer` on `local` (wildcards allowed) goes
+// to `exporter` on `subject` (the same subject when `local` has wildcards), with its reply mapped
+// so that the exporter's responses come back (server/service_responses.h).
+struct ServiceImport {
+  std::string exporter;
+  std::string importer;
+  std::string local;    // the importer's subject (`to`, or the subject)
+  std::string subject;  // the exporter's subject
+  std::string response_type = "Singleton";  // of the export: Singleton, Streamed or Chunked
+
+  // A wildcard import keeps the subject (service_import_of refuses one mapped elsewhere).
+  void map(std::string_view published, std::string& out) const {
+    if (local == subject) out.assign(published);
+    else out.assign(subject);
+  }
+};
+
+// As stream_import_of, for a service import ("service import not authorized", "import forms a
+// cycle").
+std::optional<ServiceImport> service_import_of(const Options& options, const AccountImport& im,
+                                               const std::vector<ServiceImport>& added, std::string* why);
+
 class StreamImportTable {
  public:
   struct Route {
@@ -53,6 +75,27 @@ class StreamImportTable {
 
  private:
   std::vector<std::vector<Route>> by_exporter_;
+  bool empty_ = true;
+};
+
+// Per importing account, the service imports out of it, for a worker's publish path.
+class ServiceImportTable {
+ public:
+  struct Route {
+    ServiceImport import;
+    AccountId exporter = kNoAccount;
+  };
+
+  ServiceImportTable() = default;
+  ServiceImportTable(const Options& options, const AccountTable& accounts);
+
+  std::span<const Route> from(AccountId importer) const {
+    return importer < by_importer_.size() ? std::span<const Route>(by_importer_[importer]) : std::span<const Route>();
+  }
+  bool empty() const { return empty_; }
+
+ private:
+  std::vector<std::vector<Route>> by_importer_;
   bool empty_ = true;
 };
 

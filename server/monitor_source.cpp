@@ -50,8 +50,11 @@ void describe_exports_and_imports(const Options& o, const StreamImportTable& imp
   }
   for (AccountId exporter = 0; exporter < accounts.size(); ++exporter) {
     for (const StreamImportTable::Route& r : imports.from(exporter))
-      if (r.importer == account) out.imports.push_back({r.import.subject, r.import.exporter, r.import.to});
+      if (r.importer == account) out.imports.push_back({r.import.subject, r.import.exporter, r.import.to, {}, false});
   }
+  const ServiceImportTable services(o, accounts);
+  for (const ServiceImportTable::Route& r : services.from(account))
+    out.imports.push_back({r.import.local, r.import.exporter, {}, r.import.subject, true});
 }
 
 }  // namespace

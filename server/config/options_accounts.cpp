@@ -159,14 +159,20 @@ void check_exports(OptionsReader& r, const ConfigMapEntry& entry, const Options&
 // cycle among the imports added before.
 void check_imports(OptionsReader& r, const ConfigMapEntry& entry, const Options& o) {
   std::vector<StreamImport> added;
+  std::vector<ServiceImport> services;
   for (const AccountImport& im : o.account_imports) {
     if (!account_defined(o, im.from_account)) {
       r.error(entry.key_pos, "\"" + im.from_account + "\" account not defined for " +
                                  (im.service ? "service" : "stream") + " import");
       continue;
     }
-    if (im.service) continue;
     std::string why;
+    if (im.service) {
+      std::optional<ServiceImport> service = service_import_of(o, im, services, &why);
+      if (!service) r.error(entry.key_pos, "Error adding service import \"" + im.subject + "\": " + why);
+      else services.push_back(std::move(*service));
+      continue;
+    }
     std::optional<StreamImport> stream = stream_import_of(o, im, added, &why);
     if (!stream) {
       r.error(entry.key_pos, "Error adding stream import \"" + im.subject + "\": " + why);

@@ -69,8 +69,10 @@ void write_account_detail(JsonWriter& w, const AccountInfo& a, UnixNanos fallbac
   if (!a.imports.empty()) {
     w.key("imports").begin_array();
     for (const AccountImportInfo& i : a.imports) {
-      w.begin_object().field("subject", i.subject).field("account", i.account).field("local_subject", i.local_subject);
-      w.field("type", "stream").field("invalid", false).field("share", false).field("tracking", false);
+      w.begin_object().field("subject", i.subject).field("account", i.account);
+      if (i.service) w.field("to", i.to);
+      else w.field("local_subject", i.local_subject);
+      w.field("type", i.service ? "service" : "stream").field("invalid", false).field("share", false).field("tracking", false);
       w.end_object();
     }
     w.end_array();

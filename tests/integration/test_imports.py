@@ -165,6 +165,92 @@ class StreamImports(unittest.TestCase):
                 cfg.cleanup()
 
 
+SERVICE_CONF = """
+accounts {
+  A {
+    users = [ {user: a, password: a} ]
+    exports = [
+      {service: "help"}
+      {service: "feed.>", response_type: stream}
+      {service: "private", accounts: [B]}
+    ]
+  }
+  B {
+    users = [ {user: b, password: b} ]
+    imports = [
+      {service: {account: A, subject: "help"}, to: "b.help"}
+      {service: {account: A, subject: "feed.>"}}
+      {service: {account: A, subject: "private"}}
+    ]
+  }
+  C {
+    users = [ {user: c, password: c} ]
+    imports = [ {service: {account: A, subject: "help"}} ]
+  }
+}
+"""
+
+
+class ServiceImports(unittest.TestCase):
+    servers = StreamImports.servers
+    subscribe = StreamImports.subscribe
+
+    def request(self, responder, requester, publish, served, inbox="_INBOX.r", payload=b"ask", sid="1"):
+        """requester publishes on `publish` with reply `inbox`; the responder (subscribed to
+        `served` as `sid`) must get it on `served` with a new _R_. reply, returned."""
+        requester.send(b"PUB %s %s %d\r\n%s\r\nPING\r\n" % (publish.encode(), inbox.encode(), len(payload), payload))
+        requester.expect(b"PONG\r\n")
+        line = responder.read_until(b"\r\n").decode()
+        parts = line.split()
+        self.assertEqual(parts[:3], ["MSG", served, sid], line)
+        self.assertEqual(len(parts), 5, line)
+        self.assertTrue(parts[3].startswith("_R_."), line)
+        responder.expect(payload + b"\r\n")
+        return parts[3].encode()
+
+    def check_services(self, s):
+        a = self.subscribe(s, "a", "help", "feed.>")
+        b = self.subscribe(s, "b", "_INBOX.r")
+        # Singleton: the first response goes back, a second one is dropped.
+        reply = self.request(a, b, "b.help", "help")
+        a.send(b"PUB " + reply + b" 2\r\nr1\r\nPUB " + reply + b" 2\r\nr2\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        b.expect(b"MSG _INBOX.r 1 2\r\nr1\r\n")
+        b.send(b"PING\r\n")
+        b.expect(b"PONG\r\n")
+        # Streamed: every response goes back.
+        reply = self.request(a, b, "feed.x", "feed.x", sid="2")
+        a.send(b"".join(b"PUB " + reply + b" 2\r\ns%d\r\n" % i for i in range(3)) + b"PING\r\n")
+        a.expect(b"PONG\r\n")
+        b.expect(b"MSG _INBOX.r 1 2\r\ns0\r\nMSG _INBOX.r 1 2\r\ns1\r\nMSG _INBOX.r 1 2\r\ns2\r\n")
+        # No reply: the request arrives without one.
+        b.send(b"PUB b.help 2\r\nnr\r\nPING\r\n")
+        b.expect(b"PONG\r\n")
+        a.expect(b"MSG help 1 2\r\nnr\r\n")
+        # C imports help under its own name; a response from A reaches C only.
+        c = self.subscribe(s, "c", "_INBOX.c")
+        reply = self.request(a, c, "help", "help", inbox="_INBOX.c")
+        a.send(b"PUB " + reply + b" 2\r\nrc\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        c.expect(b"MSG _INBOX.c 1 2\r\nrc\r\n")
+        # A response on a made-up reply subject goes nowhere.
+        a.send(b"PUB _R_.nothing.1 2\r\nxx\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        for conn in (a, b, c):
+            conn.send(b"PING\r\n")
+            conn.expect(b"PONG\r\n")
+            conn.expect_nothing(0.1)
+            conn.close()
+
+    def test_requests_and_responses_cross_accounts(self):
+        for s in self.servers(SERVICE_CONF):
+            self.check_services(s)
+
+    def test_across_workers(self):
+        for s in self.servers(SERVICE_CONF, zats_args=("--cores", "4", "--placement", "round-robin")):
+            self.check_services(s)
+
+
 def go_program(name):
     d = os.environ.get("ZATS_GO_BIN")
     path = os.path.join(d, name) if d else None
@@ -200,9 +286,42 @@ class NatsGo(unittest.TestCase):
             cfg.cleanup()
 
 
+class NatsGoServices(unittest.TestCase):
+    # (requester, responder, request subject, responder's subject, answered?)
+    CASES = [
+        ("b:b", "a:a", "b.help", "help", True),
+        ("b:b", "a:a", "feed.x", "feed.x", True),
+        ("c:c", "a:a", "help", "help", True),
+        ("c:c", "a:a", "private", "private", False),
+    ]
+
+    def test_requests_across_accounts(self):
+        tool = go_program("account_client")
+        if tool is None:
+            self.skipTest("account_client not built (needs go and Debian's nats.go: tools/bootstrap)")
+        for binary in binaries():
+            cfg = TempConfig(SERVICE_CONF)
+            with Server("-c", cfg.path, binary=binary) as s:
+                for pub, sub, subject, expect, answered in self.CASES:
+                    with self.subTest(server=os.path.basename(binary), pub=pub, subject=subject):
+                        argv = [tool, "-url", s.url, "-pub", pub, "-sub", sub, "-publish", subject, "-expect", expect,
+                                "-request", "-n", "20" if answered else "1"]
+                        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+                        out = (r.returncode, r.stdout.strip())
+                        if answered:
+                            self.assertEqual(out, (0, "ok"), r.stdout + r.stderr)
+                        else:
+                            self.assertEqual(out, (1, "request 0: nats: no responders available for request"),
+                                             r.stdout + r.stderr)
+            cfg.cleanup()
+
+
 class Accountz(unittest.TestCase):
     def test_exports_and_imports_as_the_reference_shows_them(self):
         conf = CONF.replace('{stream: "alerts"}', '{stream: "alerts"}\n      {service: "help", response_type: stream}')
+        conf = conf.replace('{stream: {account: A, subject: "alerts"}, to: "b.alerts"}',
+                            '{stream: {account: A, subject: "alerts"}, to: "b.alerts"}\n'
+                            '      {service: {account: A, subject: "help"}, to: "b.help"}')
         seen = {}
         for binary in binaries():
             s = MonServer(binary, conf=conf).start()
@@ -225,7 +344,9 @@ class Accountz(unittest.TestCase):
         self.assertIn('{"response_type": "Streamed", "subject": "help", "type": "service"}', exports)
         self.assertIn('{"approved_accounts": ["B"], "subject": "private.>", "type": "stream"}', exports)
         _, imports = seen["B"][binaries()[0]]
-        self.assertEqual(len(imports), 3)
+        self.assertEqual(len(imports), 4)
+        self.assertIn('{"account": "A", "invalid": false, "share": false, "subject": "b.help", "to": "help", '
+                      '"tracking": false, "type": "service"}', imports)
         self.assertIn('{"account": "A", "invalid": false, "local_subject": "a.news.>", "share": false, '
                       '"subject": "news.>", "tracking": false, "type": "stream"}', imports)
 
@@ -246,6 +367,12 @@ class ConfigErrors(unittest.TestCase):
          'Error adding stream import "x.>": stream import prefix can not contain wildcard tokens'),
         ("\naccounts {\n  A { exports = [ {stream: \"x.>\", accounts: [Z]} ] }\n}\n",
          '"Z" account not defined for stream export'),
+        ("\naccounts {\n  A { exports = [ {service: \"private\", accounts: [B]} ] }\n  B { }\n"
+         "  C { imports = [ {service: {account: A, subject: \"private\"}} ] }\n}\n",
+         'Error adding service import "private": service import not authorized'),
+        ("\naccounts {\n  A { exports = [ {service: \"q\"} ], imports = [ {service: {account: B, subject: \"q\"}} ] }\n"
+         "  B { exports = [ {service: \"q\"} ], imports = [ {service: {account: A, subject: \"q\"}} ] }\n}\n",
+         'Error adding service import "q": import forms a cycle'),
         ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ] }\n"
          "  B { imports = [ {stream: {account: A, subject: \"x.>\"}}, {stream: {account: A, subject: \"x.>\"}} ] }\n}\n",
          'Error adding stream import "x.>": stream import already exists'),

@@ -1,8 +1,10 @@
 // Stream imports (server/account_imports.h): the checks nats-server makes as it adds one, the
-// subject mapping, and the per-exporter table the publish path reads.
+// subject mapping, and the per-exporter table the publish path reads; service imports and the
+// replies in flight through them.
 #include <doctest/doctest.h>
 
 #include "server/account_imports.h"
+#include "server/service_responses.h"
 
 using namespace zats::server;
 
@@ -105,4 +107,74 @@ TEST_CASE("the table lists imports by exporting account") {
   CHECK(table.from(accounts.find("C")).empty());
   CHECK(table.from(kGlobalAccount).empty());
   CHECK(StreamImportTable(Options{}, AccountTable{}).empty());
+}
+
+TEST_CASE("service imports need a service export that allows them; cycles are refused") {
+  Options o;
+  AccountExport help = stream_export("A", "help");
+  help.service = true;
+  help.response_type = "Streamed";
+  AccountExport priv = stream_export("A", "private", {"B"});
+  priv.service = true;
+  o.account_exports = {help, priv, stream_export("A", "news")};
+  AccountImport im = stream_import("B", "A", "help", "", "b.help");
+  im.service = true;
+  std::string why;
+  auto si = service_import_of(o, im, {}, &why);
+  REQUIRE(si);
+  CHECK(si->local == "b.help");
+  CHECK(si->subject == "help");
+  CHECK(si->response_type == "Streamed");
+  std::string out;
+  si->map("b.help", out);
+  CHECK(out == "help");
+  im.account = "C";
+  im.subject = "private";
+  CHECK_FALSE(service_import_of(o, im, {}, &why));
+  CHECK(why == "service import not authorized");
+  im.subject = "news";  // a stream export does not serve requests
+  CHECK_FALSE(service_import_of(o, im, {}, &why));
+  // A imports q from B, then B from A: a cycle.
+  AccountExport qa = stream_export("A", "q");
+  qa.service = true;
+  AccountExport qb = stream_export("B", "q");
+  qb.service = true;
+  o.account_exports = {qa, qb};
+  AccountImport ab = stream_import("A", "B", "q");
+  ab.service = true;
+  auto first = service_import_of(o, ab, {}, &why);
+  REQUIRE(first);
+  AccountImport ba = stream_import("B", "A", "q");
+  ba.service = true;
+  CHECK_FALSE(service_import_of(o, ba, {*first}, &why));
+  CHECK(why == "import forms a cycle");
+}
+
+TEST_CASE("service responses: reply subjects, singleton and streamed, expiry, accounts") {
+  ServiceResponses r("P1");
+  CHECK(r.subject_prefix() == "_R_.P1.");
+  std::string reply;
+  CHECK_FALSE(r.owns("_R_.P1.1"));  // nothing in flight
+  r.add({/*exporter*/ 1, /*importer*/ 2, "_INBOX.a", true, 1000}, reply);
+  CHECK(reply.rfind("_R_.P1.", 0) == 0);
+  CHECK(r.owns(reply));
+  CHECK_FALSE(r.owns("_R_.P2.1"));
+  CHECK_FALSE(r.take(reply, 3, 10));  // published in another account
+  auto e = r.take(reply, 1, 10);
+  REQUIRE(e);
+  CHECK(e->importer == 2);
+  CHECK(e->reply == "_INBOX.a");
+  CHECK_FALSE(r.take(reply, 1, 10));  // a singleton answers once
+  std::string streamed;
+  r.add({1, 2, "_INBOX.b", false, 1000}, streamed);
+  CHECK(streamed != reply);
+  CHECK(r.take(streamed, 1, 10));
+  CHECK(r.take(streamed, 1, 20));
+  CHECK_FALSE(r.take(streamed + "x", 1, 20));
+  CHECK_FALSE(r.take(streamed, 1, 1000));  // past the threshold
+  r.add({1, 2, "_INBOX.c", false, 1000}, reply);
+  r.expire(999);
+  CHECK(r.size() == 1);
+  r.expire(1000);
+  CHECK(r.size() == 0);
 }

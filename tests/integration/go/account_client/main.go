@@ -6,6 +6,9 @@
 // reply subject. Every message must arrive, in order, on -expect with its payload and reply
 // intact. With -expect-none, nothing may arrive within half a second instead. Prints "ok" and
 // exits 0 when that holds, else prints what went wrong and exits 1.
+//
+// With -request, the -sub user answers on -expect ("re:" + the request) and the -pub user sends
+// -n requests on -publish (nats.go Request); every answer must come back.
 package main
 
 import (
@@ -33,6 +36,7 @@ func run() error {
 	expect := flag.String("expect", "", "subject the subscriber listens on")
 	n := flag.Int("n", 100, "messages")
 	none := flag.Bool("expect-none", false, "expect no message at all")
+	request := flag.Bool("request", false, "request/reply through -expect instead")
 	flag.Parse()
 	sub, err := connect(*url, *subUser)
 	if err != nil {
@@ -44,6 +48,9 @@ func run() error {
 		return fmt.Errorf("publisher: %v", err)
 	}
 	defer pub.Close()
+	if *request {
+		return requests(pub, sub, *publish, *expect, *n)
+	}
 	msgs, err := sub.SubscribeSync(*expect)
 	if err != nil {
 		return err
@@ -74,6 +81,28 @@ func run() error {
 		if m.Subject != *expect || string(m.Data) != want || m.Reply != fmt.Sprintf("reply.%d", i) {
 			return fmt.Errorf("message %d: got %q %q reply %q, want %q %q reply %q", i, m.Subject, m.Data, m.Reply,
 				*expect, want, fmt.Sprintf("reply.%d", i))
+		}
+	}
+	return nil
+}
+
+func requests(pub, sub *nats.Conn, publish, expect string, n int) error {
+	responder, err := sub.Subscribe(expect, func(m *nats.Msg) { m.Respond(append([]byte("re:"), m.Data...)) })
+	if err != nil {
+		return err
+	}
+	defer responder.Unsubscribe()
+	if err := sub.Flush(); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		want := fmt.Sprintf("q%d", i)
+		reply, err := pub.Request(publish, []byte(want), wait)
+		if err != nil {
+			return fmt.Errorf("request %d: %v", i, err)
+		}
+		if string(reply.Data) != "re:"+want {
+			return fmt.Errorf("request %d: got %q", i, reply.Data)
 		}
 	}
 	return nil
