@@ -316,6 +316,71 @@ class NatsGoServices(unittest.TestCase):
             cfg.cleanup()
 
 
+class Cluster(unittest.TestCase):
+    """Two zats servers routed together: an import's copy and a service's responses cross the route."""
+
+    def conn(self, node, user):
+        c = harness.Conn(node.port)
+        c.handshake(connect_json(user, user))
+        return c
+
+    def test_imports_across_a_route(self):
+        from cluster_harness import Node, next_message_line, sync  # noqa: E402
+        cfg = TempConfig(SERVICE_CONF.replace("  C {", """  D {
+    users = [ {user: d, password: d} ]
+    exports = [ {stream: "news.>"} ]
+  }
+  E {
+    users = [ {user: e, password: e} ]
+    imports = [ {stream: {account: D, subject: "news.>"}, prefix: "d"} ]
+  }
+  C {"""))
+        self.addCleanup(cfg.cleanup)
+        one = Node(extra=["-c", cfg.path]).start()
+        self.addCleanup(one.__exit__, None, None, None)
+        two = Node(routes=[one], extra=["-c", cfg.path]).start()
+        self.addCleanup(two.__exit__, None, None, None)
+        one.wait_routes(1)
+        two.wait_routes(1)
+        # Service: the responder in A on one server, the requester in B on the other.
+        a = self.conn(one, "a")
+        a.send(b"SUB help 1\r\n")
+        sync(a)
+        b = self.conn(two, "b")
+        b.send(b"SUB _INBOX.r 1\r\n")
+        sync(b)
+        deadline = time.monotonic() + 10
+        line = None
+        while line is None and time.monotonic() < deadline:
+            b.send(b"PUB b.help _INBOX.r 3\r\nask\r\n")
+            line = next_message_line(a, timeout=0.2)
+        self.assertIsNotNone(line, "the request never crossed the route")
+        reply = line.split()[3]
+        self.assertTrue(reply.startswith(b"_R_."), line)
+        a.read_until(b"\r\n")
+        while next_message_line(a, timeout=0.2) is not None:  # later tries
+            a.read_until(b"\r\n")
+        deadline = time.monotonic() + 10
+        got = None
+        while got is None and time.monotonic() < deadline:
+            a.send(b"PUB " + reply + b" 2\r\nr1\r\n")
+            got = next_message_line(b, timeout=0.2)
+        self.assertEqual(got, b"MSG _INBOX.r 1 2\r\n")
+        # Stream: published in D on one server, delivered in E on the other.
+        e = self.conn(two, "e")
+        e.send(b"SUB d.news.x 1\r\n")
+        sync(e)
+        d = self.conn(one, "d")
+        deadline = time.monotonic() + 10
+        got = None
+        while got is None and time.monotonic() < deadline:
+            d.send(b"PUB news.x 2\r\nnx\r\n")
+            got = next_message_line(e, timeout=0.2)
+        self.assertEqual(got, b"MSG d.news.x 1 2\r\n")
+        for c in (a, b, d, e):
+            c.close()
+
+
 class Accountz(unittest.TestCase):
     def test_exports_and_imports_as_the_reference_shows_them(self):
         conf = CONF.replace('{stream: "alerts"}', '{stream: "alerts"}\n      {service: "help", response_type: stream}')
