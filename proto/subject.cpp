@@ -48,4 +48,43 @@ bool subject_matches(std::string_view pattern, std::string_view subject) {
   return !subjects.next(s);
 }
 
+bool subject_is_subset(std::string_view subject, std::string_view pattern) {
+  SubjectTokens subjects(subject);
+  SubjectTokens patterns(pattern);
+  std::string_view t;
+  std::string_view p;
+  while (patterns.next(p)) {
+    if (!subjects.next(t)) return false;
+    if (p.empty() || t.empty()) return false;
+    if (p == kTrailingTokens) return true;
+    if (t == kTrailingTokens) return false;  // a tail is wider than any single pattern token
+    if (t == kAnyToken) {
+      if (p != kAnyToken) return false;
+      continue;
+    }
+    if (p != kAnyToken && p != t) return false;
+  }
+  return !subjects.next(t);
+}
+
+bool subjects_collide(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  const bool a_literal = is_literal(a);
+  const bool b_literal = is_literal(b);
+  if (a_literal && b_literal) return false;
+  if (a_literal) return subject_is_subset(a, b);
+  if (b_literal) return subject_is_subset(b, a);
+  SubjectTokens x(a);
+  SubjectTokens y(b);
+  std::string_view s;
+  std::string_view t;
+  while (true) {
+    const bool more_x = x.next(s);
+    const bool more_y = y.next(t);
+    if (!more_x || !more_y) return more_x == more_y;  // one ran out first: only a '>' could cover the rest
+    if (s == kTrailingTokens || t == kTrailingTokens) return true;
+    if (s != kAnyToken && t != kAnyToken && s != t) return false;
+  }
+}
+
 }  // namespace zats::proto

@@ -69,5 +69,10 @@ bool is_valid_literal_subject(std::string_view subject);
 bool is_literal(std::string_view subject);
 // Does the literal `subject` match the (possibly wildcard) `pattern`? Token by token.
 bool subject_matches(std::string_view pattern, std::string_view subject);
+// Is every subject that `subject` matches also matched by `pattern`? (Both may hold wildcards;
+// sublist.go isSubsetMatch: exports and imports are compared with it.)
+bool subject_is_subset(std::string_view subject, std::string_view pattern);
+// Can some literal subject match both? (sublist.go SubjectsCollide.)
+bool subjects_collide(std::string_view a, std::string_view b);
 
 }  // namespace zats::proto

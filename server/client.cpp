@@ -8,6 +8,7 @@
 #include "proto/encode.h"
 #include "proto/info.h"
 #include "proto/subject.h"
+#include "server/auth/nonce.h"
 #include "server/protocol_trace.h"
 #include "server/worker.h"
 
@@ -45,7 +46,9 @@ Client::~Client() = default;
 
 void Client::start(bool over_connection_limit) {
   const Options& opts = worker().options();
-  send_info();
+  proto::ServerInfo info = worker().info();
+  if (opts.nonce_required()) info.nonce = nonce_ = auth::make_nonce();
+  send_info(std::move(info));
   if (over_connection_limit) {
     close(CloseReason::MaxConnectionsExceeded, "maximum connections exceeded");
     return;

@@ -92,6 +92,7 @@ class Client final : public Connection {
   bool authenticate_connect();
   bool login_without_connect();
   bool log_in(const auth::AuthResult& result);
+  std::string auth_user_label() const;
   bool publish_allowed(const proto::PubArgs& args);
   bool subscribe_allowed(const proto::SubArgs& args);
   void recheck_subscriptions();
@@ -120,6 +121,7 @@ class Client final : public Connection {
   bool auth_pending_ = false;
   bool saw_first_byte_ = false;
   bool user_from_list_ = false;  // logged in as an entry of a users list
+  std::string nonce_;            // sent in the first INFO when nkey users may sign in
   std::string auth_user_;
   std::string auth_account_;
   std::unique_ptr<ClientPermissions> perms_;  // null: unrestricted

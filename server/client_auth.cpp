@@ -14,11 +14,17 @@ namespace zats::server {
 bool Client::authenticate_connect() {
   const Options& opts = worker().options();
   std::optional<auth::CertIdentity> cert = opts.tls_map ? certificate_identity() : std::nullopt;
-  auth::AuthResult result = auth::authenticate(opts, connect_, cert ? &*cert : nullptr);
+  auth::AuthResult result = auth::authenticate(opts, connect_, {cert ? &*cert : nullptr, nonce_});
   if (result.ok && cert && !opts.users.empty() && !connect_.user.empty())
     ZATS_WARN("User %s found in connect proto, but user required from cert", proto::go_quoted(connect_.user).c_str());
   if (!result.ok) {
-    ZATS_LOG_FROM(Error, log_origin(), "authentication error");
+    // client.go authViolation: the log names what the client offered of the kind configured.
+    if (opts.nonce_required())
+      ZATS_LOG_FROM(Error, log_origin(), "authentication error - Nkey %s", proto::go_quoted(connect_.nkey).c_str());
+    else if (!opts.users.empty())
+      ZATS_LOG_FROM(Error, log_origin(), "authentication error - User %s", proto::go_quoted(connect_.user).c_str());
+    else
+      ZATS_LOG_FROM(Error, log_origin(), "authentication error");
     return false;
   }
   return log_in(result);
@@ -60,9 +66,15 @@ bool Client::log_in(const auth::AuthResult& result) {
   return true;
 }
 
+// How logs name the client (client.go getAuthUser): by the nkey its CONNECT named, else by user.
+std::string Client::auth_user_label() const {
+  if (!connect_.nkey.empty()) return "Nkey " + proto::go_quoted(connect_.nkey);
+  return "User " + proto::go_quoted(auth_user_.empty() ? std::string("N/A") : auth_user_);
+}
+
 bool Client::publish_allowed(const proto::PubArgs& args) {
   if (!perms_ || perms_->can_publish(args.subject, worker().now_ns())) return true;
-  ZATS_LOG_FROM(Error, log_origin(), "Publish Violation - User %s, Subject \"%.*s\"", proto::go_quoted(auth_user_).c_str(),
+  ZATS_LOG_FROM(Error, log_origin(), "Publish Violation - %s, Subject \"%.*s\"", auth_user_label().c_str(),
                 static_cast<int>(args.subject.size()), args.subject.data());
   return false;
 }
@@ -74,8 +86,8 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
     std::string text = "Permissions Violation for Subscription to " + proto::go_quoted(args.subject);
     if (!args.queue.empty()) text += " using queue " + proto::go_quoted(args.queue);
     send_err(text);
-    ZATS_LOG_FROM(Error, log_origin(), "Subscription Violation - User %s, Subject %s, SID %.*s",
-                  proto::go_quoted(auth_user_).c_str(), proto::go_quoted(args.subject).c_str(),
+    ZATS_LOG_FROM(Error, log_origin(), "Subscription Violation - %s, Subject %s, SID %.*s",
+                  auth_user_label().c_str(), proto::go_quoted(args.subject).c_str(),
                   static_cast<int>(args.sid.size()), args.sid.data());
     return false;
   }
@@ -110,14 +122,14 @@ void Client::on_options_changed() {
   if (auth_pending_) return;  // its CONNECT will be checked against the new options
   if (user_from_list_) {
     const auth::User* now = nullptr;
-    for (const auth::User& u : opts.users) now = u.name == auth_user_ ? &u : now;
+    for (const auth::User& u : opts.users) now = u.key() == auth_user_ ? &u : now;
     if (now == nullptr || now->account != auth_account_) {
       close(CloseReason::ClientClosed);
       return;
     }
   }
   std::optional<auth::CertIdentity> cert = opts.tls_map ? certificate_identity() : std::nullopt;
-  auth::AuthResult result = auth::authenticate(opts, connect_, cert ? &*cert : nullptr);
+  auth::AuthResult result = auth::authenticate(opts, connect_, {cert ? &*cert : nullptr, nonce_});
   if (!result.ok && !opts.no_auth_user.empty()) {
     const auth::User* user = auth::no_auth_user_for(opts, connect_);
     result.ok = user != nullptr;
@@ -142,7 +154,7 @@ void Client::recheck_subscriptions() {
   for (Subscription* sub : removed) {
     send_err("Permissions Violation for Subscription to " + proto::go_quoted(sub->subject) + " (sid " + proto::go_quoted(sub->sid) + ")");
     ZATS_NOTICE("Removed sub \"%s\" (sid \"%s\") for %s - not authorized", sub->subject.c_str(), sub->sid.c_str(),
-                auth_user_.c_str());
+                auth_user_label().c_str());
     remove_subscription(sub);
   }
 }

@@ -38,6 +38,25 @@ void add_report(monitor::Snapshot& snap, WorkerReport& r) {
   for (auto& route : r.routes) snap.routes.push_back(std::move(route));
 }
 
+// /accountz?acc=: the account's exports as configured (services, then streams) and the stream
+// imports in force.
+void describe_exports_and_imports(const Options& o, const StreamImportTable& imports, const AccountTable& accounts,
+                                  AccountId account, monitor::AccountInfo& out) {
+  for (bool service : {true, false}) {
+    for (const AccountExport& e : o.account_exports) {
+      if (e.service != service || e.account != out.name) continue;
+      out.exports.push_back({e.subject, e.service, e.response_type, e.to_accounts});
+    }
+  }
+  for (AccountId exporter = 0; exporter < accounts.size(); ++exporter) {
+    for (const StreamImportTable::Route& r : imports.from(exporter))
+      if (r.importer == account) out.imports.push_back({r.import.subject, r.import.exporter, r.import.to, {}, false});
+  }
+  const ServiceImportTable services(o, accounts);
+  for (const ServiceImportTable::Route& r : services.from(account))
+    out.imports.push_back({r.import.local, r.import.exporter, {}, r.import.subject, true});
+}
+
 }  // namespace
 
 MonitorSource::MonitorSource(ServerContext& context, int64_t start_wall_ns)
@@ -120,9 +139,14 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
   t.remotes = t.routes;
   t.log_lines_dropped = core::log_lines_dropped();
   if (what.accounts) {
+    // A worker's options follow reloads; the start options serve when no worker answered.
+    const Options& current = !gathering->reports.empty() && gathering->reports[0].options ? *gathering->reports[0].options
+                                                                                           : context_.options;
+    const StreamImportTable imports(current, context_.accounts);
     for (size_t a = 0; a < context_.accounts.size(); ++a) {
       monitor::AccountInfo acc;
       acc.name = context_.accounts.name(static_cast<AccountId>(a));
+      describe_exports_and_imports(current, imports, context_.accounts, static_cast<AccountId>(a), acc);
       acc.client_connections = static_cast<int>(account_conns[a]);
       acc.subscriptions = account_subs[a];
       acc.sublist = account_sublist[a];

@@ -24,12 +24,14 @@ using Nanos = std::chrono::nanoseconds;
 // round-robin by worker 0 in accept order (deterministic; tests use it to place connections).
 enum class Placement { Kernel, RoundRobin };
 
-// Exports and imports of an account, kept as configured (no behaviour yet).
+// Exports and imports of an account, as configured (docs/compatibility.md, Exports and imports):
+// stream imports deliver (server/account_imports.h); service ones are kept without effect.
 struct AccountExport {
   std::string account;               // the exporting account
   bool service = false;              // stream otherwise
   std::string subject;
   std::vector<std::string> to_accounts;  // empty: public
+  std::string response_type = "Singleton";  // service: Singleton, Streamed or Chunked
 };
 
 struct AccountImport {
@@ -37,7 +39,8 @@ struct AccountImport {
   bool service = false;
   std::string from_account;
   std::string subject;
-  std::string prefix_or_to;  // stream: prefix; service: to
+  std::string prefix;  // stream: prepended (with a '.') to the subject
+  std::string to;      // stream: the subject in the importing account; service: the local subject
 };
 
 // One route to dial (`cluster { routes: [...] }`, `--routes`): a nats-route:// or nats:// URL.
@@ -123,7 +126,7 @@ struct Options {
   bool log_json = false;  // zats: JSON lines instead of nats-server's text lines
 
   // Authentication (docs/compatibility.md, Authentication): a token, a single user, or a users list
-  // (with accounts).
+  // (with accounts) of name/password and nkey users.
   std::string username;
   std::string password;
   std::string token;
@@ -131,6 +134,12 @@ struct Options {
   std::string no_auth_user;
   Nanos auth_timeout{0};  // 0: the default, 2 s (with TLS: the TLS timeout + 1 s)
   bool auth_required() const { return !users.empty() || !username.empty() || !token.empty(); }
+  // nkey users sign the nonce each INFO then carries (nkey.go nonceRequired).
+  bool nonce_required() const {
+    for (const auth::User& u : users)
+      if (u.is_nkey()) return true;
+    return false;
+  }
 
   // TLS for client connections (docs/compatibility.md, TLS), as nats-server keeps it: the context built
   // from the `tls {}` block or the --tls* flags (null: no TLS), and beside it the block's keys

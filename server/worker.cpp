@@ -14,6 +14,7 @@
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
+#include "proto/subject.h"
 #include "server/protocol_trace.h"
 
 namespace zats::server {
@@ -49,7 +50,11 @@ Worker::Worker(ServerContext& context, unsigned index)
       touched_(context.mesh.size(), 0),
       idle_poll_(static_cast<uint64_t>(reactor_options(*context.initial_options, context.mesh.size()).idle_poll.count()) *
                  1000),
-      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)) {
+      rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),
+      stream_imports_(*options_, context.accounts),
+      service_imports_(*options_, context.accounts),
+      responses_(context.server_id.substr(1, 8) + std::to_string(index)),
+      response_interest_(context.accounts.size(), false) {
   for (size_t a = 0; a < context_.accounts.size(); ++a) {
     auto local = std::make_unique<LocalAccount>();
     if (indexed()) local->interest.emplace(*context_.interest[a], kInterestCacheSize);
@@ -126,6 +131,8 @@ void Worker::attach(int fd, ConnectionFactory make) {
 void Worker::apply_options(std::shared_ptr<const Options> next) {
   post([this, next = std::move(next)]() mutable {
     options_ = std::move(next);
+    stream_imports_ = StreamImportTable(*options_, context_.accounts);
+    service_imports_ = ServiceImportTable(*options_, context_.accounts);
     for (auto& c : connections_)
       if (c) c->on_options_changed();
   });
@@ -263,6 +270,10 @@ void Worker::on_tick(uint64_t now_ns) {
   });
   expire_stalls(now_ns);
   if (multi()) note_preemptions();
+  if (responses_.size() > 0 && now_ns - last_response_sweep_ns_ >= 1'000'000'000) {
+    last_response_sweep_ns_ = now_ns;
+    responses_.expire(now_ns);
+  }
   if (index_ == 0 && context_.tls_rate_limit && now_ns - last_rate_limit_log_ns_ >= 1'000'000'000) {
     last_rate_limit_log_ns_ = now_ns;
     if (uint64_t blocked = context_.tls_rate_limit->take_blocked())
@@ -326,12 +337,83 @@ void Worker::on_after_sleep() {
 }
 
 size_t Worker::publish(Client& from, const MessageView& msg) {
-  AccountId account = from.account();
+  const AccountId account = from.account();
+  size_t delivered = publish_in(from, account, msg);
+  if (!stream_imports_.empty()) delivered += publish_to_importers(from, account, msg);
+  if (!service_imports_.empty()) delivered += publish_to_services(from, account, msg);
+  if (responses_.owns(msg.subject)) delivered += deliver_response(account, msg);
+  return delivered;
+}
+
+size_t Worker::publish_in(Client& from, AccountId account, const MessageView& msg) {
   if (!indexed()) return deliver_local(account, &from, msg, nullptr);
   const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
   plan_publish(interest);
-  size_t sent = dispatch(from, account, msg);
+  size_t sent = dispatch(&from, account, msg);
   return deliver_local(account, &from, msg, nullptr) + sent;
+}
+
+// Service imports: a request published in the importing account on an imported subject goes to
+// the exporting account as well, its reply replaced by one of ours (ServiceResponses) so that the
+// responses find their way back. Not passed on to the exporter's own service imports.
+size_t Worker::publish_to_services(Client& from, AccountId importer, const MessageView& msg) {
+  size_t delivered = 0;
+  for (const ServiceImportTable::Route& route : service_imports_.from(importer)) {
+    if (!proto::subject_matches(route.import.local, msg.subject)) continue;
+    route.import.map(msg.subject, request_subject_);
+    MessageView request = msg;
+    request.subject = request_subject_;
+    if (!msg.reply.empty()) {
+      ServiceResponses::Entry entry;
+      entry.exporter = route.exporter;
+      entry.importer = importer;
+      entry.reply.assign(msg.reply);
+      entry.singleton = route.import.response_type == "Singleton";
+      entry.expires_ns = now_ns() + ServiceResponses::kThresholdNs;
+      responses_.add(std::move(entry), response_reply_);
+      request.reply = response_reply_;
+      want_responses(route.exporter);
+    }
+    delivered += publish_in(from, route.exporter, request);
+  }
+  return delivered;
+}
+
+// Interest in our reply subjects in the exporting account, once, so that responses published on
+// any worker or server come to this one.
+void Worker::want_responses(AccountId exporter) {
+  if (!indexed() || response_interest_[exporter]) return;
+  response_interest_[exporter] = true;
+  interest_of(exporter).add(index_, std::string(responses_.subject_prefix()) + ">");
+}
+
+// A response to an imported request: delivered in the importing account on the request's reply.
+size_t Worker::deliver_response(AccountId account, const MessageView& msg) {
+  std::optional<ServiceResponses::Entry> entry = responses_.take(msg.subject, account, now_ns());
+  if (!entry) return 0;
+  MessageView response = msg;
+  response.subject = entry->reply;
+  if (!indexed()) return deliver_local(entry->importer, nullptr, response, nullptr);
+  const InterestResult& interest = accounts_[entry->importer]->interest->match(response.subject);
+  plan_publish(interest);
+  size_t sent = dispatch(nullptr, entry->importer, response);
+  return deliver_local(entry->importer, nullptr, response, nullptr) + sent;
+}
+
+// Stream imports: the message once more in each account that imports it, under that account's
+// subject, planned and dispatched by this (the publisher's) worker like any publish. It goes no
+// further: an account importing from an importer does not get it, as in nats-server, and a
+// message from a route was imported by the server it was published on.
+size_t Worker::publish_to_importers(Client& from, AccountId exporter, const MessageView& msg) {
+  size_t delivered = 0;
+  for (const StreamImportTable::Route& route : stream_imports_.from(exporter)) {
+    if (!proto::subject_matches(route.import.subject, msg.subject)) continue;
+    route.import.map(msg.subject, import_subject_);
+    MessageView imported = msg;
+    imported.subject = import_subject_;
+    delivered += publish_in(from, route.importer, imported);
+  }
+  return delivered;
 }
 
 size_t Worker::publish_from_remote(Connection& from, unsigned source, AccountId account, const MessageView& msg,
@@ -339,8 +421,10 @@ size_t Worker::publish_from_remote(Connection& from, unsigned source, AccountId 
   if (account >= accounts_.size()) return 0;
   const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
   plan_remote_delivery(interest, source, queues);
-  size_t sent = dispatch(from, account, msg);
-  return deliver_local(account, &from, msg, nullptr) + sent;
+  size_t sent = dispatch(&from, account, msg);
+  size_t delivered = deliver_local(account, &from, msg, nullptr) + sent;
+  if (responses_.owns(msg.subject)) delivered += deliver_response(account, msg);
+  return delivered;
 }
 
 // A local publish: every worker and remote destination with plain interest, and for every
@@ -410,7 +494,7 @@ void Worker::assign_queue(std::string_view group, uint32_t destination) {
 // owns get the message at once; everything else travels as one SharedMessage to each worker
 // that delivers it or owns a remote destination it goes to. Returns how many destinations
 // that reached (for no_responders).
-size_t Worker::dispatch(Connection& from, AccountId account, const MessageView& msg) {
+size_t Worker::dispatch(Connection* from, AccountId account, const MessageView& msg) {
   size_t forwarded = 0;
   WorkerMask targets = plan_.workers;
   RemoteMask foreign = 0;
@@ -434,7 +518,7 @@ size_t Worker::dispatch(Connection& from, AccountId account, const MessageView& 
   fields.header_size = msg.header_size;
   fields.has_headers = msg.has_headers;
   fields.origin_worker = index_;
-  fields.origin_connection = from.cid();
+  fields.origin_connection = from != nullptr ? from->cid() : 0;
   fields.local_targets = plan_.plain_workers;
   fields.remotes = foreign;
   SharedMessageRef m = SharedMessage::make(fields, assignments_);
@@ -499,6 +583,7 @@ void Worker::drain_incoming(bool everything) {
 void Worker::receive(SharedMessageRef msg) {
   const MessageView view = view_of(*msg);
   if (msg->local_target(index_) || msg->has_queue_for(index_)) deliver_local(msg->account(), nullptr, view, msg.get());
+  if (msg->local_target(index_) && responses_.owns(view.subject)) deliver_response(msg->account(), view);
   for (RemoteMask mine = msg->remotes() & owned_remotes_; mine != 0; mine &= mine - 1) {
     const unsigned r = static_cast<unsigned>(std::countr_zero(mine));
     remote_assignments_.clear();

@@ -18,6 +18,8 @@
 
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
+#include "server/account_imports.h"
+#include "server/service_responses.h"
 #include "server/client.h"
 #include "server/idle_poll_policy.h"
 #include "server/connection.h"
@@ -148,6 +150,11 @@ class Worker final : public core::ReactorHandler {
   bool indexed() const { return context_.indexed; }
   void start_client(int fd);
   Connection* start_connection(int fd, const ConnectionFactory& make);
+  size_t publish_in(Client& from, AccountId account, const MessageView& msg);
+  size_t publish_to_importers(Client& from, AccountId exporter, const MessageView& msg);
+  size_t publish_to_services(Client& from, AccountId importer, const MessageView& msg);
+  void want_responses(AccountId exporter);
+  size_t deliver_response(AccountId account, const MessageView& msg);
   size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg, const SharedMessage* remote);
   bool deliver_to_queue(const Connection* from, const std::vector<Subscription*>& members, const MessageView& msg);
   bool deliver_to(const Connection* from, Subscription* sub, const MessageView& msg);
@@ -161,12 +168,14 @@ class Worker final : public core::ReactorHandler {
   void plan_remote_delivery(const InterestResult& interest, unsigned source, std::span<const std::string_view> queues);
   void start_plan(const InterestResult& interest);
   void assign_queue(std::string_view group, uint32_t destination);
-  size_t dispatch(Connection& from, AccountId account, const MessageView& msg);
+  // `from`: the publisher, held back when a ring is full; null for a message the server itself
+  // publishes (a service response), which waits in the backlog without holding anyone.
+  size_t dispatch(Connection* from, AccountId account, const MessageView& msg);
   template <class Assignments>
   void forward_to_remote(unsigned remote, AccountId account, const MessageView& msg, const Assignments& assignments);
   void receive(SharedMessageRef msg);
   InterestIndex& interest_of(AccountId account) { return *context_.interest[account]; }
-  void enqueue(unsigned target, SharedMessageRef msg, Connection& from);
+  void enqueue(unsigned target, SharedMessageRef msg, Connection* from);
   void drain_incoming(bool everything);
   void note_arrival();
   void note_preemptions();
@@ -237,6 +246,14 @@ class Worker final : public core::ReactorHandler {
   tls::HandshakeBudget handshakes_;
   uint64_t last_rate_limit_log_ns_ = 0;
   std::mt19937_64 rng_;
+  StreamImportTable stream_imports_;  // of options_; rebuilt when they change
+  std::string import_subject_;        // the subject of the imported copy being published
+  ServiceImportTable service_imports_;  // of options_; rebuilt when they change
+  ServiceResponses responses_;          // replies of imported requests sent from here
+  std::vector<bool> response_interest_;  // by exporting account: interest in our reply subjects
+  std::string request_subject_;         // the exporter's subject of the request being published
+  std::string response_reply_;          // the reply subject it carries there
+  uint64_t last_response_sweep_ns_ = 0;
   int64_t wall_offset_ns_ = 0;
   std::deque<monitor::ConnectionInfo> closed_;  // the most recent closed connections
 };

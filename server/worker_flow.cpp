@@ -15,7 +15,7 @@ constexpr uint64_t kStallBudgetNs = 100'000'000;  // 100 ms
 
 // Order per publisher is kept: once a backlog exists for a target, everything for it queues
 // behind the backlog. A full ring pauses the publisher's reads (backpressure, never loss).
-void Worker::enqueue(unsigned target, SharedMessageRef msg, Connection& from) {
+void Worker::enqueue(unsigned target, SharedMessageRef msg, Connection* from) {
   touched_[target] = 1;
   std::deque<SharedMessageRef>& backlog = overflow_[target];
   if (backlog.empty() && context_.mesh.ring(index_, target).try_push(msg.get())) {
@@ -23,9 +23,9 @@ void Worker::enqueue(unsigned target, SharedMessageRef msg, Connection& from) {
     return;
   }
   backlog.push_back(std::move(msg));
-  if (!from.paused_for(Connection::kPausedForMesh) && !from.closing()) {
-    from.pause_input(Connection::kPausedForMesh);
-    paused_[target].push_back(from.socket());
+  if (from != nullptr && !from->paused_for(Connection::kPausedForMesh) && !from->closing()) {
+    from->pause_input(Connection::kPausedForMesh);
+    paused_[target].push_back(from->socket());
     stats_.mesh_backpressure++;
   }
 }

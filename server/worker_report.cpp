@@ -43,6 +43,7 @@ void Worker::record_closed(const Client& client) {
 
 void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
   const core::ReactorStats& rs = reactor_.stats();
+  out.options = options_;
   out.stats.worker = static_cast<int>(index_);
   out.stats.loop_turns = rs.turns;
   out.stats.utilisation = rs.run_ns ? 1.0 - static_cast<double>(rs.sleep_ns) / static_cast<double>(rs.run_ns) : 0;

@@ -3,9 +3,11 @@
 // stay per worker on the hot path; they are only summed here, on request.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "server/monitor/snapshot.h"
+#include "server/options.h"
 
 namespace zats::server {
 
@@ -21,6 +23,7 @@ struct WorkerReport {
   std::vector<uint32_t> account_connections;  // by AccountId
   std::vector<uint32_t> account_subscriptions;
   std::vector<monitor::SublistStats> account_sublist;  // by AccountId
+  std::shared_ptr<const Options> options;  // the options this worker runs with (reloads included)
 };
 
 }  // namespace zats::server

@@ -3,6 +3,7 @@
 
 #include "server/auth/bcrypt.h"
 #include "server/auth/constant_time.h"
+#include "server/auth/nkey.h"
 
 #include <optional>
 #include <utility>
@@ -13,8 +14,28 @@ namespace {
 
 const User* find_user(const Options& o, std::string_view name) {
   for (const User& u : o.users)
-    if (u.name == name) return &u;
+    if (!u.is_nkey() && u.name == name) return &u;
   return nullptr;
+}
+
+const User* find_nkey_user(const Options& o, std::string_view nkey) {
+  for (const User& u : o.users)
+    if (u.is_nkey() && u.nkey == nkey) return &u;
+  return nullptr;
+}
+
+bool has_password_users(const Options& o) {
+  for (const User& u : o.users)
+    if (!u.is_nkey()) return true;
+  return false;
+}
+
+AuthResult logged_in_as(const User* user) {
+  AuthResult r;
+  r.ok = true;
+  r.user = user;
+  r.user_name = user->key();
+  return r;
 }
 
 const User* allowed_user(const Options& o, std::string_view name) {
@@ -27,7 +48,7 @@ const User* allowed_user(const Options& o, std::string_view name) {
 const User* user_for_dn(const Options& o, const DistinguishedName& subject) {
   std::vector<std::pair<const User*, DistinguishedName>> candidates;
   for (const User& u : o.users) {
-    if (!u.standard_connections_allowed) continue;
+    if (!u.standard_connections_allowed || u.is_nkey()) continue;
     std::optional<DistinguishedName> dn = parse_dn(u.name);
     if (!dn) continue;
     if (dn_equal(*dn, subject)) return &u;
@@ -59,13 +80,19 @@ const User* no_auth_user_for(const Options& o, const proto::ConnectOptions& c) {
   return find_user(o, o.no_auth_user);
 }
 
-AuthResult authenticate(const Options& o, const proto::ConnectOptions& c, const CertIdentity* cert) {
+AuthResult authenticate(const Options& o, const proto::ConnectOptions& c, const ConnectionProof& proof) {
   AuthResult r;
   if (!o.auth_required()) {
     r.ok = true;
     return r;
   }
-  if (!o.users.empty() && o.tls_map) {
+  if (!c.nkey.empty() && o.nonce_required()) {
+    const User* user = find_nkey_user(o, c.nkey);
+    if (user == nullptr || !user->standard_connections_allowed) return r;
+    return nkey_signature_valid(c.nkey, proof.nonce, c.sig) ? logged_in_as(user) : r;
+  }
+  const CertIdentity* cert = proof.certificate;
+  if (has_password_users(o) && o.tls_map) {
     // The certificate names the user (a user in CONNECT is ignored); the password must still
     // match the entry's (empty for most certificate users, as nats-server compares them).
     const User* user = cert != nullptr ? user_for_certificate(o, *cert) : nullptr;
@@ -77,7 +104,7 @@ AuthResult authenticate(const Options& o, const proto::ConnectOptions& c, const 
     }
     return r;
   }
-  if (!o.users.empty()) {
+  if (has_password_users(o)) {
     const User* user = no_auth_user_for(o, c);
     bool by_default = user != nullptr;
     if (user == nullptr && !c.user.empty()) {

@@ -1,11 +1,13 @@
 // Authentication of a client's CONNECT against the options in force (auth.go
-// processClientOrLeafAuthentication, core subset): a users list (name + password, possibly
+// processClientOrLeafAuthentication, core subset): an nkey user when CONNECT names an `nkey` (its
+// `sig` must sign the nonce of the client's INFO), then a users list (name + password, possibly
 // bcrypt, bound to an account), then a token, then a single user/password; no_auth_user logs
 // in clients that present no credentials; with verify_and_map the client certificate names the
 // user instead. Pure: no I/O, no state; runs again on reload.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "proto/connect.h"
 #include "server/auth/cert_identity.h"
@@ -19,9 +21,14 @@ struct AuthResult {
   std::string user_name;       // the name it is known by (empty for token / no auth)
 };
 
-// `certificate`: the verified client certificate of a TLS connection (null without one).
+// What the server knows of the connection besides its CONNECT.
+struct ConnectionProof {
+  const CertIdentity* certificate = nullptr;  // the verified client certificate of a TLS connection
+  std::string_view nonce;                      // the nonce its INFO carried (empty: none)
+};
+
 AuthResult authenticate(const Options& options, const proto::ConnectOptions& credentials,
-                        const CertIdentity* certificate = nullptr);
+                        const ConnectionProof& proof = {});
 
 // verify_and_map: the users-list entry the certificate names (e-mail, DNS and URI names first,
 // then the subject as a DN in any RDN order, then the subject string); null when none does.

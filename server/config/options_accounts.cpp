@@ -1,11 +1,28 @@
 // The `accounts` block (opts.go parseAccounts): account names, their users (bound to the
-// account), default permissions, and exports/imports kept as configured for later.
+// account), default permissions, exports and imports (stream imports checked as they are added).
+#include <cctype>
 #include <set>
 
+#include "proto/encode.h"
+#include "server/account_imports.h"
+#include "server/auth/nkey.h"
 #include "server/config/options_reader.h"
 
 namespace zats::server::config {
 namespace {
+
+// opts.go parseExportStreamOrService: a service's response type, by any of its spellings.
+void read_response_type(OptionsReader& r, const ConfigMapEntry& k, AccountExport& ex) {
+  std::string type;
+  if (!k.value.is_string()) return r.error(k.key_pos, "Expected response type to be string, got " + std::string(k.value.go_type_name()));
+  type = k.value.as_string();
+  std::string lower = type;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "single" || lower == "singleton") ex.response_type = "Singleton";
+  else if (lower == "stream") ex.response_type = "Streamed";
+  else if (lower == "chunk" || lower == "chunked") ex.response_type = "Chunked";
+  else return r.error(k.key_pos, "Unknown response type: \"" + type + "\"");
+}
 
 void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& account, Options& o) {
   if (!e.value.is_array()) return r.error(e.key_pos, "Exports should be an array, got " + std::string(e.value.go_type_name()));
@@ -22,7 +39,9 @@ void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
         r.get_string(k, &ex.subject);
       } else if (k.lower_key == "accounts") {
         r.get_string_list(k, "accounts", &ex.to_accounts);
-      } else if (k.lower_key == "response" || k.lower_key == "response_type" || k.lower_key == "threshold" ||
+      } else if (k.lower_key == "response" || k.lower_key == "response_type") {
+        read_response_type(r, k, ex);
+      } else if (k.lower_key == "threshold" ||
                  k.lower_key == "response_threshold" || k.lower_key == "latency" || k.lower_key == "account_token_position") {
         r.ignored(k);
       } else {
@@ -56,8 +75,10 @@ void read_imports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
       if (k.lower_key == "stream" || k.lower_key == "service") {
         im.service = k.lower_key == "service";
         read_import_source(r, k, im);
-      } else if (k.lower_key == "prefix" || k.lower_key == "to") {
-        r.get_string(k, &im.prefix_or_to);
+      } else if (k.lower_key == "prefix") {
+        r.get_string(k, &im.prefix);
+      } else if (k.lower_key == "to") {
+        r.get_string(k, &im.to);
       } else if (k.lower_key == "share") {
         r.ignored(k);
       } else {
@@ -94,7 +115,10 @@ void read_account(OptionsReader& r, const ConfigMapEntry& acc, Options& o) {
     } else if (key == "imports") {
       read_imports(r, k, acc.key, o);
     } else if (key == "nkey") {
-      r.ignored(k);  // only meaningful with operator JWTs
+      // Kept for nothing (it names the account only in operator mode) but checked as there.
+      if (!k.value.is_string() || !auth::is_public_nkey(k.value.as_string(), auth::NkeyKind::Account))
+        r.error(k.key_pos, "Not a valid public nkey for an account: " +
+                               (k.value.is_string() ? proto::go_quoted(k.value.as_string()) : std::string(k.value.go_type_name())));
     } else if (key == "jetstream" || key == "mappings" || key == "maps" || key == "limits") {
       r.not_supported(k, "account " + key);
     } else {
@@ -104,11 +128,10 @@ void read_account(OptionsReader& r, const ConfigMapEntry& acc, Options& o) {
   if (users.empty()) return;
   if (!o.username.empty()) return r.error(users_entry->key_pos, "Can not have a single user/pass and accounts");
   if (!o.token.empty()) return r.error(users_entry->key_pos, "Can not have a token and accounts");
-  std::set<std::string> names;
-  for (const auth::User& u : o.users) names.insert(u.name);
+  std::set<std::string> names = user_keys(o.users);
   for (auth::User& u : users) {
-    if (!names.insert(u.name).second) {
-      r.error(users_entry->key_pos, "Duplicate user \"" + u.name + "\" detected");
+    if (!names.insert(u.key()).second) {
+      r.error(users_entry->key_pos, duplicate_user_error(u));
       continue;
     }
     u.account = acc.key;
@@ -117,14 +140,45 @@ void read_account(OptionsReader& r, const ConfigMapEntry& acc, Options& o) {
   }
 }
 
-// Imports must name configured accounts (checked once every account is known).
+bool account_defined(const Options& o, const std::string& name) {
+  for (const std::string& a : o.accounts)
+    if (a == name) return true;
+  return false;
+}
+
+// Exports must name configured accounts (checked once every account is known).
+void check_exports(OptionsReader& r, const ConfigMapEntry& entry, const Options& o) {
+  for (const AccountExport& ex : o.account_exports)
+    for (const std::string& to : ex.to_accounts)
+      if (!account_defined(o, to))
+        r.error(entry.key_pos, "\"" + to + "\" account not defined for " + (ex.service ? "service" : "stream") + " export");
+}
+
+// Imports must name configured accounts, and stream imports are checked as nats-server adds them
+// (accounts.go AddStreamImport): an export that allows them, a literal prefix, no duplicate, no
+// cycle among the imports added before.
 void check_imports(OptionsReader& r, const ConfigMapEntry& entry, const Options& o) {
+  std::vector<StreamImport> added;
+  std::vector<ServiceImport> services;
   for (const AccountImport& im : o.account_imports) {
-    bool known = false;
-    for (const std::string& a : o.accounts) known = known || a == im.from_account;
-    if (!known)
+    if (!account_defined(o, im.from_account)) {
       r.error(entry.key_pos, "\"" + im.from_account + "\" account not defined for " +
                                  (im.service ? "service" : "stream") + " import");
+      continue;
+    }
+    std::string why;
+    if (im.service) {
+      std::optional<ServiceImport> service = service_import_of(o, im, services, &why);
+      if (!service) r.error(entry.key_pos, "Error adding service import \"" + im.subject + "\": " + why);
+      else services.push_back(std::move(*service));
+      continue;
+    }
+    std::optional<StreamImport> stream = stream_import_of(o, im, added, &why);
+    if (!stream) {
+      r.error(entry.key_pos, "Error adding stream import \"" + im.subject + "\": " + why);
+      continue;
+    }
+    added.push_back(std::move(*stream));
   }
 }
 
@@ -148,6 +202,7 @@ void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {
     if (acc.used_as_variable) continue;
     read_account(r, acc, o);
   }
+  if (r.error_count() == errors_before) check_exports(r, entry, o);
   if (r.error_count() == errors_before) check_imports(r, entry, o);
 }
 

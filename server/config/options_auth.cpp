@@ -4,6 +4,7 @@
 #include <set>
 
 #include "proto/subject.h"
+#include "server/auth/nkey.h"
 #include "server/config/duration.h"
 #include "server/config/options_reader.h"
 
@@ -179,7 +180,6 @@ bool read_users(OptionsReader& r, const ConfigMapEntry& entry, std::vector<auth:
       continue;
     }
     auth::User user;
-    bool has_nkey = false;
     for (const ConfigMapEntry& k : v.as_map()) {
       const std::string& key = k.lower_key;
       if (key == "user" || key == "username") {
@@ -191,20 +191,40 @@ bool read_users(OptionsReader& r, const ConfigMapEntry& entry, std::vector<auth:
       } else if (key == "allowed_connection_types" || key == "connection_types" || key == "clients") {
         read_connection_types(r, k, &user.standard_connections_allowed);
       } else if (key == "nkey") {
-        has_nkey = true;
-        r.not_supported(k, "nkey authentication");
+        if (!r.get_string(k, &user.nkey)) return false;  // the reference stops at the bad entry
       } else {
         r.unknown_field(k);
       }
     }
-    if (has_nkey) continue;
-    if (user.name.empty()) {
+    if (user.name.empty() && user.nkey.empty()) {
       r.error(v.pos(), "User entry requires a user");
       return false;
+    }
+    if (user.is_nkey()) {
+      // The reference names the entry's last field (with one field, the nkey itself).
+      const SourcePos& where = v.as_map().entries().back().key_pos;
+      if (!auth::is_public_nkey(user.nkey, auth::NkeyKind::User)) {
+        r.error(where, "Not a valid public nkey for a user");
+        return false;
+      }
+      if (!user.name.empty() || !user.password.empty()) {
+        r.error(where, "Nkey users do not take usernames or passwords");
+        return false;
+      }
     }
     users->push_back(std::move(user));
   }
   return true;
+}
+
+std::set<std::string> user_keys(const std::vector<auth::User>& users) {
+  std::set<std::string> keys;
+  for (const auth::User& u : users) keys.insert(u.key());
+  return keys;
+}
+
+std::string duplicate_user_error(const auth::User& u) {
+  return u.is_nkey() ? "Duplicate nkey \"" + u.nkey + "\" detected" : "Duplicate user \"" + u.name + "\" detected";
 }
 
 bool read_authorization_block(OptionsReader& r, const ConfigMapEntry& entry, AuthorizationBlock* out) {
@@ -250,10 +270,9 @@ void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& 
   if (block.users_given || !o.users.empty()) {
     if (!user.empty()) return r.error(entry.key_pos, "Can not have a single user/pass and a users array");
     if (!token.empty()) return r.error(entry.key_pos, "Can not have a token and a users array");
-    std::set<std::string> names;
-    for (const auth::User& u : o.users) names.insert(u.name);
+    std::set<std::string> names = user_keys(o.users);
     for (auth::User& u : block.users) {
-      if (!names.insert(u.name).second) return r.error(entry.key_pos, "Duplicate user \"" + u.name + "\" detected");
+      if (!names.insert(u.key()).second) return r.error(entry.key_pos, duplicate_user_error(u));
       o.users.push_back(std::move(u));
     }
   }

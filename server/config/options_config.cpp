@@ -213,7 +213,9 @@ bool finish_options(Options& o, std::string* error) {
     return false;
   }
   if (!o.no_auth_user.empty()) {
-    if (o.users.empty()) {
+    bool password_users = false;
+    for (const auth::User& u : o.users) password_users = password_users || !u.is_nkey();
+    if (!password_users) {
       *error = "no_auth_user: \"" + o.no_auth_user + "\" present, but users are not defined";
       return false;
     }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,5 +80,9 @@ PermissionsPtr read_permissions(OptionsReader& r, const ConfigMapEntry& entry);
 // A users array; users get `account` as their account and `defaults` when they have no
 // permissions of their own.
 bool read_users(OptionsReader& r, const ConfigMapEntry& entry, std::vector<auth::User>* users);
+// The names and nkeys of `users` (one space: a name may not repeat an nkey).
+std::set<std::string> user_keys(const std::vector<auth::User>& users);
+// "Duplicate user ... detected" / "Duplicate nkey ... detected".
+std::string duplicate_user_error(const auth::User& user);
 
 }  // namespace zats::server::config

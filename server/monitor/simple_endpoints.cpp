@@ -52,6 +52,31 @@ void write_account_detail(JsonWriter& w, const AccountInfo& a, UnixNanos fallbac
   w.field("leafnode_connections", a.leafnode_connections);
   w.field("client_connections", a.client_connections);
   w.field("subscriptions", a.subscriptions);
+  if (!a.exports.empty()) {
+    w.key("exports").begin_array();
+    for (const AccountExportInfo& e : a.exports) {
+      w.begin_object().field("subject", e.subject).field("type", e.service ? "service" : "stream");
+      if (e.service) w.field("response_type", e.response_type);
+      if (!e.approved_accounts.empty()) {
+        w.key("approved_accounts").begin_array();
+        for (const std::string& name : e.approved_accounts) w.value(name);
+        w.end_array();
+      }
+      w.end_object();
+    }
+    w.end_array();
+  }
+  if (!a.imports.empty()) {
+    w.key("imports").begin_array();
+    for (const AccountImportInfo& i : a.imports) {
+      w.begin_object().field("subject", i.subject).field("account", i.account);
+      if (i.service) w.field("to", i.to);
+      else w.field("local_subject", i.local_subject);
+      w.field("type", i.service ? "service" : "stream").field("invalid", false).field("share", false).field("tracking", false);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.key("sublist_stats").begin_object();
   write_sublist_stats_fields(w, a.sublist);
   w.end_object();

@@ -144,8 +144,25 @@ struct SublistStats {
   SublistStats& operator+=(const SublistStats& o);
 };
 
+// /accountz?acc=: an export or an import in force, as nats-server's ExtExport / ExtImport.
+struct AccountExportInfo {
+  std::string subject;
+  bool service = false;
+  std::string response_type;  // services
+  std::vector<std::string> approved_accounts;
+};
+struct AccountImportInfo {
+  std::string subject;        // stream: as the exporter names it; service: as the importer does
+  std::string account;        // the exporter
+  std::string local_subject;  // stream: as the importer sees it
+  std::string to;             // service: the exporter's subject
+  bool service = false;
+};
+
 struct AccountInfo {
   std::string name;
+  std::vector<AccountExportInfo> exports;  // services first, then streams
+  std::vector<AccountImportInfo> imports;  // stream imports, then service imports
   bool is_system = false;
   UnixNanos update_time = 0;
   int client_connections = 0;

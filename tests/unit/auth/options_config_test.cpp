@@ -217,9 +217,40 @@ no_auth_user: b1
   CHECK(a.options.account_exports[1].to_accounts == std::vector<std::string>{"B"});
   REQUIRE(a.options.account_imports.size() == 1);
   CHECK(a.options.account_imports[0].from_account == "A");
-  CHECK(a.options.account_imports[0].prefix_or_to == "pre");
+  CHECK(a.options.account_imports[0].prefix == "pre");
   auto list = apply_text("accounts: [X, Y]");
   CHECK(list.options.accounts == std::vector<std::string>{"X", "Y"});
+}
+
+TEST_CASE("nkey users: in authorization and in accounts, with permissions") {
+  auto a = apply_text(R"(
+authorization {
+  users = [ {nkey: UADN5KDWSTNHIB2M2CSZXG7RZMXMIKGIQW2CLMYGBIXZ5KEHIIHJVGKH, permissions: {publish: "x"}} ]
+}
+accounts {
+  A {
+    nkey: ABAWZ6JHTIX7UXORFSANCG63GPSRFU63PB7LLQ2JRCH74ANCKIS7DHAQ
+    users = [ {nkey: UB6YDZUYIVXVPUWDOC6E5NY5FRBWLTFQ7P64KCZ4C7Z2BTRMEL5JJOKB}, {user: a, password: p} ]
+  }
+}
+)");
+  CHECK(only_error(a) == "");
+  REQUIRE(a.options.users.size() == 3);
+  CHECK(a.options.nonce_required());
+  const auth::User* top = nullptr;
+  const auth::User* in_a = nullptr;
+  for (const auth::User& u : a.options.users) {
+    if (u.nkey == "UADN5KDWSTNHIB2M2CSZXG7RZMXMIKGIQW2CLMYGBIXZ5KEHIIHJVGKH") top = &u;
+    if (u.nkey == "UB6YDZUYIVXVPUWDOC6E5NY5FRBWLTFQ7P64KCZ4C7Z2BTRMEL5JJOKB") in_a = &u;
+  }
+  REQUIRE(top != nullptr);
+  REQUIRE(in_a != nullptr);
+  CHECK(top->name.empty());
+  CHECK(top->account.empty());
+  REQUIRE(top->permissions != nullptr);
+  CHECK(top->permissions->publish->allow == std::vector<std::string>{"x"});
+  CHECK(in_a->account == "A");
+  CHECK_FALSE(apply_text("authorization { users = [ {user: a, password: b} ] }").options.nonce_required());
 }
 
 TEST_CASE("finish_options: baseline defaults and cross-checks") {
@@ -239,4 +270,9 @@ TEST_CASE("finish_options: baseline defaults and cross-checks") {
   n.users.push_back(auth::User{"real", "p", "", nullptr, true});
   CHECK_FALSE(config::finish_options(n, &error));
   CHECK(error == "no_auth_user: \"ghost\" not present as user in authorization block or account configuration");
+  Options only_nkeys;  // nkey users do not count as users for no_auth_user
+  only_nkeys.no_auth_user = "x";
+  only_nkeys.users.emplace_back().nkey = "UADN5KDWSTNHIB2M2CSZXG7RZMXMIKGIQW2CLMYGBIXZ5KEHIIHJVGKH";
+  CHECK_FALSE(config::finish_options(only_nkeys, &error));
+  CHECK(error == "no_auth_user: \"x\" present, but users are not defined");
 }

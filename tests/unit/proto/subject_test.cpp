@@ -65,3 +65,33 @@ TEST_CASE("subject_matches") {
   CHECK(subject_matches("foo.*", "foo.>"));
   CHECK_FALSE(subject_matches("foo.bar", "foo.*"));
 }
+
+TEST_CASE("subject_is_subset: every subject of the first is matched by the second") {
+  CHECK(subject_is_subset("foo.bar", "foo.bar"));
+  CHECK(subject_is_subset("foo.bar", "foo.*"));
+  CHECK(subject_is_subset("foo.bar", "foo.>"));
+  CHECK(subject_is_subset("foo.*", "foo.>"));
+  CHECK(subject_is_subset("foo.*", "foo.*"));
+  CHECK(subject_is_subset("foo.>", "foo.>"));
+  CHECK(subject_is_subset("foo.>", ">"));
+  CHECK_FALSE(subject_is_subset("foo.>", "foo.*"));
+  CHECK_FALSE(subject_is_subset("foo.*", "foo.bar"));
+  CHECK_FALSE(subject_is_subset("foo", "foo.>"));
+  CHECK_FALSE(subject_is_subset("foo.bar.baz", "foo.*"));
+  CHECK_FALSE(subject_is_subset("foo.bar", "foo.bar.baz"));
+  CHECK_FALSE(subject_is_subset("y.>", "x.>"));
+}
+
+TEST_CASE("subjects_collide: some literal subject matches both") {
+  CHECK(subjects_collide("foo.bar", "foo.bar"));
+  CHECK_FALSE(subjects_collide("foo.bar", "foo.baz"));
+  CHECK(subjects_collide("foo.bar", "foo.*"));
+  CHECK(subjects_collide("foo.*", "foo.bar"));
+  CHECK(subjects_collide("foo.*", "*.bar"));
+  CHECK(subjects_collide("foo.>", "*.bar.baz"));
+  CHECK(subjects_collide("foo.>", "foo.*.baz"));
+  CHECK_FALSE(subjects_collide("foo.*", "foo.*.baz"));
+  CHECK_FALSE(subjects_collide("foo.*", "bar.*"));
+  CHECK_FALSE(subjects_collide("foo.>", "bar.>"));
+  CHECK(subjects_collide("x.>", "x.>"));
+}

@@ -124,11 +124,11 @@ TEST_CASE("verify_and_map: e-mail, DNS, URI, then the DN, then the subject strin
   // authenticate(): the certificate decides; a CONNECT user is ignored; no certificate fails.
   zats::proto::ConnectOptions creds;
   creds.user = "CN=carol";
-  CHECK_FALSE(auth::authenticate(o, creds, nullptr).ok);
-  CHECK_FALSE(auth::authenticate(o, creds, &stranger).ok);
-  auth::AuthResult r = auth::authenticate(o, zats::proto::ConnectOptions{}, &carol);
+  CHECK_FALSE(auth::authenticate(o, creds, {}).ok);
+  CHECK_FALSE(auth::authenticate(o, creds, {&stranger}).ok);
+  auth::AuthResult r = auth::authenticate(o, zats::proto::ConnectOptions{}, {&carol});
   CHECK(r.ok);
   CHECK(r.user_name == "CN=carol");
   creds.pass = "x";  // a password where the entry has none
-  CHECK_FALSE(auth::authenticate(o, creds, &carol).ok);
+  CHECK_FALSE(auth::authenticate(o, creds, {&carol}).ok);
 }

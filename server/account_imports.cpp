@@ -1,0 +1,187 @@
+#include "server/account_imports.h"
+
+#include <map>
+
+#include "proto/subject.h"
+
+namespace zats::server {
+namespace {
+
+constexpr size_t kMaxCycleSearchDepth = 1024;  // accounts.go MaxAccountCycleSearchDepth
+
+// accounts.go checkStreamExportApproved: an export whose subject covers the import's, public or
+// naming the importer.
+bool export_allows(const Options& o, const AccountImport& im) {
+  for (const AccountExport& ex : o.account_exports) {
+    if (ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
+    if (ex.to_accounts.empty()) return true;
+    for (const std::string& a : ex.to_accounts)
+      if (a == im.account) return true;
+    return false;  // the first export that covers it decides, as there
+  }
+  return false;
+}
+
+bool exports_stream_matching(const Options& o, const std::string& account, std::string_view subject) {
+  for (const AccountExport& ex : o.account_exports)
+    if (!ex.service && ex.account == account && proto::subject_is_subset(subject, ex.subject)) return true;
+  return false;
+}
+
+// accounts.go checkStreamImportsForCycles: follows the imports of `account` that could carry
+// `to` back, failing when one leads to an account already on the path.
+bool forms_cycle(const Options& o, const std::vector<StreamImport>& added, const std::string& account, std::string to,
+                 std::map<std::string, bool>& visited, std::string* why) {
+  if (visited.size() >= kMaxCycleSearchDepth) {
+    *why = "search cycle depth exhausted";
+    return true;
+  }
+  if (!exports_stream_matching(o, account, to)) return false;
+  for (const StreamImport& si : added) {
+    if (si.importer != account || !proto::subjects_collide(to, si.to)) continue;
+    if (visited[si.exporter]) {
+      *why = "import forms a cycle";
+      return true;
+    }
+    visited[account] = true;
+    if (proto::subject_is_subset(si.to, to)) to = si.to;
+    if (forms_cycle(o, added, si.exporter, to, visited, why)) return true;
+  }
+  return false;
+}
+
+// accounts.go checkServiceImportAuthorized, as export_allows for services.
+bool service_export_allows(const Options& o, const AccountImport& im, std::string* response_type) {
+  for (const AccountExport& ex : o.account_exports) {
+    if (!ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
+    *response_type = ex.response_type;
+    if (ex.to_accounts.empty()) return true;
+    for (const std::string& a : ex.to_accounts)
+      if (a == im.account) return true;
+    return false;
+  }
+  return false;
+}
+
+// accounts.go checkServiceImportsForCycles.
+bool service_forms_cycle(const std::vector<ServiceImport>& added, const std::string& account, std::string from,
+                         std::map<std::string, bool>& visited, std::string* why) {
+  if (visited.size() >= kMaxCycleSearchDepth) {
+    *why = "search cycle depth exhausted";
+    return true;
+  }
+  for (const ServiceImport& si : added) {
+    if (si.importer != account || !proto::subjects_collide(from, si.subject)) continue;
+    if (visited[si.exporter]) {
+      *why = "import forms a cycle";
+      return true;
+    }
+    visited[account] = true;
+    if (proto::subject_is_subset(si.local, from)) from = si.local;
+    if (service_forms_cycle(added, si.exporter, from, visited, why)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<ServiceImport> service_import_of(const Options& o, const AccountImport& im,
+                                               const std::vector<ServiceImport>& added, std::string* why) {
+  ServiceImport si;
+  si.exporter = im.from_account;
+  si.importer = im.account;
+  si.subject = im.subject;
+  si.local = im.to.empty() ? im.subject : im.to;
+  if (!service_export_allows(o, im, &si.response_type)) {
+    *why = "service import not authorized";
+    return std::nullopt;
+  }
+  if (si.local != si.subject && !proto::is_literal(si.local)) {
+    *why = "mapping a wildcard service import to another subject is not supported by zats yet";
+    return std::nullopt;
+  }
+  std::map<std::string, bool> visited{{si.importer, true}};
+  if (service_forms_cycle(added, si.exporter, si.local, visited, why)) return std::nullopt;
+  return si;
+}
+
+ServiceImportTable::ServiceImportTable(const Options& o, const AccountTable& accounts) : by_importer_(accounts.size()) {
+  std::vector<ServiceImport> added;
+  std::string why;
+  for (const AccountImport& im : o.account_imports) {
+    if (!im.service) continue;
+    std::optional<ServiceImport> si = service_import_of(o, im, added, &why);
+    if (!si) continue;
+    AccountId exporter = accounts.find(si->exporter);
+    AccountId importer = accounts.find(si->importer);
+    added.push_back(*si);
+    if (exporter == kNoAccount || importer == kNoAccount) continue;
+    by_importer_[importer].push_back(Route{std::move(*si), exporter});
+    empty_ = false;
+  }
+}
+
+void StreamImport::map(std::string_view published, std::string& out) const {
+  if (prefixed) {
+    out.assign(to, 0, to.size() - subject.size());
+    out.append(published);
+  } else if (proto::is_literal(subject)) {
+    out.assign(to);
+  } else {
+    out.assign(published);  // a wildcard import keeps the subject (to == subject)
+  }
+}
+
+std::optional<StreamImport> stream_import_of(const Options& o, const AccountImport& im,
+                                             const std::vector<StreamImport>& added, std::string* why) {
+  if (!export_allows(o, im)) {
+    *why = "stream import not authorized";
+    return std::nullopt;
+  }
+  StreamImport si;
+  si.exporter = im.from_account;
+  si.importer = im.account;
+  si.subject = im.subject;
+  if (!im.prefix.empty()) {
+    if (!proto::is_literal(im.prefix)) {
+      *why = "stream import prefix can not contain wildcard tokens";
+      return std::nullopt;
+    }
+    si.to = im.prefix.back() == '.' ? im.prefix : im.prefix + ".";
+    si.to += im.subject;
+    si.prefixed = true;
+  } else {
+    si.to = im.to.empty() ? im.subject : im.to;
+    if (!proto::is_literal(im.subject) && si.to != im.subject) {
+      *why = "mapping a wildcard stream import to another subject is not supported by zats yet";
+      return std::nullopt;
+    }
+  }
+  std::map<std::string, bool> visited{{si.importer, true}};
+  if (forms_cycle(o, added, si.exporter, si.to, visited, why)) return std::nullopt;
+  for (const StreamImport& other : added) {
+    if (other.importer == si.importer && other.exporter == si.exporter && other.subject == si.subject) {
+      *why = "stream import already exists";
+      return std::nullopt;
+    }
+  }
+  return si;
+}
+
+StreamImportTable::StreamImportTable(const Options& o, const AccountTable& accounts) : by_exporter_(accounts.size()) {
+  std::vector<StreamImport> added;
+  std::string why;
+  for (const AccountImport& im : o.account_imports) {
+    if (im.service) continue;
+    std::optional<StreamImport> si = stream_import_of(o, im, added, &why);
+    if (!si) continue;
+    AccountId exporter = accounts.find(si->exporter);
+    AccountId importer = accounts.find(si->importer);
+    added.push_back(*si);
+    if (exporter == kNoAccount || importer == kNoAccount) continue;
+    by_exporter_[exporter].push_back(Route{std::move(*si), importer});
+    empty_ = false;
+  }
+}
+
+}  // namespace zats::server

@@ -1,0 +1,102 @@
+// Stream imports between accounts (docs/compatibility.md, Exports and imports): account B imports
+// a stream that account A exports, and every message published in A on a subject the import
+// names is also delivered in B, under the subject B sees (a prefix put in front, or `to`).
+// stream_import_of() checks one import as nats-server adds it (an export that allows it, a literal
+// prefix, no duplicate, no cycle); StreamImportTable is what a worker's publish path reads: per
+// exporting account, the imports out of it, immutable, one per worker and options generation.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/account.h"
+#include "server/options.h"
+
+namespace zats::server {
+
+struct StreamImport {
+  std::string exporter;  // the account the messages are published in
+  std::string importer;  // the account they are delivered in as well
+  std::string subject;   // what the import takes, in the exporter's subjects (wildcards allowed)
+  std::string to;        // the importer's subject for `subject` (a prefix already put in front)
+  bool prefixed = false;  // `to` is prefix + subject: map by putting the prefix in front
+
+  // The subject in the importing account for a published `subject` that matches this import.
+  void map(std::string_view published, std::string& out) const;
+};
+
+// The import in force for `im` (a stream import), given the stream imports added before it; or
+// nullopt with the reference's reason ("stream import not authorized", "import forms a cycle",
+// ...) in `why`.
+std::optional<StreamImport> stream_import_of(const Options& options, const AccountImport& im,
+                                             const std::vector<StreamImport>& added, std::string* why);
+
+// A service import in force: a request published in `importer` on `local` (wildcards allowed) goes
+// to `exporter` on `subject` (the same subject when `local` has wildcards), with its reply mapped
+// so that the exporter's responses come back (server/service_responses.h).
+struct ServiceImport {
+  std::string exporter;
+  std::string importer;
+  std::string local;    // the importer's subject (`to`, or the subject)
+  std::string subject;  // the exporter's subject
+  std::string response_type = "Singleton";  // of the export: Singleton, Streamed or Chunked
+
+  // A wildcard import keeps the subject (service_import_of refuses one mapped elsewhere).
+  void map(std::string_view published, std::string& out) const {
+    if (local == subject) out.assign(published);
+    else out.assign(subject);
+  }
+};
+
+// As stream_import_of, for a service import ("service import not authorized", "import forms a
+// cycle").
+std::optional<ServiceImport> service_import_of(const Options& options, const AccountImport& im,
+                                               const std::vector<ServiceImport>& added, std::string* why);
+
+class StreamImportTable {
+ public:
+  struct Route {
+    StreamImport import;
+    AccountId importer = kNoAccount;
+  };
+
+  StreamImportTable() = default;
+  // Every stream import of `options` whose accounts `accounts` knows (the config check has
+  // refused the others).
+  StreamImportTable(const Options& options, const AccountTable& accounts);
+
+  std::span<const Route> from(AccountId exporter) const {
+    return exporter < by_exporter_.size() ? std::span<const Route>(by_exporter_[exporter]) : std::span<const Route>();
+  }
+  bool empty() const { return empty_; }
+
+ private:
+  std::vector<std::vector<Route>> by_exporter_;
+  bool empty_ = true;
+};
+
+// Per importing account, the service imports out of it, for a worker's publish path.
+class ServiceImportTable {
+ public:
+  struct Route {
+    ServiceImport import;
+    AccountId exporter = kNoAccount;
+  };
+
+  ServiceImportTable() = default;
+  ServiceImportTable(const Options& options, const AccountTable& accounts);
+
+  std::span<const Route> from(AccountId importer) const {
+    return importer < by_importer_.size() ? std::span<const Route>(by_importer_[importer]) : std::span<const Route>();
+  }
+  bool empty() const { return empty_; }
+
+ private:
+  std::vector<std::vector<Route>> by_importer_;
+  bool empty_ = true;
+};
+
+}  // namespace zats::server

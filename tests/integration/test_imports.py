@@ -1,0 +1,458 @@
+#!/usr/bin/env python3
+# Stream exports and imports between accounts (issue 16): three accounts, a public export, one
+# restricted to an account, a prefix and a `to` mapping, a wildcard import and a literal one; the
+# reply subject kept; an import of an import not passed on; the configuration errors (not
+# authorized, a wildcard prefix, a cycle, an unknown account); a reload that adds an import; and
+# with zats, publisher and subscribers on different workers; nats.go (go/account_client) as users
+# of the three accounts. Every case runs against the server under test and against nats-server
+# (when installed), exact bytes: the outcome must be the same.
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Server, run_tests  # noqa: E402
+from authconf import TempConfig, connect_json  # noqa: E402
+from test_monitor import MonServer, reference_binary  # noqa: E402
+
+CONF = """
+accounts {
+  A {
+    users = [ {user: a, password: a} ]
+    exports = [
+      {stream: "news.>"}
+      {stream: "private.>", accounts: [B]}
+      {stream: "alerts"}
+    ]
+  }
+  B {
+    users = [ {user: b, password: b} ]
+    exports = [ {stream: "a.news.>"} ]
+    imports = [
+      {stream: {account: A, subject: "news.>"}, prefix: "a"}
+      {stream: {account: A, subject: "private.>"}}
+      {stream: {account: A, subject: "alerts"}, to: "b.alerts"}
+    ]
+  }
+  C {
+    users = [ {user: c, password: c} ]
+    imports = [
+      {stream: {account: A, subject: "news.sports"}}
+      {stream: {account: B, subject: "a.news.>"}, prefix: "viaB"}
+    ]
+  }
+}
+"""
+
+
+def binaries():
+    out = [harness.server_binary()]
+    ref = reference_binary()
+    if ref is not None:
+        out.append(ref)
+    return out
+
+
+def login(server, user):
+    c = server.client()
+    c.read_info()
+    c.send(b"CONNECT " + connect_json(user, user) + b"\r\nPING\r\n")
+    c.expect(b"PONG\r\n")
+    return c
+
+
+class StreamImports(unittest.TestCase):
+    def servers(self, conf=CONF, zats_args=()):
+        for binary in binaries():
+            cfg = TempConfig(conf)
+            extra = list(zats_args) if "zats" in os.path.basename(binary) else []
+            server = Server("-c", cfg.path, *extra, binary=binary).start()
+            try:
+                with self.subTest(server=os.path.basename(binary)):
+                    yield server
+            finally:
+                server.__exit__(None, None, None)
+                cfg.cleanup()
+
+    def subscribe(self, server, user, *subjects):
+        c = login(server, user)
+        for i, s in enumerate(subjects, 1):
+            c.send(b"SUB %s %d\r\n" % (s.encode(), i))
+        c.send(b"PING\r\n")
+        c.expect(b"PONG\r\n")
+        return c
+
+    def check_deliveries(self, server):
+        b = self.subscribe(server, "b", "a.news.>", "private.>", "b.alerts", "news.>")
+        c = self.subscribe(server, "c", "news.>", "viaB.a.news.>", "a.news.>")
+        a = login(server, "a")
+        a.send(b"PUB news.sports 2\r\ns1\r\n"
+               b"PUB news.weather _INBOX.r1 2\r\nw1\r\n"
+               b"PUB private.x 2\r\np1\r\n"
+               b"PUB alerts 2\r\nal\r\n"
+               b"PUB other 2\r\nno\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        b.expect(b"MSG a.news.sports 1 2\r\ns1\r\n"
+                 b"MSG a.news.weather 1 _INBOX.r1 2\r\nw1\r\n"
+                 b"MSG private.x 2 2\r\np1\r\n"
+                 b"MSG b.alerts 3 2\r\nal\r\n")
+        # C imports news.sports only; B's copy (a.news.*) is not passed on to C's import from B.
+        c.expect(b"MSG news.sports 1 2\r\ns1\r\n")
+        # Published in B itself, a.news.* reaches C through its import from B.
+        bp = login(server, "b")
+        bp.send(b"PUB a.news.local 2\r\nbl\r\nPING\r\n")
+        bp.expect(b"PONG\r\n")
+        b.expect(b"MSG a.news.local 1 2\r\nbl\r\n")
+        c.expect(b"MSG viaB.a.news.local 2 2\r\nbl\r\n")
+        for conn in (a, b, c, bp):
+            conn.send(b"PING\r\n")
+            conn.expect(b"PONG\r\n")
+            conn.expect_nothing(0.1)
+            conn.close()
+
+    def test_stream_imports_deliver_with_the_importers_subjects(self):
+        for s in self.servers():
+            self.check_deliveries(s)
+
+    def test_across_workers(self):
+        # zats: four workers, connections placed round-robin, so the publisher and each
+        # importing subscriber sit on different workers.
+        for s in self.servers(zats_args=("--cores", "4", "--placement", "round-robin")):
+            self.check_deliveries(s)
+
+    def test_no_import_no_delivery(self):
+        conf = CONF.replace('{stream: {account: A, subject: "alerts"}, to: "b.alerts"}', "")
+        for s in self.servers(conf):
+            b = self.subscribe(s, "b", "b.alerts", "alerts")
+            a = login(s, "a")
+            a.send(b"PUB alerts 2\r\nal\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.expect_nothing(0.2)
+            a.close()
+            b.close()
+
+    def test_reload_adds_an_import(self):
+        conf = CONF.replace('{stream: {account: A, subject: "alerts"}, to: "b.alerts"}', "")
+        for binary in binaries():
+            with self.subTest(server=os.path.basename(binary)):
+                cfg = TempConfig(conf)
+                with Server("-c", cfg.path, binary=binary) as s:
+                    b = self.subscribe(s, "b", "b.alerts")
+                    a = login(s, "a")
+                    cfg.write(CONF)
+                    s.proc.send_signal(signal.SIGHUP)
+                    deadline = time.monotonic() + 5
+                    got = False
+                    while not got and time.monotonic() < deadline:
+                        a.send(b"PUB alerts 2\r\nal\r\nPING\r\n")
+                        a.expect(b"PONG\r\n")
+                        b.send(b"PING\r\n")
+                        frame = b.expect_any([b"MSG b.alerts 1 2\r\nal\r\n", b"PONG\r\n"])
+                        got = frame.startswith(b"MSG")
+                        if got:
+                            b.expect(b"PONG\r\n")
+                        else:
+                            time.sleep(0.05)
+                    self.assertTrue(got, "the reloaded import never delivered")
+                    a.close()
+                    b.close()
+                cfg.cleanup()
+
+
+SERVICE_CONF = """
+accounts {
+  A {
+    users = [ {user: a, password: a} ]
+    exports = [
+      {service: "help"}
+      {service: "feed.>", response_type: stream}
+      {service: "private", accounts: [B]}
+    ]
+  }
+  B {
+    users = [ {user: b, password: b} ]
+    imports = [
+      {service: {account: A, subject: "help"}, to: "b.help"}
+      {service: {account: A, subject: "feed.>"}}
+      {service: {account: A, subject: "private"}}
+    ]
+  }
+  C {
+    users = [ {user: c, password: c} ]
+    imports = [ {service: {account: A, subject: "help"}} ]
+  }
+}
+"""
+
+
+class ServiceImports(unittest.TestCase):
+    servers = StreamImports.servers
+    subscribe = StreamImports.subscribe
+
+    def request(self, responder, requester, publish, served, inbox="_INBOX.r", payload=b"ask", sid="1"):
+        """requester publishes on `publish` with reply `inbox`; the responder (subscribed to
+        `served` as `sid`) must get it on `served` with a new _R_. reply, returned."""
+        requester.send(b"PUB %s %s %d\r\n%s\r\nPING\r\n" % (publish.encode(), inbox.encode(), len(payload), payload))
+        requester.expect(b"PONG\r\n")
+        line = responder.read_until(b"\r\n").decode()
+        parts = line.split()
+        self.assertEqual(parts[:3], ["MSG", served, sid], line)
+        self.assertEqual(len(parts), 5, line)
+        self.assertTrue(parts[3].startswith("_R_."), line)
+        responder.expect(payload + b"\r\n")
+        return parts[3].encode()
+
+    def check_services(self, s):
+        a = self.subscribe(s, "a", "help", "feed.>")
+        b = self.subscribe(s, "b", "_INBOX.r")
+        # Singleton: the first response goes back, a second one is dropped.
+        reply = self.request(a, b, "b.help", "help")
+        a.send(b"PUB " + reply + b" 2\r\nr1\r\nPUB " + reply + b" 2\r\nr2\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        b.expect(b"MSG _INBOX.r 1 2\r\nr1\r\n")
+        b.send(b"PING\r\n")
+        b.expect(b"PONG\r\n")
+        # Streamed: every response goes back.
+        reply = self.request(a, b, "feed.x", "feed.x", sid="2")
+        a.send(b"".join(b"PUB " + reply + b" 2\r\ns%d\r\n" % i for i in range(3)) + b"PING\r\n")
+        a.expect(b"PONG\r\n")
+        b.expect(b"MSG _INBOX.r 1 2\r\ns0\r\nMSG _INBOX.r 1 2\r\ns1\r\nMSG _INBOX.r 1 2\r\ns2\r\n")
+        # No reply: the request arrives without one.
+        b.send(b"PUB b.help 2\r\nnr\r\nPING\r\n")
+        b.expect(b"PONG\r\n")
+        a.expect(b"MSG help 1 2\r\nnr\r\n")
+        # C imports help under its own name; a response from A reaches C only.
+        c = self.subscribe(s, "c", "_INBOX.c")
+        reply = self.request(a, c, "help", "help", inbox="_INBOX.c")
+        a.send(b"PUB " + reply + b" 2\r\nrc\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        c.expect(b"MSG _INBOX.c 1 2\r\nrc\r\n")
+        # A response on a made-up reply subject goes nowhere.
+        a.send(b"PUB _R_.nothing.1 2\r\nxx\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        for conn in (a, b, c):
+            conn.send(b"PING\r\n")
+            conn.expect(b"PONG\r\n")
+            conn.expect_nothing(0.1)
+            conn.close()
+
+    def test_requests_and_responses_cross_accounts(self):
+        for s in self.servers(SERVICE_CONF):
+            self.check_services(s)
+
+    def test_across_workers(self):
+        for s in self.servers(SERVICE_CONF, zats_args=("--cores", "4", "--placement", "round-robin")):
+            self.check_services(s)
+
+
+def go_program(name):
+    d = os.environ.get("ZATS_GO_BIN")
+    path = os.path.join(d, name) if d else None
+    return path if path and os.access(path, os.X_OK) else None
+
+
+class NatsGo(unittest.TestCase):
+    # (publisher, subscriber, published subject, subject subscribed to, delivered?)
+    CASES = [
+        ("a:a", "b:b", "news.sports", "a.news.sports", True),
+        ("a:a", "b:b", "private.x", "private.x", True),
+        ("a:a", "b:b", "alerts", "b.alerts", True),
+        ("a:a", "c:c", "news.sports", "news.sports", True),
+        ("a:a", "c:c", "news.weather", "news.weather", False),
+        ("a:a", "c:c", "private.x", "private.x", False),
+        ("b:b", "c:c", "a.news.x", "viaB.a.news.x", True),
+    ]
+
+    def test_official_client_across_three_accounts(self):
+        tool = go_program("account_client")
+        if tool is None:
+            self.skipTest("account_client not built (needs go and Debian's nats.go: tools/bootstrap)")
+        for binary in binaries():
+            cfg = TempConfig(CONF)
+            with Server("-c", cfg.path, binary=binary) as s:
+                for pub, sub, subject, expect, delivered in self.CASES:
+                    with self.subTest(server=os.path.basename(binary), pub=pub, sub=sub, subject=subject):
+                        argv = [tool, "-url", s.url, "-pub", pub, "-sub", sub, "-publish", subject, "-expect", expect]
+                        if not delivered:
+                            argv.append("-expect-none")
+                        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+                        self.assertEqual((r.returncode, r.stdout.strip()), (0, "ok"), r.stdout + r.stderr)
+            cfg.cleanup()
+
+
+class NatsGoServices(unittest.TestCase):
+    # (requester, responder, request subject, responder's subject, answered?)
+    CASES = [
+        ("b:b", "a:a", "b.help", "help", True),
+        ("b:b", "a:a", "feed.x", "feed.x", True),
+        ("c:c", "a:a", "help", "help", True),
+        ("c:c", "a:a", "private", "private", False),
+    ]
+
+    def test_requests_across_accounts(self):
+        tool = go_program("account_client")
+        if tool is None:
+            self.skipTest("account_client not built (needs go and Debian's nats.go: tools/bootstrap)")
+        for binary in binaries():
+            cfg = TempConfig(SERVICE_CONF)
+            with Server("-c", cfg.path, binary=binary) as s:
+                for pub, sub, subject, expect, answered in self.CASES:
+                    with self.subTest(server=os.path.basename(binary), pub=pub, subject=subject):
+                        argv = [tool, "-url", s.url, "-pub", pub, "-sub", sub, "-publish", subject, "-expect", expect,
+                                "-request", "-n", "20" if answered else "1"]
+                        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+                        out = (r.returncode, r.stdout.strip())
+                        if answered:
+                            self.assertEqual(out, (0, "ok"), r.stdout + r.stderr)
+                        else:
+                            self.assertEqual(out, (1, "request 0: nats: no responders available for request"),
+                                             r.stdout + r.stderr)
+            cfg.cleanup()
+
+
+class Cluster(unittest.TestCase):
+    """Two zats servers routed together: an import's copy and a service's responses cross the route."""
+
+    def conn(self, node, user):
+        c = harness.Conn(node.port)
+        c.handshake(connect_json(user, user))
+        return c
+
+    def test_imports_across_a_route(self):
+        from cluster_harness import Node, next_message_line, sync  # noqa: E402
+        cfg = TempConfig(SERVICE_CONF.replace("  C {", """  D {
+    users = [ {user: d, password: d} ]
+    exports = [ {stream: "news.>"} ]
+  }
+  E {
+    users = [ {user: e, password: e} ]
+    imports = [ {stream: {account: D, subject: "news.>"}, prefix: "d"} ]
+  }
+  C {"""))
+        self.addCleanup(cfg.cleanup)
+        one = Node(extra=["-c", cfg.path]).start()
+        self.addCleanup(one.__exit__, None, None, None)
+        two = Node(routes=[one], extra=["-c", cfg.path]).start()
+        self.addCleanup(two.__exit__, None, None, None)
+        one.wait_routes(1)
+        two.wait_routes(1)
+        # Service: the responder in A on one server, the requester in B on the other.
+        a = self.conn(one, "a")
+        a.send(b"SUB help 1\r\n")
+        sync(a)
+        b = self.conn(two, "b")
+        b.send(b"SUB _INBOX.r 1\r\n")
+        sync(b)
+        deadline = time.monotonic() + 10
+        line = None
+        while line is None and time.monotonic() < deadline:
+            b.send(b"PUB b.help _INBOX.r 3\r\nask\r\n")
+            line = next_message_line(a, timeout=0.2)
+        self.assertIsNotNone(line, "the request never crossed the route")
+        reply = line.split()[3]
+        self.assertTrue(reply.startswith(b"_R_."), line)
+        a.read_until(b"\r\n")
+        while next_message_line(a, timeout=0.2) is not None:  # later tries
+            a.read_until(b"\r\n")
+        deadline = time.monotonic() + 10
+        got = None
+        while got is None and time.monotonic() < deadline:
+            a.send(b"PUB " + reply + b" 2\r\nr1\r\n")
+            got = next_message_line(b, timeout=0.2)
+        self.assertEqual(got, b"MSG _INBOX.r 1 2\r\n")
+        # Stream: published in D on one server, delivered in E on the other.
+        e = self.conn(two, "e")
+        e.send(b"SUB d.news.x 1\r\n")
+        sync(e)
+        d = self.conn(one, "d")
+        deadline = time.monotonic() + 10
+        got = None
+        while got is None and time.monotonic() < deadline:
+            d.send(b"PUB news.x 2\r\nnx\r\n")
+            got = next_message_line(e, timeout=0.2)
+        self.assertEqual(got, b"MSG d.news.x 1 2\r\n")
+        for c in (a, b, d, e):
+            c.close()
+
+
+class Accountz(unittest.TestCase):
+    def test_exports_and_imports_as_the_reference_shows_them(self):
+        conf = CONF.replace('{stream: "alerts"}', '{stream: "alerts"}\n      {service: "help", response_type: stream}')
+        conf = conf.replace('{stream: {account: A, subject: "alerts"}, to: "b.alerts"}',
+                            '{stream: {account: A, subject: "alerts"}, to: "b.alerts"}\n'
+                            '      {service: {account: A, subject: "help"}, to: "b.help"}')
+        seen = {}
+        for binary in binaries():
+            s = MonServer(binary, conf=conf).start()
+            try:
+                for acc in ("A", "B", "C"):
+                    url = "http://127.0.0.1:%d/accountz?acc=%s" % (s.mport, acc)
+                    detail = json.load(urllib.request.urlopen(url, timeout=5))["account_detail"]
+                    exports = sorted(json.dumps(e, sort_keys=True) for e in detail.get("exports", []))
+                    # nats-server adds its system account's service imports; zats has none.
+                    imports = sorted(json.dumps(i, sort_keys=True) for i in detail.get("imports", [])
+                                     if i.get("account") != "$SYS")
+                    seen.setdefault(acc, {})[binary] = (exports, imports)
+            finally:
+                s.stop()
+                s._cleanup_files()
+        for acc, by_binary in seen.items():
+            self.assertEqual(len(set(map(repr, by_binary.values()))), 1, (acc, by_binary))
+        exports, _ = seen["A"][binaries()[0]]
+        self.assertEqual(len(exports), 4)
+        self.assertIn('{"response_type": "Streamed", "subject": "help", "type": "service"}', exports)
+        self.assertIn('{"approved_accounts": ["B"], "subject": "private.>", "type": "stream"}', exports)
+        _, imports = seen["B"][binaries()[0]]
+        self.assertEqual(len(imports), 4)
+        self.assertIn('{"account": "A", "invalid": false, "share": false, "subject": "b.help", "to": "help", '
+                      '"tracking": false, "type": "service"}', imports)
+        self.assertIn('{"account": "A", "invalid": false, "local_subject": "a.news.>", "share": false, '
+                      '"subject": "news.>", "tracking": false, "type": "stream"}', imports)
+
+
+class ConfigErrors(unittest.TestCase):
+    CASES = [
+        ("\naccounts {\n  A { exports = [ {stream: \"private.>\", accounts: [B]} ] }\n  B { }\n"
+         "  C { imports = [ {stream: {account: A, subject: \"private.>\"}} ] }\n}\n",
+         'Error adding stream import "private.>": stream import not authorized'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"y.>\"}} ] }\n}\n",
+         'Error adding stream import "y.>": stream import not authorized'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ], imports = [ {stream: {account: B, subject: \"x.>\"}} ] }\n"
+         "  B { exports = [ {stream: \"x.>\"} ], imports = [ {stream: {account: A, subject: \"x.>\"}} ] }\n}\n",
+         'Error adding stream import "x.>": import forms a cycle'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"x.>\"}, prefix: \"p.*\"} ] }\n}\n",
+         'Error adding stream import "x.>": stream import prefix can not contain wildcard tokens'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\", accounts: [Z]} ] }\n}\n",
+         '"Z" account not defined for stream export'),
+        ("\naccounts {\n  A { exports = [ {service: \"private\", accounts: [B]} ] }\n  B { }\n"
+         "  C { imports = [ {service: {account: A, subject: \"private\"}} ] }\n}\n",
+         'Error adding service import "private": service import not authorized'),
+        ("\naccounts {\n  A { exports = [ {service: \"q\"} ], imports = [ {service: {account: B, subject: \"q\"}} ] }\n"
+         "  B { exports = [ {service: \"q\"} ], imports = [ {service: {account: A, subject: \"q\"}} ] }\n}\n",
+         'Error adding service import "q": import forms a cycle'),
+        ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"x.>\"}}, {stream: {account: A, subject: \"x.>\"}} ] }\n}\n",
+         'Error adding stream import "x.>": stream import already exists'),
+    ]
+
+    def test_refused_like_the_reference(self):
+        for conf, problem in self.CASES:
+            for binary in binaries():
+                with self.subTest(server=os.path.basename(binary), problem=problem):
+                    cfg = TempConfig(conf)
+                    r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+                    cfg.cleanup()
+                    self.assertEqual(r.returncode, 1, r.stderr)
+                    self.assertIn("%s:2:1: %s" % (cfg.path, problem), r.stderr)
+
+
+if __name__ == "__main__":
+    run_tests()
