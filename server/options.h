@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/uring_features.h"
 #include "server/auth/user.h"
 #include "server/permissions.h"
 #include "server/tls/tls_context.h"
@@ -174,6 +175,12 @@ struct Options {
   // request/reply across workers does not pay a full wake-up each time. Only with several
   // workers: a single worker has no peer whose messages it could catch.
   std::chrono::microseconds idle_poll{20};
+  // The io_uring tier (--io_uring_tier, config io_uring_tier): Newest uses what the kernel
+  // offers; an older tier forces its feature set (Server::start refuses one the kernel lacks).
+  core::UringTier io_uring_tier = core::UringTier::Newest;
+  // The most receive buffers (16 KiB each) a worker's provided buffer ring grows to; it starts
+  // with 64 (--recv_buffers, a power of two).
+  int recv_buffers = 1024;
 
   // Accounts configured besides the global one ($G); filled from the config file.
   std::vector<std::string> accounts;
