@@ -166,6 +166,8 @@ class Worker final : public core::ReactorHandler {
   InterestIndex& interest_of(AccountId account) { return *context_.interest[account]; }
   void enqueue(unsigned target, SharedMessageRef msg, Connection& from);
   void drain_incoming(bool everything);
+  void pushed(unsigned target);
+  void mark_touched();
   void retry_overflow();
   void wake_touched();
   void apply_deferred_removals();
