@@ -54,6 +54,48 @@ size_t split_args(std::string_view arg, SplitOn split_on, std::string_view* out,
   return count;
 }
 
+int64_t scan_pub_line(std::string_view line, PubArgs& args, uint32_t& payload_size) {
+  const char* const begin = line.data();
+  const char* const end = begin + line.size();
+  std::string_view fields[3];
+  size_t count = 0;
+  const char* field = nullptr;  // start of the field being read, if any
+  uint64_t number = 0;          // the field's value if it is all digits (the last one is the size)
+  size_t digits = 0;
+  bool numeric = false;
+  const char* p = begin;
+  for (; p < end; ++p) {
+    const unsigned char c = static_cast<unsigned char>(*p);
+    if (c > ' ') {
+      if (field == nullptr) {
+        if (count == 3) return -1;
+        field = p;
+        number = 0;
+        digits = 0;
+        numeric = true;
+      }
+      const unsigned digit = c - unsigned{'0'};
+      numeric = numeric && digit < 10;
+      number = number * 10 + digit;
+      ++digits;
+      continue;
+    }
+    if (field != nullptr) {
+      fields[count++] = std::string_view(field, static_cast<size_t>(p - field));
+      field = nullptr;
+    }
+    if (c == ' ' || c == '\t') continue;
+    if (c == '\n' || (c == '\r' && p + 1 < end && p[1] == '\n')) break;
+    return -1;  // another control byte, or a CR whose LF is not here yet
+  }
+  if (p == end || count < 2 || !numeric || digits > kMaxSizeDigits) return -1;
+  args = PubArgs{};
+  args.subject = fields[0];
+  if (count == 3) args.reply = fields[1];
+  payload_size = static_cast<uint32_t>(number);
+  return p - begin;
+}
+
 ParseError parse_pub_args(std::string_view arg, const ParserLimits& limits, PubArgs& args,
                           uint32_t& payload_size) {
   std::string_view fields[3];

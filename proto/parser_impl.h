@@ -163,6 +163,7 @@ FeedResult Parser::feed(const char* data, size_t size, Handler& handler) {
         break;
 
       case State::Argument: {
+        if (op_ == Op::Pub && !line_stitched_ && !route_dialect() && take_pub_line(data, size, pos)) break;
         const void* lf = std::memchr(data + pos, '\n', size - pos);
         if (lf == nullptr) {
           pos = size;  // stashed below, once the loop is done
