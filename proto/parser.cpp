@@ -127,15 +127,13 @@ bool Parser::stash_partial_argument(const char* data, size_t size) {
   return true;
 }
 
+// pub_ and payload_size_ may be written when this returns false: the general path then sets
+// them again (or fails the parser).
 bool Parser::take_pub_line(const char* data, size_t size, size_t& pos) {
-  PubArgs args;
-  uint32_t payload_size = 0;
-  const int64_t arg_size = scan_pub_line(std::string_view(data + arg_start_, size - arg_start_), args, payload_size);
+  const int64_t arg_size = scan_pub_line(std::string_view(data + arg_start_, size - arg_start_), pub_, payload_size_);
   if (arg_size < 0 || static_cast<uint64_t>(arg_size) > limits_.max_control_line ||
-      payload_size > limits_.max_payload)
+      payload_size_ > limits_.max_payload)
     return false;
-  pub_ = args;
-  payload_size_ = payload_size;
   state_ = State::Payload;
   const size_t lf = arg_start_ + static_cast<size_t>(arg_size) + (data[arg_start_ + arg_size] == '\r' ? 1 : 0);
   pos = lf + 1;
