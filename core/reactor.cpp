@@ -240,7 +240,11 @@ void Reactor::Impl::register_file(SocketSlot& s) {
   if (free_files.empty()) return;
   const uint32_t index = free_files.back();
   int fd = s.fd;
-  if (io_uring_register_files_update(&ring, index, &fd, 1) != 1) return;
+  int rc = io_uring_register_files_update(&ring, index, &fd, 1);
+  if (rc != 1) {
+    ZATS_DEBUG("reactor: registering a descriptor at %u: %s", index, rc < 0 ? strerror(-rc) : "not taken");
+    return;
+  }
   free_files.pop_back();
   s.file_index = static_cast<int>(index);
   ++stats.registered_sockets;

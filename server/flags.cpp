@@ -136,6 +136,9 @@ std::vector<Flag> flag_table(Options& o) {
          o.recv_buffers = static_cast<int>(n);
          return std::string();
        }},
+      {{"registered_files"}, Kind::Int, "registered_files",
+       integer(0, 65536, "--registered_files must be between 0 and 65536",
+               [&o](int64_t n) { o.registered_files = static_cast<int>(n); })},
       // Clustering: --cluster and --routes are applied after the file is read
       // (config::apply_cluster_flags), as nats-server's overrideCluster.
       {{"routes"}, Kind::String, "routes",
@@ -354,6 +357,8 @@ zats Options:
                                      (default: newest, what the kernel offers)
         --recv_buffers <n>           Most 16 KiB receive buffers per worker (power of two; default:
                                      1024); each worker starts with 64 and grows when they run out
+        --registered_files <n>       Sockets per worker on registered io_uring descriptors (default:
+                                     4096, 0 = none); the rest use plain descriptors
         --log_json                   Log JSON lines (time, level, msg, fields) instead of text
         --lame_duck_duration <dur>   Lame duck mode: close clients over this long (default: 2m; no 30s minimum)
         --lame_duck_grace_period <dur>

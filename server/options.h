@@ -181,6 +181,9 @@ struct Options {
   // The most receive buffers (16 KiB each) a worker's provided buffer ring grows to; it starts
   // with 64 (--recv_buffers, a power of two).
   int recv_buffers = 1024;
+  // Sockets per worker on registered (direct) io_uring descriptors (--registered_files; 0 =
+  // none); the sockets beyond them use their plain descriptors.
+  int registered_files = 4096;
 
   // Accounts configured besides the global one ($G); filled from the config file.
   std::vector<std::string> accounts;

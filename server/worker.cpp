@@ -24,11 +24,11 @@ constexpr size_t kMeshBatch = 64;
 constexpr size_t kMeshDrainPerTurn = 1024;               // per source ring, for fairness
 constexpr size_t kInterestCacheSize = 4096;
 
-core::ReactorOptions reactor_options(const Options& opts, const core::UringFeatures& uring, unsigned workers) {
+core::ReactorOptions reactor_options(const Options& opts, unsigned workers) {
   core::ReactorOptions ro;
   ro.idle_poll = workers > 1 ? opts.idle_poll : std::chrono::microseconds(0);
-  ro.features = uring;
   ro.buffer_count = static_cast<unsigned>(opts.recv_buffers);
+  ro.registered_files = static_cast<unsigned>(opts.registered_files);
   return ro;
 }
 
@@ -61,7 +61,9 @@ Worker::~Worker() {
 
 bool Worker::init(int listen_fd, std::string* error) {
   listen_fd_ = listen_fd;
-  if (!reactor_.init(reactor_options(options(), context_.uring, context_.mesh.size()), error)) return false;
+  core::ReactorOptions ro = reactor_options(options(), context_.mesh.size());
+  ro.features = context_.uring;  // the kernel's, narrowed to --io_uring_tier (Server::start)
+  if (!reactor_.init(ro, error)) return false;
   context_.mesh.set_ring_fd(index_, reactor_.ring_fd());
   start_wall_clock();
   timers_ = core::TimerWheel(kTimerResolutionNs, kTimerSlots, reactor_.now_ns());

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.request
 import json
@@ -27,6 +28,14 @@ def run_refused(*args):
     p = subprocess.run([harness.server_binary(), "-a", "127.0.0.1", "-p", str(harness.free_port())] + list(args),
                        capture_output=True, text=True, timeout=10)
     return p.returncode, p.stderr
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met within %.0fs" % timeout)
+        time.sleep(0.02)
 
 
 def started(*args):
@@ -95,6 +104,48 @@ class Tiers(unittest.TestCase):
             self.assertEqual(code, 1)
             self.assertIn("bad.conf:2", err)
             self.assertIn("io_uring_tier must be 5.19, 6.0, 6.1 or newest", err)
+
+
+@unittest.skipUnless(is_zats(), "zats-only flags")
+class RegisteredDescriptors(unittest.TestCase):
+    def test_more_connections_than_the_table(self):
+        # Two registered descriptors per worker; twelve subscribers and a publisher all work,
+        # those that found the table full on their plain descriptors (a fallback, not a failure).
+        for tier in ("newest", "5.19"):
+            with self.subTest(tier=tier):
+                s, http = started("--cores", "1", "--registered_files", "2", "--io_uring_tier", tier)
+                with s:
+                    worker = lambda: json.loads(http_get(http, "/varz"))["zats"]["workers"][0]
+                    subs = [s.client() for _ in range(12)]
+                    try:
+                        for i, c in enumerate(subs):
+                            c.handshake()
+                            c.send(b"SUB reg.%d 1\r\nPING\r\n" % i)
+                            c.expect(b"PONG\r\n")
+                        w = worker()
+                        self.assertEqual(w["connections"], 12)
+                        self.assertLessEqual(w["registered_sockets"], 2)
+                        with s.client() as pub:
+                            pub.handshake()
+                            for i in range(12):
+                                pub.send(b"PUB reg.%d 2\r\nhi\r\n" % i)
+                            pub.ping()
+                        for i, c in enumerate(subs):
+                            c.expect(b"MSG reg.%d 1 2\r\nhi\r\n" % i)
+                    finally:
+                        for c in subs:
+                            c.close()
+                    # Closed connections give their entries back: the next one is registered.
+                    wait_for(lambda: worker()["connections"] == 0 and worker()["registered_sockets"] == 0)
+                    with s.client() as c:
+                        c.handshake()
+                        c.ping()
+                        self.assertEqual(worker()["registered_sockets"], 1)
+
+    def test_bad_sizes_are_refused(self):
+        code, err = run_refused("--registered_files", "-1")
+        self.assertEqual(code, 1)
+        self.assertIn("--registered_files must be between 0 and 65536", err)
 
 
 @unittest.skipUnless(is_zats(), "zats-only flags")
