@@ -24,10 +24,14 @@ ProvidedBufferRing::~ProvidedBufferRing() {
   if (memory_ != nullptr) munmap(memory_, memory_bytes_);
 }
 
-bool ProvidedBufferRing::init(io_uring* ring, unsigned count, unsigned size, uint16_t group,
-                              std::string* error) {
+bool ProvidedBufferRing::init(io_uring* ring, unsigned count, unsigned initial, unsigned size,
+                              uint16_t group, std::string* error) {
   if (!is_power_of_two(count) || count > 32768 || size == 0) {
     *error = "buffer ring: buffer_count must be a power of two <= 32768 and buffer_size > 0";
+    return false;
+  }
+  if (!is_power_of_two(initial) || initial > count) {
+    *error = "buffer ring: initial_buffers must be a power of two <= buffer_count";
     return false;
   }
   ring_bytes_ = size_t{count} * sizeof(io_uring_buf);
@@ -48,15 +52,29 @@ bool ProvidedBufferRing::init(io_uring* ring, unsigned count, unsigned size, uin
     return false;
   }
   size_ = size;
+  count_ = count;
   mask_ = io_uring_buf_ring_mask(count);
   group_ = group;
   io_uring_buf_ring_init(ring_);
-  for (unsigned bid = 0; bid < count; ++bid) {
-    io_uring_buf_ring_add(ring_, memory_ + size_t{bid} * size, size, static_cast<uint16_t>(bid),
-                          mask_, static_cast<int>(bid));
-  }
-  io_uring_buf_ring_advance(ring_, static_cast<int>(count));
+  add_buffers(initial);
   return true;
+}
+
+bool ProvidedBufferRing::grow() {
+  if (active_ >= count_) return false;
+  add_buffers(active_);
+  return true;
+}
+
+// Buffers [active_, active_ + n) join the ring behind the ones the kernel already holds.
+void ProvidedBufferRing::add_buffers(unsigned n) {
+  for (unsigned i = 0; i < n; ++i) {
+    const unsigned bid = active_ + i;
+    io_uring_buf_ring_add(ring_, memory_ + size_t{bid} * size_, size_, static_cast<uint16_t>(bid),
+                          mask_, static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(ring_, static_cast<int>(n));
+  active_ += n;
 }
 
 }  // namespace zats::core

@@ -1,6 +1,8 @@
 // Reactor over io_uring. Every operation carries a CompletionTag (op | slot | generation) in
 // user_data; completions are decoded, acted on, and re-armed at the end of the turn, so each
 // turn ends in exactly one io_uring_submit_and_wait_timeout that also sleeps until the tick.
+// What the kernel lacks (UringFeatures) is replaced by its older equivalent where it is used:
+// setup_ring, arm_recv, and the registered descriptors of add_socket / maybe_finish_close.
 #include "core/reactor.h"
 
 #include <liburing.h>
@@ -10,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cerrno>
@@ -61,6 +64,8 @@ struct Reactor::Impl {
   unsigned poll_skips = 0;
   bool taskrun_flag = false;  // the kernel raises IORING_SQ_TASKRUN when work is deferred
   ReactorOptions options;
+  UringFeatures features;  // options.features & what the kernel has
+  std::vector<uint32_t> free_files;  // registered descriptor table indices not in use
   uint64_t tick_ns = 0;
   ProvidedBufferRing buffers;
   SocketTable sockets;
@@ -86,6 +91,9 @@ struct Reactor::Impl {
   // Arming operations.
   void arm_accept(uint32_t index);
   void arm_recv(uint32_t slot, SocketSlot& s);
+  void target(io_uring_sqe* sqe, const SocketSlot& s);
+  void register_file(SocketSlot& s);
+  void unregister_file(SocketSlot& s);
   void arm_wake_read();
   void submit_send_chunk(uint32_t slot, SocketSlot& s);
   void queue_recv_rearm(SocketId id, SocketSlot& s);
@@ -120,41 +128,51 @@ Reactor::Impl::~Impl() {
   if (wake_fd >= 0) ::close(wake_fd);
 }
 
-// DEFER_TASKRUN needs SINGLE_ISSUER, which binds the ring to the task that enables it; the
-// ring is created disabled so that init() may run on another thread than run().
+// SINGLE_ISSUER binds the ring to the task that enables it: such a ring is created disabled
+// so that init() may run on another thread than run(). DEFER_TASKRUN (6.1) runs completion
+// work only when we enter the kernel; without it, COOP_TASKRUN (5.19) at least spares us
+// the interrupts. The probe found which the kernel takes.
 bool Reactor::Impl::setup_ring(std::string* error) {
-  const unsigned kDefer = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-                          IORING_SETUP_R_DISABLED;
-  const unsigned attempts[] = {
-      kDefer | IORING_SETUP_TASKRUN_FLAG,
-      kDefer,
-      IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
-      0,
-  };
-  int rc = -EINVAL;
-  for (unsigned flags : attempts) {
-    io_uring_params params{};
-    params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
-    params.cq_entries = options.ring_entries * 4;  // multishot ops post many CQEs per SQE
-    rc = io_uring_queue_init_params(options.ring_entries, &ring, &params);
-    if (rc == 0) {
-      needs_enable = flags & IORING_SETUP_R_DISABLED;
-      taskrun_flag = flags & IORING_SETUP_TASKRUN_FLAG;
-      ring_open = true;
-      return true;
-    }
-    if (rc != -EINVAL) break;  // a flag the kernel lacks gives EINVAL; anything else is fatal
+  unsigned flags = IORING_SETUP_TASKRUN_FLAG;
+  if (features.single_issuer) flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_R_DISABLED;
+  flags |= features.defer_taskrun && features.single_issuer ? IORING_SETUP_DEFER_TASKRUN
+                                                             : IORING_SETUP_COOP_TASKRUN;
+  if (!features.single_issuer) features.defer_taskrun = false;
+  io_uring_params params{};
+  params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+  params.cq_entries = options.ring_entries * 4;  // multishot ops post many CQEs per SQE
+  int rc = io_uring_queue_init_params(options.ring_entries, &ring, &params);
+  if (rc != 0) {
+    *error = std::string("io_uring_queue_init: ") + strerror(-rc);
+    return false;
   }
-  *error = std::string("io_uring_queue_init: ") + strerror(-rc);
-  return false;
+  needs_enable = flags & IORING_SETUP_R_DISABLED;
+  taskrun_flag = true;
+  ring_open = true;
+  return true;
 }
 
 bool Reactor::Impl::init(const ReactorOptions& opts, std::string* error) {
   options = opts;
+  if (!probe_io_uring(error)) return false;
+  features = opts.features & uring_support().features;
   tick_ns = uint64_t(std::chrono::nanoseconds(opts.tick).count());
   if (tick_ns == 0) tick_ns = 1'000'000;
   if (!setup_ring(error)) return false;
-  if (!buffers.init(&ring, opts.buffer_count, opts.buffer_size, kBufferGroup, error)) return false;
+  if (!buffers.init(&ring, opts.buffer_count, std::min(opts.initial_buffers, opts.buffer_count), opts.buffer_size,
+                    kBufferGroup, error))
+    return false;
+  stats.recv_buffers = buffers.in_circulation();
+  if (features.registered_files && opts.registered_files > 0) {
+    int rc = io_uring_register_files_sparse(&ring, opts.registered_files);
+    if (rc < 0) {
+      *error = std::string("io_uring_register_files_sparse: ") + strerror(-rc);
+      return false;
+    }
+    for (unsigned i = opts.registered_files; i-- > 0;) free_files.push_back(i);  // lowest first
+  } else {
+    features.registered_files = false;
+  }
   wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd < 0) {
     *error = std::string("eventfd: ") + strerror(errno);
@@ -192,13 +210,54 @@ void Reactor::Impl::arm_accept(uint32_t index) {
   l.armed = true;
 }
 
+// Multishot (6.0) posts a completion per arrival until it ends; the single-shot receive of
+// the 5.19 tier ends after one, and on_recv_cqe re-arms it like an ended multishot.
 void Reactor::Impl::arm_recv(uint32_t slot, SocketSlot& s) {
   io_uring_sqe* sqe = tagged_sqe(OpKind::Recv, slot, s.gen);
-  io_uring_prep_recv_multishot(sqe, s.fd, nullptr, 0, 0);
+  if (features.multishot_recv) {
+    io_uring_prep_recv_multishot(sqe, s.fd, nullptr, 0, 0);
+  } else {
+    io_uring_prep_recv(sqe, s.fd, nullptr, buffers.buffer_size(), 0);
+  }
+  target(sqe, s);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffers.group();
   s.recv_armed = true;
   ++s.inflight;
+}
+
+// A socket with a registered descriptor is named by its table index (IOSQE_FIXED_FILE): the
+// kernel skips the descriptor lookup and its reference count on every operation.
+void Reactor::Impl::target(io_uring_sqe* sqe, const SocketSlot& s) {
+  if (s.file_index < 0) return;
+  sqe->fd = s.file_index;
+  sqe->flags |= IOSQE_FIXED_FILE;
+}
+
+// A free table index if there is one; with the table full (or the update failing) the plain
+// descriptor serves: a fallback, not a failure.
+void Reactor::Impl::register_file(SocketSlot& s) {
+  if (free_files.empty()) return;
+  const uint32_t index = free_files.back();
+  int fd = s.fd;
+  int rc = io_uring_register_files_update(&ring, index, &fd, 1);
+  if (rc != 1) {
+    ZATS_DEBUG("reactor: registering a descriptor at %u: %s", index, rc < 0 ? strerror(-rc) : "not taken");
+    return;
+  }
+  free_files.pop_back();
+  s.file_index = static_cast<int>(index);
+  ++stats.registered_sockets;
+}
+
+// Before the plain descriptor is closed: the table's reference would keep the socket open.
+void Reactor::Impl::unregister_file(SocketSlot& s) {
+  if (s.file_index < 0) return;
+  int none = -1;
+  io_uring_register_files_update(&ring, static_cast<unsigned>(s.file_index), &none, 1);
+  free_files.push_back(static_cast<uint32_t>(s.file_index));
+  s.file_index = -1;
+  --stats.registered_sockets;
 }
 
 void Reactor::Impl::arm_wake_read() {
@@ -212,6 +271,7 @@ void Reactor::Impl::submit_send_chunk(uint32_t slot, SocketSlot& s) {
   if (left > kMaxSendChunk) left = kMaxSendChunk;
   io_uring_sqe* sqe = tagged_sqe(OpKind::Send, slot, s.gen);
   io_uring_prep_send(sqe, s.fd, s.send_data + s.send_done, left, MSG_NOSIGNAL);
+  target(sqe, s);
   ++s.inflight;
 }
 
@@ -221,17 +281,22 @@ void Reactor::Impl::queue_recv_rearm(SocketId id, SocketSlot& s) {
   recv_rearms.push_back(id);
 }
 
-// One cancel for every request on the fd (recv and send alike).
+// Cancels the socket's receive and send by their tags: cancelling by descriptor would need
+// IORING_ASYNC_CANCEL_FD_FIXED (6.0) for a registered one.
 void Reactor::Impl::cancel_all(uint32_t slot, SocketSlot& s) {
-  io_uring_sqe* sqe = tagged_sqe(OpKind::Cancel, slot, s.gen);
-  io_uring_prep_cancel_fd(sqe, s.fd, IORING_ASYNC_CANCEL_ALL);
-  ++s.inflight;
+  for (OpKind op : {OpKind::Recv, OpKind::Send}) {
+    if (op == OpKind::Recv ? !s.recv_armed : !s.send_busy) continue;
+    io_uring_sqe* sqe = tagged_sqe(OpKind::Cancel, slot, s.gen);
+    io_uring_prep_cancel64(sqe, CompletionTag{op, slot, s.gen}.pack(), 0);
+    ++s.inflight;
+  }
 }
 
 // The fd is closed only when nothing tagged with the slot is in flight any more, so the
 // kernel never sees a request on a recycled fd number.
 void Reactor::Impl::maybe_finish_close(uint32_t slot, SocketSlot& s) {
   if (!s.closing || s.close_submitted || s.inflight != 0) return;
+  unregister_file(s);
   io_uring_sqe* sqe = tagged_sqe(OpKind::Close, slot, s.gen);
   io_uring_prep_close(sqe, s.fd);
   s.close_submitted = true;
@@ -347,10 +412,14 @@ void Reactor::Impl::on_recv_cqe(CompletionTag tag, const io_uring_cqe& cqe) {
   if (s->closing) return maybe_finish_close(tag.slot, *s);
   const int res = cqe.res;
   if (res > 0 || res == -ENOBUFS || res == -ECANCELED) {
-    // Multishot ended with the socket still open (out of buffers, our own cancel from
-    // pause_recv, or the kernel's choice): the bytes wait in the socket until re-armed after
-    // this turn, when every buffer delivered in it has gone back to the ring.
-    if (res == -ENOBUFS) ++stats.recv_out_of_buffers;
+    // The receive ended with the socket still open (single-shot receives always do; a
+    // multishot when out of buffers, by our own cancel from pause_recv, or by the kernel's
+    // choice): the bytes wait in the socket until re-armed after this turn, when every buffer
+    // delivered in it has gone back to the ring.
+    if (res == -ENOBUFS) {
+      ++stats.recv_out_of_buffers;
+      if (buffers.grow()) stats.recv_buffers = buffers.in_circulation();
+    }
     if (!s->recv_paused) queue_recv_rearm(id, *s);
     return;
   }
@@ -533,7 +602,9 @@ SocketId Reactor::add_socket(int fd) {
     ::close(fd);
     return id;
   }
-  impl_->queue_recv_rearm(id, *impl_->sockets.find(id));
+  SocketSlot& s = *impl_->sockets.find(id);
+  impl_->register_file(s);
+  impl_->queue_recv_rearm(id, s);
   return id;
 }
 
@@ -603,6 +674,8 @@ void Reactor::notify() {
 uint64_t Reactor::now_ns() const { return impl_->now; }
 
 const ReactorStats& Reactor::stats() const { return impl_->stats; }
+
+const UringFeatures& Reactor::features() const { return impl_->features; }
 
 int Reactor::ring_fd() const { return impl_->ring.ring_fd; }
 

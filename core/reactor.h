@@ -1,10 +1,11 @@
 // Reactor: one io_uring ring owned by one worker thread, and everything the broker needs
-// from the kernel: multishot accept on the worker's own listener, multishot receive into a
-// provided buffer ring, ordered sends (at most one in flight per socket, short sends
-// resumed), clean close (cancel, then close, generation-checked slots), a coarse tick, and
-// wake-ups from other threads. One loop turn = handle completions, on_turn_end(), one
-// io_uring_submit_and_wait. The handler interface has no io_uring types, so an epoll
-// backend could sit behind the same interface.
+// from the kernel: multishot accept on the worker's own listener, receives into a provided
+// buffer ring (multishot, or single-shot re-armed per completion on the 5.19 tier), ordered
+// sends (at most one in flight per socket, short sends resumed), sockets as registered
+// (direct) descriptors while the table has room, clean close (cancel, then close,
+// generation-checked slots), a coarse tick, and wake-ups from other threads. One loop turn =
+// handle completions, on_turn_end(), one io_uring_submit_and_wait. The handler interface has
+// no io_uring types, so an epoll backend could sit behind the same interface.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+
+#include "core/uring_features.h"
 
 namespace zats::core {
 
@@ -63,8 +66,19 @@ class ReactorHandler {
 
 struct ReactorOptions {
   unsigned ring_entries = 4096;
-  unsigned buffer_count = 1024;   // provided receive buffers (power of two)
+  // Provided receive buffers: the ring starts with initial_buffers in circulation and doubles
+  // them each time a receive runs out (ENOBUFS), up to buffer_count (powers of two). Only
+  // buffers in circulation are ever touched, so an idle or lightly loaded worker keeps
+  // initial_buffers * buffer_size resident, not the whole pool.
+  unsigned buffer_count = 1024;
+  unsigned initial_buffers = 64;
   unsigned buffer_size = 16384;   // bytes each
+  // The io_uring features to use where the kernel has them (the rest fall back to their
+  // older equivalents); limit_to_tier() narrows this to a tier.
+  UringFeatures features = UringFeatures::all();
+  // Sockets registered as direct descriptors (when features.registered_files): the table's
+  // size. Sockets beyond it use their plain descriptor. 0 = none.
+  unsigned registered_files = 4096;
   std::chrono::milliseconds tick{50};
   // Busy-poll up to this long for new work before sleeping in the kernel (0 = never poll).
   // Adaptive: after a run of polls that found nothing, only every 16th sleep polls, until
@@ -75,7 +89,9 @@ struct ReactorOptions {
 // Counters kept by the loop (read them on the loop thread, or after run() returned).
 struct ReactorStats {
   uint64_t turns = 0;
-  uint64_t recv_out_of_buffers = 0;  // multishot recv ended with ENOBUFS and was re-armed
+  uint64_t recv_out_of_buffers = 0;  // a recv ended with ENOBUFS and was re-armed
+  uint64_t recv_buffers = 0;         // receive buffers in circulation (grows on ENOBUFS)
+  uint64_t registered_sockets = 0;   // open sockets that use a registered (direct) descriptor
   uint64_t accept_fd_exhausted = 0;  // accept failed with EMFILE/ENFILE; retried on a tick
   uint64_t stale_completions = 0;    // completions whose generation no longer matched
   uint64_t run_ns = 0;                // time inside run() so far (updated once per turn)
@@ -92,7 +108,7 @@ class Reactor {
   Reactor& operator=(const Reactor&) = delete;
 
   // Is io_uring usable in this process? On failure, `why` names the cause (ENOSYS, EPERM,
-  // kernel.io_uring_disabled, a seccomp filter, missing features) and the kernel needed (>= 6.0).
+  // kernel.io_uring_disabled, a seccomp filter, missing features) and the kernel needed (>= 5.19).
   static bool probe(std::string* why);
 
   bool init(const ReactorOptions& options, std::string* error);
@@ -103,7 +119,8 @@ class Reactor {
   // request keeps the socket (and its port) alive once closed() runs (on the loop thread).
   // Connections accepted before the cancel landed are still handed to on_accept.
   void close_listener(int listen_fd, std::function<void()> closed);
-  // Takes ownership of fd and starts a multishot receive on it.
+  // Takes ownership of fd, registers it as a direct descriptor when the table has room, and
+  // starts receiving on it.
   SocketId add_socket(int fd);
   // Sends data[0..size). At most one send per socket may be outstanding: the caller waits
   // for on_send_done before the next. The bytes must stay valid until on_send_done or on_closed.
@@ -133,6 +150,8 @@ class Reactor {
   uint64_t now_ns() const;
 
   const ReactorStats& stats() const;
+  // The features in use: ReactorOptions::features narrowed to what the kernel has (after init()).
+  const UringFeatures& features() const;
 
   // This reactor's ring, as a target for another reactor's wake_ring(); valid after init().
   int ring_fd() const;

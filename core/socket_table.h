@@ -14,10 +14,11 @@ namespace zats::core {
 
 struct SocketSlot {
   int fd = -1;
+  int file_index = -1;         // registered (direct) descriptor, or -1: the plain fd serves
   uint32_t gen = 1;
   uint32_t inflight = 0;       // submitted operations tagged with this slot, not yet completed
   bool in_use = false;
-  bool recv_armed = false;     // a multishot recv is in flight
+  bool recv_armed = false;     // a recv (multishot or single-shot) is in flight
   bool recv_paused = false;
   bool recv_ended = false;     // peer closed or recv failed: never re-armed
   bool rearm_queued = false;   // in the reactor's re-arm list

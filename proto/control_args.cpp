@@ -6,6 +6,11 @@
 
 #include <absl/container/inlined_vector.h>
 #include <simdjson.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <bit>
 
 #include "proto/client_json.h"
 
@@ -52,6 +57,55 @@ size_t split_args(std::string_view arg, SplitOn split_on, std::string_view* out,
     if (count > capacity) break;  // too many already: the exact count does not matter
   }
   return count;
+}
+
+// Bit i set when line[i] is a control byte or a space (<= ' '), for the up to 16 bytes at p
+// (never reading past end).
+inline uint32_t separator_mask(const char* p, const char* end) {
+#if defined(__SSE2__)
+  if (end - p >= 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i space = _mm_set1_epi8(' ');
+    // Unsigned x <= ' ' exactly when max(x, ' ') == ' '.
+    return static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(bytes, space), space)));
+  }
+#endif
+  uint32_t mask = 0;
+  for (int i = 0; i < 16 && p + i < end; ++i)
+    if (static_cast<unsigned char>(p[i]) <= ' ') mask |= 1u << i;
+  return mask;
+}
+
+int64_t scan_pub_line(std::string_view line, PubArgs& args, uint32_t& payload_size) {
+  const char* const begin = line.data();
+  const char* const end = begin + line.size();
+  std::string_view fields[3];
+  size_t count = 0;
+  const char* field = begin;  // where the run of non-separator bytes since the last separator starts
+  for (const char* chunk = begin; chunk < end; chunk += 16) {
+    // Only the separators are visited: a field costs nothing per byte.
+    for (uint32_t mask = separator_mask(chunk, end); mask != 0; mask &= mask - 1) {
+      const char* p = chunk + std::countr_zero(mask);
+      if (p > field) {
+        if (count == 3) return -1;
+        fields[count++] = std::string_view(field, static_cast<size_t>(p - field));
+      }
+      field = p + 1;
+      const char c = *p;
+      if (c == ' ' || c == '\t') continue;
+      if (c != '\n' && !(c == '\r' && p + 1 < end && p[1] == '\n')) return -1;  // another control byte
+      if (count < 2) return -1;
+      const int64_t size = parse_size(fields[count - 1]);
+      if (size < 0) return -1;
+      args.subject = fields[0];
+      args.reply = count == 3 ? fields[1] : std::string_view();
+      args.header_size = 0;
+      args.has_headers = false;
+      payload_size = static_cast<uint32_t>(size);
+      return p - begin;
+    }
+  }
+  return -1;  // no LF yet
 }
 
 ParseError parse_pub_args(std::string_view arg, const ParserLimits& limits, PubArgs& args,

@@ -27,6 +27,16 @@ int64_t parse_size(std::string_view digits);
 enum class SplitOn : uint8_t { SpaceTab, SpaceTabCrLf };
 size_t split_args(std::string_view arg, SplitOn split_on, std::string_view* out, size_t capacity);
 
+// The common PUB line, "<subject> [reply] <size>" and its CR LF, in one pass: 16 bytes at a
+// time are classified at once (SSE2) and only the separators are visited, stopping at the LF.
+// `line` starts at the argument's first byte and runs to the end of the bytes at hand.
+// On success fills args and payload_size and returns the argument's length (without the CR;
+// the LF follows it, after the CR if there is one); returns -1 when the LF is not in `line`
+// or the line is anything but the plain form (a control byte inside, a bad size, a wrong
+// field count): parse_pub_args then decides, with the same answer or the same error.
+// Limits are the caller's to check.
+int64_t scan_pub_line(std::string_view line, PubArgs& args, uint32_t& payload_size);
+
 // PUB <subject> [reply] <size>. On success fills args and payload_size.
 ParseError parse_pub_args(std::string_view arg, const ParserLimits& limits, PubArgs& args,
                           uint32_t& payload_size);

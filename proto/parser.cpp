@@ -127,6 +127,20 @@ bool Parser::stash_partial_argument(const char* data, size_t size) {
   return true;
 }
 
+// pub_ and payload_size_ may be written when this returns false: the general path then sets
+// them again (or fails the parser).
+bool Parser::take_pub_line(const char* data, size_t size, size_t& pos) {
+  const int64_t arg_size = scan_pub_line(std::string_view(data + arg_start_, size - arg_start_), pub_, payload_size_);
+  if (arg_size < 0 || static_cast<uint64_t>(arg_size) > limits_.max_control_line ||
+      payload_size_ > limits_.max_payload)
+    return false;
+  state_ = State::Payload;
+  const size_t lf = arg_start_ + static_cast<size_t>(arg_size) + (data[arg_start_ + arg_size] == '\r' ? 1 : 0);
+  pos = lf + 1;
+  if (payload_size_ + 2 > size - pos) keep_pub_args_across_feeds(std::string_view(data + arg_start_, static_cast<size_t>(arg_size)));
+  return true;
+}
+
 void Parser::keep_pub_args_across_feeds(std::string_view arg) {
   if (line_stitched_) return;  // the views already point into line_
   line_.assign(arg.data(), arg.size());

@@ -158,6 +158,9 @@ class Parser {
   bool stash_partial_argument(const char* data, size_t size);
   // Moves the pending PUB/RMSG args into line_ so they survive the end of this feed.
   void keep_pub_args_across_feeds(std::string_view arg);
+  // A client's PUB line wholly in this feed, in one pass (scan_pub_line); false when the
+  // general path must decide.
+  bool take_pub_line(const char* data, size_t size, size_t& pos);
 
   template <class Handler>
   bool on_control_line(std::string_view arg, Handler& handler, ParseError& error);

@@ -127,6 +127,14 @@ FeedResult Parser::feed(const char* data, size_t size, Handler& handler) {
           if (size - pos >= 4 && (data[pos] | 0x20) == 'p' && (data[pos + 1] | 0x20) == 'u' &&
               (data[pos + 2] | 0x20) == 'b' && is_space_or_tab(data[pos + 3])) {
             op_ = Op::Pub;
+            // The line whole in this feed goes in one pass (take_pub_line); else byte by byte.
+            size_t arg = pos + 4;
+            while (arg < size && is_space_or_tab(data[arg])) ++arg;
+            if (arg < size) {
+              arg_start_ = arg;
+              line_stitched_ = false;
+              if (take_pub_line(data, size, pos)) break;
+            }
             state_ = State::Separator;
             pos += 4;
             break;

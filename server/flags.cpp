@@ -122,6 +122,23 @@ std::vector<Flag> flag_table(Options& o) {
       {{"idle_poll_us"}, Kind::Int, "idle_poll",
        integer(0, 1000000, "--idle_poll_us must be between 0 and 1000000",
                [&o](int64_t n) { o.idle_poll = std::chrono::microseconds(n); })},
+      {{"io_uring_tier"}, Kind::String, "io_uring_tier",
+       [&o](std::string_view v, bool, FlagResult&) {
+         if (core::parse_tier(v, &o.io_uring_tier)) return std::string();
+         return "--io_uring_tier must be 5.19, 6.0, 6.1 or newest, not \"" + std::string(v) + "\"";
+       }},
+      {{"recv_buffers"}, Kind::Int, "recv_buffers",
+       [&o](std::string_view v, bool, FlagResult&) {
+         int64_t n = 0;
+         parse_int(v, &n);
+         if (n < 1 || n > 32768 || (n & (n - 1)) != 0)
+           return std::string("--recv_buffers must be a power of two between 1 and 32768");
+         o.recv_buffers = static_cast<int>(n);
+         return std::string();
+       }},
+      {{"registered_files"}, Kind::Int, "registered_files",
+       integer(0, 65536, "--registered_files must be between 0 and 65536",
+               [&o](int64_t n) { o.registered_files = static_cast<int>(n); })},
       // Clustering: --cluster and --routes are applied after the file is read
       // (config::apply_cluster_flags), as nats-server's overrideCluster.
       {{"routes"}, Kind::String, "routes",
@@ -336,6 +353,12 @@ zats Options:
                                      or round-robin (in accept order; deterministic, for tests)
         --idle_poll_us <us>          With several workers, busy-poll up to this long before sleeping
                                      (adaptive; default: 20, 0 = never)
+        --io_uring_tier <tier>       Use only the io_uring features of Linux 5.19, 6.0 or 6.1
+                                     (default: newest, what the kernel offers)
+        --recv_buffers <n>           Most 16 KiB receive buffers per worker (power of two; default:
+                                     1024); each worker starts with 64 and grows when they run out
+        --registered_files <n>       Sockets per worker on registered io_uring descriptors (default:
+                                     4096, 0 = none); the rest use plain descriptors
         --log_json                   Log JSON lines (time, level, msg, fields) instead of text
         --lame_duck_duration <dur>   Lame duck mode: close clients over this long (default: 2m; no 30s minimum)
         --lame_duck_grace_period <dur>

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "core/log.h"
-#include "core/reactor.h"
+#include "core/uring_probe.h"
 #include "server/config/options_loader.h"
 #include "server/flags.h"
 #include "server/server.h"
@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
   const zats::server::Options& options = loaded.options;
 
   std::string why;
-  if (!zats::core::Reactor::probe(&why)) return fail(why);
+  zats::core::UringFeatures uring;
+  if (!zats::core::select_uring_features(options.io_uring_tier, &uring, &why)) return fail(why);
   if (!zats::core::configure_logging(zats::server::log_settings(options), &why)) return fail(why);
   for (const std::string& note : loaded.config.ignored) ZATS_DEBUG("%s", note.c_str());
 

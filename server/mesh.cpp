@@ -3,7 +3,10 @@
 namespace zats::server {
 
 Mesh::Mesh(unsigned workers)
-    : workers_(workers), room_wanted_(new RoomFlag[workers * workers]), peers_(new Peer[workers]) {
+    : workers_(workers),
+      room_wanted_(new RoomFlag[workers * workers]),
+      marks_(new PendingMark[workers]),
+      peers_(new Peer[workers]) {
   rings_.reserve(static_cast<size_t>(workers) * workers);
   for (unsigned i = 0; i < workers * workers; ++i) rings_.push_back(std::make_unique<Ring>());
 }
@@ -34,10 +37,5 @@ void Mesh::run_posted(unsigned worker) {
   for (Task& t : tasks) t();
 }
 
-bool Mesh::has_incoming(unsigned worker) {
-  for (unsigned from = 0; from < workers_; ++from)
-    if (from != worker && !ring(from, worker).empty()) return true;
-  return peers_[worker].mailbox_full.load(std::memory_order_acquire);
-}
 
 }  // namespace zats::server

@@ -1,8 +1,10 @@
 // Mesh: how workers hand published messages to each other. One bounded lock-free SPSC ring
-// for each ordered pair of workers (from → to) carrying SharedMessage pointers, a WakeFlag
-// per worker so a producer wakes a sleeping consumer (io_uring MSG_RING to its ring fd) and
-// never a busy one, and a small mutex-guarded control mailbox per worker for rare, non-hot
-// work (adopting a connection, monitoring snapshots) posted from any thread.
+// for each ordered pair of workers (from → to) carrying SharedMessage pointers, a pending-work
+// mark per worker (which producers have pushed since the consumer last looked, so it never
+// scans every incoming ring), a WakeFlag per worker so a producer wakes a sleeping consumer
+// (io_uring MSG_RING to its ring fd) and never a busy one, and a small mutex-guarded control
+// mailbox per worker for rare, non-hot work (adopting a connection, monitoring snapshots)
+// posted from any thread. At most 64 workers (one mark bit each).
 #pragma once
 
 #include <atomic>
@@ -53,8 +55,29 @@ class Mesh {
     return f.load(std::memory_order_relaxed) && f.exchange(false, std::memory_order_relaxed);
   }
 
-  // Whether any ring into `worker` holds messages or tasks are posted (cheap; for sleeping).
-  bool has_incoming(unsigned worker);
+  // Producer `from`, after pushing to ring (from, to): marks it for the consumer. Called on the
+  // first push of a loop turn and again before the turn's sends go out (Worker::on_turn_end),
+  // never per message. An RMW, so a consumer's take_pending either sees the bit or the bit
+  // outlives its take.
+  void mark_pending(unsigned from, unsigned to) {
+    marks_[to].sources.fetch_or(uint64_t{1} << from, std::memory_order_seq_cst);
+  }
+  // Consumer: the producers that marked since the last take (bit n = ring (n, worker)); it
+  // drains those rings and marks again what it leaves behind. One read of its own line when
+  // nothing is pending.
+  uint64_t take_pending(unsigned worker) {
+    auto& m = marks_[worker].sources;
+    return m.load(std::memory_order_relaxed) == 0 ? 0 : m.exchange(0, std::memory_order_acquire);
+  }
+  void keep_pending(unsigned worker, uint64_t sources) {
+    marks_[worker].sources.fetch_or(sources, std::memory_order_relaxed);
+  }
+
+  // Whether a ring into `worker` is marked or tasks are posted (cheap; for sleeping).
+  bool has_incoming(unsigned worker) {
+    return marks_[worker].sources.load(std::memory_order_acquire) != 0 ||
+           peers_[worker].mailbox_full.load(std::memory_order_acquire);
+  }
   bool has_posted(unsigned worker) { return peers_[worker].mailbox_full.load(std::memory_order_acquire); }
 
  private:
@@ -70,9 +93,14 @@ class Mesh {
     std::atomic<bool> flag{false};
   };
 
+  struct alignas(128) PendingMark {
+    std::atomic<uint64_t> sources{0};
+  };
+
   unsigned workers_;
   std::vector<std::unique_ptr<Ring>> rings_;
   std::unique_ptr<RoomFlag[]> room_wanted_;
+  std::unique_ptr<PendingMark[]> marks_;
   std::unique_ptr<Peer[]> peers_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/uring_probe.h"
 #include "server/monitor/process_usage.h"
 #include "server/worker.h"
 
@@ -88,6 +89,10 @@ monitor::ServerIdentity MonitorSource::identity() const {
   id.system_account = o.no_system_account ? "" : o.system_account;
   id.start = start_wall_ns_;
   id.config_load_time = start_wall_ns_;
+  id.io_uring_kernel = core::uring_support().kernel;
+  id.io_uring_tier = core::tier_name(core::tier_of(context_.uring));
+  id.io_uring_tier_forced = o.io_uring_tier != core::UringTier::Newest;
+  for (std::string_view f : core::feature_names(context_.uring)) id.io_uring_features.emplace_back(f);
   if (describe_cluster_) describe_cluster_(id);
   return id;
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/uring_features.h"
 #include "server/auth/user.h"
 #include "server/permissions.h"
 #include "server/tls/tls_context.h"
@@ -183,6 +184,15 @@ struct Options {
   // recent cross-worker traffic, so a request/reply across workers need not pay a full
   // wake-up each time. Only with several workers: a single worker has no peer to wait for.
   std::chrono::microseconds idle_poll{20};
+  // The io_uring tier (--io_uring_tier, config io_uring_tier): Newest uses what the kernel
+  // offers; an older tier forces its feature set (Server::start refuses one the kernel lacks).
+  core::UringTier io_uring_tier = core::UringTier::Newest;
+  // The most receive buffers (16 KiB each) a worker's provided buffer ring grows to; it starts
+  // with 64 (--recv_buffers, a power of two).
+  int recv_buffers = 1024;
+  // Sockets per worker on registered (direct) io_uring descriptors (--registered_files; 0 =
+  // none); the sockets beyond them use their plain descriptors.
+  int registered_files = 4096;
 
   // Accounts configured besides the global one ($G); filled from the config file.
   std::vector<std::string> accounts;

@@ -11,6 +11,7 @@
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
+#include "core/uring_probe.h"
 #include "server/log_json.h"
 #include "server/config/options_reload.h"
 
@@ -93,6 +94,10 @@ bool Server::start(std::string* error) {
   options_.port = bound_port_;
   unsigned workers = static_cast<unsigned>(options_.cores);
   context_ = std::make_unique<ServerContext>(options_, workers);
+  if (!core::select_uring_features(options_.io_uring_tier, &context_->uring, error)) {
+    for (int fd : fds) ::close(fd);
+    return false;
+  }
   // Before the workers copy the INFO template: it names the cluster.
   if (options_.cluster.enabled()) {
     cluster_ = std::make_unique<cluster::Cluster>(*context_, options_);
@@ -102,6 +107,7 @@ bool Server::start(std::string* error) {
   ZATS_NOTICE("Starting zats (nats-server 2.9.10 compatible)");
   ZATS_NOTICE("  Version:  0.1.0");
   ZATS_NOTICE("  ID:       %s", context_->server_id.c_str());
+  ZATS_NOTICE("  io_uring: %s", core::describe_uring(options_.io_uring_tier, context_->uring).c_str());
   for (unsigned i = 0; i < workers; ++i) {
     auto worker = std::make_unique<Worker>(*context_, i);
     int fd = i < fds.size() ? fds[i] : -1;

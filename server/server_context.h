@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/uring_features.h"
 #include "proto/info.h"
 #include "server/account.h"
 #include "server/interest_index.h"
@@ -46,6 +47,10 @@ struct ServerContext {
 
   // tls { connection_rate_limit } (null: none); fixed at start, as nats-server's.
   std::unique_ptr<tls::ConnectionRateLimit> tls_rate_limit;
+
+  // The io_uring features every worker's reactor uses: the kernel's, narrowed to
+  // options.io_uring_tier (Server::start).
+  core::UringFeatures uring;
 
   std::atomic<uint64_t> next_cid{1};
   std::atomic<int64_t> connections{0};

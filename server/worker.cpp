@@ -30,6 +30,8 @@ constexpr size_t kInterestCacheSize = 4096;
 core::ReactorOptions reactor_options(const Options& opts, unsigned workers) {
   core::ReactorOptions ro;
   ro.idle_poll = workers > 1 ? opts.idle_poll : std::chrono::microseconds(0);
+  ro.buffer_count = static_cast<unsigned>(opts.recv_buffers);
+  ro.registered_files = static_cast<unsigned>(opts.registered_files);
   return ro;
 }
 
@@ -68,7 +70,9 @@ Worker::~Worker() {
 
 bool Worker::init(int listen_fd, std::string* error) {
   listen_fd_ = listen_fd;
-  if (!reactor_.init(reactor_options(options(), context_.mesh.size()), error)) return false;
+  core::ReactorOptions ro = reactor_options(options(), context_.mesh.size());
+  ro.features = context_.uring;  // the kernel's, narrowed to --io_uring_tier (Server::start)
+  if (!reactor_.init(ro, error)) return false;
   context_.mesh.set_ring_fd(index_, reactor_.ring_fd());
   start_wall_clock();
   timers_ = core::TimerWheel(kTimerResolutionNs, kTimerSlots, reactor_.now_ns());
@@ -250,6 +254,8 @@ void Worker::on_turn_end() {
     retry_overflow();
   }
   unindex_removed();  // before the flush: a PONG after an UNSUB leaves with the interest gone
+  // Before anything this turn acknowledges (a PONG) goes out, every ring it pushed to is marked.
+  if (multi()) mark_touched();
   // flush() never adds to dirty_, but a completion handled later in the turn may.
   std::vector<Connection*> dirty;
   dirty.swap(dirty_);
@@ -556,15 +562,18 @@ void Worker::detach_remote(unsigned remote) {
   context_.remote_owner[remote].store(-1, std::memory_order_release);
 }
 
-// Per turn each ring gives at most kMeshDrainPerTurn (fairness); `everything` takes all that
-// was in the rings when called (a ring never holds more than its capacity).
+// Only the rings their producers marked. Per turn each ring gives at most kMeshDrainPerTurn
+// (fairness); `everything` takes all that was in the rings when called (a ring never holds
+// more than its capacity). A ring left with messages stays marked.
 void Worker::drain_incoming(bool everything) {
+  uint64_t sources = context_.mesh.take_pending(index_);
+  if (sources == 0) return;
   SharedMessage* batch[kMeshBatch];
   const size_t limit = everything ? Mesh::kRingCapacity : kMeshDrainPerTurn;
-  for (unsigned from = 0; from < context_.mesh.size(); ++from) {
-    if (from == index_) continue;
+  uint64_t left = 0;
+  for (; sources != 0; sources &= sources - 1) {
+    const unsigned from = static_cast<unsigned>(std::countr_zero(sources));
     Mesh::Ring& ring = context_.mesh.ring(from, index_);
-    if (ring.empty()) continue;
     size_t taken = 0;
     while (taken < limit) {
       size_t n = ring.pop_batch(batch, kMeshBatch);
@@ -574,8 +583,15 @@ void Worker::drain_incoming(bool everything) {
     }
     stats_.mesh_received += taken;
     if (taken > 0) note_arrival();
+    if (!ring.empty()) left |= uint64_t{1} << from;
     if (taken > 0 && context_.mesh.room_made(from, index_)) reactor_.wake_ring(context_.mesh.ring_fd(from), 0);
   }
+  if (left != 0) context_.mesh.keep_pending(index_, left);
+}
+
+void Worker::mark_touched() {
+  for (unsigned t = 0; t < touched_.size(); ++t)
+    if (touched_[t]) context_.mesh.mark_pending(index_, t);
 }
 
 // A message from another worker: our subscribers if it names us, and the remote

@@ -179,6 +179,8 @@ class Worker final : public core::ReactorHandler {
   void drain_incoming(bool everything);
   void note_arrival();
   void note_preemptions();
+  void pushed(unsigned target);
+  void mark_touched();
   void retry_overflow();
   void wake_touched();
   void apply_deferred_removals();

@@ -16,12 +16,12 @@ constexpr uint64_t kStallBudgetNs = 100'000'000;  // 100 ms
 // Order per publisher is kept: once a backlog exists for a target, everything for it queues
 // behind the backlog. A full ring pauses the publisher's reads (backpressure, never loss).
 void Worker::enqueue(unsigned target, SharedMessageRef msg, Connection* from) {
-  touched_[target] = 1;
   std::deque<SharedMessageRef>& backlog = overflow_[target];
   if (backlog.empty() && context_.mesh.ring(index_, target).try_push(msg.get())) {
     std::move(msg).into_raw();  // the ring holds the reference now
-    return;
+    return pushed(target);
   }
+  touched_[target] = 1;
   backlog.push_back(std::move(msg));
   if (from != nullptr && !from->paused_for(Connection::kPausedForMesh) && !from->closing()) {
     from->pause_input(Connection::kPausedForMesh);
@@ -38,7 +38,7 @@ void Worker::retry_overflow() {
       while (!backlog.empty() && ring.try_push(backlog.front().get())) {
         std::move(backlog.front()).into_raw();  // the ring holds the reference now
         backlog.pop_front();
-        touched_[t] = 1;
+        pushed(t);
       }
       // Still full: ask the consumer to wake us when it takes some, then look once more.
       if (!backlog.empty() && attempt == 0) context_.mesh.want_room(index_, t);
@@ -57,6 +57,14 @@ void Worker::retry_overflow() {
 
 // A consumer went over half of max_pending: while its episode's budget lasts, publishers
 // that feed it pause (local ones directly, remote ones through the rings we stop draining).
+// The first push of a turn to a target marks it at once (the consumer may be polling);
+// mark_touched() marks again, for what the consumer took the mark before seeing.
+void Worker::pushed(unsigned target) {
+  if (touched_[target]) return;
+  touched_[target] = 1;
+  context_.mesh.mark_pending(index_, target);
+}
+
 void Worker::consumer_congested(Connection& consumer) {
   consumer.set_stalling(true);
   ++stalling_consumers_;

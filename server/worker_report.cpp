@@ -49,6 +49,9 @@ void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
   out.stats.utilisation = rs.run_ns ? 1.0 - static_cast<double>(rs.sleep_ns) / static_cast<double>(rs.run_ns) : 0;
   if (out.stats.utilisation < 0) out.stats.utilisation = 0;
   out.stats.ring_backpressure = stats_.mesh_backpressure;
+  out.stats.recv_buffers = rs.recv_buffers;
+  out.stats.recv_out_of_buffers = rs.recv_out_of_buffers;
+  out.stats.registered_sockets = rs.registered_sockets;
   out.in_msgs = static_cast<int64_t>(stats_.in_msgs);
   out.out_msgs = static_cast<int64_t>(stats_.out_msgs);
   out.in_bytes = static_cast<int64_t>(stats_.in_bytes);

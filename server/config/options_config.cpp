@@ -1,7 +1,9 @@
 // Top-level keys of the configuration file (opts.go processConfigFileLine, core subset).
 #include "server/config/options_config.h"
 
+#include <cmath>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "server/config/config_parser.h"
@@ -58,6 +60,19 @@ void read_lame_duck(OptionsReader& r, const ConfigMapEntry& e, Nanos* out, bool 
     return r.error(e.key_pos, "invalid lame_duck_duration of " + format_go_duration(nanos) + ", minimum is 30 seconds");
   if (!duration && nanos < 0) return r.error(e.key_pos, "invalid lame_duck_grace_period, needs to be positive");
   *out = Nanos(nanos);
+}
+
+// zats's own: the io_uring tier, as a string ("5.19") or a bare number (5.19, 6.0).
+void read_io_uring_tier(OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+  std::string text;
+  if (e.value.is_float()) {
+    for (core::UringTier t : {core::UringTier::Linux5_19, core::UringTier::Linux6_0, core::UringTier::Linux6_1})
+      if (std::abs(e.value.as_float() - std::stod(core::tier_name(t))) < 1e-9) text = core::tier_name(t);
+  } else if (!r.get_string(e, &text)) {
+    return;
+  }
+  if (!core::parse_tier(text, &o.io_uring_tier))
+    r.error(e.key_pos, "io_uring_tier must be 5.19, 6.0, 6.1 or newest");
 }
 
 const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers() {
@@ -137,6 +152,7 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"tls"}, read_tls},
       {{"allow_non_tls"}, boolean(&Options::allow_non_tls)},
       {{"default_js_domain"}, inert()},
+      {{"io_uring_tier"}, read_io_uring_tier},
       // Features zats does not have yet: refuse rather than run without them.
       {{"leafnodes", "leaf"}, unsupported()},
       {{"gateway"}, unsupported()},

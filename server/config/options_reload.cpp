@@ -95,6 +95,8 @@ std::string reload_refusal(const Options& o, const Options& n) {
   // zats builds its per-account indexes at start: the set of accounts is fixed for now.
   differs(&why, "Accounts", o.accounts, n.accounts);
   differs<int64_t>(&why, "Cores", o.cores, n.cores);
+  // Each worker's ring is set up once, at start.
+  differs<int64_t>(&why, "IoUringTier", static_cast<int64_t>(o.io_uring_tier), static_cast<int64_t>(n.io_uring_tier));
   return why;
 }
 

@@ -66,6 +66,15 @@ void write_server(Exposition& e, const Snapshot& s) {
            "server_id=\"" + escape_label(id.server_id) + "\",server_name=\"" +
                escape_label(id.server_name) + "\",version=\"" + escape_label(id.version) + "\"",
            "1");
+  e.family("zats_io_uring_info", "gauge",
+           "The io_uring layer in use: kernel release, tier, whether it was forced, features; always 1.");
+  std::string features;
+  for (const std::string& f : id.io_uring_features) features += (features.empty() ? "" : " ") + f;
+  e.sample("zats_io_uring_info",
+           "kernel=\"" + escape_label(id.io_uring_kernel) + "\",tier=\"" + escape_label(id.io_uring_tier) +
+               "\",tier_forced=\"" + (id.io_uring_tier_forced ? "true" : "false") + "\",features=\"" +
+               escape_label(features) + "\"",
+           "1");
   e.single("zats_start_time_seconds", "gauge", "Start time of the server since the Unix epoch.",
            static_cast<double>(id.start) / 1e9);
   e.single("zats_uptime_seconds", "gauge", "Seconds since the server started.",
@@ -115,6 +124,14 @@ void write_workers(Exposition& e, const std::vector<WorkerStats>& ws) {
              [](const WorkerStats& w) { return w.match_cache_hits; });
   per_worker(e, ws, "zats_worker_match_cache_misses_total", "counter",
              "Subject match cache misses.", [](const WorkerStats& w) { return w.match_cache_misses; });
+  per_worker(e, ws, "zats_worker_recv_buffers", "gauge", "Receive buffers in circulation in the worker's ring.",
+             [](const WorkerStats& w) { return w.recv_buffers; });
+  per_worker(e, ws, "zats_worker_recv_out_of_buffers_total", "counter",
+             "Receives that found no free buffer (the ring then grows, up to --recv_buffers).",
+             [](const WorkerStats& w) { return w.recv_out_of_buffers; });
+  per_worker(e, ws, "zats_worker_registered_sockets", "gauge",
+             "Open sockets on a registered (direct) io_uring descriptor.",
+             [](const WorkerStats& w) { return w.registered_sockets; });
 }
 
 template <typename Get>

@@ -50,6 +50,11 @@ struct ServerIdentity {
   bool cluster_tls_required = false;
   bool cluster_tls_verify = false;
   std::vector<std::string> cluster_urls;
+  // zats: the io_uring layer (kernel release, tier in use, whether it was forced, features).
+  std::string io_uring_kernel;
+  std::string io_uring_tier;
+  bool io_uring_tier_forced = false;
+  std::vector<std::string> io_uring_features;
 };
 
 // Server-wide totals: per-worker counters already summed by the gatherer.
@@ -77,6 +82,9 @@ struct WorkerStats {
   std::uint64_t match_cache_hits = 0;
   std::uint64_t match_cache_misses = 0;
   int connections = 0;
+  std::uint64_t recv_buffers = 0;        // receive buffers in circulation
+  std::uint64_t recv_out_of_buffers = 0;  // receives that found none free
+  std::uint64_t registered_sockets = 0;  // sockets on a registered (direct) descriptor
 };
 
 struct SubscriptionInfo {

@@ -68,6 +68,12 @@ void write_runtime(JsonWriter& w, const Snapshot& snap) {
 void write_zats(JsonWriter& w, const Snapshot& snap) {
   w.key("zats").begin_object();
   w.field("log_lines_dropped", snap.totals.log_lines_dropped);
+  const ServerIdentity& s = snap.server;
+  w.key("io_uring").begin_object();
+  w.field("kernel", s.io_uring_kernel).field("tier", s.io_uring_tier).field("tier_forced", s.io_uring_tier_forced);
+  w.key("features").begin_array();
+  for (const std::string& f : s.io_uring_features) w.value(f);
+  w.end_array().end_object();
   w.key("workers").begin_array();
   for (const auto& ws : snap.workers) {
     w.begin_object();
@@ -76,6 +82,8 @@ void write_zats(JsonWriter& w, const Snapshot& snap) {
     w.field("ring_backpressure", ws.ring_backpressure);
     w.field("match_cache_hits", ws.match_cache_hits);
     w.field("match_cache_misses", ws.match_cache_misses);
+    w.field("recv_buffers", ws.recv_buffers).field("recv_out_of_buffers", ws.recv_out_of_buffers);
+    w.field("registered_sockets", ws.registered_sockets);
     w.end_object();
   }
   w.end_array().end_object();

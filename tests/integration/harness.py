@@ -27,6 +27,18 @@ def server_binary():
     return found
 
 
+def tier_args(binary):
+    """--io_uring_tier=$ZATS_IO_URING_TIER when it is set and `binary` is the zats under test (meson
+    runs part of the suite again on the Linux 5.19 tier that way); nothing for nats-server."""
+    tier = os.environ.get("ZATS_IO_URING_TIER")
+    zats = os.environ.get("ZATS_SERVER")
+    if not tier or not zats or shutil.which(zats) is None:
+        return []
+    if os.path.realpath(binary) != os.path.realpath(shutil.which(zats)):
+        return []
+    return ["--io_uring_tier=" + tier]
+
+
 def reference_binary():
     """nats-server when installed and not the server under test, else None."""
     ref = shutil.which("nats-server")
@@ -94,7 +106,8 @@ class Server:
         for _ in range(3):  # the free port may be taken between free_port() and the server's bind
             self.port = free_port()
             self.log = tempfile.TemporaryFile()
-            cmd = [self.binary or server_binary(), "-a", "127.0.0.1", "-p", str(self.port)] + self.extra_args
+            binary = self.binary or server_binary()
+            cmd = [binary, "-a", "127.0.0.1", "-p", str(self.port)] + tier_args(binary) + self.extra_args
             env = dict(os.environ, **self.env) if self.env else None
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
                                          stderr=subprocess.STDOUT, preexec_fn=_die_with_parent, env=env)

@@ -92,10 +92,20 @@ TEST_CASE("varz matches the reference, with zats statistics kept apart") {
   "system_account": "$SYS",
   "zats": {
     "log_lines_dropped": 0,
+    "io_uring": {
+      "kernel": "",
+      "tier": "",
+      "tier_forced": false,
+      "features": []
+    },
     "workers": []
   }
 })");
-  src.snap.workers = {{0, 10, 0.25, 1, 2, 3, 4}};
+  src.snap.workers = {{0, 10, 0.25, 1, 2, 3, 4, 64, 5, 6}};
+  src.snap.server.io_uring_kernel = "6.1.0-18-amd64";
+  src.snap.server.io_uring_tier = "5.19";
+  src.snap.server.io_uring_tier_forced = true;
+  src.snap.server.io_uring_features = {"registered-files"};
   src.snap.server.auth_required = true;
   src.snap.server.max_subscriptions = 7;
   src.snap.server.cluster_name = "c";
@@ -105,6 +115,11 @@ TEST_CASE("varz matches the reference, with zats statistics kept apart") {
   CHECK(r.body.find("\"port\": 14333,\n  \"auth_required\": true,\n  \"max_connections\": 65536,\n"
                     "  \"max_subscriptions\": 7,") != std::string::npos);
   CHECK(r.body.find("\"cluster\": {\n    \"name\": \"c\",\n    \"cluster_port\": 6222\n  },") != std::string::npos);
+  CHECK(r.body.find("\"io_uring\": {\n      \"kernel\": \"6.1.0-18-amd64\",\n      \"tier\": \"5.19\",\n"
+                    "      \"tier_forced\": true,\n      \"features\": [\n        \"registered-files\"\n      ]\n    },") !=
+        std::string::npos);
+  CHECK(r.body.find("\"recv_buffers\": 64,\n        \"recv_out_of_buffers\": 5,\n        \"registered_sockets\": 6\n") !=
+        std::string::npos);
   CHECK(r.body.find("\"/varz\": 2") != std::string::npos);
   CHECK(r.body.find("\"utilisation\": 0.25") != std::string::npos);
 }

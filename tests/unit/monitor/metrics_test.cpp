@@ -24,7 +24,10 @@ Snapshot busy() {
   s.totals.connections = 3;
   s.totals.in_msgs = 10;
   s.totals.cpu = 12.5;
-  s.workers = {{0, 100, 0.5, 1, 2, 3, 2}, {1, 200, 0.25, 0, 5, 6, 1}};
+  s.workers = {{0, 100, 0.5, 1, 2, 3, 2, 64, 0, 2}, {1, 200, 0.25, 0, 5, 6, 1, 128, 3, 1}};
+  s.server.io_uring_kernel = "6.1.0";
+  s.server.io_uring_tier = "6.1";
+  s.server.io_uring_features = {"multishot-recv", "defer-taskrun"};
   return s;
 }
 
@@ -55,6 +58,11 @@ TEST_CASE("metrics text is well formed") {
   CHECK(text.find("zats_in_msgs_total 10\n") != std::string::npos);
   CHECK(text.find("zats_worker_loop_utilization_ratio{worker=\"1\"} 0.25\n") != std::string::npos);
   CHECK(text.find("zats_worker_match_cache_misses_total{worker=\"0\"} 3\n") != std::string::npos);
+  CHECK(text.find("zats_io_uring_info{kernel=\"6.1.0\",tier=\"6.1\",tier_forced=\"false\","
+                  "features=\"multishot-recv defer-taskrun\"} 1\n") != std::string::npos);
+  CHECK(text.find("zats_worker_recv_buffers{worker=\"1\"} 128\n") != std::string::npos);
+  CHECK(text.find("zats_worker_recv_out_of_buffers_total{worker=\"1\"} 3\n") != std::string::npos);
+  CHECK(text.find("zats_worker_registered_sockets{worker=\"0\"} 2\n") != std::string::npos);
   CHECK(text.find("server_name=\"name with \\\"quotes\\\" and \\\\\"") != std::string::npos);
 }
 

@@ -121,6 +121,30 @@ TEST_CASE("PUB: subject, optional reply, exact payload") {
   check_all_splits("PUB foo 6\r\nPI\r\nNG\r\n", ok({"PUB foo||PI\r\nNG"}));
 }
 
+// A PUB line whole in one feed takes the one-pass scan (scan_pub_line); fed in pieces it takes
+// the general path. check_all_splits compares the two on lines the scan hands back.
+TEST_CASE("PUB: the one-pass line scan and the general path agree on unusual lines") {
+  check_all_splits("PUB foo\r5\r\nhello\r\n", failed({}, ParseError::BadArguments));  // a CR inside a field
+  check_all_splits("PUB foo 5\r\r\nhello\r\n", failed({}, ParseError::BadArguments));
+  check_all_splits("PUB \nfoo 5\r\nhello\r\n", ok({"PUB \nfoo||hello"}));  // the first byte is taken
+  check_all_splits("PUB foo\x01 5\r\nhello\r\n", ok({"PUB foo\x01||hello"}));
+  check_all_splits("PUB a b c d\r\n", failed({}, ParseError::BadArguments));
+  check_all_splits("PUB 5 5\r\nhello\r\n", ok({"PUB 5||hello"}));
+  check_all_splits("PUB foo 12345678901234567890\r\n", failed({}, ParseError::BadArguments));
+  ParserLimits small;
+  small.max_payload = 4;
+  check_all_splits("PUB foo 5\r\nhello\r\n", failed({}, ParseError::MaxPayload), small);
+  small.max_control_line = 4;
+  check_all_splits("PUB foo 5\r\nhello\r\n", failed({}, ParseError::ControlLineTooLong), small);
+  // Many in one feed: each line is scanned where the last payload ended.
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += "PUB s" + std::to_string(i) + " r 1\r\nx\r\n";
+  Outcome whole = run_whole(many);
+  CHECK(whole.error == ParseError::None);
+  REQUIRE(whole.events.size() == 50);
+  CHECK(whole.events[49] == "PUB s49|r|x");
+}
+
 TEST_CASE("HPUB: header size and total, headers enabled") {
   check_all_splits("HPUB foo rep 18 20\r\nNATS/1.0\r\nA: B\r\n\r\nhi\r\n",
                    ok({"HPUB foo|rep|18|NATS/1.0\r\nA: B\r\n\r\nhi"}), with_headers());

@@ -1,0 +1,195 @@
+"""The io_uring layer as an operator sees it: --io_uring_tier (and the io_uring_tier config key)
+forces an older kernel tier's feature set, bad values are refused naming the flag or file:line,
+the startup log names the kernel, tier and features, and /varz and /metrics show them; the
+receive buffer ring starts small (--recv_buffers bounds it). zats-only: skips for nats-server."""
+import os
+import re
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+import json
+
+import harness
+
+
+def is_zats():
+    return "zats" in os.path.basename(harness.server_binary())
+
+
+def http_get(port, path):
+    """GET from the monitoring port, which may open a moment after the client port."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=5) as r:
+                return r.read().decode()
+        except urllib.error.URLError as e:
+            if not isinstance(e.reason, ConnectionRefusedError) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def run_refused(*args):
+    """A command line the server must refuse at once: (exit code, stderr)."""
+    p = subprocess.run([harness.server_binary(), "-a", "127.0.0.1", "-p", str(harness.free_port())] + list(args),
+                       capture_output=True, text=True, timeout=10)
+    return p.returncode, p.stderr
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met within %.0fs" % timeout)
+        time.sleep(0.02)
+
+
+def started(*args):
+    """A server (started by `with`) with monitoring on a free port."""
+    http = harness.free_port()
+    return harness.Server("-m", str(http), *args), http
+
+
+@unittest.skipUnless(is_zats(), "zats-only flags")
+class Tiers(unittest.TestCase):
+    def check_served(self, s):
+        with s.client() as c:
+            c.handshake()
+            c.send(b"SUB t 1\r\nPUB t 5\r\nhello\r\nPING\r\n")
+            c.expect(b"MSG t 1 5\r\nhello\r\nPONG\r\n")
+
+    def test_forced_5_19_is_logged_and_shown(self):
+        s, http = started("--io_uring_tier=5.19")
+        with s:
+            self.check_served(s)
+            log = s.log_text()
+            self.assertRegex(log, r"io_uring: Linux \S+, tier 5\.19 \(forced\): ")
+            line = re.search(r"io_uring: .*", log).group(0)
+            for newer in ("multishot-recv", "single-issuer", "defer-taskrun", "send-zc"):
+                self.assertNotIn(newer, line)
+            z = json.loads(http_get(http, "/varz"))["zats"]["io_uring"]
+            self.assertEqual(z["tier"], "5.19")
+            self.assertTrue(z["tier_forced"])
+            self.assertTrue(z["kernel"])
+            self.assertFalse({"multishot-recv", "single-issuer", "defer-taskrun", "send-zc"} & set(z["features"]))
+            metrics = http_get(http, "/metrics")
+            self.assertRegex(metrics, r'zats_io_uring_info\{kernel="[^"]+",tier="5\.19",tier_forced="true",'
+                                      r'features="[^"]*"\} 1')
+
+    def test_default_uses_the_kernels_newest_tier(self):
+        s, http = started()
+        with s:
+            self.check_served(s)
+            z = json.loads(http_get(http, "/varz"))["zats"]["io_uring"]
+            self.assertFalse(z["tier_forced"])
+            self.assertIn(z["tier"], ("5.19", "6.0", "6.1"))
+            self.assertIn("io_uring: Linux %s, tier %s: " % (z["kernel"], z["tier"]), s.log_text())
+            if z["tier"] != "5.19":
+                self.assertIn("multishot-recv", z["features"])
+
+    def test_bad_tiers_are_refused(self):
+        for bad in ("5.18", "4.0", "latest", ""):
+            with self.subTest(bad=bad):
+                code, err = run_refused("--io_uring_tier=" + bad)
+                self.assertEqual(code, 1)
+                self.assertIn("--io_uring_tier must be 5.19, 6.0, 6.1 or newest", err)
+
+    def test_config_key(self):
+        with tempfile.TemporaryDirectory() as d:
+            good = os.path.join(d, "good.conf")
+            with open(good, "w") as f:
+                f.write("io_uring_tier: 5.19\n")
+            s, http = started("-c", good)
+            with s:
+                self.check_served(s)
+                self.assertEqual(json.loads(http_get(http, "/varz"))["zats"]["io_uring"]["tier"], "5.19")
+            bad = os.path.join(d, "bad.conf")
+            with open(bad, "w") as f:
+                f.write("# a comment\nio_uring_tier: \"5.4\"\n")
+            code, err = run_refused("-c", bad)
+            self.assertEqual(code, 1)
+            self.assertIn("bad.conf:2", err)
+            self.assertIn("io_uring_tier must be 5.19, 6.0, 6.1 or newest", err)
+
+
+@unittest.skipUnless(is_zats(), "zats-only flags")
+class RegisteredDescriptors(unittest.TestCase):
+    def test_more_connections_than_the_table(self):
+        # Two registered descriptors per worker; twelve subscribers and a publisher all work,
+        # those that found the table full on their plain descriptors (a fallback, not a failure).
+        for tier in ("newest", "5.19"):
+            with self.subTest(tier=tier):
+                s, http = started("--cores", "1", "--registered_files", "2", "--io_uring_tier", tier)
+                with s:
+                    worker = lambda: json.loads(http_get(http, "/varz"))["zats"]["workers"][0]
+                    subs = [s.client() for _ in range(12)]
+                    try:
+                        for i, c in enumerate(subs):
+                            c.handshake()
+                            c.send(b"SUB reg.%d 1\r\nPING\r\n" % i)
+                            c.expect(b"PONG\r\n")
+                        w = worker()
+                        self.assertEqual(w["connections"], 12)
+                        self.assertLessEqual(w["registered_sockets"], 2)
+                        with s.client() as pub:
+                            pub.handshake()
+                            for i in range(12):
+                                pub.send(b"PUB reg.%d 2\r\nhi\r\n" % i)
+                            pub.ping()
+                        for i, c in enumerate(subs):
+                            c.expect(b"MSG reg.%d 1 2\r\nhi\r\n" % i)
+                    finally:
+                        for c in subs:
+                            c.close()
+                    # Closed connections give their entries back: the next one is registered.
+                    wait_for(lambda: worker()["connections"] == 0 and worker()["registered_sockets"] == 0)
+                    with s.client() as c:
+                        c.handshake()
+                        c.ping()
+                        self.assertEqual(worker()["registered_sockets"], 1)
+
+    def test_bad_sizes_are_refused(self):
+        code, err = run_refused("--registered_files", "-1")
+        self.assertEqual(code, 1)
+        self.assertIn("--registered_files must be between 0 and 65536", err)
+
+
+@unittest.skipUnless(is_zats(), "zats-only flags")
+class ReceiveBuffers(unittest.TestCase):
+    def test_bad_counts_are_refused(self):
+        for bad in ("0", "100", "65536", "-4"):
+            with self.subTest(bad=bad):
+                code, err = run_refused("--recv_buffers", bad)
+                self.assertEqual(code, 1)
+                self.assertIn("--recv_buffers must be a power of two between 1 and 32768", err)
+
+    def test_the_ring_starts_small_and_stays_within_the_bound(self):
+        s, http = started("--cores", "1", "--recv_buffers", "128")
+        with s:
+            workers = json.loads(http_get(http, "/varz"))["zats"]["workers"]
+            self.assertEqual([w["recv_buffers"] for w in workers], [64])
+            # Many publishers at once: receives may run out and grow the ring, never past 128.
+            clients = [s.client() for _ in range(40)]
+            try:
+                for c in clients:
+                    c.handshake()
+                payload = b"x" * 60000
+                for c in clients:
+                    c.send(b"PUB nobody 60000\r\n" + payload + b"\r\n" * 1 + (b"PUB nobody 60000\r\n" + payload + b"\r\n") * 20)
+                for c in clients:
+                    c.ping(timeout=20)
+            finally:
+                for c in clients:
+                    c.close()
+            w = json.loads(http_get(http, "/varz"))["zats"]["workers"][0]
+            self.assertGreaterEqual(w["recv_buffers"], 64)
+            self.assertLessEqual(w["recv_buffers"], 128)
+            if w["recv_out_of_buffers"] == 0:
+                self.assertEqual(w["recv_buffers"], 64)
+
+
+if __name__ == "__main__":
+    unittest.main()
