@@ -242,7 +242,7 @@ bool read_authorization_block(OptionsReader& r, const ConfigMapEntry& entry, Aut
       double seconds = 1;  // the reference's value for a timeout of another type
       if (k.value.is_int()) seconds = static_cast<double>(k.value.as_int());
       if (k.value.is_float()) seconds = k.value.as_float();
-      out->timeout = Nanos(static_cast<int64_t>(seconds * 1e9));
+      out->timeout = Nanos(go_float_seconds_to_nanos(seconds));
     } else if (key == "users") {
       out->users_given = true;
       out->users_read = read_users(r, k, &out->users);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "proto/encode.h"
+#include "server/config/duration.h"
 #include "server/config/go_url.h"
 #include "server/config/host_port.h"
 #include "server/config/options_reader.h"
@@ -226,7 +227,7 @@ bool finish_cluster_options(ClusterOptions& c, std::string* error) {
   if (c.tls_timeout == 0) c.tls_timeout = tls::kDefaultTlsTimeoutSeconds;
   // getDefaultAuthTimeout: with route TLS, the handshake's timeout and one second more.
   if (c.auth_timeout.count() == 0)
-    c.auth_timeout = c.tls ? Nanos(static_cast<int64_t>((c.tls_timeout + 1.0) * 1e9)) : std::chrono::seconds(2);
+    c.auth_timeout = c.tls ? Nanos(go_float_seconds_to_nanos(c.tls_timeout + 1.0)) : std::chrono::seconds(2);
   if (c.advertise.empty()) return true;
   std::string host;
   int64_t port = 0;

@@ -212,7 +212,7 @@ bool finish_options(Options& o, std::string* error) {
   if (o.tls_timeout == 0) o.tls_timeout = tls::kDefaultTlsTimeoutSeconds;
   // With TLS the CONNECT may come only after the handshake: one second more than its timeout.
   if (o.auth_timeout.count() == 0)
-    o.auth_timeout = o.tls ? Nanos(static_cast<int64_t>((o.tls_timeout + 1.0) * 1e9)) : std::chrono::seconds(2);
+    o.auth_timeout = o.tls ? Nanos(go_float_seconds_to_nanos(o.tls_timeout + 1.0)) : std::chrono::seconds(2);
   if (o.max_payload == 0) o.max_payload = 1048576;
   if (o.max_control_line == 0) o.max_control_line = 4096;
   if (o.max_pending == 0) o.max_pending = 64 * 1024 * 1024;

@@ -108,7 +108,7 @@ bool OptionsReader::get_legacy_duration(const ConfigMapEntry& e, Nanos* out) {
   if (!get_int(e, &seconds)) return false;
   warning(e.key_pos, "invalid use of field \"" + e.lower_key + "\": " + e.lower_key +
                          " should be converted to a duration");
-  *out = std::chrono::seconds(seconds);
+  *out = Nanos(go_seconds_to_nanos(seconds));
   return true;
 }
 

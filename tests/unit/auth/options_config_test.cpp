@@ -112,6 +112,21 @@ TEST_CASE("a bare integer ping_interval or write_deadline means seconds, with a 
   CHECK(a.options.write_deadline == std::chrono::seconds(7));
 }
 
+// Found by the config fuzz target (UBSan: signed overflow in the seconds-to-nanoseconds cast).
+TEST_CASE("a bare integer duration too large for nanoseconds wraps as Go's time.Duration(n) * time.Second") {
+  auto a = apply_text("write_deadline: 10t\nping_interval: 9223372036854775807\n");
+  CHECK(a.diag.errors.empty());
+  CHECK(a.options.write_deadline.count() == 1864712049423024128);  // 10^13 * 10^9 mod 2^64
+  CHECK(a.options.ping_interval.count() == -1000000000);           // (2^63 - 1) * 10^9 mod 2^64
+}
+
+// A float timeout no int64 holds: Go on x86-64 converts it to the smallest int64.
+TEST_CASE("an authorization timeout too large for nanoseconds is Go's minimum int64") {
+  auto a = apply_text("authorization { user: u, password: p, timeout: 100000000000000000000.5 }");
+  CHECK(only_error(a) == "");
+  CHECK(a.options.auth_timeout.count() == INT64_MIN);
+}
+
 TEST_CASE("harmless keys are accepted and noted as ignored") {
   auto a = apply_text("prof_port: 0\ndefault_js_domain: { A: x }\n");
   CHECK(only_error(a) == "");
