@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import harness
@@ -128,7 +129,16 @@ class QuotedClusterName(unittest.TestCase):
             client = s.client()
             client_info = client.read_info()
             client.close()
-            route = harness.Conn(cluster_port)
+            # The route listener may open a moment after the client one (slow sanitizer builds).
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    route = harness.Conn(cluster_port)
+                    break
+                except ConnectionRefusedError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.02)
             route_info = route.read_info()
             route.sock.close()
             return client_info.get("cluster"), route_info.get("cluster")
