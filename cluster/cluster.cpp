@@ -143,7 +143,8 @@ void Cluster::reload(const server::Options& old, const server::Options& next) {
   std::string renamed;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [id, peer] : peers_) {
+    for (const auto& entry : peers_) {
+      const Peer& peer = entry.second;
       if (!peer.url) continue;
       const bool gone = std::any_of(changes.removed.begin(), changes.removed.end(),
                                     [&](const server::RouteUrl& u) { return u == *peer.url; });
