@@ -15,11 +15,20 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DEFAULT_BUILD = os.path.join(REPO, "build", "release")
 
 
+_handed_out = set()
+
+
 def free_port(host="127.0.0.1"):
-    """A loopback port that was free a moment ago (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A loopback port that was free a moment ago (the kernel picks it), never the same one twice
+    in one run: the kernel may hand a just-closed port out again, and two listeners of one server
+    given the same port fail to start."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def wait_port(host, port, timeout=10.0, proc=None):

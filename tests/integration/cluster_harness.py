@@ -94,11 +94,21 @@ class Node:
         return cmd + self.extra
 
     def start(self, timeout=10.0):
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-        _live.add(self)
-        wait_for("%s to serve clients" % self.describe(), self._ready, timeout)
+        for attempt in range(3):
+            self.log = tempfile.TemporaryFile()
+            self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self.log,
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+            _live.add(self)
+            try:
+                wait_for("%s to serve clients" % self.describe(), self._ready, timeout)
+                return self
+            except AssertionError:
+                # A free port can be taken by another test between picking and binding; the
+                # nodes that dial this one are started after it, so new ports are safe here.
+                lost_port = self.proc.poll() is not None and "address already in use" in self.log_text().lower()
+                if attempt == 2 or not lost_port:
+                    raise
+                self.port, self.cluster_port, self.http_port = free_port(), free_port(), free_port()
         return self
 
     def _ready(self):

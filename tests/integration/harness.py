@@ -47,11 +47,21 @@ def reference_binary():
     return ref
 
 
+_handed_out = set()
+
+
 def free_port():
-    """A loopback TCP port that was free a moment ago (the server may still lose a race; Server retries)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback TCP port that was free a moment ago (the server may still lose a race; Server retries).
+
+    Never the same port twice in one test process: the kernel may hand a just-closed port out
+    again, and a node given one port for both clients and routes fails to bind the second."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def _die_with_parent():
