@@ -117,8 +117,9 @@ size_t Route::feed(const char* data, size_t size) {
       close(server::CloseReason::ProtocolViolation);
       return size;
     }
-    if (r.consumed == 0) break;
     used += r.consumed;
+    // The parser stops after the update that spent the budget: the rest waits for a later turn.
+    if (r.consumed == 0 || interest_budget_spent()) break;
   }
   return open() ? used : size;
 }
@@ -149,6 +150,10 @@ bool Route::spend_interest_budget() {
   }
   if (interest_budget_ > 0) --interest_budget_;
   return interest_budget_ > 0;
+}
+
+bool Route::interest_budget_spent() const {
+  return interest_budget_ == 0 && budget_turn_ == worker().reactor().stats().turns;
 }
 
 void Route::on_timer(uint64_t now_ns) {
@@ -416,20 +421,14 @@ bool Route::on_remote_sub(const proto::RemoteSubArgs& args) {
     send_err("Invalid Subscription");
     return open();
   }
-  key_.assign(args.account);
-  key_ += ' ';
-  key_.append(args.subject);
-  if (!args.queue.empty()) {
-    key_ += ' ';
-    key_.append(args.queue);
-  }
+  const RemoteInterest::Key key{args.account, args.subject, args.queue};
   server::InterestIndex& index = *worker().context().interest[account];
   const unsigned destination = server::kRemoteBase + static_cast<unsigned>(slot_);
   if (args.queue.empty()) {
-    if (remote_interest_.emplace(key_, 1).second) index.add(destination, args.subject);
+    if (remote_interest_.add(key, 1)) index.add(destination, args.subject);
   } else {
     const uint32_t weight = static_cast<uint32_t>(std::max(args.weight, 0));
-    remote_interest_[key_] = weight;
+    remote_interest_.set(key, weight);
     index.set_queue_weight(destination, args.subject, args.queue, weight);
   }
   return spend_interest_budget();
@@ -440,16 +439,7 @@ bool Route::on_remote_unsub(const proto::RemoteSubArgs& args) {
   if (!registered()) return true;
   const server::AccountId account = account_of(args.account);
   if (account == server::kNoAccount) return true;
-  key_.assign(args.account);
-  key_ += ' ';
-  key_.append(args.subject);
-  if (!args.queue.empty()) {
-    key_ += ' ';
-    key_.append(args.queue);
-  }
-  auto it = remote_interest_.find(key_);
-  if (it == remote_interest_.end()) return true;
-  remote_interest_.erase(it);
+  if (!remote_interest_.erase({args.account, args.subject, args.queue})) return true;
   server::InterestIndex& index = *worker().context().interest[account];
   const unsigned destination = server::kRemoteBase + static_cast<unsigned>(slot_);
   if (args.queue.empty()) {
@@ -465,20 +455,15 @@ void Route::forget_remote_interest() {
   if (!registered()) return;
   server::ServerContext& context = worker().context();
   const unsigned destination = server::kRemoteBase + static_cast<unsigned>(slot_);
-  for (const auto& [key, weight] : remote_interest_) {
-    const std::string_view k(key);
-    const size_t first = k.find(' ');
-    const size_t second = k.find(' ', first + 1);
-    const server::AccountId account = context.accounts.find(k.substr(0, first));
-    if (account == server::kNoAccount) continue;
-    const std::string_view subject = k.substr(first + 1, second == std::string_view::npos ? std::string_view::npos
-                                                                                          : second - first - 1);
-    if (second == std::string_view::npos) {
-      context.interest[account]->remove(destination, subject);
+  remote_interest_.for_each([&](const RemoteInterest::Key& key, uint32_t) {
+    const server::AccountId account = context.accounts.find(key.account);
+    if (account == server::kNoAccount) return;
+    if (key.queue.empty()) {
+      context.interest[account]->remove(destination, key.subject);
     } else {
-      context.interest[account]->set_queue_weight(destination, subject, k.substr(second + 1), 0);
+      context.interest[account]->set_queue_weight(destination, key.subject, key.queue, 0);
     }
-  }
+  });
   remote_interest_.clear();
 }
 
@@ -560,15 +545,13 @@ void Route::report(const server::monitor::SnapshotRequest& what, server::WorkerR
   r.out_bytes = static_cast<int64_t>(stats_.out_bytes);
   r.num_subs = static_cast<uint32_t>(remote_interest_.size());
   if (what.subscriptions) {
-    for (const auto& [key, weight] : remote_interest_) {
+    remote_interest_.for_each([&r](const RemoteInterest::Key& key, uint32_t) {
       server::monitor::SubscriptionInfo s;
-      const size_t first = key.find(' ');
-      const size_t second = key.find(' ', first + 1);
-      s.account = key.substr(0, first);
-      s.subject = key.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
-      if (second != std::string::npos) s.queue = key.substr(second + 1);
+      s.account.assign(key.account);
+      s.subject.assign(key.subject);
+      s.queue.assign(key.queue);
       r.subs.push_back(std::move(s));
-    }
+    });
   }
   out.routes.push_back(std::move(r));
 }

@@ -25,10 +25,9 @@
 #include <string_view>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
 #include "cluster/cluster.h"
 #include "cluster/interest_snapshot.h"
+#include "cluster/remote_interest.h"
 #include "proto/info.h"
 #include "proto/parser.h"
 #include "server/connection.h"
@@ -100,6 +99,7 @@ class Route final : public server::Connection, public server::RemoteDestination 
   size_t feed(const char* data, size_t size);
   void continue_backlog();
   bool spend_interest_budget();
+  bool interest_budget_spent() const;
   bool handle_first_info(const proto::ServerInfo& info);
   void announce_local_interest();
   void queue_interest_line(server::AccountId account, std::string_view subject, std::string_view queue,
@@ -142,9 +142,8 @@ class Route final : public server::Connection, public server::RemoteDestination 
   uint32_t interest_budget_ = 0;
   uint64_t budget_turn_ = UINT64_MAX;
 
-  // The peer's interest as it announced it: "account subject[ queue]" -> weight (plain: 1).
-  absl::flat_hash_map<std::string, uint32_t> remote_interest_;
-  std::string key_;  // reused to build keys
+  // The peer's interest as it announced it.
+  RemoteInterest remote_interest_;
 
   // Account names come with every RMSG; the last one resolved is remembered.
   std::string last_account_name_;
