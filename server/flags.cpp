@@ -348,7 +348,7 @@ Cluster Options:
 
 zats Options:
         --cores <n>                  Worker threads, one per core (default: every CPU in the affinity mask)
-        --pin=<bool>                 Pin each worker to its own CPU (default: true)
+        --pin=<bool>                 Pin each worker to its own CPU (default: false)
         --placement <how>            Spread connections over workers: kernel (SO_REUSEPORT, default)
                                      or round-robin (in accept order; deterministic, for tests)
         --idle_poll_us <us>          With several workers, busy-poll up to this long before sleeping

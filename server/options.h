@@ -177,9 +177,12 @@ struct Options {
   // zats's own: worker threads (0: one per CPU in the affinity mask).
   int cores = 0;
   Placement placement = Placement::Kernel;
-  // Pin each worker to its own CPU (the default). Off, the kernel may move workers: better
-  // when the box is oversubscribed (clients or benchmarks sharing the same cores).
-  bool pin_workers = true;
+  // Pin each worker to its own CPU. Off by default, as nats-server never pins: a pinned worker
+  // whose CPU is busy with another process waits while other CPUs idle, and on a box shared
+  // with clients, benchmarks or a second server (two zats nodes pin their workers to the same
+  // CPUs) that costs up to half the throughput (perf/RESULTS.md, Pinning). On a machine whose
+  // CPUs are the server's alone, --pin keeps each worker's cache warm.
+  bool pin_workers = false;
   // Busy-poll at most this long before sleeping in the kernel, as IdlePollPolicy decides from
   // recent cross-worker traffic, so a request/reply across workers need not pay a full
   // wake-up each time. Only with several workers: a single worker has no peer to wait for.

@@ -44,6 +44,52 @@ class FlagSpellings(unittest.TestCase):
             self.assertEqual(info_of(s)["server_name"], "spelled")
 
 
+def worker_affinities(server, workers):
+    """{worker thread name: its CPU set}, once all `workers` are named (bounded wait)."""
+    task_dir = "/proc/%d/task" % server.proc.pid
+    wanted = {"zats-w%d" % i for i in range(workers)}
+    found = {}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = {}
+        for tid in os.listdir(task_dir):
+            try:
+                with open(os.path.join(task_dir, tid, "comm")) as f:
+                    name = f.read().strip()
+                if name in wanted:
+                    found[name] = os.sched_getaffinity(int(tid))
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+        if set(found) == wanted:
+            return found
+        time.sleep(0.02)
+    raise AssertionError("worker threads %s never all appeared (saw %s)" % (sorted(wanted), sorted(found)))
+
+
+class Pinning(unittest.TestCase):
+    """Workers float over the process's CPUs by default (as nats-server's threads do); --pin
+    gives each its own CPU of the mask, in order, wrapping when there are more workers."""
+
+    def test_workers_are_not_pinned_by_default(self):
+        mask = os.sched_getaffinity(0)
+        with harness.Server("--cores", "2") as s:
+            for name, cpus in worker_affinities(s, 2).items():
+                self.assertEqual(cpus, mask, name)
+
+    def test_pin_gives_each_worker_its_own_cpu(self):
+        cpus = sorted(os.sched_getaffinity(0))
+        workers = 3  # more than a 2-CPU box has: the third wraps
+        with harness.Server("--cores", str(workers), "--pin") as s:
+            got = worker_affinities(s, workers)
+        for i in range(workers):
+            self.assertEqual(got["zats-w%d" % i], {cpus[i % len(cpus)]}, i)
+
+    def test_pin_false_is_the_default(self):
+        mask = os.sched_getaffinity(0)
+        with harness.Server("--cores", "2", "--pin=false") as s:
+            self.assertEqual(set(map(frozenset, worker_affinities(s, 2).values())), {frozenset(mask)})
+
+
 def run_binary(binary, *args):
     """Runs a server that is expected to exit at once (a refused command line, or -t)."""
     return subprocess.run([binary, "-a", "127.0.0.1", "-p", str(harness.free_port())] + list(args),
