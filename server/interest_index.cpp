@@ -80,8 +80,6 @@ using interest_detail::Slot;
 using proto::kAnyToken;
 using proto::kTrailingTokens;
 
-constexpr unsigned long kInitialBuckets = 64;
-
 using Tokens = absl::InlinedVector<std::string_view, 16>;
 
 bool has_wildcard_token(std::string_view subject) {
@@ -116,12 +114,6 @@ void insert(cds_lfht* table, HashLink& link, void* owner, LinkKey key) {
   cds_lfht_node_init(&link.node);
   core::tsan_publish(&link.node);
   cds_lfht_add(table, hash_key(key), &link.node);
-}
-
-cds_lfht* new_table() {
-  return cds_lfht_new_flavor(kInitialBuckets, kInitialBuckets, 0,
-                             CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, &urcu_qsbr_flavor,
-                             nullptr);
 }
 
 // --- records: a writer copies, edits and seals; readers only merge ---
@@ -281,36 +273,33 @@ uint32_t pick_queue_destination(const QueueInterest& q, uint64_t random) {
 // --- InterestIndex ---
 
 InterestIndex::InterestIndex()
-    : literals_(new_table()), edges_(new_table()), root_(new Node) {}
+    : root_(new Node) {}
 
 InterestIndex::~InterestIndex() {
+  // Nothing else reaches the index now but a resize of its tables: once none runs, everything
+  // can be freed at once.
+  literals_.stop_resizing();
+  edges_.stop_resizing();
   std::vector<Literal*> literals;
   cds_lfht_iter iter;
-  for (cds_lfht_first(literals_, &iter); cds_lfht_iter_get_node(&iter) != nullptr;
-       cds_lfht_next(literals_, &iter)) {
+  for (cds_lfht_first(literals_.get(), &iter); cds_lfht_iter_get_node(&iter) != nullptr;
+       cds_lfht_next(literals_.get(), &iter)) {
     literals.push_back(static_cast<Literal*>(
         reinterpret_cast<HashLink*>(cds_lfht_iter_get_node(&iter))->owner));
   }
   std::vector<Node*> nodes;
   collect_nodes(nodes);
-  // No reader can reach the index any more, so everything is freed at once.
   for (Literal* lit : literals) {
-    cds_lfht_del(literals_, &lit->link.node);
+    cds_lfht_del(literals_.get(), &lit->link.node);
     delete lit->slot.rec.load(std::memory_order_relaxed);
     delete lit;
   }
   for (Node* node : nodes) {
-    if (node != root_ && node->token != kAnyToken) cds_lfht_del(edges_, &node->link.node);
+    if (node != root_ && node->token != kAnyToken) cds_lfht_del(edges_.get(), &node->link.node);
     delete node->here.rec.load(std::memory_order_relaxed);
     delete node->tail.rec.load(std::memory_order_relaxed);
     delete node;
   }
-  // cds_lfht_destroy may wait for a resize that waits for a grace period: be offline.
-  const bool online = core::rcu_is_online();
-  if (online) core::rcu_offline();
-  cds_lfht_destroy(literals_, nullptr);
-  cds_lfht_destroy(edges_, nullptr);
-  if (online) core::rcu_online();
 }
 
 void InterestIndex::add(unsigned destination, std::string_view subject, std::string_view queue) {
@@ -398,7 +387,7 @@ void InterestIndex::unwatch_local(LocalInterestListener* listener) {
 // Only what readers may read: the hash tables (RCU), the nodes' star pointers and the records.
 void InterestIndex::visit_local(const LocalInterestVisitor& each, const std::function<bool()>& stop) const {
   cds_lfht_iter iter;
-  for (cds_lfht_first(literals_, &iter); cds_lfht_iter_get_node(&iter) != nullptr; cds_lfht_next(literals_, &iter)) {
+  for (cds_lfht_first(literals_.get(), &iter); cds_lfht_iter_get_node(&iter) != nullptr; cds_lfht_next(literals_.get(), &iter)) {
     if (stop && stop()) return;
     cds_lfht_node* node = cds_lfht_iter_get_node(&iter);
     core::tsan_consume(node);
@@ -488,23 +477,23 @@ void InterestIndex::match_trie(const Node* node, const std::string_view* tokens,
 
 size_t InterestIndex::entry_count() const {
   std::lock_guard<std::mutex> lock(writer_mutex_);
-  return literal_count_ + node_count_;
+  return literals_.entries() + node_count_;
 }
 
 InterestIndex::Literal* InterestIndex::find_literal(std::string_view subject) const {
-  return static_cast<Literal*>(lookup(literals_, LinkKey{nullptr, subject}));
+  return static_cast<Literal*>(lookup(literals_.get(), LinkKey{nullptr, subject}));
 }
 
 InterestIndex::Node* InterestIndex::find_child(const Node* parent, std::string_view token) const {
-  return static_cast<Node*>(lookup(edges_, LinkKey{parent, token}));
+  return static_cast<Node*>(lookup(edges_.get(), LinkKey{parent, token}));
 }
 
 InterestIndex::Slot& InterestIndex::literal_slot(std::string_view subject) {
   if (Literal* lit = find_literal(subject)) return lit->slot;
   auto* lit = new Literal;
   lit->subject.assign(subject);
-  insert(literals_, lit->link, lit, LinkKey{nullptr, lit->subject});
-  ++literal_count_;
+  insert(literals_.get(), lit->link, lit, LinkKey{nullptr, lit->subject});
+  literals_.added();
   return lit->slot;
 }
 
@@ -545,7 +534,8 @@ InterestIndex::Node* InterestIndex::child_for_add(Node* parent, std::string_view
   if (token == kAnyToken) {
     parent->star.store(child, std::memory_order_release);
   } else {
-    insert(edges_, child->link, child, LinkKey{parent, child->token});
+    insert(edges_.get(), child->link, child, LinkKey{parent, child->token});
+    edges_.added();
     ++parent->literal_children;
   }
   return child;
@@ -565,8 +555,8 @@ void InterestIndex::publish(Slot& slot, const Record* next) {
 }
 
 void InterestIndex::prune_literal(Literal* lit) {
-  cds_lfht_del(literals_, &lit->link.node);
-  --literal_count_;
+  cds_lfht_del(literals_.get(), &lit->link.node);
+  literals_.removed();
   core::rcu_retire(lit);
 }
 
@@ -577,7 +567,8 @@ void InterestIndex::prune_trie(Node* node) {
     if (node->token == kAnyToken) {
       parent->star.store(nullptr, std::memory_order_release);
     } else {
-      cds_lfht_del(edges_, &node->link.node);
+      cds_lfht_del(edges_.get(), &node->link.node);
+      edges_.removed();
       --parent->literal_children;
     }
     --node_count_;
@@ -590,8 +581,8 @@ void InterestIndex::prune_trie(Node* node) {
 void InterestIndex::collect_nodes(std::vector<Node*>& out) const {
   out.push_back(root_);
   cds_lfht_iter iter;
-  for (cds_lfht_first(edges_, &iter); cds_lfht_iter_get_node(&iter) != nullptr;
-       cds_lfht_next(edges_, &iter)) {
+  for (cds_lfht_first(edges_.get(), &iter); cds_lfht_iter_get_node(&iter) != nullptr;
+       cds_lfht_next(edges_.get(), &iter)) {
     cds_lfht_node* node = cds_lfht_iter_get_node(&iter);
     core::tsan_consume(node);
     out.push_back(static_cast<Node*>(reinterpret_cast<HashLink*>(node)->owner));

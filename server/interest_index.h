@@ -9,7 +9,8 @@
 // Layout: literal subjects live in a lock-free hash table (liburcu cds_lfht) keyed by the whole
 // subject; wildcard subjects live in a token trie whose literal edges are one more cds_lfht
 // keyed by (parent node, token), while '*' children and '>' tails hang off their node. No
-// update ever copies a whole level, however many children it has.
+// update ever copies a whole level, however many children it has. The two tables grow and
+// shrink with their entry counts, resized off the workers (core::LfhtTable).
 //
 // Visibility: every change is published with release stores (or cds_lfht_add, which is fully
 // fenced), then generation() is bumped with a seq_cst read-modify-write before add()/remove()
@@ -39,10 +40,9 @@
 
 #include <absl/container/inlined_vector.h>
 
+#include "core/lfht_table.h"
 #include "server/interest_change_log.h"
 #include "server/sublist_string_map.h"
-
-struct cds_lfht;
 
 namespace zats::server {
 
@@ -167,11 +167,10 @@ class InterestIndex {
   void collect_nodes(std::vector<Node*>& out) const;
 
   std::vector<LocalInterestListener*> listeners_;  // writer lock
-  cds_lfht* literals_;  // subject -> Literal
-  cds_lfht* edges_;     // (parent, token) -> Node
+  core::LfhtTable literals_;  // subject -> Literal
+  core::LfhtTable edges_;     // (parent, token) -> Node
   Node* root_;
   mutable std::mutex writer_mutex_;
-  size_t literal_count_ = 0;  // writer-only
   size_t node_count_ = 0;     // writer-only; trie nodes below the root
   // Trie slots holding a record: lets match() skip the trie when no wildcard interest exists.
   alignas(128) std::atomic<uint32_t> wildcard_slots_{0};
