@@ -426,11 +426,7 @@ void Cluster::on_async_info(RouteRef ref, const proto::ServerInfo& info) {
       dial = url;
     } else if (info.ldm) {
       // The peer is going away: its client URLs stop being offered.
-      for (const std::string& url : from->second.client_urls) {
-        if (auto it = client_url_counts_.find(url); it != client_url_counts_.end() && --it->second <= 0) {
-          client_url_counts_.erase(it);
-        }
-      }
+      forget_client_urls(from->second.client_urls);
       from->second.client_urls.clear();
       urls_changed = true;
     }
@@ -451,12 +447,7 @@ void Cluster::route_closed(RouteRef ref, const std::string& remote_id, bool soli
     auto it = peers_.find(remote_id);
     if (it != peers_.end() && it->second.ref == ref) {
       slot_used_[it->second.slot] = false;
-      for (const std::string& u : it->second.client_urls) {
-        if (auto c = client_url_counts_.find(u); c != client_url_counts_.end() && --c->second <= 0) {
-          client_url_counts_.erase(c);
-          urls_changed = true;
-        }
-      }
+      urls_changed = forget_client_urls(it->second.client_urls);
       retry = it->second.retry;
       solicited = solicited || it->second.solicited;
       peer_url = it->second.url;
@@ -520,10 +511,8 @@ void Cluster::client_urls_changed() {
   {
     std::lock_guard lock(mu_);
     urls = own_urls_;
-    if (!options_.no_advertise) {
-      for (const auto& [url, count] : client_url_counts_)
-        if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(url);
-    }
+    for (std::string& url : advertised_peer_urls())
+      if (std::find(urls.begin(), urls.end(), url) == urls.end()) urls.push_back(std::move(url));
     client_urls_ = urls;
   }
   for (server::Worker* w : context_.workers) w->set_connect_urls(urls);
@@ -539,9 +528,7 @@ void Cluster::enter_lame_duck() {
   {
     std::lock_guard lock(mu_);
     own_urls_.clear();  // later updates leave this node out (the workers' INFO already does)
-    client_urls_.clear();
-    if (!options_.no_advertise)
-      for (const auto& [url, count] : client_url_counts_) client_urls_.push_back(url);
+    client_urls_ = advertised_peer_urls();
     for (const auto& [id, peer] : peers_) routes.push_back(peer.ref);
   }
   for (const RouteRef& ref : routes) post_to_route(ref, [json](Route& r) { r.send_info_json(*json); });
@@ -549,10 +536,28 @@ void Cluster::enter_lame_duck() {
 
 std::vector<std::string> Cluster::peer_client_urls() {
   std::lock_guard lock(mu_);
+  return advertised_peer_urls();
+}
+
+// mu_ held: the peers' client URLs, unless no_advertise keeps them from clients.
+std::vector<std::string> Cluster::advertised_peer_urls() const {
   std::vector<std::string> urls;
   if (options_.no_advertise) return urls;
   for (const auto& [url, count] : client_url_counts_) urls.push_back(url);
   return urls;
+}
+
+// mu_ held: a peer's client URLs no longer count; true when one of them left the set.
+bool Cluster::forget_client_urls(const std::vector<std::string>& urls) {
+  bool left = false;
+  for (const std::string& url : urls) {
+    auto it = client_url_counts_.find(url);
+    if (it != client_url_counts_.end() && --it->second <= 0) {
+      client_url_counts_.erase(it);
+      left = true;
+    }
+  }
+  return left;
 }
 
 // server.go getClientConnectURLs: client_advertise, or every global unicast address when

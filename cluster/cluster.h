@@ -154,6 +154,8 @@ class Cluster {
   void close_routes_except(RouteRef keep, server::CloseReason reason);
   void gossip(const PeerDetails& peer);
   void client_urls_changed();
+  std::vector<std::string> advertised_peer_urls() const;
+  bool forget_client_urls(const std::vector<std::string>& urls);
   std::vector<std::string> own_client_urls() const;
   bool is_explicit(const std::string& host_port) const;
   bool is_self_address(const std::string& address) const;
