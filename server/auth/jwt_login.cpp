@@ -1,0 +1,129 @@
+#include "server/auth/jwt_login.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+
+#include "server/auth/base64.h"
+#include "server/auth/nkey.h"
+
+namespace zats::server::auth {
+namespace {
+
+AuthResult refused(std::string why, bool error = false) {
+  AuthResult r;
+  r.failure = std::move(why);
+  r.failure_is_error = error;
+  return r;
+}
+
+// client.go convertAllowedConnectionTypes and connectionTypeAllowed, for a standard client: an
+// empty list allows every type; unknown names are dropped (all unknown: refused).
+bool standard_connections_allowed(const std::vector<std::string>& types) {
+  if (types.empty()) return true;
+  for (std::string t : types) {
+    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (t == "STANDARD") return true;
+  }
+  return false;
+}
+
+// client.go minLimit: -1 is no limit; otherwise the lower.
+int64_t lower_limit(int64_t value, int64_t limit) {
+  if (value == -1) return limit;
+  if (limit == -1) return value;
+  return std::min(value, limit);
+}
+
+bool signature_valid(const UserJwt& user, std::string_view nonce, std::string_view sig, std::string* why) {
+  if (sig.empty()) return *why = "Signature missing", false;
+  std::optional<std::string> raw = base64_decode(sig, Base64Alphabet::UrlRaw);
+  if (!raw) raw = base64_decode(sig, Base64Alphabet::StandardPadded);
+  if (!raw) return *why = "Signature not valid base64", false;
+  std::optional<Ed25519PublicKey> key = decode_public_nkey(user.claims.subject, NkeyKind::User);
+  if (!key) return *why = "User nkey not valid", false;
+  if (!ed25519_verify(*key, nonce, *raw)) return *why = "Signature not verified", false;
+  return true;
+}
+
+bool source_allowed(const UserJwt& user, std::string_view ip) {
+  if (user.src.empty()) return true;
+  for (const std::string& cidr : user.src)
+    if (address_in_cidr(ip, cidr)) return true;
+  return false;
+}
+
+JwtGrant grant_of(const UserJwt& user, const AccountJwt& account) {
+  JwtGrant g;
+  g.user = user.claims.subject;
+  g.account = account.claims.subject;
+  g.permissions = user.permissions ? user.permissions : account.default_permissions;
+  g.max_subs = lower_limit(user.limits.subs, account.limits.subs);
+  g.max_payload = lower_limit(user.limits.payload, account.limits.payload);
+  g.account_max_connections = account.max_connections;
+  g.expires = user.claims.expires;
+  return g;
+}
+
+}  // namespace
+
+bool address_in_cidr(std::string_view ip, std::string_view cidr) {
+  size_t slash = cidr.find('/');
+  if (slash == std::string_view::npos) return false;
+  std::string net(cidr.substr(0, slash));
+  std::string addr(ip);
+  int bits = -1;
+  std::string_view len = cidr.substr(slash + 1);
+  if (std::from_chars(len.data(), len.data() + len.size(), bits).ec != std::errc() || bits < 0) return false;
+  std::array<uint8_t, 16> a{}, n{};
+  int family = net.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  size_t size = family == AF_INET6 ? 16 : 4;
+  if (inet_pton(family, net.c_str(), n.data()) != 1 || bits > static_cast<int>(size * 8)) return false;
+  if (inet_pton(family, addr.c_str(), a.data()) != 1) {
+    // An IPv4 client against an IPv6 network or the reverse: Go compares the 16-byte forms.
+    if (family == AF_INET6 && inet_pton(AF_INET, addr.c_str(), a.data() + 12) == 1) {
+      a[10] = a[11] = 0xff;
+    } else {
+      return false;
+    }
+  }
+  for (int i = 0; i < bits; ++i) {
+    uint8_t mask = static_cast<uint8_t>(0x80u >> (i % 8));
+    if ((a[static_cast<size_t>(i / 8)] & mask) != (n[static_cast<size_t>(i / 8)] & mask)) return false;
+  }
+  return true;
+}
+
+AuthResult jwt_login(const OperatorMode& mode, const proto::ConnectOptions& c, const ConnectionProof& proof,
+                     int64_t now) {
+  if (c.jwt.empty()) return refused("Authentication requires a user JWT");
+  std::string why;
+  std::optional<UserJwt> user = decode_user_jwt(c.jwt, &why);
+  if (!user) return refused("User JWT not valid: " + why);
+  if (std::string problem = user->claims.time_problem(now); !problem.empty())
+    return refused("User JWT no longer valid: " + problem);
+  if (!standard_connections_allowed(user->allowed_connection_types)) return refused("Connection type not allowed");
+  const std::string& issuer = user->issuer_account.empty() ? user->claims.issuer : user->issuer_account;
+  const AccountJwt* account = mode.account(issuer);
+  if (account == nullptr) return refused("Account JWT lookup error: account missing");
+  if (!mode.trusts(account->claims.issuer)) return refused("Account JWT not signed by trusted operator");
+  if (!account->issues_with(user->claims.issuer)) return refused("User JWT issuer is not known");
+  if (account->is_scoped_signing_key(user->claims.issuer))
+    return refused("User JWT is not valid: scoped signing keys are not supported by zats yet", true);
+  if (!account->claims.time_problem(now).empty()) return refused("Account JWT has expired");
+  if (user->bearer_token && account->disallow_bearer) return refused("Account does not allow bearer token");
+  if (!user->bearer_token && !signature_valid(*user, proof.nonce, c.sig, &why)) return refused(why);
+  if (account->revoked(user->claims.subject, user->claims.issued_at)) return refused("User authentication revoked");
+  if (!source_allowed(*user, proof.client_ip)) return refused("Bad src Ip " + std::string(proof.client_ip), true);
+  if (user->has_times) return refused("User JWT connect times are not supported by zats yet", true);
+  AuthResult r;
+  r.ok = true;
+  r.user_name = user->claims.subject;
+  r.jwt = grant_of(*user, *account);
+  return r;
+}
+
+}  // namespace zats::server::auth
