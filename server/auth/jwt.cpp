@@ -163,7 +163,7 @@ bool decode(std::string_view token, std::string_view type, NkeyKind issuer_kind,
   doc.nats = *nats;
   if (int_of(doc.nats, "version") < 2) return fail(why, "version 1 JWTs are not supported by zats");
   std::string actual = string_of(doc.nats, "type");
-  if (actual != type) return fail(why, "not " + std::string(type == "account" ? "an " : "a ") + std::string(type) + " claim");
+  if (actual != type) return fail(why, "not " + std::string(type) + " claim");
   JwtClaims& c = doc.common;
   c.id = string_of(doc.claims, "jti");
   c.issuer = string_of(doc.claims, "iss");

@@ -137,7 +137,7 @@ bool version_refusal(const auth::OperatorJwt& op, std::string* error) {
   int want[3];
   if (!parse_version(op.assert_server_version, want)) {
     *error = "operator " + op.claims.subject + " expects version " + op.assert_server_version +
-             " got error instead: invalid version string";
+             " got error instead: asserted server version must be of the form <major>.<minor>.<update>";
     return true;
   }
   static constexpr const char* kPart[3] = {"major", "minor", "update"};
