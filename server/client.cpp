@@ -383,8 +383,9 @@ void Client::on_timer(uint64_t now_ns) {
     return;
   }
   if (expires_ns_ != 0 && now_ns >= expires_ns_) {
-    ZATS_DEBUG_FROM(log_origin(), "User Authentication Expired");
-    close(CloseReason::AuthenticationExpired, "User Authentication Expired");
+    const char* text = account_expiry_ ? "Account Authentication Expired" : "User Authentication Expired";
+    ZATS_DEBUG_FROM(log_origin(), "%s", text);
+    close(CloseReason::AuthenticationExpired, text);
     return;
   }
   keep_alive(now_ns);

@@ -132,9 +132,11 @@ class Client final : public Connection {
   std::string auth_account_;
   std::unique_ptr<ClientPermissions> perms_;  // null: unrestricted
   // Operator mode: the user JWT's subscription limit (with its account's; -1: none), when the
-  // JWT expires (monotonic ns; 0: never), and the account whose connection count it holds.
+  // JWT (or its account's) expires (monotonic ns; 0: never), and the account whose connection
+  // count it holds.
   int64_t jwt_max_subs_ = -1;
   uint64_t expires_ns_ = 0;
+  bool account_expiry_ = false;  // expires_ns_ is the account JWT's expiry
   AccountId counted_account_ = kNoAccount;
 
   bool counted_ = true;          // holds one of ServerContext::connections until it closes

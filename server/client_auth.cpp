@@ -122,8 +122,12 @@ void Client::apply_jwt_limits(const auth::JwtGrant* grant) {
   if (opts.max_subscriptions > 0 && jwt_max_subs_ > opts.max_subscriptions)
     ZATS_LOG_FROM(Error, log_origin(), "Max Subscriptions set to %lld from server overrides account or user config",
                   static_cast<long long>(opts.max_subscriptions));
-  if (grant->expires != 0) {
-    int64_t left = grant->expires - static_cast<int64_t>(std::time(nullptr));
+  // The user JWT's expiry, or its account's when that comes first (accounts.go expiredTimeout).
+  int64_t expires = grant->expires;
+  account_expiry_ = grant->account_expires != 0 && (expires == 0 || grant->account_expires < expires);
+  if (account_expiry_) expires = grant->account_expires;
+  if (expires != 0) {
+    int64_t left = expires - static_cast<int64_t>(std::time(nullptr));
     expires_ns_ = worker().now_ns() + static_cast<uint64_t>(std::max<int64_t>(left, 0)) * 1'000'000'000ULL;
   }
 }

@@ -27,6 +27,7 @@ struct JwtGrant {
   int64_t max_payload = -1;
   int64_t account_max_connections = -1;  // limits.conn of the account
   int64_t expires = 0;                   // the user JWT's exp (Unix seconds); 0: never
+  int64_t account_expires = 0;           // the account JWT's exp (Unix seconds); 0: never
 };
 
 struct AuthResult {

@@ -65,6 +65,7 @@ JwtGrant grant_of(const UserJwt& user, const AccountJwt& account) {
   g.max_payload = lower_limit(user.limits.payload, account.limits.payload);
   g.account_max_connections = account.max_connections;
   g.expires = user.claims.expires;
+  g.account_expires = account.claims.expires;
   return g;
 }
 

@@ -139,11 +139,11 @@ def binaries():
     return out
 
 
-def operator_conf(tmpdir, operator_line=None, extra=""):
+def operator_conf(tmpdir, operator_line=None, extra="", accounts=None):
     path = os.path.join(tmpdir, "op.jwt")
     with open(path, "w") as f:
         f.write(W["op_jwt"] + "\n")
-    preload = "\n".join("  %s: %s" % (k, v) for k, v in W["accounts"].items())
+    preload = "\n".join("  %s: %s" % (k, v) for k, v in dict(W["accounts"], **(accounts or {})).items())
     return "%s\nresolver: MEMORY\nresolver_preload: {\n%s\n}\n%s" % (
         operator_line or "operator: %s" % path, preload, extra)
 
@@ -159,11 +159,25 @@ def jwt_connect(conn, info, u, sig=True, signer=None, jwt=None, **extra):
     conn.send(b"CONNECT " + connect_json(**d) + b"\r\nPING\r\n")
 
 
+def expect_err_between_pings(conn, err, timeout):
+    """Waits for `err` (an -ERR line), answering the server's keep-alive PINGs meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        line = conn.read_until(b"\r\n", timeout=max(0.1, deadline - time.monotonic()))
+        if line == b"PING\r\n":
+            conn.send(b"PONG\r\n")
+            continue
+        if line != err:
+            raise AssertionError("expected %r, got %r" % (err, line))
+        return
+
+
 class OperatorMode(unittest.TestCase):
-    def servers(self, extra="", operator_line=None):
+    def servers(self, extra="", operator_line=None, accounts=None):
+        """Yields a started server per binary; `accounts()` makes preloads of its own for each."""
         for binary in binaries():
             tmp = tempfile.TemporaryDirectory()
-            cfg = TempConfig(operator_conf(tmp.name, operator_line, extra))
+            cfg = TempConfig(operator_conf(tmp.name, operator_line, extra, accounts() if accounts else None))
             server = Server("-c", cfg.path, binary=binary).start()
             try:
                 with self.subTest(server=os.path.basename(binary)):
@@ -345,11 +359,20 @@ class OperatorMode(unittest.TestCase):
 
     def test_user_jwt_expiry_closes_the_connection(self):
         for s in self.servers():
-            u = User(W["a"], exp=int(time.time()) + 2)
+            u = User(W["a"], exp=int(time.time()) + 3)
             c = s.client()
             jwt_connect(c, c.read_info(), u)
             c.expect(b"PONG\r\n")
-            c.expect(b"-ERR 'User Authentication Expired'\r\n", timeout=6)
+            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=10)
+            c.expect_closed()
+
+    def test_account_jwt_expiry_closes_its_connections(self):
+        y = Key("account")
+        for s in self.servers(accounts=lambda: {y.pub: account_jwt(W["op"], y, exp=int(time.time()) + 4)}):
+            c = s.client()
+            jwt_connect(c, c.read_info(), User(y))
+            c.expect(b"PONG\r\n")
+            expect_err_between_pings(c, b"-ERR 'Account Authentication Expired'\r\n", timeout=10)
             c.expect_closed()
 
 
