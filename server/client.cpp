@@ -16,6 +16,7 @@ namespace zats::server {
 namespace {
 
 constexpr uint64_t kFirstPingMaxNs = 2'000'000'000;  // client.go firstClientPingInterval
+constexpr uint64_t kSubscriptionLimitCloseNs = 20'000'000;  // client.go applyAccountLimits
 
 uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
 
@@ -166,6 +167,12 @@ bool Client::on_connect(std::string_view json) {
   uint64_t first = std::min(to_ns(worker().options().ping_interval), kFirstPingMaxNs);
   uint64_t jitter = first / 5 ? worker().rng()() % (first / 5) : 0;
   schedule_timer_until_expiry(first + jitter);
+  // client.go applyAccountLimits: a JWT that allows no subscriptions at all (a hand-written one
+  // without `subs`) closes the connection, 20ms after what the CONNECT's input asked for.
+  if (subscription_limit() == 0) {
+    closing_at_subscription_limit_ = true;
+    schedule_timer(kSubscriptionLimitCloseNs);
+  }
   return true;
 }
 
@@ -380,6 +387,12 @@ void Client::on_timer(uint64_t now_ns) {
   if (tls_timer_fired()) return;
   if (auth_pending_) {
     close(CloseReason::AuthenticationTimeout, "Authentication Timeout");
+    return;
+  }
+  if (closing_at_subscription_limit_) {
+    ZATS_LOG_FROM(Error, log_origin(), "maximum subscriptions exceeded");
+    send_err("maximum subscriptions exceeded");
+    close(CloseReason::MaxSubscriptionsExceeded);
     return;
   }
   if (expires_ns_ != 0 && now_ns >= expires_ns_) {

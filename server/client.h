@@ -137,6 +137,7 @@ class Client final : public Connection {
   int64_t jwt_max_subs_ = -1;
   uint64_t expires_ns_ = 0;
   bool account_expiry_ = false;  // expires_ns_ is the account JWT's expiry
+  bool closing_at_subscription_limit_ = false;  // its limit is 0: the timer closes it
   AccountId counted_account_ = kNoAccount;
 
   bool counted_ = true;          // holds one of ServerContext::connections until it closes

@@ -159,11 +159,14 @@ def jwt_connect(conn, info, u, sig=True, signer=None, jwt=None, **extra):
     conn.send(b"CONNECT " + connect_json(**d) + b"\r\nPING\r\n")
 
 
-def expect_err_between_pings(conn, err, timeout):
+def expect_err_between_pings(conn, err, timeout, server):
     """Waits for `err` (an -ERR line), answering the server's keep-alive PINGs meanwhile."""
     deadline = time.monotonic() + timeout
     while True:
-        line = conn.read_until(b"\r\n", timeout=max(0.1, deadline - time.monotonic()))
+        try:
+            line = conn.read_until(b"\r\n", timeout=max(0.1, deadline - time.monotonic()))
+        except AssertionError as e:
+            raise AssertionError("%s\nserver log:\n%s" % (e, server.log_text())) from None
         if line == b"PING\r\n":
             conn.send(b"PONG\r\n")
             continue
@@ -178,7 +181,7 @@ class OperatorMode(unittest.TestCase):
         for binary in binaries():
             tmp = tempfile.TemporaryDirectory()
             cfg = TempConfig(operator_conf(tmp.name, operator_line, extra, accounts() if accounts else None))
-            server = Server("-c", cfg.path, binary=binary).start()
+            server = Server("-c", cfg.path, "-D", binary=binary).start()
             try:
                 with self.subTest(server=os.path.basename(binary)):
                     yield server
@@ -341,6 +344,16 @@ class OperatorMode(unittest.TestCase):
             c.expect(b"-ERR 'maximum subscriptions exceeded'\r\n")
             c.close()
 
+    def test_no_subscriptions_allowed_closes_the_connection(self):
+        # A hand-written user JWT without `subs` or `payload` allows none (Go decodes 0).
+        for s in self.servers():
+            c = s.client()
+            jwt_connect(c, c.read_info(), User(W["a"], raw={"pub": {}}))
+            c.expect(b"PONG\r\n")
+            self.assertEqual(c.read_info()["max_payload"], 0)
+            c.expect(b"-ERR 'maximum subscriptions exceeded'\r\n")
+            c.expect_closed()
+
     def test_payload_limits(self):
         for s in self.servers():
             for name, limit in (("limits", 50), ("c", 100)):
@@ -363,7 +376,7 @@ class OperatorMode(unittest.TestCase):
             c = s.client()
             jwt_connect(c, c.read_info(), u)
             c.expect(b"PONG\r\n")
-            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=10)
+            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=10, server=s)
             c.expect_closed()
 
     def test_account_jwt_expiry_closes_its_connections(self):
@@ -372,7 +385,7 @@ class OperatorMode(unittest.TestCase):
             c = s.client()
             jwt_connect(c, c.read_info(), User(y))
             c.expect(b"PONG\r\n")
-            expect_err_between_pings(c, b"-ERR 'Account Authentication Expired'\r\n", timeout=10)
+            expect_err_between_pings(c, b"-ERR 'Account Authentication Expired'\r\n", timeout=10, server=s)
             c.expect_closed()
 
 
