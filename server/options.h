@@ -55,6 +55,9 @@ struct OperatorMode {
   std::vector<auth::OperatorJwt> operators;  // `operator`: files or inline JWTs
   bool memory_resolver = false;              // `resolver: MEMORY`
   std::vector<std::pair<std::string, std::string>> preload;  // public key -> account JWT, as configured
+  // `resolver_pinned_accounts`: when given, only these accounts' users (and the system
+  // account's) may log in.
+  std::optional<std::vector<std::string>> pinned_accounts;
   // Filled by finish_options: the keys account JWTs may be signed with (operator identities
   // unless strict_signing_key_usage, and their signing keys), and the preloaded accounts.
   std::vector<std::string> trusted_keys;

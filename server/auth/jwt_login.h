@@ -1,6 +1,6 @@
 // Operator mode's login (auth.go processClientOrLeafAuthentication with trusted keys): the
 // CONNECT's user JWT (`jwt`) must be valid and in force, issued by a preloaded account's identity
-// or one of its signing keys, that account issued by a trusted operator key and in force; the
+// or one of its signing keys (and pinned, with resolver_pinned_accounts), that account issued by a trusted operator key and in force; the
 // CONNECT's `sig` must be the user's signature of the nonce (unless the JWT is a bearer token the
 // account allows); the user must not be revoked and must connect from an address its `src`
 // allows. Pure: no I/O, no state.

@@ -181,6 +181,13 @@ bool validate_operators(Options& o, std::string* error) {
   for (const std::string& key : m.trusted_keys)
     if (!auth::is_public_nkey(key, auth::NkeyKind::Operator))
       return *error = "trusted Keys \"" + key + "\" are required to be a valid public operator nkey", false;
+  if (m.pinned_accounts && !m.pinned_accounts->empty()) {
+    for (const std::string& key : *m.pinned_accounts)
+      if (!auth::is_public_nkey(key, auth::NkeyKind::Account))
+        return *error = "pinned account key \"" + key + "\" is not a valid public account nkey", false;
+    // The operator's system account can always connect.
+    if (!o.system_account.empty()) m.pinned_accounts->push_back(o.system_account);
+  }
   return true;
 }
 
@@ -257,6 +264,27 @@ void add_preloaded_accounts(Options& o) {
   }
 }
 
+// opts.go resolver_pinned_accounts: a key or a list of keys.
+void read_pinned_accounts(OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+  std::vector<std::string> keys;
+  if (e.value.is_string()) {
+    keys.push_back(e.value.as_string());
+  } else if (e.value.is_array()) {
+    for (const ConfigValue& v : e.value.as_array()) {
+      if (!v.is_string()) {
+        r.error(v.pos(), "error parsing resolver_pinned_accounts: unsupported type in array " +
+                             std::string(v.go_type_name()));
+        continue;
+      }
+      keys.push_back(v.as_string());
+    }
+  } else {
+    return r.error(e.key_pos, "error parsing resolver_pinned_accounts: unsupported type " +
+                                  std::string(e.value.go_type_name()));
+  }
+  o.operator_mode.pinned_accounts = std::move(keys);
+}
+
 }  // namespace
 
 void read_operator(OptionsReader& r, const ConfigMapEntry& e, Options& o) {
@@ -271,6 +299,7 @@ void read_operator_mode_key(OptionsReader& r, const ConfigMapEntry& e, Options& 
   const std::string& key = e.lower_key;
   if (key == "resolver" || key == "account_resolver" || key == "accounts_resolver") return read_resolver(r, e, o);
   if (key == "resolver_preload") return read_preload(r, e, o);
+  if (key == "resolver_pinned_accounts") return read_pinned_accounts(r, e, o);
   r.not_supported(e);
 }
 

@@ -246,6 +246,11 @@ class OperatorMode(unittest.TestCase):
             c.expect(AUTH_VIOLATION)
             c.expect_closed()
 
+    def test_pinned_accounts(self):
+        for s in self.servers(extra="resolver_pinned_accounts: [%s]\n" % W["a"].pub):
+            self.login(s, "a").close()
+            self.refused(s, "b")
+
     def test_user_permissions(self):
         for s in self.servers():
             c = self.login(s, "perms")
