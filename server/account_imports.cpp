@@ -14,7 +14,7 @@ constexpr size_t kMaxCycleSearchDepth = 1024;  // accounts.go MaxAccountCycleSea
 bool export_allows(const Options& o, const AccountImport& im) {
   for (const AccountExport& ex : o.account_exports) {
     if (ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
-    if (ex.token_required) return false;
+    if (ex.token_required) return im.activated;
     if (ex.to_accounts.empty()) return true;
     for (const std::string& a : ex.to_accounts)
       if (a == im.account) return true;
@@ -56,7 +56,7 @@ bool service_export_allows(const Options& o, const AccountImport& im, std::strin
   for (const AccountExport& ex : o.account_exports) {
     if (!ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
     *response_type = ex.response_type;
-    if (ex.token_required) return false;
+    if (ex.token_required) return im.activated;
     if (ex.to_accounts.empty()) return true;
     for (const std::string& a : ex.to_accounts)
       if (a == im.account) return true;

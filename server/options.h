@@ -34,8 +34,7 @@ struct AccountExport {
   std::string subject;
   std::vector<std::string> to_accounts;  // empty: public
   std::string response_type = "Singleton";  // service: Singleton, Streamed or Chunked
-  // An account JWT's token_req export: only imports with an activation token (not built, so
-  // none) may take it.
+  // An account JWT's token_req export: only imports with an activation token may take it.
   bool token_required = false;
 };
 
@@ -46,6 +45,7 @@ struct AccountImport {
   std::string subject;
   std::string prefix;  // stream: prepended (with a '.') to the subject
   std::string to;      // stream: the subject in the importing account; service: the local subject
+  bool activated = false;  // an account JWT's import whose activation token holds (token_req exports)
 };
 
 // Operator (JWT) mode (docs/compatibility.md, Operator mode): the trusted operators, and the

@@ -187,6 +187,17 @@ std::string response_type_of(std::string_view jwt_type) {
   return "Singleton";
 }
 
+std::vector<std::pair<std::string, int64_t>> revocations_of(object o) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  if (std::optional<object> revocations = object_of(o, "revocations")) {
+    for (auto [key, value] : *revocations) {
+      int64_t at = 0;
+      if (value.get_int64().get(at) == simdjson::SUCCESS) out.emplace_back(std::string(key), at);
+    }
+  }
+  return out;
+}
+
 void read_signing_keys(object nats, AccountJwt& acc) {
   std::optional<element> e = member(nats, "signing_keys");
   simdjson::dom::array a;
@@ -211,6 +222,7 @@ void read_exports(object nats, AccountJwt& acc) {
     ex.service = string_of(o, "type") == "service";
     ex.token_required = bool_of(o, "token_req");
     ex.response_type = response_type_of(string_of(o, "response_type"));
+    ex.revocations = revocations_of(o);
     acc.exports.push_back(std::move(ex));
   }
 }
@@ -250,10 +262,15 @@ bool AccountJwt::is_scoped_signing_key(std::string_view key) const {
   return std::find(scoped_signing_keys.begin(), scoped_signing_keys.end(), key) != scoped_signing_keys.end();
 }
 
-bool AccountJwt::revoked(std::string_view user, int64_t issued_at) const {
-  for (const auto& [key, before] : revocations)
-    if ((key == user || key == "*") && before >= issued_at) return true;
+bool revoked_in(const std::vector<std::pair<std::string, int64_t>>& revocations, std::string_view key,
+                int64_t issued_at) {
+  for (const auto& [who, before] : revocations)
+    if ((who == key || who == "*") && before >= issued_at) return true;
   return false;
+}
+
+bool AccountJwt::revoked(std::string_view user, int64_t issued_at) const {
+  return revoked_in(revocations, user, issued_at);
 }
 
 std::optional<OperatorJwt> decode_operator_jwt(std::string_view token, std::string* why) {
@@ -285,12 +302,7 @@ std::optional<AccountJwt> decode_account_jwt(std::string_view token, std::string
   read_imports(doc.nats, acc);
   if (std::optional<object> defaults = object_of(doc.nats, "default_permissions"))
     acc.default_permissions = permissions_of(*defaults);
-  if (std::optional<object> revocations = object_of(doc.nats, "revocations")) {
-    for (auto [key, value] : *revocations) {
-      int64_t at = 0;
-      if (value.get_int64().get(at) == simdjson::SUCCESS) acc.revocations.emplace_back(std::string(key), at);
-    }
-  }
+  acc.revocations = revocations_of(doc.nats);
   return acc;
 }
 
@@ -326,6 +338,17 @@ std::optional<UserJwt> decode_user_jwt(std::string_view token, std::string* why)
   user.allowed_connection_types = strings_of(doc.nats, "allowed_connection_types");
   user.issuer_account = string_of(doc.nats, "issuer_account");
   return user;
+}
+
+std::optional<ActivationJwt> decode_activation_jwt(std::string_view token, std::string* why) {
+  Document doc;
+  if (!decode(token, "activation", NkeyKind::Account, NkeyKind::Account, doc, why)) return std::nullopt;
+  ActivationJwt act;
+  act.claims = doc.common;
+  act.import_subject = string_of(doc.nats, "subject");
+  act.service = string_of(doc.nats, "kind") == "service";
+  act.issuer_account = string_of(doc.nats, "issuer_account");
+  return act;
 }
 
 std::string undecorated_jwt(std::string_view contents) {

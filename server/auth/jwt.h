@@ -48,6 +48,7 @@ struct JwtExport {
   bool service = false;
   bool token_required = false;
   std::string response_type = "Singleton";  // as the config spells it: Singleton, Streamed, Chunked
+  std::vector<std::pair<std::string, int64_t>> revocations;  // importer account (or "*") -> revoked before
 };
 
 // An account's import (jwt Import): `subject` is the exporter's; `to` (deprecated) is a stream's
@@ -99,10 +100,24 @@ struct UserJwt {
   std::string issuer_account;  // set when a signing key issued it
 };
 
+// An activation token (jwt ActivationClaims): the exporting account (or one of its signing keys,
+// naming it in issuer_account) lets the account in `sub` import `import_subject`.
+struct ActivationJwt {
+  JwtClaims claims;
+  std::string import_subject;
+  bool service = false;  // kind
+  std::string issuer_account;
+};
+
 // Each returns nullopt with the reason in `why` (the jwt library's text where it has one).
 std::optional<OperatorJwt> decode_operator_jwt(std::string_view token, std::string* why);
 std::optional<AccountJwt> decode_account_jwt(std::string_view token, std::string* why);
 std::optional<UserJwt> decode_user_jwt(std::string_view token, std::string* why);
+std::optional<ActivationJwt> decode_activation_jwt(std::string_view token, std::string* why);
+
+// accounts.go isRevoked: `key` (or everyone, "*") revoked at or after `issued_at`.
+bool revoked_in(const std::vector<std::pair<std::string, int64_t>>& revocations, std::string_view key,
+                int64_t issued_at);
 
 // jwt.ParseDecoratedJWT: the JWT inside a "-----BEGIN ... JWT-----" block, else the text trimmed.
 std::string undecorated_jwt(std::string_view contents);

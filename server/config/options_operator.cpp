@@ -191,22 +191,54 @@ bool validate_operators(Options& o, std::string* error) {
   return true;
 }
 
+// The export of `exporter` that an import of `subject` falls under (the first that covers it).
+const auth::JwtExport* export_for(const auth::AccountJwt& exporter, const std::string& subject, bool service) {
+  for (const auth::JwtExport& ex : exporter.exports)
+    if (ex.service == service && proto::subject_is_subset(subject, ex.subject)) return &ex;
+  return nullptr;
+}
+
+// accounts.go checkActivation and jwt Import.Validate: the token is an activation the exporting
+// account (or its signing key, naming it) issued to the importer for this subject and kind, in
+// force and not revoked by the export. One with an expiry is refused: zats does not withdraw an
+// import when it expires.
+bool activation_holds(const OperatorMode& m, const std::string& importer, const auth::JwtImport& jim,
+                      const std::string& subject, std::vector<std::string>* warnings) {
+  std::string why;
+  std::optional<auth::ActivationJwt> act = auth::decode_activation_jwt(jim.token, &why);
+  const auth::AccountJwt* exporter = m.account(jim.account);
+  if (!act || exporter == nullptr) return false;
+  if (!act->issuer_account.empty() && !exporter->issues_with(act->claims.issuer)) return false;
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  if (!act->claims.time_problem(now).empty() || (act->claims.expires != 0 && act->claims.expires <= now)) return false;
+  if (act->claims.expires != 0) {
+    warnings->push_back("Account [" + importer + "] import \"" + jim.subject +
+                        "\": activation tokens that expire are not supported by zats yet, import not authorized");
+    return false;
+  }
+  const auth::JwtExport* ex = export_for(*exporter, subject, jim.service);
+  return ex != nullptr && !auth::revoked_in(ex->revocations, importer, act->claims.issued_at);
+}
+
 // An account JWT's exports and imports as the configured ones are kept (options.h), so the
 // same import machinery serves both (server/account_imports.h). accounts.go
 // updateAccountClaimsWithRefresh: a stream import's `to` is a prefix, `local_subject` a
 // mapping; a service import's `local_subject` is what the importer publishes on, its `to`
 // (deprecated) the exporter's subject.
-void add_exports_and_imports(const auth::AccountJwt& acc, Options& o) {
-  const std::string& name = acc.claims.subject;
+void add_exports(const auth::AccountJwt& acc, Options& o) {
   for (const auth::JwtExport& jex : acc.exports) {
     AccountExport ex;
-    ex.account = name;
+    ex.account = acc.claims.subject;
     ex.service = jex.service;
     ex.subject = jex.subject;
     ex.response_type = jex.response_type;
     ex.token_required = jex.token_required;
     o.account_exports.push_back(std::move(ex));
   }
+}
+
+void add_imports(const auth::AccountJwt& acc, Options& o) {
+  const std::string& name = acc.claims.subject;
   for (const auth::JwtImport& jim : acc.imports) {
     AccountImport im;
     im.account = name;
@@ -225,8 +257,34 @@ void add_exports_and_imports(const auth::AccountJwt& acc, Options& o) {
     } else {
       im.prefix = jim.to;
     }
+    if (!jim.token.empty())
+      im.activated = activation_holds(o.operator_mode, name, jim, im.subject, &o.operator_mode.warnings);
     o.account_imports.push_back(std::move(im));
   }
+}
+
+// The subject an import's activation token must cover (jwt Import.Validate).
+const std::string& token_subject(const auth::JwtImport& jim) {
+  return jim.service && !jim.to.empty() ? jim.to : jim.subject;
+}
+
+// jwt Import.Validate's checks of an activation token: a failure makes the whole account JWT
+// invalid (its users are refused), as the reference's account validation does.
+std::string token_problem(const std::string& importer, const auth::JwtImport& jim) {
+  if (jim.token.empty()) return {};
+  std::string why;
+  std::optional<auth::ActivationJwt> act = auth::decode_activation_jwt(jim.token, &why);
+  if (!act) return "import \"" + jim.subject + "\" contains an invalid activation token";
+  if (act->claims.issuer != jim.account && act->issuer_account != jim.account)
+    return "activation token doesn't match account for import \"" + jim.subject + "\"";
+  if (act->claims.subject != importer)
+    return "activation token doesn't match account it is being included in, \"" + jim.subject + "\"";
+  if (act->service != jim.service)
+    return std::string("mismatch between token import type ") + (act->service ? "service" : "stream") +
+           " and type of import " + (jim.service ? "service" : "stream");
+  if (!proto::subject_is_subset(token_subject(jim), act->import_subject))
+    return "activation token import subject \"" + act->import_subject + "\" doesn't match import \"" + jim.subject + "\"";
+  return {};
 }
 
 // server.go checkResolvePreloads and the lookups that follow: a preload whose JWT no trusted
@@ -252,16 +310,21 @@ void add_preloaded_accounts(Options& o) {
       continue;
     }
     if (m.account(key) != nullptr) continue;
+    std::string invalid;
+    for (const auth::JwtImport& jim : acc->imports)
+      if (invalid.empty()) invalid = token_problem(key, jim);
+    if (!invalid.empty()) {
+      m.warnings.push_back("Account [" + key + "] has validation issues:\n  - " + invalid + "\n  its users are refused");
+      continue;
+    }
     if (std::string problem = acc->claims.time_problem(now); !problem.empty())
       m.warnings.push_back("Account [" + key + "] has validation issues:\n  - " + problem);
-    for (const auth::JwtExport& ex : acc->exports)
-      if (ex.token_required)
-        m.warnings.push_back("Account [" + key + "] export \"" + ex.subject +
-                             "\" requires an activation token: zats does not build them yet, no import is authorized");
     o.accounts.push_back(key);
-    add_exports_and_imports(*acc, o);
     m.accounts.push_back(std::move(*acc));
   }
+  // Imports once every exporter is known (their activation tokens are checked against it).
+  for (const auth::AccountJwt& acc : m.accounts) add_exports(acc, o);
+  for (const auth::AccountJwt& acc : m.accounts) add_imports(acc, o);
 }
 
 // opts.go resolver_pinned_accounts: a key or a list of keys.

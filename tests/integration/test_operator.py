@@ -70,6 +70,11 @@ def account_jwt(signer, account, claims=None, exp=0):
     return tool(*args)
 
 
+def activation(exporter, importer, subject, kind):
+    return tool("encode", "-kind", "activation", "-signer", exporter.seed, "-subject", importer.pub,
+                "-claims", json.dumps({"subject": subject, "kind": kind}))
+
+
 # The world every case shares, made once (setUpModule).
 W = {}
 
@@ -83,7 +88,7 @@ def setUpModule():
     W["op_jwt"] = tool("encode", "-kind", "operator", "-signer", op.seed, "-subject", op.pub, "-name", "op",
                        "-claims", json.dumps({"signing_keys": [op_sk.pub]}))
     W["op"] = op
-    a, b, c, d, e, r, x = (Key("account") for _ in range(7))
+    a, b, c, d, e, r, x, g, h, i, j = (Key("account") for _ in range(11))
     a_sk = Key("account")
     revoked_user = Key("user")
     W["accounts"] = {
@@ -107,8 +112,24 @@ def setUpModule():
         r.pub: account_jwt(op, r, {"revocations": {revoked_user.pub: int(time.time()) + 3600}}),
         # X: expired.
         x.pub: account_jwt(op, x, exp=int(time.time()) - 60),
+        # G: exports that need an activation token; H imports them with tokens, I without.
+        g.pub: account_jwt(op, g, {
+            "exports": [{"subject": "g.private.>", "type": "stream", "token_req": True},
+                        {"subject": "g.svc", "type": "service", "token_req": True}]}),
+        h.pub: account_jwt(op, h, {
+            "imports": [{"subject": "g.private.>", "account": g.pub, "type": "stream",
+                         "token": activation(g, h, "g.private.>", "stream")},
+                        {"subject": "g.svc", "account": g.pub, "type": "service",
+                         "token": activation(g, h, "g.svc", "service")}]}),
+        i.pub: account_jwt(op, i, {
+            "imports": [{"subject": "g.private.>", "account": g.pub, "type": "stream"},
+                        {"subject": "g.svc", "account": g.pub, "type": "service"}]}),
+        # J holds H's token: its account JWT is invalid, its users are refused.
+        j.pub: account_jwt(op, j, {
+            "imports": [{"subject": "g.svc", "account": g.pub, "type": "service",
+                         "token": activation(g, h, "g.svc", "service")}]}),
     }
-    W.update(a=a, b=b, c=c, d=d, e=e, r=r, x=x, a_sk=a_sk)
+    W.update(a=a, b=b, c=c, d=d, e=e, r=r, x=x, g=g, h=h, i=i, j=j, a_sk=a_sk)
     W["users"] = {
         "a": User(a),
         "a_by_signing_key": User(a_sk, issuer_account=a),
@@ -119,6 +140,10 @@ def setUpModule():
         "e": User(e),
         "x": User(x),
         "revoked": User(r, key=revoked_user),
+        "g": User(g),
+        "h": User(h),
+        "i": User(i),
+        "j": User(j),
         "unknown_account": User(Key("account")),
         "perms": User(a, {"pub": {"allow": ["allowed.>", "_INBOX.>"], "deny": ["allowed.not"]},
                           "sub": {"allow": ["_INBOX.>", "ok.>"], "deny": ["ok.not"]}}),
@@ -233,6 +258,7 @@ class OperatorMode(unittest.TestCase):
             self.refused(s, "revoked")                          # revoked by its account
             self.refused(s, "src_elsewhere")                    # src does not hold 127.0.0.1
             self.refused(s, "other_types")                      # not a STANDARD connection type
+            self.refused(s, "j")                                # an import with another's token
             # A user JWT whose claims were altered: the signature no longer holds.
             h, claims, sig = user("a").jwt.split(".")
             body = json.loads(__import__("base64").urlsafe_b64decode(claims + "=="))
@@ -309,6 +335,26 @@ class OperatorMode(unittest.TestCase):
             a.send(b"PUB " + parts[3] + b" 6\r\nanswer\r\n")
             b.expect(b"MSG reply.b 1 6\r\nanswer\r\n")
 
+    def test_imports_of_token_required_exports(self):
+        # H holds activation tokens for G's private stream and service; I has none of its own.
+        for s in self.servers():
+            g, h, i = self.login(s, "g"), self.login(s, "h"), self.login(s, "i")
+            for c in (h, i):
+                c.send(b"SUB g.private.> 1\r\nSUB r 2\r\nPING\r\n")
+                c.expect(b"PONG\r\n")
+            g.send(b"SUB g.svc 1\r\nPUB g.private.x 2\r\nhi\r\nPING\r\n")
+            g.expect(b"PONG\r\n")
+            h.expect(b"MSG g.private.x 1 2\r\nhi\r\n")
+            i.send(b"PUB g.svc r 1\r\nq\r\nPING\r\n")
+            i.expect(b"PONG\r\n")
+            h.send(b"PUB g.svc r 1\r\nq\r\nPING\r\n")
+            h.expect(b"PONG\r\n")
+            line = g.read_until(b"\r\n")
+            self.assertTrue(line.startswith(b"MSG g.svc 1 _R_."), line)  # H's request only
+            g.expect(b"q\r\n")
+            g.expect_nothing()
+            i.expect_nothing()
+
     def test_account_connection_limit(self):
         for s in self.servers():
             first, second = self.login(s, "c"), self.login(s, "c")
@@ -381,7 +427,7 @@ class OperatorMode(unittest.TestCase):
             c = s.client()
             jwt_connect(c, c.read_info(), u)
             c.expect(b"PONG\r\n")
-            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=10, server=s)
+            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=20, server=s)
             c.expect_closed()
 
     def test_account_jwt_expiry_closes_its_connections(self):
@@ -390,7 +436,7 @@ class OperatorMode(unittest.TestCase):
             c = s.client()
             jwt_connect(c, c.read_info(), User(y))
             c.expect(b"PONG\r\n")
-            expect_err_between_pings(c, b"-ERR 'Account Authentication Expired'\r\n", timeout=10, server=s)
+            expect_err_between_pings(c, b"-ERR 'Account Authentication Expired'\r\n", timeout=20, server=s)
             c.expect_closed()
 
 

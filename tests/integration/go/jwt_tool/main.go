@@ -3,10 +3,11 @@
 //
 //	jwt_tool keys operator|account|user        prints "<seed> <public key>"
 //	jwt_tool encode -kind K -signer SEED -subject PUB [-name N] [-exp UNIX] [-issuer-account A] [-claims JSON]
-//	                                            prints the JWT of kind K (operator, account, user) for
-//	                                            PUB signed by SEED; -claims is the kind's `nats` section
-//	                                            (jwt.Operator, jwt.Account, jwt.User) laid over the
-//	                                            library's defaults (unlimited limits)
+//	                                            prints the JWT of kind K (operator, account, user,
+//	                                            activation) for PUB signed by SEED; -claims is the
+//	                                            kind's `nats` section (jwt.Operator, jwt.Account,
+//	                                            jwt.User, jwt.Activation) laid over the library's
+//	                                            defaults (unlimited limits)
 //	jwt_tool sign SEED TEXT                     prints the signature of TEXT, base64 URL, unpadded
 //
 // -raw-claims JSON (instead of -claims) replaces the `nats` section of the default claims
@@ -63,7 +64,7 @@ func overlay(section interface{}, claims string) {
 
 func encode(args []string) {
 	fs := flag.NewFlagSet("encode", flag.ExitOnError)
-	kind := fs.String("kind", "", "operator, account or user")
+	kind := fs.String("kind", "", "operator, account, user or activation")
 	signer := fs.String("signer", "", "seed of the signing key")
 	subject := fs.String("subject", "", "public key the JWT is for")
 	name := fs.String("name", "", "name claim")
@@ -105,6 +106,12 @@ func encode(args []string) {
 			c.User = jwt.User{}
 		}
 		overlay(&c.User, text)
+		c.IssuerAccount = *issuerAccount
+		token, err = c.Encode(kp)
+	case "activation":
+		c := jwt.NewActivationClaims(*subject)
+		c.Name, c.Expires = *name, *exp
+		overlay(&c.Activation, text)
 		c.IssuerAccount = *issuerAccount
 		token, err = c.Encode(kp)
 	default:
