@@ -100,10 +100,10 @@ std::string reload_refusal(const Options& o, const Options& n) {
   differs(&why, "NoSystemAccount", o.no_system_account, n.no_system_account);
   differs(&why, "NoSublistCache", o.no_sublist_cache, n.no_sublist_cache);
   // zats builds its per-account indexes at start: the set of accounts is fixed for now.
-  differs(&why, "Accounts", o.accounts, n.accounts);
   // Operator mode is set up at start (the resolver, the operators it trusts).
   differs(&why, "TrustedOperators", operator_ids(o), operator_ids(n));
   differs(&why, "AccountResolver", o.operator_mode.memory_resolver, n.operator_mode.memory_resolver);
+  differs(&why, "Accounts", o.accounts, n.accounts);
   differs<int64_t>(&why, "Cores", o.cores, n.cores);
   // Each worker's ring is set up once, at start.
   differs<int64_t>(&why, "IoUringTier", static_cast<int64_t>(o.io_uring_tier), static_cast<int64_t>(n.io_uring_tier));

@@ -9,6 +9,7 @@
 # same error text.
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -91,12 +92,13 @@ def setUpModule():
     a, b, c, d, e, r, x, g, h, i, j = (Key("account") for _ in range(11))
     a_sk = Key("account")
     revoked_user = Key("user")
+    W["a_claims"] = {
+        "signing_keys": [a_sk.pub],
+        "exports": [{"subject": "a.stream.>", "type": "stream"},
+                    {"subject": "a.svc", "type": "service"}]}
     W["accounts"] = {
         # A: signed by the operator's identity; exports a stream and a service; a signing key.
-        a.pub: account_jwt(op, a, {
-            "signing_keys": [a_sk.pub],
-            "exports": [{"subject": "a.stream.>", "type": "stream"},
-                        {"subject": "a.svc", "type": "service"}]}),
+        a.pub: account_jwt(op, a, W["a_claims"]),
         # B: signed by an operator signing key; imports A's stream (prefix) and service (mapped).
         b.pub: account_jwt(op_sk, b, {
             "imports": [{"subject": "a.stream.>", "account": a.pub, "to": "from_a", "type": "stream"},
@@ -438,6 +440,43 @@ class OperatorMode(unittest.TestCase):
             c.expect(b"PONG\r\n")
             expect_err_between_pings(c, b"-ERR 'Account Authentication Expired'\r\n", timeout=20, server=s)
             c.expect_closed()
+
+
+class OperatorReload(unittest.TestCase):
+    """SIGHUP in operator mode (zats only: nats-server's memory resolver reloads differently)."""
+
+    def test_account_claims_reload_operators_do_not(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        cfg = TempConfig(operator_conf(tmp.name))
+        self.addCleanup(cfg.cleanup)
+        server = Server("-c", cfg.path).start()
+        self.addCleanup(server.__exit__, None, None, None)
+        c = OperatorMode.login(self, server, "a")
+        self.addCleanup(c.close)
+        # A's JWT re-issued with a payload limit: the connected client stays, new ones get it.
+        limited = dict(W["a_claims"], limits={"payload": 20, "subs": -1, "conn": -1, "data": -1,
+                                              "imports": -1, "exports": -1, "wildcards": True, "leaf": -1})
+        cfg.write(operator_conf(tmp.name, accounts={W["a"].pub: account_jwt(W["op"], W["a"], limited)}))
+        server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "Reloaded server configuration" not in server.log_text():
+            self.assertLess(time.monotonic(), deadline, server.log_text())
+            time.sleep(0.05)
+        c.ping()
+        n = OperatorMode.login(self, server, "a")
+        self.assertEqual(n.read_info()["max_payload"], 20)
+        n.close()
+        # Another operator: refused, the server runs on.
+        other = Key("operator")
+        cfg.write(operator_conf(tmp.name, operator_line="operator: " + tool(
+            "encode", "-kind", "operator", "-signer", other.seed, "-subject", other.pub)))
+        server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "config reload not supported for TrustedOperators" not in server.log_text():
+            self.assertLess(time.monotonic(), deadline, server.log_text())
+            time.sleep(0.05)
+        c.ping()
 
 
 class OperatorConfig(unittest.TestCase):
