@@ -198,6 +198,37 @@ std::vector<std::pair<std::string, int64_t>> revocations_of(object o) {
   return out;
 }
 
+// jwt UserPermissionLimits, from a user JWT's `nats` or a scope's `template`.
+UserPermissionLimits user_permission_limits_of(object o) {
+  UserPermissionLimits u;
+  u.permissions = permissions_of(o);
+  u.limits = nats_limits_of(o);
+  // jwt CIDRList: an array, or one comma-separated string.
+  if (std::optional<element> src = member(o, "src")) {
+    std::string_view list;
+    if (src->get_string().get(list) == simdjson::SUCCESS) {
+      size_t start = 0;
+      while (start <= list.size()) {
+        size_t comma = std::min(list.find(',', start), list.size());
+        std::string_view item = list.substr(start, comma - start);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (!item.empty()) u.src.emplace_back(item);
+        start = comma + 1;
+      }
+    } else {
+      u.src = strings_of(o, "src");
+    }
+  }
+  if (std::optional<element> times = member(o, "times")) {
+    simdjson::dom::array a;
+    u.has_times = times->get_array().get(a) == simdjson::SUCCESS && a.size() > 0;
+  }
+  u.bearer_token = bool_of(o, "bearer_token");
+  u.allowed_connection_types = strings_of(o, "allowed_connection_types");
+  return u;
+}
+
 void read_signing_keys(object nats, AccountJwt& acc) {
   std::optional<element> e = member(nats, "signing_keys");
   simdjson::dom::array a;
@@ -205,8 +236,21 @@ void read_signing_keys(object nats, AccountJwt& acc) {
   for (element item : a) {
     std::string_view s;
     object scoped;
-    if (item.get_string().get(s) == simdjson::SUCCESS) acc.signing_keys.emplace_back(s);
-    else if (item.get_object().get(scoped) == simdjson::SUCCESS) acc.scoped_signing_keys.push_back(string_of(scoped, "key"));
+    if (item.get_string().get(s) == simdjson::SUCCESS) {
+      acc.signing_keys.emplace_back(s);
+    } else if (item.get_object().get(scoped) == simdjson::SUCCESS) {
+      ScopedSigningKey scope;
+      scope.key = string_of(scoped, "key");
+      // jwt NewUserScope: the template's limits default to unlimited.
+      scope.grants.limits = JwtNatsLimits{-1, -1, -1};
+      if (std::optional<object> templ = object_of(scoped, "template")) {
+        scope.grants = user_permission_limits_of(*templ);
+        for (auto [key, field] : {std::pair{"subs", &scope.grants.limits.subs}, std::pair{"data", &scope.grants.limits.data},
+                                  std::pair{"payload", &scope.grants.limits.payload}})
+          if (!member(*templ, key)) *field = -1;
+      }
+      acc.scoped_signing_keys.push_back(std::move(scope));
+    }
   }
 }
 
@@ -255,11 +299,13 @@ std::string JwtClaims::time_problem(int64_t now) const {
 
 bool AccountJwt::issues_with(std::string_view key) const {
   return key == claims.subject || std::find(signing_keys.begin(), signing_keys.end(), key) != signing_keys.end() ||
-         is_scoped_signing_key(key);
+         scope(key) != nullptr;
 }
 
-bool AccountJwt::is_scoped_signing_key(std::string_view key) const {
-  return std::find(scoped_signing_keys.begin(), scoped_signing_keys.end(), key) != scoped_signing_keys.end();
+const ScopedSigningKey* AccountJwt::scope(std::string_view key) const {
+  for (const ScopedSigningKey& s : scoped_signing_keys)
+    if (s.key == key) return &s;
+  return nullptr;
 }
 
 bool revoked_in(const std::vector<std::pair<std::string, int64_t>>& revocations, std::string_view key,
@@ -310,32 +356,8 @@ std::optional<UserJwt> decode_user_jwt(std::string_view token, std::string* why)
   Document doc;
   if (!decode(token, "user", NkeyKind::Account, NkeyKind::User, doc, why)) return std::nullopt;
   UserJwt user;
+  static_cast<UserPermissionLimits&>(user) = user_permission_limits_of(doc.nats);
   user.claims = doc.common;
-  user.permissions = permissions_of(doc.nats);
-  user.limits = nats_limits_of(doc.nats);
-  // jwt CIDRList: an array, or one comma-separated string.
-  if (std::optional<element> src = member(doc.nats, "src")) {
-    std::string_view list;
-    if (src->get_string().get(list) == simdjson::SUCCESS) {
-      size_t start = 0;
-      while (start <= list.size()) {
-        size_t comma = std::min(list.find(',', start), list.size());
-        std::string_view item = list.substr(start, comma - start);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-        if (!item.empty()) user.src.emplace_back(item);
-        start = comma + 1;
-      }
-    } else {
-      user.src = strings_of(doc.nats, "src");
-    }
-  }
-  if (std::optional<element> times = member(doc.nats, "times")) {
-    simdjson::dom::array a;
-    user.has_times = times->get_array().get(a) == simdjson::SUCCESS && a.size() > 0;
-  }
-  user.bearer_token = bool_of(doc.nats, "bearer_token");
-  user.allowed_connection_types = strings_of(doc.nats, "allowed_connection_types");
   user.issuer_account = string_of(doc.nats, "issuer_account");
   return user;
 }

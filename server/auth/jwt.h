@@ -69,14 +69,37 @@ struct JwtNatsLimits {
   int64_t payload = 0;
 };
 
+// jwt UserPermissionLimits: what a user JWT grants, or a scoped signing key's template grants
+// every user it signs.
+struct UserPermissionLimits {
+  PermissionsPtr permissions;  // null: none (the account's defaults apply)
+  JwtNatsLimits limits;
+  std::vector<std::string> src;     // CIDRs the user may connect from (empty: any)
+  bool has_times = false;           // connect-time windows (not built: such users are refused)
+  bool bearer_token = false;        // no nonce signature needed
+  std::vector<std::string> allowed_connection_types;
+
+  // jwt HasEmptyPermissions: nothing set at all (what a scoped signing key's users must be).
+  bool empty() const {
+    return !permissions && limits.subs == 0 && limits.data == 0 && limits.payload == 0 && src.empty() && !has_times &&
+           !bearer_token && allowed_connection_types.empty();
+  }
+};
+
+// A user_scope signing key: users it signs get its template, not their own claims.
+struct ScopedSigningKey {
+  std::string key;
+  UserPermissionLimits grants;
+};
+
 struct AccountJwt {
   JwtClaims claims;
   std::string token;  // the JWT itself
   JwtNatsLimits limits;
   int64_t max_connections = 0;  // limits.conn
   bool disallow_bearer = false;
-  std::vector<std::string> signing_keys;         // plain signing keys
-  std::vector<std::string> scoped_signing_keys;  // user_scope keys (their templates are not built)
+  std::vector<std::string> signing_keys;  // plain signing keys
+  std::vector<ScopedSigningKey> scoped_signing_keys;
   std::vector<JwtExport> exports;
   std::vector<JwtImport> imports;
   PermissionsPtr default_permissions;  // null: none
@@ -84,19 +107,13 @@ struct AccountJwt {
 
   // A user JWT signed by `key` is this account's: its identity or one of its signing keys.
   bool issues_with(std::string_view key) const;
-  bool is_scoped_signing_key(std::string_view key) const;
+  const ScopedSigningKey* scope(std::string_view key) const;  // null: not a scoped key
   // accounts.go checkUserRevoked: the user's JWT issued at `issued_at` is revoked.
   bool revoked(std::string_view user, int64_t issued_at) const;
 };
 
-struct UserJwt {
+struct UserJwt : UserPermissionLimits {
   JwtClaims claims;
-  PermissionsPtr permissions;  // null: none in the JWT (the account's defaults apply)
-  JwtNatsLimits limits;
-  std::vector<std::string> src;     // CIDRs the user may connect from (empty: any)
-  bool has_times = false;           // connect-time windows (not built: such users are refused)
-  bool bearer_token = false;        // no nonce signature needed
-  std::vector<std::string> allowed_connection_types;
   std::string issuer_account;  // set when a signing key issued it
 };
 

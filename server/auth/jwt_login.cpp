@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "proto/subject.h"
 #include "server/auth/base64.h"
 #include "server/auth/nkey.h"
 
@@ -49,22 +50,76 @@ bool signature_valid(const UserJwt& user, std::string_view nonce, std::string_vi
   return true;
 }
 
-bool source_allowed(const UserJwt& user, std::string_view ip) {
+bool source_allowed(const UserPermissionLimits& user, std::string_view ip) {
   if (user.src.empty()) return true;
   for (const std::string& cidr : user.src)
     if (address_in_cidr(ip, cidr)) return true;
   return false;
 }
 
-JwtGrant grant_of(const UserJwt& user, const AccountJwt& account) {
+// auth.go processUserPermissionsTemplate, for one subject: the macros of a scoped signing key's
+// template filled in; false with `why` when one is not built (tags) or the result is no subject.
+bool fill_template(std::string& subject, const UserJwt& user, const AccountJwt& account, std::string* why) {
+  if (subject.find("{{") == std::string::npos) return true;
+  std::string out;
+  size_t start = 0;
+  while (start <= subject.size()) {
+    size_t dot = std::min(subject.find('.', start), subject.size());
+    std::string token = subject.substr(start, dot - start);
+    if (token.starts_with("{{") && token.ends_with("}}")) {
+      std::string op = token.substr(2, token.size() - 4);
+      std::transform(op.begin(), op.end(), op.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (op == "name()") token = user.claims.name;
+      else if (op == "subject()") token = user.claims.subject;
+      else if (op == "account-name()") token = account.claims.name;
+      else if (op == "account-subject()") token = user.issuer_account;
+      else if (op.starts_with("tag(") || op.starts_with("account-tag("))
+        return *why = "User JWT permission templates with tags are not supported by zats yet", false;
+      else token = " ";  // an unknown macro spoils the subject, as there
+    }
+    out += (out.empty() && start == 0 ? "" : ".") + token;
+    start = dot + 1;
+  }
+  subject = std::move(out);
+  size_t space = subject.find(' ');
+  // A subscribe entry may name a queue ("subject queue"): only the subject must be valid.
+  if (!proto::is_valid_subject(subject.substr(0, space == 0 ? std::string::npos : space)) || space == 0)
+    return *why = "User JWT generated invalid permissions", false;
+  return true;
+}
+
+bool fill_templates(std::vector<std::string>& subjects, const UserJwt& user, const AccountJwt& account, std::string* why) {
+  for (std::string& s : subjects)
+    if (!fill_template(s, user, account, why)) return false;
+  return true;
+}
+
+// The grants a scoped signing key gives `user` (its template, macros filled in).
+std::optional<UserPermissionLimits> scoped_grants(const ScopedSigningKey& scope, const UserJwt& user,
+                                                  const AccountJwt& account, std::string* why) {
+  if (!user.empty()) return *why = "User JWT is not valid: scoped users require no permissions or limits set", std::nullopt;
+  UserPermissionLimits g = scope.grants;
+  if (g.permissions) {
+    Permissions p = *g.permissions;
+    for (std::optional<SubjectPermission>* sp : {&p.publish, &p.subscribe}) {
+      if (!*sp) continue;
+      if ((*sp)->allow && !fill_templates(*(*sp)->allow, user, account, why)) return std::nullopt;
+      if (!fill_templates((*sp)->deny, user, account, why)) return std::nullopt;
+    }
+    g.permissions = std::make_shared<const Permissions>(std::move(p));
+  }
+  return g;
+}
+
+JwtGrant grant_of(const UserJwt& claims, const UserPermissionLimits& user, const AccountJwt& account) {
   JwtGrant g;
-  g.user = user.claims.subject;
+  g.user = claims.claims.subject;
   g.account = account.claims.subject;
   g.permissions = user.permissions ? user.permissions : account.default_permissions;
   g.max_subs = lower_limit(user.limits.subs, account.limits.subs);
   g.max_payload = lower_limit(user.limits.payload, account.limits.payload);
   g.account_max_connections = account.max_connections;
-  g.expires = user.claims.expires;
+  g.expires = claims.claims.expires;
   g.account_expires = account.claims.expires;
   return g;
 }
@@ -115,18 +170,22 @@ AuthResult jwt_login(const OperatorMode& mode, const proto::ConnectOptions& c, c
   if (account == nullptr) return refused("Account JWT lookup error: account missing");
   if (!mode.trusts(account->claims.issuer)) return refused("Account JWT not signed by trusted operator");
   if (!account->issues_with(user->claims.issuer)) return refused("User JWT issuer is not known");
-  if (account->is_scoped_signing_key(user->claims.issuer))
-    return refused("User JWT is not valid: scoped signing keys are not supported by zats yet", true);
+  UserPermissionLimits grants = *user;
+  if (const ScopedSigningKey* scope = account->scope(user->claims.issuer)) {
+    std::optional<UserPermissionLimits> scoped = scoped_grants(*scope, *user, *account, &why);
+    if (!scoped) return refused(why);
+    grants = std::move(*scoped);
+  }
   if (!account->claims.time_problem(now).empty()) return refused("Account JWT has expired");
-  if (user->bearer_token && account->disallow_bearer) return refused("Account does not allow bearer token");
-  if (!user->bearer_token && !signature_valid(*user, proof.nonce, c.sig, &why)) return refused(why);
+  if (grants.bearer_token && account->disallow_bearer) return refused("Account does not allow bearer token");
+  if (!grants.bearer_token && !signature_valid(*user, proof.nonce, c.sig, &why)) return refused(why);
   if (account->revoked(user->claims.subject, user->claims.issued_at)) return refused("User authentication revoked");
-  if (!source_allowed(*user, proof.client_ip)) return refused("Bad src Ip " + std::string(proof.client_ip), true);
-  if (user->has_times) return refused("User JWT connect times are not supported by zats yet", true);
+  if (!source_allowed(grants, proof.client_ip)) return refused("Bad src Ip " + std::string(proof.client_ip), true);
+  if (grants.has_times) return refused("User JWT connect times are not supported by zats yet", true);
   AuthResult r;
   r.ok = true;
   r.user_name = user->claims.subject;
-  r.jwt = grant_of(*user, *account);
+  r.jwt = grant_of(*user, grants, *account);
   return r;
 }
 

@@ -89,7 +89,8 @@ def setUpModule():
     W["op_jwt"] = tool("encode", "-kind", "operator", "-signer", op.seed, "-subject", op.pub, "-name", "op",
                        "-claims", json.dumps({"signing_keys": [op_sk.pub]}))
     W["op"] = op
-    a, b, c, d, e, r, x, g, h, i, j = (Key("account") for _ in range(11))
+    a, b, c, d, e, r, x, g, h, i, j, sc = (Key("account") for _ in range(12))
+    scope = Key("account")
     a_sk = Key("account")
     revoked_user = Key("user")
     W["a_claims"] = {
@@ -131,7 +132,12 @@ def setUpModule():
             "imports": [{"subject": "g.svc", "account": g.pub, "type": "service",
                          "token": activation(g, h, "g.svc", "service")}]}),
     }
-    W.update(a=a, b=b, c=c, d=d, e=e, r=r, x=x, g=g, h=h, i=i, j=j, a_sk=a_sk)
+    # SC: a scoped signing key whose template grants its users their own subjects.
+    W["accounts"][sc.pub] = account_jwt(op, sc, {"signing_keys": [{
+        "kind": "user_scope", "key": scope.pub, "role": "r",
+        "template": {"pub": {"allow": ["s.{{name()}}.>", "_INBOX.>"]},
+                     "sub": {"allow": ["s.{{subject()}}"]}, "subs": 1}}]})
+    W.update(a=a, b=b, c=c, d=d, e=e, r=r, x=x, g=g, h=h, i=i, j=j, sc=sc, a_sk=a_sk, scope=scope)
     W["users"] = {
         "a": User(a),
         "a_by_signing_key": User(a_sk, issuer_account=a),
@@ -146,6 +152,8 @@ def setUpModule():
         "h": User(h),
         "i": User(i),
         "j": User(j),
+        "scoped": User(scope, raw={}, issuer_account=sc),
+        "scoped_with_own_permissions": User(scope, {"pub": {"allow": [">"]}}, issuer_account=sc),
         "unknown_account": User(Key("account")),
         "perms": User(a, {"pub": {"allow": ["allowed.>", "_INBOX.>"], "deny": ["allowed.not"]},
                           "sub": {"allow": ["_INBOX.>", "ok.>"], "deny": ["ok.not"]}}),
@@ -291,6 +299,19 @@ class OperatorMode(unittest.TestCase):
             c.send(b"SUB ok.not 2\r\n")
             c.expect(b"-ERR 'Permissions Violation for Subscription to \"ok.not\"'\r\n")
             c.send(b"SUB ok.yes 3\r\nPUB allowed.yes 2\r\nhi\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            c.close()
+
+    def test_scoped_signing_key_template(self):
+        for s in self.servers():
+            self.refused(s, "scoped_with_own_permissions")  # scoped users carry no claims of their own
+            u = user("scoped")
+            c = self.login(s, "scoped")
+            c.send(b"PUB s.u.x 1\r\nx\r\nPUB s.other.x 1\r\nx\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Publish to \"s.other.x\"'\r\n")
+            c.send(b"SUB s.%s 1\r\nSUB s.%s 2\r\n" % (u.pub.encode(), u.pub.encode()))
+            c.expect(b"-ERR 'maximum subscriptions exceeded'\r\n")  # the template's subs: 1
+            c.send(b"PING\r\n")
             c.expect(b"PONG\r\n")
             c.close()
 
