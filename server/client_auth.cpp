@@ -122,8 +122,10 @@ void Client::apply_jwt_limits(const auth::JwtGrant* grant) {
   if (opts.max_subscriptions > 0 && jwt_max_subs_ > opts.max_subscriptions)
     ZATS_LOG_FROM(Error, log_origin(), "Max Subscriptions set to %lld from server overrides account or user config",
                   static_cast<long long>(opts.max_subscriptions));
-  // The user JWT's expiry, or its account's when that comes first (accounts.go expiredTimeout).
+  // The user JWT's expiry or the end of its connect window (client.go setExpiration), or its
+  // account's expiry when that comes first (accounts.go expiredTimeout).
   int64_t expires = grant->expires;
+  if (grant->window_ends != 0 && (expires == 0 || grant->window_ends < expires)) expires = grant->window_ends;
   account_expiry_ = grant->account_expires != 0 && (expires == 0 || grant->account_expires < expires);
   if (account_expiry_) expires = grant->account_expires;
   if (expires != 0) {

@@ -28,6 +28,7 @@ struct JwtGrant {
   int64_t account_max_connections = -1;  // limits.conn of the account
   int64_t expires = 0;                   // the user JWT's exp (Unix seconds); 0: never
   int64_t account_expires = 0;           // the account JWT's exp (Unix seconds); 0: never
+  int64_t window_ends = 0;               // the end of the user's connect-time window in force; 0: none
 };
 
 struct AuthResult {

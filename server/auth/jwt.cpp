@@ -222,8 +222,15 @@ UserPermissionLimits user_permission_limits_of(object o) {
   }
   if (std::optional<element> times = member(o, "times")) {
     simdjson::dom::array a;
-    u.has_times = times->get_array().get(a) == simdjson::SUCCESS && a.size() > 0;
+    if (times->get_array().get(a) == simdjson::SUCCESS) {
+      for (element item : a) {
+        object range;
+        if (item.get_object().get(range) == simdjson::SUCCESS)
+          u.times.emplace_back(string_of(range, "start"), string_of(range, "end"));
+      }
+    }
   }
+  u.times_location = string_of(o, "times_location");
   u.bearer_token = bool_of(o, "bearer_token");
   u.allowed_connection_types = strings_of(o, "allowed_connection_types");
   return u;

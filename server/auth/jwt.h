@@ -75,14 +75,16 @@ struct UserPermissionLimits {
   PermissionsPtr permissions;  // null: none (the account's defaults apply)
   JwtNatsLimits limits;
   std::vector<std::string> src;     // CIDRs the user may connect from (empty: any)
-  bool has_times = false;           // connect-time windows (not built: such users are refused)
+  // Connect-time windows ("15:04:05" start and end, local time or times_location's).
+  std::vector<std::pair<std::string, std::string>> times;
+  std::string times_location;
   bool bearer_token = false;        // no nonce signature needed
   std::vector<std::string> allowed_connection_types;
 
   // jwt HasEmptyPermissions: nothing set at all (what a scoped signing key's users must be).
   bool empty() const {
-    return !permissions && limits.subs == 0 && limits.data == 0 && limits.payload == 0 && src.empty() && !has_times &&
-           !bearer_token && allowed_connection_types.empty();
+    return !permissions && limits.subs == 0 && limits.data == 0 && limits.payload == 0 && src.empty() && times.empty() &&
+           times_location.empty() && !bearer_token && allowed_connection_types.empty();
   }
 };
 

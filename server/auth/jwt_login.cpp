@@ -6,6 +6,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 
 #include "proto/subject.h"
 #include "server/auth/base64.h"
@@ -111,6 +113,49 @@ std::optional<UserPermissionLimits> scoped_grants(const ScopedSigningKey& scope,
   return g;
 }
 
+// "15:04:05" as seconds since midnight; -1 when it is not that form.
+int seconds_of_day(const std::string& text) {
+  int h = 0, m = 0, s = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%2d:%2d:%2d%c", &h, &m, &s, &extra) != 3 || text.size() != 8) return -1;
+  if (h > 23 || m > 59 || s > 59) return -1;
+  return h * 3600 + m * 60 + s;
+}
+
+// jwt.go validateTimes at `now`, in the server's local time: whether a window holds, and
+// when it ends (Unix seconds). As there, a window that ends before it starts runs from today's
+// start to tomorrow's end.
+bool inside_connect_window(const UserPermissionLimits& user, int64_t now, int64_t* ends, std::string* why) {
+  *ends = 0;
+  if (user.times.empty()) return true;
+  if (!user.times_location.empty()) {
+    *why = "User JWT times_location is not supported by zats yet";
+    return false;
+  }
+  time_t t = static_cast<time_t>(now);
+  struct tm local {};
+  localtime_r(&t, &local);
+  for (const auto& [start_text, end_text] : user.times) {
+    int start = seconds_of_day(start_text), end = seconds_of_day(end_text);
+    if (start < 0 || end < 0) {
+      *why = "User JWT no longer valid: invalid time range";
+      return false;
+    }
+    struct tm day = local;
+    day.tm_hour = day.tm_min = day.tm_sec = 0;
+    day.tm_isdst = -1;
+    int64_t midnight = static_cast<int64_t>(mktime(&day));
+    int64_t start_at = midnight + start;
+    int64_t end_at = midnight + end + (start > end ? 86400 : 0);
+    if (start_at < now && end_at > now) {
+      *ends = end_at;
+      return true;
+    }
+  }
+  *why = "Outside connect times";
+  return false;
+}
+
 JwtGrant grant_of(const UserJwt& claims, const UserPermissionLimits& user, const AccountJwt& account) {
   JwtGrant g;
   g.user = claims.claims.subject;
@@ -181,11 +226,13 @@ AuthResult jwt_login(const OperatorMode& mode, const proto::ConnectOptions& c, c
   if (!grants.bearer_token && !signature_valid(*user, proof.nonce, c.sig, &why)) return refused(why);
   if (account->revoked(user->claims.subject, user->claims.issued_at)) return refused("User authentication revoked");
   if (!source_allowed(grants, proof.client_ip)) return refused("Bad src Ip " + std::string(proof.client_ip), true);
-  if (grants.has_times) return refused("User JWT connect times are not supported by zats yet", true);
+  int64_t window_ends = 0;
+  if (!inside_connect_window(grants, now, &window_ends, &why)) return refused(why, true);
   AuthResult r;
   r.ok = true;
   r.user_name = user->claims.subject;
   r.jwt = grant_of(*user, grants, *account);
+  r.jwt->window_ends = window_ends;
   return r;
 }
 

@@ -453,6 +453,26 @@ class OperatorMode(unittest.TestCase):
             expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=20, server=s)
             c.expect_closed()
 
+    def test_connect_times(self):
+        # Windows in the server's local time: outside one, refused; inside, closed at its end.
+        now = time.time()
+        t = time.localtime(now)
+        if t.tm_hour < 2 or (t.tm_hour == 23 and t.tm_min >= 58):
+            self.skipTest("too close to midnight for same-day windows")
+        hms = lambda secs: time.strftime("%H:%M:%S", time.localtime(secs))  # noqa: E731
+        for s in self.servers():
+            past = User(W["a"], {"times": [{"start": hms(now - 7200), "end": hms(now - 3600)}]})
+            c = s.client()
+            jwt_connect(c, c.read_info(), past)
+            c.expect(AUTH_VIOLATION)
+            c.expect_closed()
+            soon = User(W["a"], {"times": [{"start": hms(time.time() - 3600), "end": hms(time.time() + 3)}]})
+            c = s.client()
+            jwt_connect(c, c.read_info(), soon)
+            c.expect(b"PONG\r\n")
+            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=20, server=s)
+            c.expect_closed()
+
     def test_account_jwt_expiry_closes_its_connections(self):
         y = Key("account")
         for s in self.servers(accounts=lambda: {y.pub: account_jwt(W["op"], y, exp=int(time.time()) + 4)}):
