@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <memory>
 
 #include "server/auth/base64.h"
@@ -44,9 +45,13 @@ int64_t int_of(object o, std::string_view key) {
   if (!e) return 0;
   int64_t n = 0;
   if (e->get_int64().get(n) == simdjson::SUCCESS) return n;
+  // A float, or an integer past int64 (Go's decoder refuses both for an int64 field): saturated,
+  // never converted out of range.
   double d = 0;
-  if (e->get_double().get(d) == simdjson::SUCCESS) return static_cast<int64_t>(d);
-  return 0;
+  if (e->get_double().get(d) != simdjson::SUCCESS || d != d) return 0;
+  if (d >= 9.2e18) return INT64_MAX;
+  if (d <= -9.2e18) return INT64_MIN;
+  return static_cast<int64_t>(d);
 }
 
 bool bool_of(object o, std::string_view key) {

@@ -177,3 +177,20 @@ TEST_CASE("undecorated_jwt: an nsc-decorated file, or the text trimmed") {
   CHECK(auth::undecorated_jwt(decorated) == "eyJhbGc.x.y");
   CHECK(auth::undecorated_jwt("  eyJ.a.b\n") == "eyJ.a.b");
 }
+
+TEST_CASE("malformed tokens are refused, never trusted") {
+  std::string why;
+  auto encode = [](std::string_view json) { return auth::base64_encode(json, auth::Base64Alphabet::UrlRaw); };
+  std::string header = encode(R"({"typ":"JWT","alg":"ed25519-nkey"})");
+  for (std::string claims : {std::string("[]"), std::string("null"), std::string("{"), std::string(R"({"nats":[]})"),
+                             std::string(R"({"nats":{"type":"user","version":2},"exp":1e300,"iss":7})"),
+                             std::string(R"({"nats":{"type":"user","version":2,"subs":18446744073709551615}})")}) {
+    std::string token = header + "." + encode(claims) + "." + encode(std::string(64, 'x'));
+    CHECK_FALSE(auth::decode_user_jwt(token, &why));
+    CHECK(login(mode(), token).ok == false);
+  }
+  CHECK_FALSE(auth::decode_user_jwt(encode(R"({"typ":"JWT","alg":"ed25519"})") + ".e30.e30", &why));
+  CHECK(why == "version 1 JWTs are not supported by zats");
+  CHECK_FALSE(auth::decode_user_jwt("!!!.!!!.!!!", &why));
+  CHECK_FALSE(auth::decode_user_jwt("a.b.c.d", &why));
+}
