@@ -14,6 +14,7 @@ constexpr size_t kMaxCycleSearchDepth = 1024;  // accounts.go MaxAccountCycleSea
 bool export_allows(const Options& o, const AccountImport& im) {
   for (const AccountExport& ex : o.account_exports) {
     if (ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
+    if (ex.token_required) return im.activated;
     if (ex.to_accounts.empty()) return true;
     for (const std::string& a : ex.to_accounts)
       if (a == im.account) return true;
@@ -55,6 +56,7 @@ bool service_export_allows(const Options& o, const AccountImport& im, std::strin
   for (const AccountExport& ex : o.account_exports) {
     if (!ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
     *response_type = ex.response_type;
+    if (ex.token_required) return im.activated;
     if (ex.to_accounts.empty()) return true;
     for (const std::string& a : ex.to_accounts)
       if (a == im.account) return true;
@@ -125,6 +127,8 @@ void StreamImport::map(std::string_view published, std::string& out) const {
   if (prefixed) {
     out.assign(to, 0, to.size() - subject.size());
     out.append(published);
+  } else if (transform) {
+    transform->apply(published, out);
   } else if (proto::is_literal(subject)) {
     out.assign(to);
   } else {
@@ -153,8 +157,15 @@ std::optional<StreamImport> stream_import_of(const Options& o, const AccountImpo
   } else {
     si.to = im.to.empty() ? im.subject : im.to;
     if (!proto::is_literal(im.subject) && si.to != im.subject) {
-      *why = "mapping a wildcard stream import to another subject is not supported by zats yet";
-      return std::nullopt;
+      // accounts.go AddMappedStreamImportWithClaim: the destination's `*`s take the source's.
+      std::string problem;
+      si.transform = SubjectTransform::make(im.subject, si.to, &problem);
+      if (!si.transform) {
+        *why = "failed to create mapping transform for stream import subject \"" + im.subject + "\" to \"" +
+               si.to + "\": " + problem;
+        return std::nullopt;
+      }
+      si.to = si.transform->destination_pattern();
     }
   }
   std::map<std::string, bool> visited{{si.importer, true}};

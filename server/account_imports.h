@@ -14,6 +14,7 @@
 
 #include "server/account.h"
 #include "server/options.h"
+#include "server/subject_transform.h"
 
 namespace zats::server {
 
@@ -21,8 +22,10 @@ struct StreamImport {
   std::string exporter;  // the account the messages are published in
   std::string importer;  // the account they are delivered in as well
   std::string subject;   // what the import takes, in the exporter's subjects (wildcards allowed)
-  std::string to;        // the importer's subject for `subject` (a prefix already put in front)
+  std::string to;        // the importer's subject for `subject` (a prefix already put in front;
+                         // a transform's destination with its placeholders as `*`)
   bool prefixed = false;  // `to` is prefix + subject: map by putting the prefix in front
+  std::optional<SubjectTransform> transform;  // a wildcard import mapped to another subject
 
   // The subject in the importing account for a published `subject` that matches this import.
   void map(std::string_view published, std::string& out) const;

@@ -16,6 +16,7 @@ namespace zats::server {
 namespace {
 
 constexpr uint64_t kFirstPingMaxNs = 2'000'000'000;  // client.go firstClientPingInterval
+constexpr uint64_t kSubscriptionLimitCloseNs = 20'000'000;  // client.go applyAccountLimits
 
 uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
 
@@ -65,7 +66,7 @@ void Client::send_info(proto::ServerInfo info) {
   const Options& opts = worker().options();
   info.client_id = cid();
   info.client_ip = ip();
-  info.max_payload = opts.max_payload;
+  info.max_payload = parser_.limits().max_payload;  // a JWT user's may be lower than the server's
   // With no_auth_user a client may skip credentials, so INFO does not ask for them.
   info.auth_required = opts.auth_required() && opts.no_auth_user.empty();
   info.tls_required = opts.tls != nullptr && !opts.allow_non_tls;
@@ -165,8 +166,22 @@ bool Client::on_connect(std::string_view json) {
   // The first PING comes early (it also measures RTT), with up to 20% jitter.
   uint64_t first = std::min(to_ns(worker().options().ping_interval), kFirstPingMaxNs);
   uint64_t jitter = first / 5 ? worker().rng()() % (first / 5) : 0;
-  schedule_timer(first + jitter);
+  schedule_timer_until_expiry(first + jitter);
+  // client.go applyAccountLimits: a JWT that allows no subscriptions at all (a hand-written one
+  // without `subs`) closes the connection, 20ms after what the CONNECT's input asked for.
+  if (subscription_limit() == 0) {
+    closing_at_subscription_limit_ = true;
+    schedule_timer(kSubscriptionLimitCloseNs);
+  }
   return true;
+}
+
+void Client::schedule_timer_until_expiry(uint64_t delay_ns) {
+  if (expires_ns_ != 0) {
+    uint64_t now = worker().now_ns();
+    delay_ns = std::min(delay_ns, expires_ns_ > now ? expires_ns_ - now : 0);
+  }
+  schedule_timer(delay_ns);
 }
 
 bool Client::on_ping() {
@@ -267,8 +282,8 @@ bool Client::on_sub(const proto::SubArgs& args) {
     send_err("Invalid Subject");
     return open();
   }
-  int64_t max_subs = worker().options().max_subscriptions;
-  if (max_subs > 0 && static_cast<int64_t>(subs_.size()) >= max_subs) {
+  int64_t max_subs = subscription_limit();
+  if (max_subs >= 0 && static_cast<int64_t>(subs_.size()) >= max_subs) {
     send_err("maximum subscriptions exceeded");
     return open();
   }
@@ -363,6 +378,7 @@ void Client::on_closing() {
     counted_ = false;
     worker().context().connections.fetch_sub(1, std::memory_order_relaxed);
   }
+  release_account_slot();
 }
 
 // Before CONNECT under auth the timer is the authentication deadline; after it, keep-alive.
@@ -373,7 +389,20 @@ void Client::on_timer(uint64_t now_ns) {
     close(CloseReason::AuthenticationTimeout, "Authentication Timeout");
     return;
   }
+  if (closing_at_subscription_limit_) {
+    ZATS_LOG_FROM(Error, log_origin(), "maximum subscriptions exceeded");
+    send_err("maximum subscriptions exceeded");
+    close(CloseReason::MaxSubscriptionsExceeded);
+    return;
+  }
+  if (expires_ns_ != 0 && now_ns >= expires_ns_) {
+    const char* text = account_expiry_ ? "Account Authentication Expired" : "User Authentication Expired";
+    ZATS_DEBUG_FROM(log_origin(), "%s", text);
+    close(CloseReason::AuthenticationExpired, text);
+    return;
+  }
   keep_alive(now_ns);
+  if (open() && expires_ns_ != 0) schedule_timer_until_expiry(to_ns(worker().options().ping_interval));
 }
 
 }  // namespace zats::server

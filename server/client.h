@@ -92,6 +92,12 @@ class Client final : public Connection {
   bool authenticate_connect();
   bool login_without_connect();
   bool log_in(const auth::AuthResult& result);
+  bool take_account_slot(const auth::JwtGrant& grant);
+  void release_account_slot();
+  void apply_jwt_limits(const auth::JwtGrant* grant);
+  int64_t subscription_limit() const;
+  // The timer after `delay_ns`, or sooner at the user JWT's expiry.
+  void schedule_timer_until_expiry(uint64_t delay_ns);
   std::string auth_user_label() const;
   bool publish_allowed(const proto::PubArgs& args);
   bool subscribe_allowed(const proto::SubArgs& args);
@@ -125,6 +131,14 @@ class Client final : public Connection {
   std::string auth_user_;
   std::string auth_account_;
   std::unique_ptr<ClientPermissions> perms_;  // null: unrestricted
+  // Operator mode: the user JWT's subscription limit (with its account's; -1: none), when the
+  // JWT (or its account's) expires (monotonic ns; 0: never), and the account whose connection
+  // count it holds.
+  int64_t jwt_max_subs_ = -1;
+  uint64_t expires_ns_ = 0;
+  bool account_expiry_ = false;  // expires_ns_ is the account JWT's expiry
+  bool closing_at_subscription_limit_ = false;  // its limit is 0: the timer closes it
+  AccountId counted_account_ = kNoAccount;
 
   bool counted_ = true;          // holds one of ServerContext::connections until it closes
   bool input_blocked_ = false;  // a PING is held until the mesh backlog drains

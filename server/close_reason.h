@@ -23,6 +23,7 @@ enum class CloseReason : uint8_t {
   BadClientProtocolVersion,
   WrongPort,
   MaxConnectionsExceeded,
+  MaxAccountConnectionsExceeded,
   MaxPayloadExceeded,
   MaxControlLineExceeded,
   MaxSubscriptionsExceeded,
@@ -33,6 +34,7 @@ enum class CloseReason : uint8_t {
   ClusterNameConflict,
   DuplicateServerName,
   WrongGateway,
+  AuthenticationExpired,
 };
 
 constexpr std::string_view close_reason_text(CloseReason reason) {
@@ -52,6 +54,7 @@ constexpr std::string_view close_reason_text(CloseReason reason) {
     case CloseReason::BadClientProtocolVersion: return "Bad Client Protocol Version";
     case CloseReason::WrongPort: return "Incorrect Port";
     case CloseReason::MaxConnectionsExceeded: return "Maximum Connections Exceeded";
+    case CloseReason::MaxAccountConnectionsExceeded: return "Maximum Account Connections Exceeded";
     case CloseReason::MaxPayloadExceeded: return "Maximum Message Payload Exceeded";
     case CloseReason::MaxControlLineExceeded: return "Maximum Control Line Exceeded";
     case CloseReason::MaxSubscriptionsExceeded: return "Maximum Subscriptions Exceeded";
@@ -62,6 +65,7 @@ constexpr std::string_view close_reason_text(CloseReason reason) {
     case CloseReason::ClusterNameConflict: return "Cluster Name Conflict";
     case CloseReason::DuplicateServerName: return "Duplicate Server Name";
     case CloseReason::WrongGateway: return "Wrong Gateway";
+    case CloseReason::AuthenticationExpired: return "Authentication Expired";
   }
   return "";
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/uring_features.h"
+#include "server/auth/jwt.h"
 #include "server/auth/user.h"
 #include "server/permissions.h"
 #include "server/tls/tls_context.h"
@@ -33,6 +34,8 @@ struct AccountExport {
   std::string subject;
   std::vector<std::string> to_accounts;  // empty: public
   std::string response_type = "Singleton";  // service: Singleton, Streamed or Chunked
+  // An account JWT's token_req export: only imports with an activation token may take it.
+  bool token_required = false;
 };
 
 struct AccountImport {
@@ -42,6 +45,38 @@ struct AccountImport {
   std::string subject;
   std::string prefix;  // stream: prepended (with a '.') to the subject
   std::string to;      // stream: the subject in the importing account; service: the local subject
+  bool activated = false;  // an account JWT's import whose activation token holds (token_req exports)
+};
+
+// Operator (JWT) mode (docs/compatibility.md, Operator mode): the trusted operators, and the
+// accounts the memory resolver holds (`resolver_preload`), decoded and verified at load. Users
+// are not configured: each presents a user JWT its account issued, signing the nonce.
+struct OperatorMode {
+  std::vector<auth::OperatorJwt> operators;  // `operator`: files or inline JWTs
+  bool memory_resolver = false;              // `resolver: MEMORY`
+  std::vector<std::pair<std::string, std::string>> preload;  // public key -> account JWT, as configured
+  // `resolver_pinned_accounts`: when given, only these accounts' users (and the system
+  // account's) may log in.
+  std::optional<std::vector<std::string>> pinned_accounts;
+  // Filled by finish_options: the keys account JWTs may be signed with (operator identities
+  // unless strict_signing_key_usage, and their signing keys), and the preloaded accounts.
+  std::vector<std::string> trusted_keys;
+  std::vector<auth::AccountJwt> accounts;
+  // Preloads that are not in force, or in force with problems, for the start-up log.
+  std::vector<std::string> warnings;
+  bool loaded = false;  // finish_options has filled the above (and Options::accounts)
+
+  bool enabled() const { return !operators.empty(); }
+  bool trusts(std::string_view key) const {
+    for (const std::string& k : trusted_keys)
+      if (k == key) return true;
+    return false;
+  }
+  const auth::AccountJwt* account(std::string_view key) const {
+    for (const auth::AccountJwt& a : accounts)
+      if (a.claims.subject == key) return &a;
+    return nullptr;
+  }
 };
 
 // One route to dial (`cluster { routes: [...] }`, `--routes`): a nats-route:// or nats:// URL.
@@ -134,9 +169,12 @@ struct Options {
   std::vector<auth::User> users;
   std::string no_auth_user;
   Nanos auth_timeout{0};  // 0: the default, 2 s (with TLS: the TLS timeout + 1 s)
-  bool auth_required() const { return !users.empty() || !username.empty() || !token.empty(); }
-  // nkey users sign the nonce each INFO then carries (nkey.go nonceRequired).
+  bool auth_required() const {
+    return !users.empty() || !username.empty() || !token.empty() || operator_mode.enabled();
+  }
+  // nkey and JWT users sign the nonce each INFO then carries (nkey.go nonceRequired).
   bool nonce_required() const {
+    if (operator_mode.enabled()) return true;
     for (const auth::User& u : users)
       if (u.is_nkey()) return true;
     return false;
@@ -160,6 +198,7 @@ struct Options {
   Nanos lame_duck_duration = std::chrono::minutes(2);
   Nanos lame_duck_grace_period = std::chrono::seconds(10);
   std::string system_account = "$SYS";
+  bool system_account_given = false;  // configured (else operator mode takes the operator's)
   bool no_system_account = false;
   int64_t connect_error_reports = 3600;
   int64_t reconnect_error_reports = 1;
@@ -201,6 +240,7 @@ struct Options {
   std::vector<std::string> accounts;
   std::vector<AccountExport> account_exports;
   std::vector<AccountImport> account_imports;
+  OperatorMode operator_mode;
 
   std::string config_file;
 };

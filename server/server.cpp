@@ -45,6 +45,19 @@ unsigned cpus_in_affinity_mask() {
   return count > 0 ? static_cast<unsigned>(count) : 1;
 }
 
+// server.go logStartupInfo and checkResolvePreloads: the trusted operators, and the preloaded
+// accounts that are not in force or have problems.
+void log_operator_mode(const OperatorMode& mode) {
+  if (!mode.enabled()) return;
+  ZATS_NOTICE("Trusted Operators");
+  for (const auth::OperatorJwt& op : mode.operators) {
+    ZATS_NOTICE("  Operator: \"%s\"", op.claims.name.c_str());
+    ZATS_NOTICE("  Subject : %s", op.claims.subject.c_str());
+  }
+  for (const std::string& w : mode.warnings) ZATS_WARN("%s", w.c_str());
+  ZATS_NOTICE("  Accounts: %zu preloaded (memory resolver)", mode.accounts.size());
+}
+
 }  // namespace
 
 core::LogSettings log_settings(const Options& o) {
@@ -120,6 +133,7 @@ bool Server::start(std::string* error) {
     workers_.push_back(std::move(worker));
   }
   ZATS_NOTICE("  Workers:  %u", workers);
+  log_operator_mode(options_.operator_mode);
   for (size_t i = 0; i < workers_.size(); ++i) {
     threads_.emplace_back([this, i] {
       if (options_.pin_workers) pin_to_cpu(static_cast<unsigned>(i));

@@ -54,6 +54,7 @@ ServerContext::ServerContext(const Options& opts, unsigned worker_count)
       initial_options(std::make_shared<const Options>(opts)),
       server_id(make_server_id()), accounts(account_names(opts)), mesh(worker_count) {
   for (size_t i = 0; i < accounts.size(); ++i) interest.push_back(std::make_unique<InterestIndex>());
+  account_connections = std::make_unique<std::atomic<int64_t>[]>(accounts.size());
   indexed = worker_count > 1 || opts.cluster.enabled();
   for (auto& owner : remote_owner) owner.store(-1, std::memory_order_relaxed);
   info.server_id = server_id;

@@ -55,6 +55,8 @@ struct ServerContext {
   std::atomic<uint64_t> next_cid{1};
   std::atomic<int64_t> connections{0};
   std::atomic<uint64_t> total_connections{0};
+  // Client connections per account (by AccountId), for account JWTs' limits.conn.
+  std::unique_ptr<std::atomic<int64_t>[]> account_connections;
 };
 
 // A random 56-character id in the alphabet of nkeys, starting with 'N' like nats-server's.

@@ -2,9 +2,11 @@
 #include "server/auth/authenticator.h"
 
 #include "server/auth/bcrypt.h"
+#include "server/auth/jwt_login.h"
 #include "server/auth/constant_time.h"
 #include "server/auth/nkey.h"
 
+#include <ctime>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -86,6 +88,7 @@ AuthResult authenticate(const Options& o, const proto::ConnectOptions& c, const 
     r.ok = true;
     return r;
   }
+  if (o.operator_mode.enabled()) return jwt_login(o.operator_mode, c, proof, std::time(nullptr));
   if (!c.nkey.empty() && o.nonce_required()) {
     const User* user = find_nkey_user(o, c.nkey);
     if (user == nullptr || !user->standard_connections_allowed) return r;

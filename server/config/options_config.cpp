@@ -137,7 +137,10 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"accounts"}, read_accounts},
       {{"cluster"}, read_cluster},
       {{"no_auth_user"}, str(&Options::no_auth_user)},
-      {{"system_account", "system"}, str(&Options::system_account)},
+      {{"system_account", "system"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+         o.system_account_given = r.get_string(e, &o.system_account);
+       }},
       {{"no_system_account", "no_system", "no_sys_acc"}, boolean(&Options::no_system_account)},
       {{"connect_error_reports"}, integer(&Options::connect_error_reports)},
       {{"reconnect_error_reports"}, integer(&Options::reconnect_error_reports)},
@@ -159,10 +162,10 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"websocket", "ws"}, unsupported()},
       {{"mqtt"}, unsupported()},
       {{"jetstream", "store_dir", "storedir"}, unsupported()},
-      {{"operator", "operators", "roots", "root", "root_operators", "root_operator"}, unsupported()},
-      {{"resolver", "account_resolver", "accounts_resolver", "resolver_tls", "resolver_preload",
-        "resolver_pinned_accounts"},
-       unsupported()},
+      {{"operator", "operators", "roots", "root", "root_operators", "root_operator"}, read_operator},
+      {{"resolver", "account_resolver", "accounts_resolver", "resolver_preload", "resolver_pinned_accounts"},
+       read_operator_mode_key},
+      {{"resolver_tls"}, unsupported("resolver_tls (for URL resolvers)")},
       {{"trusted", "trusted_keys"}, unsupported()},
       {{"mappings", "maps"}, unsupported()},
       {{"ocsp"}, unsupported()},
@@ -214,6 +217,7 @@ bool finish_options(Options& o, std::string* error) {
   if (o.auth_timeout.count() == 0)
     o.auth_timeout = o.tls ? Nanos(go_float_seconds_to_nanos(o.tls_timeout + 1.0)) : std::chrono::seconds(2);
   if (o.max_payload == 0) o.max_payload = 1048576;
+  if (!finish_operator_mode(o, error)) return false;
   if (o.max_control_line == 0) o.max_control_line = 4096;
   if (o.max_pending == 0) o.max_pending = 64 * 1024 * 1024;
   if (o.write_deadline.count() == 0) o.write_deadline = std::chrono::seconds(10);

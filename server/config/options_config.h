@@ -26,4 +26,9 @@ bool apply_config_file(const std::string& path, Options& options, OptionsDiagnos
 // host[:port]).
 bool finish_options(Options& options, std::string* error);
 
+// Operator mode (options_operator.cpp): jwt.go validateTrustedOperators, then the preloaded
+// account JWTs that a trusted key signed become the accounts (with their exports and imports).
+// Runs once per Options (OperatorMode::loaded).
+bool finish_operator_mode(Options& options, std::string* error);
+
 }  // namespace zats::server::config

@@ -74,6 +74,9 @@ void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& 
 void read_cluster(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_tls(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
+// Operator mode (options_operator.cpp): `operator`, and `resolver` / `resolver_preload`.
+void read_operator(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
+void read_operator_mode_key(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_cluster_tls(OptionsReader& r, const ConfigMapEntry& entry, ClusterOptions& c);
 // A permissions map; null on error (recorded).
 PermissionsPtr read_permissions(OptionsReader& r, const ConfigMapEntry& entry);

@@ -65,6 +65,13 @@ std::vector<RouteUrl> routes_missing(const std::vector<RouteUrl>& from, const st
   return out;
 }
 
+// The operators in force, by their JWTs' ids (a hash of their claims).
+std::vector<std::string> operator_ids(const Options& o) {
+  std::vector<std::string> ids;
+  for (const auth::OperatorJwt& op : o.operator_mode.operators) ids.push_back(op.claims.id);
+  return ids;
+}
+
 }  // namespace
 
 std::string reload_refusal(const Options& o, const Options& n) {
@@ -93,6 +100,9 @@ std::string reload_refusal(const Options& o, const Options& n) {
   differs(&why, "NoSystemAccount", o.no_system_account, n.no_system_account);
   differs(&why, "NoSublistCache", o.no_sublist_cache, n.no_sublist_cache);
   // zats builds its per-account indexes at start: the set of accounts is fixed for now.
+  // Operator mode is set up at start (the resolver, the operators it trusts).
+  differs(&why, "TrustedOperators", operator_ids(o), operator_ids(n));
+  differs(&why, "AccountResolver", o.operator_mode.memory_resolver, n.operator_mode.memory_resolver);
   differs(&why, "Accounts", o.accounts, n.accounts);
   differs<int64_t>(&why, "Cores", o.cores, n.cores);
   // Each worker's ring is set up once, at start.

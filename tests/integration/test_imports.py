@@ -126,6 +126,29 @@ class StreamImports(unittest.TestCase):
         for s in self.servers(zats_args=("--cores", "4", "--placement", "round-robin")):
             self.check_deliveries(s)
 
+    def test_wildcard_import_mapped_by_a_subject_transform(self):
+        # `to` with the source's wildcards: `*` in order, `$N`, `{{wildcard(N)}}`, and `>`.
+        conf = """
+accounts {
+  A { users = [ {user: a, password: a} ], exports = [ {stream: ">"} ] }
+  B {
+    users = [ {user: b, password: b} ]
+    imports = [
+      {stream: {account: A, subject: "orders.*.*"}, to: "shop.$2.$1"}
+      {stream: {account: A, subject: "stock.*"}, to: "inv.{{wildcard(1)}}.now"}
+      {stream: {account: A, subject: "log.*.>"}, to: "logs.*.all.>"}
+    ]
+  }
+}
+"""
+        for s in self.servers(conf):
+            b = self.subscribe(s, "b", ">")
+            a = login(s, "a")
+            a.send(b"PUB orders.eu.7 1\r\n1\r\nPUB stock.nuts 1\r\n2\r\nPUB log.web.x.y 1\r\n3\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.expect(b"MSG shop.7.eu 1 1\r\n1\r\nMSG inv.nuts.now 1 1\r\n2\r\nMSG logs.web.all.x.y 1 1\r\n3\r\n")
+            b.expect_nothing(0.1)
+
     def test_no_import_no_delivery(self):
         conf = CONF.replace('{stream: {account: A, subject: "alerts"}, to: "b.alerts"}', "")
         for s in self.servers(conf):

@@ -46,8 +46,13 @@ TEST_CASE("stream imports need an export that allows them") {
   CHECK(why_refused(o, stream_import("B", "A", "other")) == "stream import not authorized");
   CHECK(why_refused(o, stream_import("B", "C", "news.>")) == "stream import not authorized");
   CHECK(why_refused(o, stream_import("B", "A", "news.>", "p.*")) == "stream import prefix can not contain wildcard tokens");
-  CHECK(why_refused(o, stream_import("B", "A", "news.>", "", "elsewhere.>")) ==
-        "mapping a wildcard stream import to another subject is not supported by zats yet");
+  CHECK(why_refused(o, stream_import("B", "A", "news.>", "", "elsewhere.>")) == "");
+  CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "elsewhere")) ==
+        "failed to create mapping transform for stream import subject \"news.*\" to \"elsewhere\": invalid mapping "
+        "destination: not using all of the token wildcard(s) in elsewhere");
+  CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "x.{{partition(3,1)}}")) ==
+        "failed to create mapping transform for stream import subject \"news.*\" to \"x.{{partition(3,1)}}\": mapping "
+        "function {{partition(3,1)}} is not supported by zats yet");
   std::string why;
   auto first = stream_import_of(o, stream_import("B", "A", "news.>"), {}, &why);
   REQUIRE(first);
@@ -63,6 +68,26 @@ TEST_CASE("stream import cycles are refused") {
   CHECK(why_refused(o, stream_import("B", "A", "x.>"), {*ab}) == "import forms a cycle");
   // A prefix moves the subjects apart: no cycle.
   CHECK(why_refused(o, stream_import("B", "A", "x.>", "y"), {*ab}) == "");
+}
+
+TEST_CASE("wildcard stream imports mapped to other subjects (subject transforms)") {
+  Options o;
+  o.account_exports = {stream_export("A", ">")};
+  std::string why, out;
+  auto mapped = [&](const char* subject, const char* to, const char* published) {
+    auto si = stream_import_of(o, stream_import("B", "A", subject, "", to), {}, &why);
+    REQUIRE_MESSAGE(si, why);
+    si->map(published, out);
+    return out;
+  };
+  CHECK(mapped("orders.*.*", "shop.*.*", "orders.eu.7") == "shop.eu.7");
+  CHECK(mapped("orders.*.*", "shop.$2.$1", "orders.eu.7") == "shop.7.eu");
+  CHECK(mapped("orders.*.*", "shop.{{wildcard(2)}}.x.{{wildcard(1)}}", "orders.eu.7") == "shop.7.x.eu");
+  CHECK(mapped("orders.>", "shop.>", "orders.eu.7.z") == "shop.eu.7.z");
+  CHECK(mapped("orders.*.>", "shop.$1.all.>", "orders.eu.7.z") == "shop.eu.all.7.z");
+  auto si = stream_import_of(o, stream_import("B", "A", "orders.*.*", "", "shop.$2.$1"), {}, &why);
+  REQUIRE(si);
+  CHECK(si->to == "shop.*.*");  // what the cycle and duplicate checks see
 }
 
 TEST_CASE("stream import subjects in the importing account") {

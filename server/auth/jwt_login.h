@@ -1,0 +1,25 @@
+// Operator mode's login (auth.go processClientOrLeafAuthentication with trusted keys): the
+// CONNECT's user JWT (`jwt`) must be valid and in force, issued by a preloaded account's identity
+// or one of its signing keys (and pinned, with resolver_pinned_accounts), that account issued by a trusted operator key and in force; the
+// CONNECT's `sig` must be the user's signature of the nonce (unless the JWT is a bearer token the
+// account allows); the user must not be revoked and must connect from an address its `src`
+// allows. Pure: no I/O, no state.
+#pragma once
+
+#include <cstdint>
+
+#include "proto/connect.h"
+#include "server/auth/authenticator.h"
+#include "server/options.h"
+
+namespace zats::server::auth {
+
+// `now`: Unix seconds. On failure, result.failure says why (nats-server's debug texts).
+AuthResult jwt_login(const OperatorMode& mode, const proto::ConnectOptions& credentials, const ConnectionProof& proof,
+                     int64_t now);
+
+// Whether `ip` (text, v4 or v6) lies in `cidr` ("10.0.0.0/8", "::1/128"); false when either is
+// not well-formed.
+bool address_in_cidr(std::string_view ip, std::string_view cidr);
+
+}  // namespace zats::server::auth

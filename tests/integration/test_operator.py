@@ -1,0 +1,580 @@
+#!/usr/bin/env python3
+# Operator (JWT) mode with the memory resolver (issue 16): `operator` (a JWT file or inline),
+# `resolver: MEMORY`, `resolver_preload`; user JWTs in CONNECT with the nonce signed by the user's
+# nkey; the claims enforced (permissions, account default permissions, account and user limits on
+# connections, subscriptions and payload, user JWT expiry, revocations, src, bearer tokens) and
+# account exports/imports. Keys and JWTs are made by the test itself with
+# tests/integration/go/jwt_tool (Debian's nats-io/jwt and nkeys: there is no `nsc`). Every case
+# runs against the server under test and against nats-server (when installed): same outcome,
+# same error text.
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Server, run_tests  # noqa: E402
+from authconf import TempConfig, connect_json  # noqa: E402
+from test_monitor import reference_binary  # noqa: E402
+
+AUTH_VIOLATION = b"-ERR 'Authorization Violation'\r\n"
+TOOL = None
+
+
+def go_program(name):
+    d = os.environ.get("ZATS_GO_BIN")
+    path = os.path.join(d, name) if d else None
+    return path if path and os.access(path, os.X_OK) else None
+
+
+def tool(*args):
+    r = subprocess.run([TOOL] + list(args), capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("jwt_tool %s: %s" % (args[0], r.stderr))
+    return r.stdout.strip()
+
+
+class Key:
+    def __init__(self, kind):
+        self.seed, self.pub = tool("keys", kind).split()
+
+
+class User:
+    """A user nkey and its JWT."""
+
+    def __init__(self, signer, claims=None, exp=0, issuer_account=None, raw=None, key=None):
+        self.key = key or Key("user")
+        self.seed, self.pub = self.key.seed, self.key.pub
+        args = ["encode", "-kind", "user", "-signer", signer.seed, "-subject", self.pub, "-name", "u"]
+        if claims is not None:
+            args += ["-claims", json.dumps(claims)]
+        if raw is not None:
+            args += ["-raw-claims", json.dumps(raw)]
+        if exp:
+            args += ["-exp", str(exp)]
+        if issuer_account:
+            args += ["-issuer-account", issuer_account.pub]
+        self.jwt = tool(*args)
+
+
+def account_jwt(signer, account, claims=None, exp=0):
+    args = ["encode", "-kind", "account", "-signer", signer.seed, "-subject", account.pub, "-name", "acc"]
+    if claims is not None:
+        args += ["-claims", json.dumps(claims)]
+    if exp:
+        args += ["-exp", str(exp)]
+    return tool(*args)
+
+
+def activation(exporter, importer, subject, kind):
+    return tool("encode", "-kind", "activation", "-signer", exporter.seed, "-subject", importer.pub,
+                "-claims", json.dumps({"subject": subject, "kind": kind}))
+
+
+# The world every case shares, made once (setUpModule).
+W = {}
+
+
+def setUpModule():
+    global TOOL
+    TOOL = go_program("jwt_tool")
+    if TOOL is None:
+        raise unittest.SkipTest("jwt_tool not built (needs go and Debian's nats-io/jwt: tools/bootstrap)")
+    op, op_sk, stranger_op = Key("operator"), Key("operator"), Key("operator")
+    W["op_jwt"] = tool("encode", "-kind", "operator", "-signer", op.seed, "-subject", op.pub, "-name", "op",
+                       "-claims", json.dumps({"signing_keys": [op_sk.pub]}))
+    W["op"] = op
+    a, b, c, d, e, r, x, g, h, i, j, sc = (Key("account") for _ in range(12))
+    scope = Key("account")
+    a_sk = Key("account")
+    revoked_user = Key("user")
+    W["a_claims"] = {
+        "signing_keys": [a_sk.pub],
+        "exports": [{"subject": "a.stream.>", "type": "stream"},
+                    {"subject": "a.svc", "type": "service"}]}
+    W["accounts"] = {
+        # A: signed by the operator's identity; exports a stream and a service; a signing key.
+        a.pub: account_jwt(op, a, W["a_claims"]),
+        # B: signed by an operator signing key; imports A's stream (prefix) and service (mapped).
+        b.pub: account_jwt(op_sk, b, {
+            "imports": [{"subject": "a.stream.>", "account": a.pub, "to": "from_a", "type": "stream"},
+                        {"subject": "a.svc", "account": a.pub, "local_subject": "svc.a", "type": "service"}]}),
+        # C: account limits.
+        c.pub: account_jwt(op, c, {"limits": {"conn": 2, "subs": 3, "payload": 100, "data": -1,
+                                              "imports": -1, "exports": -1, "wildcards": True, "leaf": -1}}),
+        # D: default permissions for users without their own.
+        d.pub: account_jwt(op, d, {"default_permissions": {"pub": {"deny": ["forbidden.>"]}}}),
+        # E: signed by an operator this server does not trust.
+        e.pub: account_jwt(stranger_op, e),
+        # R: revokes one user.
+        r.pub: account_jwt(op, r, {"revocations": {revoked_user.pub: int(time.time()) + 3600}}),
+        # X: expired.
+        x.pub: account_jwt(op, x, exp=int(time.time()) - 60),
+        # G: exports that need an activation token; H imports them with tokens, I without.
+        g.pub: account_jwt(op, g, {
+            "exports": [{"subject": "g.private.>", "type": "stream", "token_req": True},
+                        {"subject": "g.svc", "type": "service", "token_req": True}]}),
+        h.pub: account_jwt(op, h, {
+            "imports": [{"subject": "g.private.>", "account": g.pub, "type": "stream",
+                         "token": activation(g, h, "g.private.>", "stream")},
+                        {"subject": "g.svc", "account": g.pub, "type": "service",
+                         "token": activation(g, h, "g.svc", "service")}]}),
+        i.pub: account_jwt(op, i, {
+            "imports": [{"subject": "g.private.>", "account": g.pub, "type": "stream"},
+                        {"subject": "g.svc", "account": g.pub, "type": "service"}]}),
+        # J holds H's token: its account JWT is invalid, its users are refused.
+        j.pub: account_jwt(op, j, {
+            "imports": [{"subject": "g.svc", "account": g.pub, "type": "service",
+                         "token": activation(g, h, "g.svc", "service")}]}),
+    }
+    # SC: a scoped signing key whose template grants its users their own subjects.
+    W["accounts"][sc.pub] = account_jwt(op, sc, {"signing_keys": [{
+        "kind": "user_scope", "key": scope.pub, "role": "r",
+        "template": {"pub": {"allow": ["s.{{name()}}.>", "_INBOX.>"]},
+                     "sub": {"allow": ["s.{{subject()}}"]}, "subs": 1}}]})
+    W.update(a=a, b=b, c=c, d=d, e=e, r=r, x=x, g=g, h=h, i=i, j=j, sc=sc, a_sk=a_sk, scope=scope)
+    W["users"] = {
+        "a": User(a),
+        "a_by_signing_key": User(a_sk, issuer_account=a),
+        "b": User(b),
+        "b2": User(b),
+        "c": User(c),
+        "d": User(d),
+        "e": User(e),
+        "x": User(x),
+        "revoked": User(r, key=revoked_user),
+        "g": User(g),
+        "h": User(h),
+        "i": User(i),
+        "j": User(j),
+        "scoped": User(scope, raw={}, issuer_account=sc),
+        "scoped_with_own_permissions": User(scope, {"pub": {"allow": [">"]}}, issuer_account=sc),
+        "unknown_account": User(Key("account")),
+        "perms": User(a, {"pub": {"allow": ["allowed.>", "_INBOX.>"], "deny": ["allowed.not"]},
+                          "sub": {"allow": ["_INBOX.>", "ok.>"], "deny": ["ok.not"]}}),
+        "limits": User(a, {"subs": 2, "payload": 50}),
+        "expired": User(a, exp=int(time.time()) - 60),
+        "bearer": User(a, {"bearer_token": True}),
+        "src_elsewhere": User(a, {"src": ["10.0.0.0/8"]}),
+        "src_here": User(a, {"src": ["127.0.0.0/8"]}),
+        "other_types": User(a, {"allowed_connection_types": ["WEBSOCKET"]}),
+    }
+
+
+def binaries():
+    out = [harness.server_binary()]
+    ref = reference_binary()
+    if ref is not None:
+        out.append(ref)
+    return out
+
+
+def operator_conf(tmpdir, operator_line=None, extra="", accounts=None):
+    path = os.path.join(tmpdir, "op.jwt")
+    with open(path, "w") as f:
+        f.write(W["op_jwt"] + "\n")
+    preload = "\n".join("  %s: %s" % (k, v) for k, v in dict(W["accounts"], **(accounts or {})).items())
+    return "%s\nresolver: MEMORY\nresolver_preload: {\n%s\n}\n%s" % (
+        operator_line or "operator: %s" % path, preload, extra)
+
+
+def user(name):
+    return W["users"][name]
+
+
+def jwt_connect(conn, info, u, sig=True, signer=None, jwt=None, **extra):
+    d = dict(jwt=jwt or u.jwt, protocol=1, **extra)
+    if sig:
+        d["sig"] = tool("sign", (signer or u).seed, info["nonce"])
+    conn.send(b"CONNECT " + connect_json(**d) + b"\r\nPING\r\n")
+
+
+def expect_err_between_pings(conn, err, timeout, server):
+    """Waits for `err` (an -ERR line), answering the server's keep-alive PINGs meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = conn.read_until(b"\r\n", timeout=max(0.1, deadline - time.monotonic()))
+        except AssertionError as e:
+            raise AssertionError("%s\nserver log:\n%s" % (e, server.log_text())) from None
+        if line == b"PING\r\n":
+            conn.send(b"PONG\r\n")
+            continue
+        if line != err:
+            raise AssertionError("expected %r, got %r" % (err, line))
+        return
+
+
+class OperatorMode(unittest.TestCase):
+    def servers(self, extra="", operator_line=None, accounts=None):
+        """Yields a started server per binary; `accounts()` makes preloads of its own for each."""
+        for binary in binaries():
+            tmp = tempfile.TemporaryDirectory()
+            cfg = TempConfig(operator_conf(tmp.name, operator_line, extra, accounts() if accounts else None))
+            server = Server("-c", cfg.path, "-D", binary=binary).start()
+            try:
+                with self.subTest(server=os.path.basename(binary)):
+                    yield server
+            finally:
+                server.__exit__(None, None, None)
+                cfg.cleanup()
+                tmp.cleanup()
+
+    def login(self, s, name, **kw):
+        c = s.client()
+        info = c.read_info()
+        jwt_connect(c, info, user(name), **kw)
+        c.expect(b"PONG\r\n")
+        return c
+
+    def refused(self, s, name, **kw):
+        c = s.client()
+        jwt_connect(c, c.read_info(), user(name), **kw)
+        c.expect(AUTH_VIOLATION)
+        c.expect_closed()
+        c.close()
+
+    def test_info_asks_for_auth_with_a_nonce(self):
+        for s in self.servers():
+            c = s.client()
+            info = c.read_info()
+            self.assertIs(info.get("auth_required"), True)
+            self.assertEqual(len(info.get("nonce", "")), 15)
+            c.close()
+
+    def test_users_of_trusted_accounts_log_in(self):
+        # A is signed by the operator, B by its signing key; a user signed by A's signing key.
+        for s in self.servers():
+            for name in ("a", "b", "a_by_signing_key", "bearer", "src_here"):
+                self.login(s, name, sig=name != "bearer").close()
+
+    def test_inline_operator_jwt(self):
+        for s in self.servers(operator_line="operator: %s" % W["op_jwt"]):
+            self.login(s, "a").close()
+
+    def test_refusals(self):
+        for s in self.servers():
+            self.refused(s, "a", sig=False)                     # no signature
+            self.refused(s, "a", signer=user("b"))              # the nonce signed by another key
+            self.refused(s, "e")                                # account of an untrusted operator
+            self.refused(s, "x")                                # expired account
+            self.refused(s, "unknown_account")                  # account not preloaded
+            self.refused(s, "expired")                          # expired user JWT
+            self.refused(s, "revoked")                          # revoked by its account
+            self.refused(s, "src_elsewhere")                    # src does not hold 127.0.0.1
+            self.refused(s, "other_types")                      # not a STANDARD connection type
+            self.refused(s, "j")                                # an import with another's token
+            # A user JWT whose claims were altered: the signature no longer holds.
+            h, claims, sig = user("a").jwt.split(".")
+            body = json.loads(__import__("base64").urlsafe_b64decode(claims + "=="))
+            body["nats"]["pub"] = {"allow": [">"]}
+            forged = __import__("base64").urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+            self.refused(s, "a", jwt="%s.%s.%s" % (h, forged, sig))
+            # No JWT at all.
+            c = s.client()
+            c.read_info()
+            c.send(b"CONNECT " + connect_json() + b"\r\nPING\r\n")
+            c.expect(AUTH_VIOLATION)
+            c.expect_closed()
+
+    def test_pinned_accounts(self):
+        for s in self.servers(extra="resolver_pinned_accounts: [%s]\n" % W["a"].pub):
+            self.login(s, "a").close()
+            self.refused(s, "b")
+
+    def test_user_permissions(self):
+        for s in self.servers():
+            c = self.login(s, "perms")
+            c.send(b"PUB denied 1\r\nx\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Publish to \"denied\"'\r\n")
+            c.send(b"PUB allowed.not 1\r\nx\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Publish to \"allowed.not\"'\r\n")
+            c.send(b"SUB nope 1\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Subscription to \"nope\"'\r\n")
+            c.send(b"SUB ok.not 2\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Subscription to \"ok.not\"'\r\n")
+            c.send(b"SUB ok.yes 3\r\nPUB allowed.yes 2\r\nhi\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            c.close()
+
+    def test_scoped_signing_key_template(self):
+        for s in self.servers():
+            self.refused(s, "scoped_with_own_permissions")  # scoped users carry no claims of their own
+            u = user("scoped")
+            c = self.login(s, "scoped")
+            c.send(b"PUB s.u.x 1\r\nx\r\nPUB s.other.x 1\r\nx\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Publish to \"s.other.x\"'\r\n")
+            c.send(b"SUB s.%s 1\r\nSUB s.%s 2\r\n" % (u.pub.encode(), u.pub.encode()))
+            c.expect(b"-ERR 'maximum subscriptions exceeded'\r\n")  # the template's subs: 1
+            c.send(b"PING\r\n")
+            c.expect(b"PONG\r\n")
+            c.close()
+
+    def test_account_default_permissions(self):
+        for s in self.servers():
+            c = self.login(s, "d")
+            c.send(b"PUB forbidden.x 1\r\nx\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Publish to \"forbidden.x\"'\r\n")
+            c.send(b"PUB fine 1\r\nx\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            c.close()
+
+    def test_accounts_are_apart(self):
+        for s in self.servers():
+            a, b = self.login(s, "a"), self.login(s, "b")
+            b.send(b"SUB same 1\r\nPING\r\n")
+            b.expect(b"PONG\r\n")
+            a.send(b"SUB same 1\r\nPUB same 2\r\nhi\r\nPING\r\n")
+            a.expect(b"MSG same 1 2\r\nhi\r\nPONG\r\n")
+            b.expect_nothing()
+
+    def test_stream_import_with_prefix(self):
+        for s in self.servers():
+            a, b = self.login(s, "a"), self.login(s, "b")
+            b.send(b"SUB from_a.a.stream.> 1\r\nPING\r\n")
+            b.expect(b"PONG\r\n")
+            a.send(b"PUB a.stream.x 2\r\nhi\r\nPUB a.other 2\r\nno\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.expect(b"MSG from_a.a.stream.x 1 2\r\nhi\r\n")
+            b.expect_nothing()
+
+    def test_service_import_with_local_subject(self):
+        for s in self.servers():
+            a, b = self.login(s, "a"), self.login(s, "b")
+            a.send(b"SUB a.svc 1\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.send(b"SUB reply.b 1\r\nPUB svc.a reply.b 3\r\nask\r\nPING\r\n")
+            b.expect(b"PONG\r\n")
+            line = a.read_until(b"\r\n")
+            parts = line.split()
+            self.assertEqual(parts[:3], [b"MSG", b"a.svc", b"1"], line)
+            self.assertTrue(parts[3].startswith(b"_R_."), line)  # the reply, mapped across accounts
+            a.expect(b"ask\r\n")
+            a.send(b"PUB " + parts[3] + b" 6\r\nanswer\r\n")
+            b.expect(b"MSG reply.b 1 6\r\nanswer\r\n")
+
+    def test_imports_of_token_required_exports(self):
+        # H holds activation tokens for G's private stream and service; I has none of its own.
+        for s in self.servers():
+            g, h, i = self.login(s, "g"), self.login(s, "h"), self.login(s, "i")
+            for c in (h, i):
+                c.send(b"SUB g.private.> 1\r\nSUB r 2\r\nPING\r\n")
+                c.expect(b"PONG\r\n")
+            g.send(b"SUB g.svc 1\r\nPUB g.private.x 2\r\nhi\r\nPING\r\n")
+            g.expect(b"PONG\r\n")
+            h.expect(b"MSG g.private.x 1 2\r\nhi\r\n")
+            i.send(b"PUB g.svc r 1\r\nq\r\nPING\r\n")
+            i.expect(b"PONG\r\n")
+            h.send(b"PUB g.svc r 1\r\nq\r\nPING\r\n")
+            h.expect(b"PONG\r\n")
+            line = g.read_until(b"\r\n")
+            self.assertTrue(line.startswith(b"MSG g.svc 1 _R_."), line)  # H's request only
+            g.expect(b"q\r\n")
+            g.expect_nothing()
+            i.expect_nothing()
+
+    def test_account_connection_limit(self):
+        for s in self.servers():
+            first, second = self.login(s, "c"), self.login(s, "c")
+            c = s.client()
+            jwt_connect(c, c.read_info(), user("c"))
+            c.expect(b"-ERR 'maximum account active connections exceeded'\r\n")
+            c.expect_closed()
+            # Other accounts are not bound by it; a slot freed is a slot taken.
+            self.login(s, "a").close()
+            first.close()
+            deadline = time.monotonic() + 5
+            while True:
+                c = s.client()
+                jwt_connect(c, c.read_info(), user("c"))
+                got = c.expect_any([b"PONG\r\n", b"-ERR 'maximum account active connections exceeded'\r\n"])
+                if got == b"PONG\r\n" or time.monotonic() > deadline:
+                    break
+                c.close()
+                time.sleep(0.05)
+            self.assertEqual(got, b"PONG\r\n")
+            c.close()
+            second.close()
+
+    def test_subscription_limits(self):
+        for s in self.servers():
+            # The user's own limit (2) ...
+            c = self.login(s, "limits")
+            c.read_info()  # its max_payload
+            c.send(b"SUB s.1 1\r\nSUB s.2 2\r\nSUB s.3 3\r\n")
+            c.expect(b"-ERR 'maximum subscriptions exceeded'\r\n")
+            c.send(b"PING\r\n")
+            c.expect(b"PONG\r\n")
+            c.close()
+            # ... and the account's (3).
+            c = self.login(s, "c")
+            c.read_info()
+            c.send(b"SUB s.1 1\r\nSUB s.2 2\r\nSUB s.3 3\r\nSUB s.4 4\r\n")
+            c.expect(b"-ERR 'maximum subscriptions exceeded'\r\n")
+            c.close()
+
+    def test_no_subscriptions_allowed_closes_the_connection(self):
+        # A hand-written user JWT without `subs` or `payload` allows none (Go decodes 0).
+        for s in self.servers():
+            c = s.client()
+            jwt_connect(c, c.read_info(), User(W["a"], raw={"pub": {}}))
+            c.expect(b"PONG\r\n")
+            self.assertEqual(c.read_info()["max_payload"], 0)
+            c.expect(b"-ERR 'maximum subscriptions exceeded'\r\n")
+            c.expect_closed()
+
+    def test_payload_limits(self):
+        for s in self.servers():
+            for name, limit in (("limits", 50), ("c", 100)):
+                c = self.login(s, name)
+                info = c.read_info()  # after the first PONG: the client's own max_payload
+                self.assertEqual(info["max_payload"], limit)
+                c.send(b"PUB p %d\r\n%s\r\nPING\r\n" % (limit, b"x" * limit))
+                c.expect(b"PONG\r\n")
+                c.send(b"PUB p %d\r\n%s\r\n" % (limit + 1, b"x" * (limit + 1)))
+                c.expect(b"-ERR 'Maximum Payload Violation'\r\n")
+                c.expect_closed()
+            # An unlimited user hears nothing more after its PONG.
+            c = self.login(s, "a")
+            c.expect_nothing()
+            c.close()
+
+    def test_user_jwt_expiry_closes_the_connection(self):
+        for s in self.servers():
+            u = User(W["a"], exp=int(time.time()) + 3)
+            c = s.client()
+            jwt_connect(c, c.read_info(), u)
+            c.expect(b"PONG\r\n")
+            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=20, server=s)
+            c.expect_closed()
+
+    def test_connect_times(self):
+        # Windows in the server's local time: outside one, refused; inside, closed at its end.
+        now = time.time()
+        t = time.localtime(now)
+        if t.tm_hour < 2 or (t.tm_hour == 23 and t.tm_min >= 58):
+            self.skipTest("too close to midnight for same-day windows")
+        hms = lambda secs: time.strftime("%H:%M:%S", time.localtime(secs))  # noqa: E731
+        for s in self.servers():
+            past = User(W["a"], {"times": [{"start": hms(now - 7200), "end": hms(now - 3600)}]})
+            c = s.client()
+            jwt_connect(c, c.read_info(), past)
+            c.expect(AUTH_VIOLATION)
+            c.expect_closed()
+            soon = User(W["a"], {"times": [{"start": hms(time.time() - 3600), "end": hms(time.time() + 3)}]})
+            c = s.client()
+            jwt_connect(c, c.read_info(), soon)
+            c.expect(b"PONG\r\n")
+            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=20, server=s)
+            c.expect_closed()
+
+    def test_account_jwt_expiry_closes_its_connections(self):
+        y = Key("account")
+        for s in self.servers(accounts=lambda: {y.pub: account_jwt(W["op"], y, exp=int(time.time()) + 4)}):
+            c = s.client()
+            jwt_connect(c, c.read_info(), User(y))
+            c.expect(b"PONG\r\n")
+            expect_err_between_pings(c, b"-ERR 'Account Authentication Expired'\r\n", timeout=20, server=s)
+            c.expect_closed()
+
+
+class OperatorReload(unittest.TestCase):
+    """SIGHUP in operator mode (zats only: nats-server's memory resolver reloads differently)."""
+
+    def test_account_claims_reload_operators_do_not(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        cfg = TempConfig(operator_conf(tmp.name))
+        self.addCleanup(cfg.cleanup)
+        server = Server("-c", cfg.path).start()
+        self.addCleanup(server.__exit__, None, None, None)
+        c = OperatorMode.login(self, server, "a")
+        self.addCleanup(c.close)
+        # A's JWT re-issued with a payload limit: the connected client stays, new ones get it.
+        limited = dict(W["a_claims"], limits={"payload": 20, "subs": -1, "conn": -1, "data": -1,
+                                              "imports": -1, "exports": -1, "wildcards": True, "leaf": -1})
+        cfg.write(operator_conf(tmp.name, accounts={W["a"].pub: account_jwt(W["op"], W["a"], limited)}))
+        server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "Reloaded server configuration" not in server.log_text():
+            self.assertLess(time.monotonic(), deadline, server.log_text())
+            time.sleep(0.05)
+        c.ping()
+        n = OperatorMode.login(self, server, "a")
+        self.assertEqual(n.read_info()["max_payload"], 20)
+        n.close()
+        # Another operator: refused, the server runs on.
+        other = Key("operator")
+        cfg.write(operator_conf(tmp.name, operator_line="operator: " + tool(
+            "encode", "-kind", "operator", "-signer", other.seed, "-subject", other.pub)))
+        server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "config reload not supported for TrustedOperators" not in server.log_text():
+            self.assertLess(time.monotonic(), deadline, server.log_text())
+            time.sleep(0.05)
+        c.ping()
+
+
+class OperatorConfig(unittest.TestCase):
+    def check(self, text, want_ok, *wanted, reference=True):
+        tmp = tempfile.TemporaryDirectory()
+        try:
+            cfg = TempConfig(text.replace("@DIR@", tmp.name))
+            with open(os.path.join(tmp.name, "op.jwt"), "w") as f:
+                f.write(W["op_jwt"])
+            for binary in binaries() if reference else [harness.server_binary()]:
+                with self.subTest(server=os.path.basename(binary)):
+                    # A refusal is checked by starting (nats-server's -t skips some of its checks).
+                    args = [binary, "-c", cfg.path] + (["-t"] if want_ok else ["-a", "127.0.0.1", "-p", "-1"])
+                    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+                    out = r.stdout + r.stderr
+                    self.assertEqual(r.returncode == 0, want_ok, out)
+                    for w in wanted:
+                        self.assertIn(w, out)
+            cfg.cleanup()
+        finally:
+            tmp.cleanup()
+
+    def preload(self):
+        return "resolver_preload: { %s: %s }\n" % (W["a"].pub, W["accounts"][W["a"].pub])
+
+    def test_valid(self):
+        self.check("operator: @DIR@/op.jwt\nresolver: MEMORY\n" + self.preload(), True)
+        self.check("operator: @DIR@/op.jwt\nresolver: mem\n" + self.preload(), True)
+
+    def test_reference_refusals(self):
+        # No resolver: nats-server falls back to a URL resolver on the operator's (empty) account
+        # server URL and fails to start ("could not fetch"); zats says what is missing.
+        self.check("operator: @DIR@/op.jwt\n", False)
+        self.check("operator: @DIR@/op.jwt\n", False, "operators require an account resolver to be configured",
+                   reference=False)
+        self.check("operator: @DIR@/op.jwt\nresolver: MEMORY\naccounts { A {} }\n", False,
+                   "operators do not allow Accounts to be configured directly")
+        self.check("operator: @DIR@/missing.jwt\nresolver: MEMORY\n", False,
+                   "server.conf:1:0: error parsing operator JWT: open ", "missing.jwt: no such file or directory")
+        self.check("operator: @DIR@/op.jwt\nresolver: MEMORY\nresolver_preload: { %s: nonsense }\n" % W["a"].pub,
+                   False, "invalid account JWT")
+        self.check("operator: [\"@DIR@/op.jwt\"]\nresolver: MEMORY\n", False, "error parsing operators: unsupported type")
+        self.check("operator: @DIR@/op.jwt\nresolver: {type: full}\n", False,
+                   "dir has no value and needs to point to a directory")
+        self.check("operator: @DIR@/op.jwt\nresolver: NOPE\n", False, "error parsing account resolver")
+
+    def test_resolvers_not_built_are_refused(self):
+        # nats-server runs these; zats refuses them at load, naming the file and line.
+        self.check("operator: @DIR@/op.jwt\nresolver: URL(\"http://127.0.0.1:9/jwt/v1/accounts/\")\n", False,
+                   "server.conf:2:1: resolver URL(...) (an account server) is not supported by zats yet",
+                   reference=False)
+        self.check("operator: @DIR@/op.jwt\nresolver: {type: full, dir: @DIR@}\n", False,
+                   "server.conf:2:1: resolver type FULL (the NATS account resolver) is not supported by zats yet",
+                   reference=False)
+        self.check("operator: @DIR@/op.jwt\nresolver: {type: cache, dir: @DIR@}\n", False,
+                   "resolver type CACHE", reference=False)
+
+
+if __name__ == "__main__":
+    run_tests()
