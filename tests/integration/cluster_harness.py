@@ -4,7 +4,6 @@
 # (the same reaping and raw-socket client).
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -13,7 +12,7 @@ import time
 import urllib.request
 import warnings
 
-from harness import Conn, _die_with_parent, _live, free_port, server_binary
+from harness import Conn, _die_with_parent, _live, free_port, reference_binary, server_binary  # noqa: F401
 
 # Tests open many short-lived clients and let the garbage collector close them.
 warnings.simplefilter("ignore", ResourceWarning)
@@ -23,11 +22,6 @@ DEFAULT_WAIT = 10.0
 
 def zats_binary():
     return server_binary()
-
-
-def reference_binary():
-    """Debian's nats-server, or None when it is not installed."""
-    return shutil.which("nats-server")
 
 
 def wait_for(what, condition, timeout=DEFAULT_WAIT, interval=0.02):

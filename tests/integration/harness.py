@@ -47,6 +47,22 @@ def reference_binary():
     return ref
 
 
+def server_and_reference():
+    """The server under test, then nats-server when it is installed: for side-by-side tests."""
+    out = [server_binary()]
+    ref = reference_binary()
+    if ref is not None:
+        out.append(ref)
+    return out
+
+
+def go_program(name):
+    """A Go test program meson built into ZATS_GO_BIN, or None when Go was not available."""
+    d = os.environ.get("ZATS_GO_BIN")
+    path = os.path.join(d, name) if d else None
+    return path if path and os.access(path, os.X_OK) else None
+
+
 _handed_out = set()
 
 

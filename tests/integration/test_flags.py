@@ -6,7 +6,6 @@ nats-server when it is installed."""
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -96,11 +95,7 @@ def run_binary(binary, *args):
                           capture_output=True, text=True, timeout=10)
 
 
-def reference_binary():
-    ref = shutil.which("nats-server")
-    if ref is None or os.path.realpath(ref) == os.path.realpath(harness.server_binary()):
-        return None
-    return ref
+reference_binary = harness.reference_binary
 
 
 # (flags, what follows "<binary>: " on stderr): each refuses to start, exit code 1.

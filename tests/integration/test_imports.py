@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, run_tests  # noqa: E402
 from authconf import TempConfig, connect_json  # noqa: E402
-from test_monitor import MonServer, reference_binary  # noqa: E402
+from test_monitor import MonServer  # noqa: E402
 
 CONF = """
 accounts {
@@ -51,12 +51,7 @@ accounts {
 """
 
 
-def binaries():
-    out = [harness.server_binary()]
-    ref = reference_binary()
-    if ref is not None:
-        out.append(ref)
-    return out
+binaries = harness.server_and_reference
 
 
 def login(server, user):
@@ -274,12 +269,6 @@ class ServiceImports(unittest.TestCase):
             self.check_services(s)
 
 
-def go_program(name):
-    d = os.environ.get("ZATS_GO_BIN")
-    path = os.path.join(d, name) if d else None
-    return path if path and os.access(path, os.X_OK) else None
-
-
 class NatsGo(unittest.TestCase):
     # (publisher, subscriber, published subject, subject subscribed to, delivered?)
     CASES = [
@@ -293,7 +282,7 @@ class NatsGo(unittest.TestCase):
     ]
 
     def test_official_client_across_three_accounts(self):
-        tool = go_program("account_client")
+        tool = harness.go_program("account_client")
         if tool is None:
             self.skipTest("account_client not built (needs go and Debian's nats.go: tools/bootstrap)")
         for binary in binaries():
@@ -319,7 +308,7 @@ class NatsGoServices(unittest.TestCase):
     ]
 
     def test_requests_across_accounts(self):
-        tool = go_program("account_client")
+        tool = harness.go_program("account_client")
         if tool is None:
             self.skipTest("account_client not built (needs go and Debian's nats.go: tools/bootstrap)")
         for binary in binaries():

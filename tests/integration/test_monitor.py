@@ -22,7 +22,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Server, free_port, run_tests  # noqa: E402
+from harness import Server, free_port, reference_binary, run_tests  # noqa: E402
 
 QUIET = b'{"verbose":false,"pedantic":false}'
 
@@ -30,14 +30,6 @@ QUIET = b'{"verbose":false,"pedantic":false}'
 def connect_json(name, lang, version):
     return b'{"verbose":false,"pedantic":false,"name":"%s","lang":"%s","version":"%s"}' % (
         name.encode(), lang.encode(), version.encode())
-
-
-def reference_binary():
-    """nats-server when installed and not the server under test, else None."""
-    ref = shutil.which("nats-server")
-    if ref is None or os.path.realpath(ref) == os.path.realpath(harness.server_binary()):
-        return None
-    return ref
 
 
 # -- servers and HTTP ----------------------------------------------------------------------------

@@ -20,17 +20,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, run_tests  # noqa: E402
 from authconf import TempConfig, connect_json  # noqa: E402
-from test_monitor import MonServer, reference_binary  # noqa: E402
+from test_monitor import MonServer  # noqa: E402
 
 AUTH_VIOLATION = b"-ERR 'Authorization Violation'\r\n"
 TOOL = None
 KEYS = {}  # name -> (seed, public key)
-
-
-def go_program(name):
-    d = os.environ.get("ZATS_GO_BIN")
-    path = os.path.join(d, name) if d else None
-    return path if path and os.access(path, os.X_OK) else None
 
 
 def tool(*args):
@@ -42,7 +36,7 @@ def tool(*args):
 
 def setUpModule():
     global TOOL
-    TOOL = go_program("nkey_client")
+    TOOL = harness.go_program("nkey_client")
     if TOOL is None:
         raise unittest.SkipTest("nkey_client not built (needs go and Debian's nats.go: tools/bootstrap)")
     for name in ("alice", "bob", "carol", "stranger"):
@@ -50,12 +44,7 @@ def setUpModule():
         KEYS[name] = (seed, pub)
 
 
-def binaries():
-    out = [harness.server_binary()]
-    ref = reference_binary()
-    if ref is not None:
-        out.append(ref)
-    return out
+binaries = harness.server_and_reference
 
 
 def pub(name):

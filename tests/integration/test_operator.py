@@ -20,16 +20,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, run_tests  # noqa: E402
 from authconf import TempConfig, connect_json  # noqa: E402
-from test_monitor import reference_binary  # noqa: E402
 
 AUTH_VIOLATION = b"-ERR 'Authorization Violation'\r\n"
 TOOL = None
-
-
-def go_program(name):
-    d = os.environ.get("ZATS_GO_BIN")
-    path = os.path.join(d, name) if d else None
-    return path if path and os.access(path, os.X_OK) else None
 
 
 def tool(*args):
@@ -82,7 +75,7 @@ W = {}
 
 def setUpModule():
     global TOOL
-    TOOL = go_program("jwt_tool")
+    TOOL = harness.go_program("jwt_tool")
     if TOOL is None:
         raise unittest.SkipTest("jwt_tool not built (needs go and Debian's nats-io/jwt: tools/bootstrap)")
     op, op_sk, stranger_op = Key("operator"), Key("operator"), Key("operator")
@@ -166,12 +159,7 @@ def setUpModule():
     }
 
 
-def binaries():
-    out = [harness.server_binary()]
-    ref = reference_binary()
-    if ref is not None:
-        out.append(ref)
-    return out
+binaries = harness.server_and_reference
 
 
 def operator_conf(tmpdir, operator_line=None, extra="", accounts=None):

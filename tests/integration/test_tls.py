@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import tlspki  # noqa: E402
 from harness import run_tests  # noqa: E402
-from test_monitor import MonServer, name_of, reference_binary, wait_for  # noqa: E402
+from test_monitor import MonServer, name_of, wait_for  # noqa: E402
 
 PKI = None
 QUIET = b'{"verbose":false,"pedantic":false}'
@@ -54,13 +54,7 @@ def tls_block(extra="", server=None, ca=True):
     return "\n".join(lines) + "\n"
 
 
-def binaries():
-    """The server under test, then nats-server when it is installed."""
-    out = [harness.server_binary()]
-    ref = reference_binary()
-    if ref is not None:
-        out.append(ref)
-    return out
+binaries = harness.server_and_reference
 
 
 def start(test, binary, conf):

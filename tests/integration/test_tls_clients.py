@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import tlspki  # noqa: E402
 from harness import run_tests  # noqa: E402
-from test_monitor import MonServer, name_of, reference_binary  # noqa: E402
+from test_monitor import MonServer, name_of  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PKI = None
@@ -40,12 +40,7 @@ def tearDownModule():
         PKI.cleanup()
 
 
-def binaries():
-    out = [harness.server_binary()]
-    ref = reference_binary()
-    if ref is not None:
-        out.append(ref)
-    return out
+binaries = harness.server_and_reference
 
 
 def tls_conf(verify, timeout=2):
