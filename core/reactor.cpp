@@ -7,6 +7,7 @@
 
 #include <liburing.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -93,7 +94,7 @@ struct Reactor::Impl {
   void arm_recv(uint32_t slot, SocketSlot& s);
   void target(io_uring_sqe* sqe, const SocketSlot& s);
   void register_file(SocketSlot& s);
-  void unregister_file(SocketSlot& s);
+  void release_file_index(SocketSlot& s);
   void arm_wake_read();
   void submit_send_chunk(uint32_t slot, SocketSlot& s);
   void queue_recv_rearm(SocketId id, SocketSlot& s);
@@ -167,6 +168,11 @@ bool Reactor::Impl::init(const ReactorOptions& opts, std::string* error) {
     int rc = io_uring_register_files_sparse(&ring, opts.registered_files);
     if (rc < 0) {
       *error = std::string("io_uring_register_files_sparse: ") + strerror(-rc);
+      rlimit files{};
+      if (rc == -EMFILE && getrlimit(RLIMIT_NOFILE, &files) == 0)
+        *error += ": a table of " + std::to_string(opts.registered_files) +
+                  " descriptors is more than the open-files limit (" + std::to_string(files.rlim_cur) +
+                  ") allows";
       return false;
     }
     for (unsigned i = opts.registered_files; i-- > 0;) free_files.push_back(i);  // lowest first
@@ -235,7 +241,9 @@ void Reactor::Impl::target(io_uring_sqe* sqe, const SocketSlot& s) {
 }
 
 // A free table index if there is one; with the table full (or the update failing) the plain
-// descriptor serves: a fallback, not a failure.
+// descriptor serves: a fallback, not a failure. Once the table holds the socket, the plain
+// descriptor is closed: the table's reference keeps the socket open, and a registered
+// connection then counts against neither the process's open-files limit nor its table.
 void Reactor::Impl::register_file(SocketSlot& s) {
   if (free_files.empty()) return;
   const uint32_t index = free_files.back();
@@ -247,14 +255,14 @@ void Reactor::Impl::register_file(SocketSlot& s) {
   }
   free_files.pop_back();
   s.file_index = static_cast<int>(index);
+  ::close(s.fd);
+  s.fd = -1;
   ++stats.registered_sockets;
 }
 
-// Before the plain descriptor is closed: the table's reference would keep the socket open.
-void Reactor::Impl::unregister_file(SocketSlot& s) {
+// After the close of a registered socket completed: its table entry is free again.
+void Reactor::Impl::release_file_index(SocketSlot& s) {
   if (s.file_index < 0) return;
-  int none = -1;
-  io_uring_register_files_update(&ring, static_cast<unsigned>(s.file_index), &none, 1);
   free_files.push_back(static_cast<uint32_t>(s.file_index));
   s.file_index = -1;
   --stats.registered_sockets;
@@ -294,11 +302,15 @@ void Reactor::Impl::cancel_all(uint32_t slot, SocketSlot& s) {
 
 // The fd is closed only when nothing tagged with the slot is in flight any more, so the
 // kernel never sees a request on a recycled fd number.
+// A registered socket is closed by its table entry (which the kernel clears); the entry is
+// handed out again only once that close completed.
 void Reactor::Impl::maybe_finish_close(uint32_t slot, SocketSlot& s) {
   if (!s.closing || s.close_submitted || s.inflight != 0) return;
-  unregister_file(s);
   io_uring_sqe* sqe = tagged_sqe(OpKind::Close, slot, s.gen);
-  io_uring_prep_close(sqe, s.fd);
+  if (s.file_index >= 0)
+    io_uring_prep_close_direct(sqe, static_cast<unsigned>(s.file_index));
+  else
+    io_uring_prep_close(sqe, s.fd);
   s.close_submitted = true;
   s.fd = -1;
   ++s.inflight;
@@ -465,6 +477,7 @@ void Reactor::Impl::on_close_cqe(CompletionTag tag, int res) {
     return;
   }
   if (res < 0) ZATS_DEBUG("reactor: close: %s", strerror(-res));
+  release_file_index(*s);
   sockets.release(tag.slot);
   handler->on_closed(SocketId{tag.slot, tag.gen});
 }
@@ -649,10 +662,7 @@ void Reactor::close(SocketId id) {
   impl_->maybe_finish_close(id.slot, *s);
 }
 
-int Reactor::fd(SocketId id) const {
-  const SocketSlot* s = impl_->sockets.find(id);
-  return s == nullptr ? -1 : s->fd;
-}
+bool Reactor::is_open(SocketId id) const { return impl_->sockets.find(id) != nullptr; }
 
 size_t Reactor::send_remaining(SocketId id) const {
   const SocketSlot* s = impl_->sockets.find(id);

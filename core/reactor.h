@@ -119,8 +119,9 @@ class Reactor {
   // request keeps the socket (and its port) alive once closed() runs (on the loop thread).
   // Connections accepted before the cancel landed are still handed to on_accept.
   void close_listener(int listen_fd, std::function<void()> closed);
-  // Takes ownership of fd, registers it as a direct descriptor when the table has room, and
-  // starts receiving on it.
+  // Takes ownership of fd, registers it as a direct descriptor when the table has room (and
+  // then closes fd: the table keeps the socket), and starts receiving on it. Whatever the
+  // caller needs from the plain descriptor (setsockopt, getpeername) it does before.
   SocketId add_socket(int fd);
   // Sends data[0..size). At most one send per socket may be outstanding: the caller waits
   // for on_send_done before the next. The bytes must stay valid until on_send_done or on_closed.
@@ -132,8 +133,8 @@ class Reactor {
   // Cancels what is in flight and closes the socket; on_closed follows. Idempotent. After
   // close() the handler gets no on_recv, on_recv_closed or on_send_done for this id.
   void close(SocketId id);
-  // The socket's file descriptor (for getpeername, setsockopt); -1 if the id is stale.
-  int fd(SocketId id) const;
+  // Whether the id names a socket that is not closed yet (its on_closed has not run).
+  bool is_open(SocketId id) const;
   // Bytes of the outstanding send() the kernel has not taken yet (0 when none is in flight).
   size_t send_remaining(SocketId id) const;
 

@@ -3,6 +3,7 @@
 // is ready, and hands the main thread to the ServiceLoop (signals, lame duck mode, watchdog)
 // until it says how to exit. `--signal` sends a command to a running zats instead.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstring>
@@ -42,6 +43,16 @@ void block_signals(sigset_t* set) {
   forward.sa_flags = SA_RESTART;
   sigaction(SIGUSR1, &forward, nullptr);
   signal(SIGPIPE, SIG_IGN);
+}
+
+// One descriptor per connection that is not on a registered io_uring table, so the soft
+// open-files limit (often 1024 outside systemd) would cap connections long before the hard
+// one. nats-server (Go >= 1.19) raises it to the hard limit at start; so does zats.
+void raise_open_files_limit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
 }
 
 int fail(const std::string& message) {
@@ -103,6 +114,7 @@ int main(int argc, char** argv) {
   // log writer's timestamps, a JWT's connect-time windows on the workers) then only read what
   // this stored, instead of one of them filling glibc's zone state while another reads it.
   tzset();
+  raise_open_files_limit();
 
   zats::server::config::LoadedOptions loaded = zats::server::config::load_options(argc, argv);
   if (!loaded.flags.error.empty()) {

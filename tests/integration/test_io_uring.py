@@ -4,6 +4,7 @@ the startup log names the kernel, tier and features, and /varz and /metrics show
 receive buffer ring starts small (--recv_buffers bounds it). zats-only: skips for nats-server."""
 import os
 import re
+import resource
 import subprocess
 import tempfile
 import time
@@ -151,10 +152,63 @@ class RegisteredDescriptors(unittest.TestCase):
                         c.ping()
                         self.assertEqual(worker()["registered_sockets"], 1)
 
+    def test_registered_connections_need_no_descriptor(self):
+        # The table holds each socket without a plain descriptor, so a worker serves more
+        # connections than the open-files limit allows: 200 of them under a limit of 64.
+        s, http = started("--cores", "1", "--registered_files", "256")
+        with s:
+            resource.prlimit(s.proc.pid, resource.RLIMIT_NOFILE, (64, 64))
+            clients = []
+            try:
+                for i in range(200):
+                    c = s.client()
+                    clients.append(c)
+                    c.handshake()
+                    c.send(b"SUB many.%d 1\r\nPING\r\n" % i)
+                    c.expect(b"PONG\r\n")
+                varz = json.loads(http_get(http, "/varz"))
+                self.assertEqual(varz["connections"], 200)
+                self.assertEqual(varz["zats"]["workers"][0]["registered_sockets"], 200)
+                self.assertLess(len(os.listdir("/proc/%d/fd" % s.proc.pid)), 64)
+                with s.client() as pub:
+                    pub.handshake()
+                    pub.send(b"PUB many.199 2\r\nhi\r\n")
+                    pub.ping()
+                clients[199].expect(b"MSG many.199 1 2\r\nhi\r\n")
+            finally:
+                for c in clients:
+                    c.close()
+            wait_for(lambda: json.loads(http_get(http, "/varz"))["connections"] == 0)
+
+    def test_a_table_larger_than_the_open_files_limit_is_refused(self):
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard >= 65536:
+            self.skipTest("the open-files limit is above the largest table")
+        code, err = run_refused("--registered_files", str(hard + 1))
+        self.assertEqual(code, 1)
+        self.assertIn("more than the open-files limit (%d) allows" % hard, err)
+
     def test_bad_sizes_are_refused(self):
         code, err = run_refused("--registered_files", "-1")
         self.assertEqual(code, 1)
         self.assertIn("--registered_files must be between 0 and 65536", err)
+
+
+@unittest.skipUnless(is_zats(), "zats-only behaviour")
+class OpenFilesLimit(unittest.TestCase):
+    def test_the_soft_limit_is_raised_to_the_hard_one(self):
+        # As nats-server (Go >= 1.19) does: a soft limit of 1024 must not cap connections
+        # that the hard limit allows.
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+        try:
+            s = harness.Server().start()  # inherits the soft limit of 64
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        try:
+            self.assertEqual(resource.prlimit(s.proc.pid, resource.RLIMIT_NOFILE), (hard, hard))
+        finally:
+            s.__exit__(None, None, None)
 
 
 @unittest.skipUnless(is_zats(), "zats-only flags")
