@@ -50,9 +50,10 @@ TEST_CASE("stream imports need an export that allows them") {
   CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "elsewhere")) ==
         "failed to create mapping transform for stream import subject \"news.*\" to \"elsewhere\": invalid mapping "
         "destination: not using all of the token wildcard(s) in elsewhere");
-  CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "x.{{partition(3,1)}}")) ==
-        "failed to create mapping transform for stream import subject \"news.*\" to \"x.{{partition(3,1)}}\": mapping "
-        "function {{partition(3,1)}} is not supported by zats yet");
+  CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "x.{{partition(3,1)}}")) == "");
+  CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "x.{{partition(3,2)}}")) ==
+        "failed to create mapping transform for stream import subject \"news.*\" to \"x.{{partition(3,2)}}\": invalid "
+        "mapping destination: wildcard index out of range in {{partition(3,2)}}: [2]");
   std::string why;
   auto first = stream_import_of(o, stream_import("B", "A", "news.>"), {}, &why);
   REQUIRE(first);
