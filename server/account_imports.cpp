@@ -127,7 +127,7 @@ std::optional<ServiceImport> service_import_of(const Options& o, const AccountIm
   si.local = im.to.empty() ? im.subject : im.to;
   si.written_local = si.local;
   if (!proto::is_valid_subject(si.local) || !proto::is_valid_subject(si.subject)) {
-    *why = "invalid subject";
+    *why = "sublist: invalid subject";
     return std::nullopt;
   }
   if (!service_export_allows(o, im, &si.response_type, &si.export_index)) {

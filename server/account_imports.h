@@ -6,6 +6,7 @@
 // exporting account, the imports out of it, immutable, one per worker and options generation.
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -64,6 +65,41 @@ struct ServiceImport {
 // cycle", "duplicate service import subject ...", "failed to create mapping transform ...").
 std::optional<ServiceImport> service_import_of(const Options& options, const AccountImport& im,
                                                const std::vector<ServiceImport>& added, std::string* why);
+
+// A request on its way through service imports (one hop per import crossed, chained when an
+// exporter imports the subject in turn): each hop's subject and reply in the next account, in
+// buffers kept from request to request, and the exports crossed so far, since a chain stops
+// before crossing one twice (client.go processServiceImport's cycle check). One per worker.
+class ServiceImportChain {
+ public:
+  struct Hop {
+    std::string subject;
+    std::string reply;
+  };
+
+  bool crossed(size_t export_index) const {
+    for (size_t i = 0; i < depth_; ++i)
+      if (exports_[i] == export_index) return true;
+    return false;
+  }
+  // The next hop, through `export_index`; its buffers stay put until leave().
+  Hop& enter(size_t export_index) {
+    if (depth_ == hops_.size()) {
+      hops_.emplace_back();
+      exports_.push_back(export_index);
+    }
+    exports_[depth_] = export_index;
+    Hop& hop = hops_[depth_++];
+    hop.reply.clear();
+    return hop;
+  }
+  void leave() { --depth_; }
+
+ private:
+  std::deque<Hop> hops_;  // a deque: a deeper hop never moves the buffers of the ones before
+  std::vector<size_t> exports_;
+  size_t depth_ = 0;
+};
 
 class StreamImportTable {
  public:
