@@ -524,6 +524,7 @@ class OperatorMode(unittest.TestCase):
                 jwt_connect(c, c.read_info(), u)
                 c.expect(AUTH_VIOLATION)
                 c.expect_closed()
+                c.close()
             soon = User(W["a"], {"times": [{"start": hms(time.time() - 3600), "end": hms(time.time() + 3)}],
                                  "times_location": zone})
             c = s.client()
@@ -531,6 +532,7 @@ class OperatorMode(unittest.TestCase):
             c.expect(b"PONG\r\n")
             expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=20, server=s)
             c.expect_closed()
+            c.close()
 
     def test_account_jwt_expiry_closes_its_connections(self):
         y = Key("account")
