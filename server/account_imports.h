@@ -6,6 +6,7 @@
 // exporting account, the imports out of it, immutable, one per worker and options generation.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <span>
@@ -69,7 +70,8 @@ std::optional<ServiceImport> service_import_of(const Options& options, const Acc
 // A request on its way through service imports (one hop per import crossed, chained when an
 // exporter imports the subject in turn): each hop's subject and reply in the next account, in
 // buffers kept from request to request, and the exports crossed so far, since a chain stops
-// before crossing one twice (client.go processServiceImport's cycle check). One per worker.
+// before crossing one twice (client.go processServiceImport's cycle check). A response on its
+// way back uses hops too, for the replies it carries. One per worker.
 class ServiceImportChain {
  public:
   struct Hop {
@@ -82,8 +84,10 @@ class ServiceImportChain {
       if (exports_[i] == export_index) return true;
     return false;
   }
+  static constexpr size_t kResponse = SIZE_MAX;  // a response's hop crosses no export
+
   // The next hop, through `export_index`; its buffers stay put until leave().
-  Hop& enter(size_t export_index) {
+  Hop& enter(size_t export_index = kResponse) {
     if (depth_ == hops_.size()) {
       hops_.emplace_back();
       exports_.push_back(export_index);

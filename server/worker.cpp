@@ -400,12 +400,25 @@ void Worker::want_responses(AccountId exporter) {
 }
 
 // A response to an imported request: delivered in the importing account on the request's reply.
-// A reply that is itself one of ours (a chained request) goes back one more hop.
+// A response's own reply is mapped back the same way (the requester may answer it); a reply that
+// is itself one of ours (a chained request) goes back one more hop.
 size_t Worker::deliver_response(AccountId account, const MessageView& msg) {
   std::optional<ServiceResponses::Entry> entry = responses_.take(msg.subject, account, now_ns(), msg.payload.empty());
   if (!entry) return 0;
   MessageView response = msg;
   response.subject = entry->reply;
+  ServiceImportChain::Hop& hop = service_chain_.enter();
+  if (!msg.reply.empty()) {
+    ServiceResponses::Entry back;
+    back.exporter = entry->importer;
+    back.importer = account;
+    back.reply.assign(msg.reply);
+    back.singleton = entry->singleton;
+    back.expires_ns = now_ns() + ServiceResponses::kThresholdNs;
+    responses_.add(std::move(back), hop.reply);
+    response.reply = hop.reply;
+    want_responses(entry->importer);
+  }
   size_t delivered = 0;
   if (!indexed()) {
     delivered = deliver_local(entry->importer, nullptr, response, nullptr);
@@ -416,6 +429,7 @@ size_t Worker::deliver_response(AccountId account, const MessageView& msg) {
     delivered = deliver_local(entry->importer, nullptr, response, nullptr) + sent;
   }
   if (responses_.owns(response.subject)) delivered += deliver_response(entry->importer, response);
+  service_chain_.leave();
   return delivered;
 }
 

@@ -349,6 +349,28 @@ class ServiceChains(unittest.TestCase):
                 conn.expect_nothing(0.1)
                 conn.close()
 
+    def test_a_response_reply_is_mapped_back(self):
+        # A answers with a reply subject of its own: C gets one of C's for it, and what C publishes
+        # there comes back to A, across both hops.
+        for s in self.servers(CHAIN_CONF % ("singleton", "singleton")):
+            a = self.subscribe(s, "a", "help", "back")
+            c = self.subscribe(s, "c", "_INBOX.c")
+            reply = self.request(a, c, "c.help", "help", inbox="_INBOX.c")
+            a.send(b"PUB " + reply + b" back 2\r\nr1\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            line = c.read_until(b"\r\n").split()
+            self.assertEqual(line[:3] + line[4:], [b"MSG", b"_INBOX.c", b"1", b"2"], line)
+            self.assertTrue(line[3].startswith(b"_R_."), line)
+            c.expect(b"r1\r\n")
+            c.send(b"PUB " + line[3] + b" 3\r\nack\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            a.expect(b"MSG back 2 3\r\nack\r\n")
+            for conn in (a, c):
+                conn.send(b"PING\r\n")
+                conn.expect(b"PONG\r\n")
+                conn.expect_nothing(0.1)
+                conn.close()
+
     def test_an_imported_request_is_delivered_even_with_no_responder(self):
         # The import itself takes the request: no no-responders status, unlike a plain publish.
         for s in self.servers(CHAIN_CONF % ("singleton", "singleton")):
