@@ -484,6 +484,22 @@ class NatsGoServices(unittest.TestCase):
                                              r.stdout + r.stderr)
             cfg.cleanup()
 
+    def test_chained_requests(self):
+        # nats.go requesters in C, responders in A, through B's import of A's service.
+        tool = harness.go_program("account_client")
+        if tool is None:
+            self.skipTest("account_client not built (needs go and Debian's nats.go: tools/bootstrap)")
+        for binary in binaries():
+            cfg = TempConfig(CHAIN_CONF % ("singleton", "singleton"))
+            with Server("-c", cfg.path, binary=binary) as s:
+                for pub, sub, subject, expect in (("c:c", "a:a", "c.help", "help"), ("b:b", "a:a", "mine.x.y", "svc.y.x")):
+                    with self.subTest(server=os.path.basename(binary), subject=subject):
+                        argv = [tool, "-url", s.url, "-pub", pub, "-sub", sub, "-publish", subject, "-expect", expect,
+                                "-request", "-n", "20"]
+                        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+                        self.assertEqual((r.returncode, r.stdout.strip()), (0, "ok"), r.stdout + r.stderr)
+            cfg.cleanup()
+
 
 class Cluster(unittest.TestCase):
     """Two zats servers routed together: an import's copy and a service's responses cross the route."""
