@@ -1,8 +1,8 @@
 #include "server/subject_transform.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
-#include <limits>
-#include <regex>
 
 #include "proto/subject.h"
 
@@ -74,29 +74,58 @@ constexpr std::string_view kNotEnough = "not enough arguments passed to the func
 constexpr std::string_view kTooMany = "too many arguments passed to the function";
 constexpr std::string_view kInvalidArgument = "function argument is invalid or in the wrong format";
 
-// The mapping functions, in the order nats-server tries them; each matches anywhere in the token.
-struct FunctionSyntax {
-  std::regex pattern;
-  int kind;  // 0 wildcard, 1 partition, 2..5 index and number, 6 split
-};
-
-const std::vector<FunctionSyntax>& function_syntaxes() {
-  static const std::vector<FunctionSyntax> all = [] {
-    auto re = [](const char* name) {
-      return std::regex(std::string(R"(\{\{[ \t\n\f\r]*)") + name + R"([ \t\n\f\r]*\((.*)\)[ \t\n\f\r]*\}\})");
-    };
-    std::vector<FunctionSyntax> v;
-    v.push_back({re("[wW]ildcard"), 0});
-    v.push_back({re("[pP]artition"), 1});
-    v.push_back({re("[sS]plit[fF]rom[lL]eft"), 2});
-    v.push_back({re("[sS]plit[fF]rom[rR]ight"), 3});
-    v.push_back({re("[sS]lice[fF]rom[lL]eft"), 4});
-    v.push_back({re("[sS]lice[fF]rom[rR]ight"), 5});
-    v.push_back({re("[sS]plit"), 6});
-    return v;
-  }();
-  return all;
+// Whether `name` starts at `at` of `token`: an upper-case letter of `name` matches either case
+// (nats-server's `[sS]plit[fF]rom[lL]eft`), any other character itself.
+bool name_at(std::string_view token, size_t at, std::string_view name) {
+  if (token.size() - at < name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = token[at + i];
+    if (std::isupper(static_cast<unsigned char>(name[i])) ? std::toupper(static_cast<unsigned char>(c)) != name[i]
+                                                          : c != name[i])
+      return false;
+  }
+  return true;
 }
+
+// What the parentheses of function `name` hold when `token` contains a call of it, as
+// nats-server's expression `{{\s*name\s*\((.*)\)\s*}}` finds it (anywhere in the token, the
+// leftmost `{{` first, the longest argument text that no line break interrupts); nullopt when
+// none does.
+std::optional<std::string> function_arguments(std::string_view token, std::string_view name) {
+  const size_t n = token.size();
+  auto skip_spaces = [&](size_t p) {
+    while (p < n && is_go_space(token[p])) ++p;
+    return p;
+  };
+  for (size_t start = token.find("{{"); start != std::string_view::npos; start = token.find("{{", start + 1)) {
+    size_t p = skip_spaces(start + 2);
+    if (!name_at(token, p, name)) continue;
+    p = skip_spaces(p + name.size());
+    if (p == n || token[p] != '(') continue;
+    const size_t open = p + 1;
+    const size_t line_end = std::min(token.find('\n', open), n);
+    for (size_t close = std::min(line_end, n - 1) + 1; close-- > open;) {
+      if (token[close] != ')') continue;
+      size_t after = skip_spaces(close + 1);
+      if (token.substr(after, 2) == "}}") return std::string(token.substr(open, close - open));
+    }
+  }
+  return std::nullopt;
+}
+
+// The mapping functions, in the order nats-server tries them.
+enum class Syntax { kWildcard, kPartition, kIndexAndNumber, kSplit };
+struct FunctionSyntax {
+  std::string_view name;
+  Syntax syntax;
+  int number_kind = 0;  // for kIndexAndNumber: 0 splitFromLeft, 1 splitFromRight, 2 sliceFromLeft, 3 sliceFromRight
+};
+constexpr FunctionSyntax kFunctions[] = {
+    {"Wildcard", Syntax::kWildcard},           {"Partition", Syntax::kPartition},
+    {"SplitFromLeft", Syntax::kIndexAndNumber, 0}, {"SplitFromRight", Syntax::kIndexAndNumber, 1},
+    {"SliceFromLeft", Syntax::kIndexAndNumber, 2}, {"SliceFromRight", Syntax::kIndexAndNumber, 3},
+    {"Split", Syntax::kSplit},
+};
 
 // Go's strings.Split(s, "") pieces: one UTF-8 sequence each (a byte that starts none, alone).
 size_t utf8_length(std::string_view s, size_t at) {
@@ -181,18 +210,17 @@ std::optional<SubjectTransform::Piece> SubjectTransform::parse_piece(std::string
     return p;
   }
   if (token.size() <= 4 || !token.starts_with("{{") || !token.ends_with("}}")) return p;
-  const std::string text(token);
-  for (const FunctionSyntax& f : function_syntaxes()) {
-    std::smatch m;
-    if (!std::regex_search(text, m, f.pattern)) continue;
-    std::vector<std::string> args = arguments_of(m[1].str());
+  for (const FunctionSyntax& f : kFunctions) {
+    std::optional<std::string> inside = function_arguments(token, f.name);
+    if (!inside) continue;
+    std::vector<std::string> args = arguments_of(std::move(*inside));
     auto fail = [&](std::string_view problem) -> std::optional<Piece> {
       *why = destination_error(problem, token);
       return std::nullopt;
     };
     auto integer = [&](const std::string& a) { return go_atoi(trim_spaces(a)); };
-    switch (f.kind) {
-      case 0: {
+    switch (f.syntax) {
+      case Syntax::kWildcard: {
         if (args.size() == 1 && args[0].empty()) return fail(kNotEnough);
         if (args.size() > 1) return fail(kTooMany);
         std::optional<int64_t> index = integer(args[0]);
@@ -201,7 +229,7 @@ std::optional<SubjectTransform::Piece> SubjectTransform::parse_piece(std::string
         p.source_tokens = {static_cast<int>(*index)};
         return p;
       }
-      case 1: {
+      case Syntax::kPartition: {
         if (args.size() < 2) return fail(kNotEnough);
         std::optional<int64_t> partitions = integer(args[0]);
         // nats-server 2.9.10 takes 0 partitions and then divides by zero on the first
@@ -216,13 +244,13 @@ std::optional<SubjectTransform::Piece> SubjectTransform::parse_piece(std::string
         }
         return p;
       }
-      case 6:
-      default: {
+      case Syntax::kIndexAndNumber:
+      case Syntax::kSplit: {
         if (args.size() < 2) return fail(kNotEnough);
         if (args.size() > 2) return fail(kTooMany);
         std::optional<int64_t> index = integer(args[0]);
         if (!index) return fail(kInvalidArgument);
-        if (f.kind == 6) {
+        if (f.syntax == Syntax::kSplit) {
           if (args[1].find(' ') != std::string::npos || args[1].find('.') != std::string::npos)
             return fail(kInvalidArgument);
           p.function = Function::kSplit;
@@ -232,7 +260,7 @@ std::optional<SubjectTransform::Piece> SubjectTransform::parse_piece(std::string
           if (!number) return fail(kInvalidArgument);
           static constexpr Function kByKind[] = {Function::kSplitFromLeft, Function::kSplitFromRight,
                                                  Function::kSliceFromLeft, Function::kSliceFromRight};
-          p.function = kByKind[f.kind - 2];
+          p.function = kByKind[f.number_kind];
           p.number = static_cast<int32_t>(*number);
           p.text.clear();
         }

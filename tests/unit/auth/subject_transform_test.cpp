@@ -36,6 +36,13 @@ TEST_CASE("mapping functions compute tokens as nats-server's do") {
   CHECK(mapped("a.*", "x.$0", "a.b") == "x.a");          // an index below 1 names the first token
   CHECK(mapped("a", "x.{{nope()}}", "a") == "x.{{nope()}}");  // a literal source: the destination as it is
   CHECK(mapped("orders.*.*", "shop.$2.$1", "orders.eu.7") == "shop.7.eu");
+  // How nats-server's expressions find a function in a token.
+  CHECK(mapped("a.*", "x.{{ Wildcard (1) }}", "a.b") == "x.b");
+  CHECK(mapped("a.*", "x.{{wildcard(1)}}}}", "a.b") == "x.b");
+  CHECK(mapped("a.*", "x.{{foo}}{{wildcard(1)}}", "a.b") == "x.b");
+  CHECK(mapped("a.*", "x.{{wildcard(+1)}}", "a.b") == "x.b");
+  CHECK(mapped("a.*", "x.$+1", "a.b") == "x.b");
+  CHECK(mapped("a.*.*", "x.{{partition(3,1,2)}}.{{wildcard(2)}}", "a.b.c") == "x.0.c");
   CHECK(mapped("log.*.>", "logs.$1.all.>", "log.web.x.y") == "logs.web.all.x.y");
 }
 
@@ -57,6 +64,15 @@ TEST_CASE("bad destinations get nats-server's errors") {
   CHECK(mapped("a.*", "x.{{split(1,a.b)}}") ==
         "ERR invalid mapping destination: not using all of the token wildcard(s) in x.{{split(1,a.b)}}");
   CHECK(mapped("a.*", "x.{{nope(1)}}") == "ERR invalid mapping destination: unknown function in {{nope(1)}}");
+  CHECK(mapped("a.*", "x.{{WILDCARD(1)}}") == "ERR invalid mapping destination: unknown function in {{WILDCARD(1)}}");
+  CHECK(mapped("a.*", "x.{{wildcard(1)}}{{wildcard(1)}}") ==
+        "ERR invalid mapping destination: function argument is invalid or in the wrong format in "
+        "{{wildcard(1)}}{{wildcard(1)}}");
+  CHECK(mapped("a.*", "x.{{split(1,ab,c)}}") ==
+        "ERR invalid mapping destination: too many arguments passed to the function in {{split(1,ab,c)}}");
+  CHECK(mapped("a.*", "x.{{splitFromLeft(1,x)}}") ==
+        "ERR invalid mapping destination: function argument is invalid or in the wrong format in "
+        "{{splitFromLeft(1,x)}}");
   CHECK(mapped("a.*", "x.{{wildcard(2)}}") ==
         "ERR invalid mapping destination: wildcard index out of range in {{wildcard(2)}}: [2]");
   CHECK(mapped("a.*", "x.{{partition(3,2)}}") ==
