@@ -246,9 +246,8 @@ bool inside_connect_window(const UserPermissionLimits& user, int64_t now, int64_
   }
   const absl::CivilDay today = absl::ToCivilDay(absl::FromUnixSeconds(now), *zone);
   auto at = [&](absl::CivilDay day, int seconds) {
-    return absl::ToUnixSeconds(
-        absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), seconds / 3600, seconds / 60 % 60, seconds % 60),
-                        *zone));
+    const absl::CivilSecond civil(day.year(), day.month(), day.day(), seconds / 3600, seconds / 60 % 60, seconds % 60);
+    return absl::ToUnixSeconds(absl::FromCivil(civil, *zone));
   };
   for (const auto& [start_text, end_text] : user.times) {
     int start = seconds_of_day(start_text), end = seconds_of_day(end_text);

@@ -71,8 +71,9 @@ bool duplicate_service_import(OptionsReader& r, const ConfigValue& v, const Acco
   const std::string& local = im.to.empty() ? im.subject : im.to;
   auto [it, fresh] = taken.try_emplace(local, im.from_account, im.subject);
   if (fresh) return false;
-  r.error(v.pos(), "Duplicate service import subject " + proto::go_quoted(local) + ", previously used in import for account " +
-                       proto::go_quoted(it->second.first) + ", subject " + proto::go_quoted(it->second.second));
+  r.error(v.pos(), "Duplicate service import subject " + proto::go_quoted(local) +
+                       ", previously used in import for account " + proto::go_quoted(it->second.first) +
+                       ", subject " + proto::go_quoted(it->second.second));
   return true;
 }
 

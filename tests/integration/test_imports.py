@@ -332,7 +332,8 @@ class ServiceChains(unittest.TestCase):
                     self.chain(s, expected)
 
     def test_chained_across_workers(self):
-        for s in self.servers(CHAIN_CONF % ("stream", "chunked"), zats_args=("--cores", "4", "--placement", "round-robin")):
+        workers = ("--cores", "4", "--placement", "round-robin")
+        for s in self.servers(CHAIN_CONF % ("stream", "chunked"), zats_args=workers):
             self.chain(s, [b"r1", b"r2", b""])
 
     def test_wildcard_service_import_mapped(self):
@@ -492,7 +493,8 @@ class NatsGoServices(unittest.TestCase):
         for binary in binaries():
             cfg = TempConfig(CHAIN_CONF % ("singleton", "singleton"))
             with Server("-c", cfg.path, binary=binary) as s:
-                for pub, sub, subject, expect in (("c:c", "a:a", "c.help", "help"), ("b:b", "a:a", "mine.x.y", "svc.y.x")):
+                for pub, sub, subject, expect in (("c:c", "a:a", "c.help", "help"),
+                                                  ("b:b", "a:a", "mine.x.y", "svc.y.x")):
                     with self.subTest(server=os.path.basename(binary), subject=subject):
                         argv = [tool, "-url", s.url, "-pub", pub, "-sub", sub, "-publish", subject, "-expect", expect,
                                 "-request", "-n", "20"]
