@@ -51,11 +51,14 @@ bool forms_cycle(const Options& o, const std::vector<StreamImport>& added, const
   return false;
 }
 
-// accounts.go checkServiceImportAuthorized, as export_allows for services.
-bool service_export_allows(const Options& o, const AccountImport& im, std::string* response_type) {
-  for (const AccountExport& ex : o.account_exports) {
+// accounts.go checkServiceImportAuthorized, as export_allows for services; `index` is the
+// export's position.
+bool service_export_allows(const Options& o, const AccountImport& im, std::string* response_type, size_t* index) {
+  for (size_t i = 0; i < o.account_exports.size(); ++i) {
+    const AccountExport& ex = o.account_exports[i];
     if (!ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
     *response_type = ex.response_type;
+    *index = i;
     if (ex.token_required) return im.activated;
     if (ex.to_accounts.empty()) return true;
     for (const std::string& a : ex.to_accounts)
@@ -85,6 +88,34 @@ bool service_forms_cycle(const std::vector<ServiceImport>& added, const std::str
   return false;
 }
 
+// accounts.go addServiceImport: a wildcard import to another subject maps requests with a
+// transform, made from the exporter's subject to the local one and then reversed.
+bool set_service_mapping(ServiceImport& si, std::string* why) {
+  if (proto::is_literal(si.subject)) return true;
+  if (si.local == si.subject) {
+    si.use_published = true;
+    return true;
+  }
+  si.subject = SubjectTransform::unnumber_wildcards(si.subject);
+  auto failed = [&](const std::string& problem) {
+    *why = "failed to create mapping transform for service import subject \"" + si.local + "\" to \"" +
+           si.subject + "\": " + problem;
+    return false;
+  };
+  std::string problem;
+  std::optional<SubjectTransform> forward =
+      SubjectTransform::make(si.subject, SubjectTransform::number_wildcards(si.local), &problem);
+  if (!forward) return failed(problem);
+  si.local = SubjectTransform::unnumber_wildcards(si.local);
+  si.transform = forward->reversed();
+  // nats-server reverses only `$N` placeholders: with a mapping function in `to` it is left with
+  // no transform, listens on the literal subject and sends requests to the wildcard one.
+  if (!si.transform)
+    return failed("zats refuses mapping functions in a service import's subject (nats-server 2.9.10 cannot "
+                  "reverse them)");
+  return true;
+}
+
 }  // namespace
 
 std::optional<ServiceImport> service_import_of(const Options& o, const AccountImport& im,
@@ -94,16 +125,25 @@ std::optional<ServiceImport> service_import_of(const Options& o, const AccountIm
   si.importer = im.account;
   si.subject = im.subject;
   si.local = im.to.empty() ? im.subject : im.to;
-  if (!service_export_allows(o, im, &si.response_type)) {
-    *why = "service import not authorized";
+  si.written_local = si.local;
+  if (!proto::is_valid_subject(si.local) || !proto::is_valid_subject(si.subject)) {
+    *why = "sublist: invalid subject";
     return std::nullopt;
   }
-  if (si.local != si.subject && !proto::is_literal(si.local)) {
-    *why = "mapping a wildcard service import to another subject is not supported by zats yet";
+  if (!service_export_allows(o, im, &si.response_type, &si.export_index)) {
+    *why = "service import not authorized";
     return std::nullopt;
   }
   std::map<std::string, bool> visited{{si.importer, true}};
   if (service_forms_cycle(added, si.exporter, si.local, visited, why)) return std::nullopt;
+  for (const ServiceImport& other : added) {
+    if (other.importer == si.importer && other.written_local == si.written_local) {
+      *why = "duplicate service import subject \"" + si.written_local + "\", previously used in import for account \"" +
+             other.exporter + "\", subject \"" + other.subject + "\"";
+      return std::nullopt;
+    }
+  }
+  if (!set_service_mapping(si, why)) return std::nullopt;
   return si;
 }
 
@@ -159,13 +199,13 @@ std::optional<StreamImport> stream_import_of(const Options& o, const AccountImpo
     if (!proto::is_literal(im.subject) && si.to != im.subject) {
       // accounts.go AddMappedStreamImportWithClaim: the destination's `*`s take the source's.
       std::string problem;
-      si.transform = SubjectTransform::make(im.subject, si.to, &problem);
+      si.transform = SubjectTransform::make(im.subject, SubjectTransform::number_wildcards(si.to), &problem);
       if (!si.transform) {
         *why = "failed to create mapping transform for stream import subject \"" + im.subject + "\" to \"" +
                si.to + "\": " + problem;
         return std::nullopt;
       }
-      si.to = si.transform->destination_pattern();
+      si.to = SubjectTransform::unnumber_wildcards(si.to);
     }
   }
   std::map<std::string, bool> visited{{si.importer, true}};

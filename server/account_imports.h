@@ -6,6 +6,8 @@
 // exporting account, the imports out of it, immutable, one per worker and options generation.
 #pragma once
 
+#include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,7 +25,7 @@ struct StreamImport {
   std::string importer;  // the account they are delivered in as well
   std::string subject;   // what the import takes, in the exporter's subjects (wildcards allowed)
   std::string to;        // the importer's subject for `subject` (a prefix already put in front;
-                         // a transform's destination with its placeholders as `*`)
+                         // a transform's destination with its `$N` placeholders as `*`)
   bool prefixed = false;  // `to` is prefix + subject: map by putting the prefix in front
   std::optional<SubjectTransform> transform;  // a wildcard import mapped to another subject
 
@@ -38,26 +40,70 @@ std::optional<StreamImport> stream_import_of(const Options& options, const Accou
                                              const std::vector<StreamImport>& added, std::string* why);
 
 // A service import in force: a request published in `importer` on `local` (wildcards allowed) goes
-// to `exporter` on `subject` (the same subject when `local` has wildcards), with its reply mapped
-// so that the exporter's responses come back (server/service_responses.h).
+// to `exporter` on `subject`, with its reply mapped so that the exporter's responses come back
+// (server/service_responses.h). A request that arrives in the exporter may go on through the
+// exporter's own service imports (a chain, as in nats-server), crossing each export once.
 struct ServiceImport {
   std::string exporter;
   std::string importer;
-  std::string local;    // the importer's subject (`to`, or the subject)
-  std::string subject;  // the exporter's subject
+  std::string local;    // the importer's subject (`to`, or the subject), `$N` tokens as `*`
+  std::string subject;  // the exporter's subject, `$N` tokens as `*`
+  std::string written_local;  // `to` as configured: what nats-server tells duplicates apart by
   std::string response_type = "Singleton";  // of the export: Singleton, Streamed or Chunked
+  size_t export_index = 0;                  // the export that allows it (in Options::account_exports)
+  bool use_published = false;  // a wildcard import to the same subject: the request keeps its subject
+  std::optional<SubjectTransform> transform;  // a wildcard import mapped to another subject
 
-  // A wildcard import keeps the subject (service_import_of refuses one mapped elsewhere).
+  // The exporter's subject for a request published on `published` (which `local` matches).
   void map(std::string_view published, std::string& out) const {
-    if (local == subject) out.assign(published);
+    if (transform) transform->apply(published, out);
+    else if (use_published) out.assign(published);
     else out.assign(subject);
   }
 };
 
 // As stream_import_of, for a service import ("service import not authorized", "import forms a
-// cycle").
+// cycle", "duplicate service import subject ...", "failed to create mapping transform ...").
 std::optional<ServiceImport> service_import_of(const Options& options, const AccountImport& im,
                                                const std::vector<ServiceImport>& added, std::string* why);
+
+// A request on its way through service imports (one hop per import crossed, chained when an
+// exporter imports the subject in turn): each hop's subject and reply in the next account, in
+// buffers kept from request to request, and the exports crossed so far, since a chain stops
+// before crossing one twice (client.go processServiceImport's cycle check). A response on its
+// way back uses hops too, for the replies it carries. One per worker.
+class ServiceImportChain {
+ public:
+  struct Hop {
+    std::string subject;
+    std::string reply;
+  };
+
+  bool crossed(size_t export_index) const {
+    for (size_t i = 0; i < depth_; ++i)
+      if (exports_[i] == export_index) return true;
+    return false;
+  }
+  static constexpr size_t kResponse = SIZE_MAX;  // a response's hop crosses no export
+
+  // The next hop, through `export_index`; its buffers stay put until leave().
+  Hop& enter(size_t export_index = kResponse) {
+    if (depth_ == hops_.size()) {
+      hops_.emplace_back();
+      exports_.push_back(export_index);
+    }
+    exports_[depth_] = export_index;
+    Hop& hop = hops_[depth_++];
+    hop.reply.clear();
+    return hop;
+  }
+  void leave() { --depth_; }
+
+ private:
+  std::deque<Hop> hops_;  // a deque: a deeper hop never moves the buffers of the ones before
+  std::vector<size_t> exports_;
+  size_t depth_ = 0;
+};
 
 class StreamImportTable {
  public:

@@ -110,9 +110,9 @@ int non_run_action(const zats::server::config::LoadedOptions& loaded) {
 int main(int argc, char** argv) {
   sigset_t signals;
   block_signals(&signals);
-  // The time zone is read once, here, before any thread: later localtime_r/mktime calls (the
-  // log writer's timestamps, a JWT's connect-time windows on the workers) then only read what
-  // this stored, instead of one of them filling glibc's zone state while another reads it.
+  // The time zone is read once, here, before any thread: later localtime_r calls (the log
+  // writer's timestamps) then only read what this stored, instead of one of them filling glibc's
+  // zone state while another reads it. (A JWT's connect-time windows use absl's zones.)
   tzset();
   raise_open_files_limit();
 

@@ -16,7 +16,7 @@ void ServiceResponses::add(Entry entry, std::string& out) {
 }
 
 std::optional<ServiceResponses::Entry> ServiceResponses::take(std::string_view subject, AccountId account,
-                                                              uint64_t now_ns) {
+                                                              uint64_t now_ns, bool empty) {
   std::string_view id_text = subject.substr(subject_prefix_.size());
   uint64_t id = 0;
   auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id, 36);
@@ -27,7 +27,7 @@ std::optional<ServiceResponses::Entry> ServiceResponses::take(std::string_view s
     entries_.erase(it);
     return std::nullopt;
   }
-  if (!it->second.singleton) return it->second;
+  if (!it->second.singleton && !empty) return it->second;
   Entry e = std::move(it->second);
   entries_.erase(it);
   return e;

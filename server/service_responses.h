@@ -4,8 +4,8 @@
 // what the response must become (B, and the request's own reply) here, and holds interest in
 // `_R_.<prefix>.>` in A, so that a response published anywhere, on any worker or server, travels
 // back to this worker through the ordinary interest index. Owned by one worker: no sharing, no lock.
-// A Singleton entry ends with its first response; every entry ends after the response threshold
-// (2 minutes, as nats-server's default).
+// A Singleton entry ends with its first response, any entry with an empty one; every entry ends
+// after the response threshold (2 minutes, as nats-server's default).
 #pragma once
 
 #include <cstdint>
@@ -42,8 +42,10 @@ class ServiceResponses {
   // Records a request's reply; writes the reply subject to use in the exporter into `out`.
   void add(Entry entry, std::string& out);
   // The entry a response on `subject` (owns() was true) published in `account` maps to, or
-  // nullopt (unknown, expired, another account's). A Singleton entry is gone after this.
-  std::optional<Entry> take(std::string_view subject, AccountId account, uint64_t now_ns);
+  // nullopt (unknown, expired, another account's). A Singleton entry is gone after this, and any
+  // entry after an empty response (`empty`: no headers, no payload), which ends a streamed or
+  // chunked one in nats-server.
+  std::optional<Entry> take(std::string_view subject, AccountId account, uint64_t now_ns, bool empty = false);
   // Drops the entries past their threshold.
   void expire(uint64_t now_ns);
   size_t size() const { return entries_.size(); }

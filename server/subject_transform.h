@@ -1,11 +1,16 @@
-// SubjectTransform: how an import maps a wildcard subject onto another (nats-server accounts.go
-// newTransform and transform, the wildcard subset): the destination's tokens are literals,
-// `*` (the source's wildcards, in order), `$N` or `{{wildcard(N)}}` (the source's N-th `*`), and a
-// final `>` when the source ends in one (the rest of the subject). Mapping functions that
-// compute tokens (partition, split, slice) are refused. Immutable once made; apply() allocates
-// nothing beyond `out`'s capacity.
+// SubjectTransform: how an import maps a subject onto another (nats-server 2.9.10 accounts.go
+// newTransform and transform). The source may have wildcards; each destination token is a
+// literal, `$N` or `{{wildcard(N)}}` (the source's N-th `*`), a final `>` when the source ends in
+// one (the rest of the subject), or one of the mapping functions that compute tokens from the
+// source's wildcards: `{{partition(n,N...)}}` (FNV-1a of the tokens, mod n),
+// `{{splitFromLeft(N,p)}}`, `{{splitFromRight(N,p)}}` (one token cut in two at p),
+// `{{sliceFromLeft(N,s)}}`, `{{sliceFromRight(N,s)}}` (cut in pieces of s) and
+// `{{split(N,d)}}` (cut at every d). A source without wildcards maps to the destination as it is.
+// Errors are nats-server's texts. Immutable once made; apply() allocates nothing beyond `out`'s
+// capacity.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,24 +20,51 @@ namespace zats::server {
 
 class SubjectTransform {
  public:
-  // nullopt with the reason (nats-server's text where it has one) when `dest` is not a
-  // destination for `src`.
+  // nullopt with the reason (nats-server's text) when `dest` is not a destination for `src`. A
+  // `*` in `dest` is refused ("invalid subject"): callers that allow one number it first
+  // (number_wildcards).
   static std::optional<SubjectTransform> make(std::string_view src, std::string_view dest, std::string* why);
 
-  // `subject` (a literal subject that `src` matches) in the destination's terms.
+  // accounts.go transformTokenize: each `*` of `subject` as `$1`, `$2`, ... in order.
+  static std::string number_wildcards(std::string_view subject);
+  // accounts.go transformUntokenize: each `$N` token of `subject` as `*`.
+  static std::string unnumber_wildcards(std::string_view subject);
+
+  // accounts.go transform.reverse, for service imports: the transform from this one's
+  // destination back to its source, when its destination places the source's wildcards only
+  // with `$N` (nullopt otherwise, as there).
+  std::optional<SubjectTransform> reversed() const;
+
+  // `subject` (a literal subject that the source matches) in the destination's terms.
   void apply(std::string_view subject, std::string& out) const;
-  // The destination with each placeholder as `*` (accounts.go transformUntokenize): the
-  // subjects the transform may produce.
-  const std::string& destination_pattern() const { return pattern_; }
+
+  const std::string& source() const { return src_; }
+  const std::string& destination() const { return dest_; }
 
  private:
-  struct Piece {
-    std::string literal;   // when source_token < 0
-    int source_token = -1;  // the source token (by position) that fills it
+  enum class Function : uint8_t {
+    kLiteral,
+    kWildcard,
+    kPartition,
+    kSplitFromLeft,
+    kSplitFromRight,
+    kSliceFromLeft,
+    kSliceFromRight,
+    kSplit
   };
-  std::vector<Piece> pieces_;
-  int source_fwc_ = -1;  // the position of the source's `>`, copied with what follows it
-  std::string pattern_;
+  struct Piece {
+    Function function = Function::kLiteral;
+    std::string text;                // the literal, or split's delimiter
+    std::vector<int> source_tokens;  // the source tokens (by position) it reads
+    int32_t number = 0;              // partitions, split position or slice size
+  };
+
+  static std::optional<Piece> parse_piece(std::string_view token, std::string* why);
+  void append_piece(const Piece& p, std::string_view subject, std::string& out) const;
+
+  std::string src_, dest_;
+  std::vector<Piece> pieces_;  // empty: the destination as it is
+  int source_fwc_ = -1;        // the position of the source's `>` when the destination ends in one
 };
 
 }  // namespace zats::server

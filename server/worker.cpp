@@ -361,14 +361,18 @@ size_t Worker::publish_in(Client& from, AccountId account, const MessageView& ms
 
 // Service imports: a request published in the importing account on an imported subject goes to
 // the exporting account as well, its reply replaced by one of ours (ServiceResponses) so that the
-// responses find their way back. Not passed on to the exporter's own service imports.
+// responses find their way back, and on through the exporter's own service imports (a chain),
+// crossing each export once. Each import counts as a delivery, as nats-server's internal
+// subscription for it does.
 size_t Worker::publish_to_services(Client& from, AccountId importer, const MessageView& msg) {
   size_t delivered = 0;
   for (const ServiceImportTable::Route& route : service_imports_.from(importer)) {
     if (!proto::subject_matches(route.import.local, msg.subject)) continue;
-    route.import.map(msg.subject, request_subject_);
+    if (service_chain_.crossed(route.import.export_index)) continue;
+    ServiceImportChain::Hop& hop = service_chain_.enter(route.import.export_index);
+    route.import.map(msg.subject, hop.subject);
     MessageView request = msg;
-    request.subject = request_subject_;
+    request.subject = hop.subject;
     if (!msg.reply.empty()) {
       ServiceResponses::Entry entry;
       entry.exporter = route.exporter;
@@ -376,11 +380,13 @@ size_t Worker::publish_to_services(Client& from, AccountId importer, const Messa
       entry.reply.assign(msg.reply);
       entry.singleton = route.import.response_type == "Singleton";
       entry.expires_ns = now_ns() + ServiceResponses::kThresholdNs;
-      responses_.add(std::move(entry), response_reply_);
-      request.reply = response_reply_;
+      responses_.add(std::move(entry), hop.reply);
+      request.reply = hop.reply;
       want_responses(route.exporter);
     }
-    delivered += publish_in(from, route.exporter, request);
+    delivered += 1 + publish_in(from, route.exporter, request);
+    delivered += publish_to_services(from, route.exporter, request);
+    service_chain_.leave();
   }
   return delivered;
 }
@@ -394,16 +400,37 @@ void Worker::want_responses(AccountId exporter) {
 }
 
 // A response to an imported request: delivered in the importing account on the request's reply.
+// A response's own reply is mapped back the same way (the requester may answer it); a reply that
+// is itself one of ours (a chained request) goes back one more hop.
 size_t Worker::deliver_response(AccountId account, const MessageView& msg) {
-  std::optional<ServiceResponses::Entry> entry = responses_.take(msg.subject, account, now_ns());
+  std::optional<ServiceResponses::Entry> entry = responses_.take(msg.subject, account, now_ns(), msg.payload.empty());
   if (!entry) return 0;
   MessageView response = msg;
   response.subject = entry->reply;
-  if (!indexed()) return deliver_local(entry->importer, nullptr, response, nullptr);
-  const InterestResult& interest = accounts_[entry->importer]->interest->match(response.subject);
-  plan_publish(interest);
-  size_t sent = dispatch(nullptr, entry->importer, response);
-  return deliver_local(entry->importer, nullptr, response, nullptr) + sent;
+  ServiceImportChain::Hop& hop = service_chain_.enter();
+  if (!msg.reply.empty()) {
+    ServiceResponses::Entry back;
+    back.exporter = entry->importer;
+    back.importer = account;
+    back.reply.assign(msg.reply);
+    back.singleton = entry->singleton;
+    back.expires_ns = now_ns() + ServiceResponses::kThresholdNs;
+    responses_.add(std::move(back), hop.reply);
+    response.reply = hop.reply;
+    want_responses(entry->importer);
+  }
+  size_t delivered = 0;
+  if (!indexed()) {
+    delivered = deliver_local(entry->importer, nullptr, response, nullptr);
+  } else {
+    const InterestResult& interest = accounts_[entry->importer]->interest->match(response.subject);
+    plan_publish(interest);
+    size_t sent = dispatch(nullptr, entry->importer, response);
+    delivered = deliver_local(entry->importer, nullptr, response, nullptr) + sent;
+  }
+  if (responses_.owns(response.subject)) delivered += deliver_response(entry->importer, response);
+  service_chain_.leave();
+  return delivered;
 }
 
 // Stream imports: the message once more in each account that imports it, under that account's

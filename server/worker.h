@@ -253,8 +253,7 @@ class Worker final : public core::ReactorHandler {
   ServiceImportTable service_imports_;  // of options_; rebuilt when they change
   ServiceResponses responses_;          // replies of imported requests sent from here
   std::vector<bool> response_interest_;  // by exporting account: interest in our reply subjects
-  std::string request_subject_;         // the exporter's subject of the request being published
-  std::string response_reply_;          // the reply subject it carries there
+  ServiceImportChain service_chain_;     // the hops of the request being imported
   uint64_t last_response_sweep_ns_ = 0;
   int64_t wall_offset_ns_ = 0;
   std::deque<monitor::ConnectionInfo> closed_;  // the most recent closed connections

@@ -361,6 +361,7 @@ std::optional<AccountJwt> decode_account_jwt(std::string_view token, std::string
   if (std::optional<object> defaults = object_of(doc.nats, "default_permissions"))
     acc.default_permissions = permissions_of(*defaults);
   acc.revocations = revocations_of(doc.nats);
+  acc.tags = strings_of(doc.nats, "tags");
   return acc;
 }
 
@@ -371,6 +372,7 @@ std::optional<UserJwt> decode_user_jwt(std::string_view token, std::string* why)
   static_cast<UserPermissionLimits&>(user) = user_permission_limits_of(doc.nats);
   user.claims = doc.common;
   user.issuer_account = string_of(doc.nats, "issuer_account");
+  user.tags = strings_of(doc.nats, "tags");
   return user;
 }
 

@@ -106,6 +106,7 @@ struct AccountJwt {
   std::vector<JwtImport> imports;
   PermissionsPtr default_permissions;  // null: none
   std::vector<std::pair<std::string, int64_t>> revocations;  // user key (or "*") -> revoked before
+  std::vector<std::string> tags;  // "name:value" (scoped signing key templates read them)
 
   // A user JWT signed by `key` is this account's: its identity or one of its signing keys.
   bool issues_with(std::string_view key) const;
@@ -117,6 +118,7 @@ struct AccountJwt {
 struct UserJwt : UserPermissionLimits {
   JwtClaims claims;
   std::string issuer_account;  // set when a signing key issued it
+  std::vector<std::string> tags;  // "name:value" (scoped signing key templates read them)
 };
 
 // An activation token (jwt ActivationClaims): the exporting account (or one of its signing keys,

@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <ctime>
 
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
+
 #include "proto/subject.h"
 #include "server/auth/base64.h"
 #include "server/auth/nkey.h"
@@ -59,40 +62,138 @@ bool source_allowed(const UserPermissionLimits& user, std::string_view ip) {
   return false;
 }
 
-// auth.go processUserPermissionsTemplate, for one subject: the macros of a scoped signing key's
-// template filled in; false with `why` when one is not built (tags) or the result is no subject.
-bool fill_template(std::string& subject, const UserJwt& user, const AccountJwt& account, std::string* why) {
-  if (subject.find("{{") == std::string::npos) return true;
-  std::string out;
-  size_t start = 0;
-  while (start <= subject.size()) {
+// sublist.go IsValidSubject.
+bool go_valid_subject(std::string_view subject) {
+  if (subject.empty()) return false;
+  bool after_fwc = false;
+  for (size_t start = 0; start <= subject.size();) {
     size_t dot = std::min(subject.find('.', start), subject.size());
-    std::string token = subject.substr(start, dot - start);
-    if (token.starts_with("{{") && token.ends_with("}}")) {
-      std::string op = token.substr(2, token.size() - 4);
-      std::transform(op.begin(), op.end(), op.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (op == "name()") token = user.claims.name;
-      else if (op == "subject()") token = user.claims.subject;
-      else if (op == "account-name()") token = account.claims.name;
-      else if (op == "account-subject()") token = user.issuer_account;
-      else if (op.starts_with("tag(") || op.starts_with("account-tag("))
-        return *why = "User JWT permission templates with tags are not supported by zats yet", false;
-      else token = " ";  // an unknown macro spoils the subject, as there
-    }
-    out += (out.empty() && start == 0 ? "" : ".") + token;
+    std::string_view t = subject.substr(start, dot - start);
+    if (t.empty() || after_fwc) return false;
+    if (t.find_first_of("\t\n\f\r ") != std::string_view::npos) return false;
+    after_fwc = t == ">";
     start = dot + 1;
   }
-  subject = std::move(out);
-  size_t space = subject.find(' ');
-  // A subscribe entry may name a queue ("subject queue"): only the subject must be valid.
-  if (!proto::is_valid_subject(subject.substr(0, space == 0 ? std::string::npos : space)) || space == 0)
-    return *why = "User JWT generated invalid permissions", false;
   return true;
 }
 
-bool fill_templates(std::vector<std::string>& subjects, const UserJwt& user, const AccountJwt& account, std::string* why) {
-  for (std::string& s : subjects)
-    if (!fill_template(s, user, account, why)) return false;
+std::vector<std::string_view> split_dots(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (size_t start = 0;;) {
+    size_t dot = s.find('.', start);
+    out.push_back(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) return out;
+    start = dot + 1;
+  }
+}
+
+bool is_macro(std::string_view token) { return token.starts_with("{{") && token.ends_with("}}"); }
+
+// The values of the tags "name:value" in `tags` whose name is `name` (lower case).
+std::vector<std::string> tag_values(const std::vector<std::string>& tags, const std::string& name) {
+  std::vector<std::string> out;
+  const std::string prefix = name + ":";
+  for (const std::string& t : tags)
+    if (t.starts_with(prefix)) out.push_back(t.substr(prefix.size()));
+  return out;
+}
+
+// One subject of a scoped signing key's template with its macros filled in: the tokens, where
+// a tag macro's is left empty, and for each tag macro that has values, its values.
+struct FilledSubject {
+  std::vector<std::string> tokens;
+  std::vector<std::vector<std::string>> tag_values;
+};
+
+FilledSubject fill_macros(std::string_view subject, const UserJwt& user, const AccountJwt& account) {
+  FilledSubject f;
+  for (std::string_view token : split_dots(subject)) {
+    if (!is_macro(token)) {
+      f.tokens.emplace_back(token);
+      continue;
+    }
+    std::string op(token.substr(2, token.size() - 4));
+    std::transform(op.begin(), op.end(), op.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string filled;
+    if (op == "name()") {
+      filled = user.claims.name;
+    } else if (op == "subject()") {
+      filled = user.claims.subject;
+    } else if (op == "account-name()") {
+      filled = account.claims.name;
+    } else if (op == "account-subject()") {
+      filled = user.issuer_account;
+    } else if ((op.starts_with("tag(") || op.starts_with("account-tag(")) && op.ends_with(")")) {
+      bool of_account = op.starts_with("account-tag(");
+      size_t open = op.find('(');
+      std::vector<std::string> values =
+          tag_values(of_account ? account.tags : user.tags, op.substr(open + 1, op.size() - open - 2));
+      if (!values.empty()) f.tag_values.push_back(std::move(values));
+    } else {
+      filled = " ";  // an unknown macro spoils the subject, as there
+    }
+    f.tokens.push_back(std::move(filled));
+  }
+  return f;
+}
+
+// auth.go processUserPermissionsTemplate's applyTemplate: when any subject of `list` has a
+// macro, every subject is filled in, one per combination of the tag values it names (the
+// last tag varying fastest), its empty tokens taking them in order. A subject that comes out
+// invalid is left out, or with `fail_on_bad` (deny lists) fails the whole template.
+bool apply_template(std::vector<std::string>& list, bool fail_on_bad, const UserJwt& user, const AccountJwt& account) {
+  bool found = false;
+  for (const std::string& s : list)
+    for (std::string_view t : split_dots(s)) found |= is_macro(t);
+  if (!found) return true;
+  std::vector<std::string> emitted;
+  auto emit = [&](std::string subject) {
+    if (!go_valid_subject(subject)) return !fail_on_bad;
+    emitted.push_back(std::move(subject));
+    return true;
+  };
+  for (const std::string& s : list) {
+    FilledSubject f = fill_macros(s, user, account);
+    std::vector<size_t> at(f.tag_values.size(), 0);  // the combination being emitted
+    for (bool more = true; more;) {
+      std::string subject;
+      size_t next_tag = 0;
+      for (size_t i = 0; i < f.tokens.size(); ++i) {
+        if (i > 0) subject.push_back('.');
+        if (!f.tokens[i].empty() || next_tag == f.tag_values.size()) subject += f.tokens[i];
+        else subject += f.tag_values[next_tag][at[next_tag]], ++next_tag;
+      }
+      if (!emit(std::move(subject))) return false;
+      more = false;
+      for (size_t j = at.size(); j-- > 0;) {
+        if (++at[j] < f.tag_values[j].size()) {
+          more = true;
+          break;
+        }
+        at[j] = 0;
+      }
+    }
+  }
+  list = std::move(emitted);
+  return true;
+}
+
+// The template's subject permission with its macros filled in; false when a deny subject came
+// out invalid. An allow list left empty denies everything instead, as there.
+bool fill_permission(std::optional<SubjectPermission>& sp, bool response_allowed, const UserJwt& user,
+                     const AccountJwt& account) {
+  if (!sp) return true;
+  std::vector<std::string> allow = sp->allow.value_or(std::vector<std::string>{});
+  const bool had_allow = !allow.empty();
+  if (!apply_template(allow, false, user, account) || !apply_template(sp->deny, true, user, account)) return false;
+  if (had_allow) {
+    if (allow.empty()) {
+      if (std::find(sp->deny.begin(), sp->deny.end(), ">") == sp->deny.end()) sp->deny.emplace_back(">");
+      sp->allow = response_allowed ? std::optional(std::vector<std::string>{}) : std::nullopt;
+    } else {
+      sp->allow = std::move(allow);
+    }
+  }
   return true;
 }
 
@@ -103,11 +204,9 @@ std::optional<UserPermissionLimits> scoped_grants(const ScopedSigningKey& scope,
   UserPermissionLimits g = scope.grants;
   if (g.permissions) {
     Permissions p = *g.permissions;
-    for (std::optional<SubjectPermission>* sp : {&p.publish, &p.subscribe}) {
-      if (!*sp) continue;
-      if ((*sp)->allow && !fill_templates(*(*sp)->allow, user, account, why)) return std::nullopt;
-      if (!fill_templates((*sp)->deny, user, account, why)) return std::nullopt;
-    }
+    const bool responses = p.response.has_value();
+    if (!fill_permission(p.subscribe, false, user, account) || !fill_permission(p.publish, responses, user, account))
+      return *why = "User JWT generated invalid permissions", std::nullopt;
     g.permissions = std::make_shared<const Permissions>(std::move(p));
   }
   return g;
@@ -122,31 +221,42 @@ int seconds_of_day(const std::string& text) {
   return h * 3600 + m * 60 + s;
 }
 
-// jwt.go validateTimes at `now`, in the server's local time: whether a window holds, and
-// when it ends (Unix seconds). As there, a window that ends before it starts runs from today's
-// start to tomorrow's end.
+// time.LoadLocation: "" and "UTC" are UTC, "Local" the server's zone, any other name a file of
+// the zone database (read once per name; absl keeps it). A path is not a zone name.
+std::optional<absl::TimeZone> zone_named(const std::string& name) {
+  if (name.empty() || name == "UTC") return absl::UTCTimeZone();
+  if (name == "Local") return absl::LocalTimeZone();
+  if (name.find("..") != std::string::npos || name[0] == '/' || name[0] == '\\') return std::nullopt;
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(name, &zone)) return std::nullopt;
+  return zone;
+}
+
+// jwt.go validateTimes at `now`, in the server's local time or the JWT's `times_location`:
+// whether a window holds, and when it ends (Unix seconds). As there, a window that ends before
+// it starts runs from today's start to tomorrow's end.
 bool inside_connect_window(const UserPermissionLimits& user, int64_t now, int64_t* ends, std::string* why) {
   *ends = 0;
   if (user.times.empty()) return true;
-  if (!user.times_location.empty()) {
-    *why = "User JWT times_location is not supported by zats yet";
+  std::optional<absl::TimeZone> zone =
+      user.times_location.empty() ? std::optional(absl::LocalTimeZone()) : zone_named(user.times_location);
+  if (!zone) {
+    *why = "User JWT no longer valid: could not parse iana time zone by name: unknown time zone " + user.times_location;
     return false;
   }
-  time_t t = static_cast<time_t>(now);
-  struct tm local {};
-  localtime_r(&t, &local);
+  const absl::CivilDay today = absl::ToCivilDay(absl::FromUnixSeconds(now), *zone);
+  auto at = [&](absl::CivilDay day, int seconds) {
+    const absl::CivilSecond civil(day.year(), day.month(), day.day(), seconds / 3600, seconds / 60 % 60, seconds % 60);
+    return absl::ToUnixSeconds(absl::FromCivil(civil, *zone));
+  };
   for (const auto& [start_text, end_text] : user.times) {
     int start = seconds_of_day(start_text), end = seconds_of_day(end_text);
     if (start < 0 || end < 0) {
       *why = "User JWT no longer valid: invalid time range";
       return false;
     }
-    struct tm day = local;
-    day.tm_hour = day.tm_min = day.tm_sec = 0;
-    day.tm_isdst = -1;
-    int64_t midnight = static_cast<int64_t>(mktime(&day));
-    int64_t start_at = midnight + start;
-    int64_t end_at = midnight + end + (start > end ? 86400 : 0);
+    int64_t start_at = at(today, start);
+    int64_t end_at = at(start > end ? today + 1 : today, end);
     if (start_at < now && end_at > now) {
       *ends = end_at;
       return true;

@@ -1,6 +1,7 @@
 // The `accounts` block (opts.go parseAccounts): account names, their users (bound to the
 // account), default permissions, exports and imports (stream imports checked as they are added).
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "proto/encode.h"
@@ -62,8 +63,23 @@ void read_import_source(OptionsReader& r, const ConfigMapEntry& k, AccountImport
   }
 }
 
+// opts.go parseAccountImports: within one account, two service imports may not listen on the
+// same subject (`to`, or the subject).
+// The map: each local subject taken, with the account and subject of the import that took it.
+bool duplicate_service_import(OptionsReader& r, const ConfigValue& v, const AccountImport& im,
+                              std::map<std::string, std::pair<std::string, std::string>>& taken) {
+  const std::string& local = im.to.empty() ? im.subject : im.to;
+  auto [it, fresh] = taken.try_emplace(local, im.from_account, im.subject);
+  if (fresh) return false;
+  r.error(v.pos(), "Duplicate service import subject " + proto::go_quoted(local) +
+                       ", previously used in import for account " + proto::go_quoted(it->second.first) +
+                       ", subject " + proto::go_quoted(it->second.second));
+  return true;
+}
+
 void read_imports(OptionsReader& r, const ConfigMapEntry& e, const std::string& account, Options& o) {
   if (!e.value.is_array()) return r.error(e.key_pos, "Imports should be an array, got " + std::string(e.value.go_type_name()));
+  std::map<std::string, std::pair<std::string, std::string>> service_subjects;
   for (const ConfigValue& v : e.value.as_array()) {
     if (!v.is_map()) {
       r.error(v.pos(), "Import Items should be a map with type entry, got " + std::string(v.go_type_name()));
@@ -85,6 +101,7 @@ void read_imports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
         r.unknown_field(k);
       }
     }
+    if (im.service && duplicate_service_import(r, v, im, service_subjects)) continue;
     o.account_imports.push_back(std::move(im));
   }
 }

@@ -4,10 +4,13 @@
 # reply subject kept; an import of an import not passed on; the configuration errors (not
 # authorized, a wildcard prefix, a cycle, an unknown account); a reload that adds an import; and
 # with zats, publisher and subscribers on different workers; nats.go (go/account_client) as users
-# of the three accounts. Every case runs against the server under test and against nats-server
-# (when installed), exact bytes: the outcome must be the same.
+# of the three accounts; service imports, chained (C imports from B what B imports from A) and
+# wildcard ones mapped to other subjects; the mapping functions of subject transforms. Every case
+# runs against the server under test and against nats-server (when installed), exact bytes: the
+# outcome must be the same.
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -269,6 +272,161 @@ class ServiceImports(unittest.TestCase):
             self.check_services(s)
 
 
+CHAIN_CONF = """
+accounts {
+  A {
+    users = [ {user: a, password: a} ]
+    exports = [ {service: "help", response_type: %s}, {service: "svc.*.*"} ]
+  }
+  B {
+    users = [ {user: b, password: b} ]
+    imports = [
+      {service: {account: A, subject: "help"}}
+      {service: {account: A, subject: "svc.*.*"}, to: "mine.$2.$1"}
+    ]
+    exports = [ {service: "help", response_type: %s} ]
+  }
+  C {
+    users = [ {user: c, password: c} ]
+    imports = [ {service: {account: B, subject: "help"}, to: "c.help"} ]
+  }
+}
+"""
+
+
+class ServiceChains(unittest.TestCase):
+    """C imports from B a service that B imports from A: a request from C reaches A (and B's own
+    subscribers) and the responses come back to C across both mappings, each hop keeping to its
+    export's response type; a wildcard service import mapped to other subjects."""
+    servers = StreamImports.servers
+    subscribe = StreamImports.subscribe
+    request = ServiceImports.request
+
+    def chain(self, s, expected):
+        a = self.subscribe(s, "a", "help")
+        b = self.subscribe(s, "b", "help")
+        c = self.subscribe(s, "c", "_INBOX.c")
+        reply = self.request(a, c, "c.help", "help", inbox="_INBOX.c")
+        # B's own subscriber gets the request too, with B's reply subject for it.
+        line = b.read_until(b"\r\n").split()
+        self.assertEqual(line[:3], [b"MSG", b"help", b"1"])
+        self.assertTrue(line[3].startswith(b"_R_.") and line[3] != reply, line)
+        b.expect(b"ask\r\n")
+        # Two responses, an empty one (the end of a stream), and one more.
+        a.send(b"".join(b"PUB " + reply + b" %d\r\n%s\r\n" % (len(p), p) for p in (b"r1", b"r2", b"", b"r3")) +
+               b"PING\r\n")
+        a.expect(b"PONG\r\n")
+        c.expect(b"".join(b"MSG _INBOX.c 1 %d\r\n%s\r\n" % (len(p), p) for p in expected))
+        for conn in (a, b, c):
+            conn.send(b"PING\r\n")
+            conn.expect(b"PONG\r\n")
+            conn.expect_nothing(0.1)
+            conn.close()
+
+    def test_chained_requests_and_responses(self):
+        for a_type, b_type, expected in (("singleton", "chunked", [b"r1"]),
+                                         ("stream", "chunked", [b"r1", b"r2", b""]),
+                                         ("stream", "singleton", [b"r1"])):
+            with self.subTest(a=a_type, b=b_type):
+                for s in self.servers(CHAIN_CONF % (a_type, b_type)):
+                    self.chain(s, expected)
+
+    def test_chained_across_workers(self):
+        workers = ("--cores", "4", "--placement", "round-robin")
+        for s in self.servers(CHAIN_CONF % ("stream", "chunked"), zats_args=workers):
+            self.chain(s, [b"r1", b"r2", b""])
+
+    def test_wildcard_service_import_mapped(self):
+        for s in self.servers(CHAIN_CONF % ("singleton", "singleton")):
+            a = self.subscribe(s, "a", "svc.>")
+            b = self.subscribe(s, "b", "_INBOX.b")
+            reply = self.request(a, b, "mine.x.y", "svc.y.x", inbox="_INBOX.b")
+            a.send(b"PUB " + reply + b" 2\r\nok\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.expect(b"MSG _INBOX.b 1 2\r\nok\r\n")
+            for conn in (a, b):
+                conn.send(b"PING\r\n")
+                conn.expect(b"PONG\r\n")
+                conn.expect_nothing(0.1)
+                conn.close()
+
+    def test_a_response_reply_is_mapped_back(self):
+        # A answers with a reply subject of its own: C gets one of C's for it, and what C publishes
+        # there comes back to A, across both hops.
+        for s in self.servers(CHAIN_CONF % ("singleton", "singleton")):
+            a = self.subscribe(s, "a", "help", "back")
+            c = self.subscribe(s, "c", "_INBOX.c")
+            reply = self.request(a, c, "c.help", "help", inbox="_INBOX.c")
+            a.send(b"PUB " + reply + b" back 2\r\nr1\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            line = c.read_until(b"\r\n").split()
+            self.assertEqual(line[:3] + line[4:], [b"MSG", b"_INBOX.c", b"1", b"2"], line)
+            self.assertTrue(line[3].startswith(b"_R_."), line)
+            c.expect(b"r1\r\n")
+            c.send(b"PUB " + line[3] + b" 3\r\nack\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            a.expect(b"MSG back 2 3\r\nack\r\n")
+            for conn in (a, c):
+                conn.send(b"PING\r\n")
+                conn.expect(b"PONG\r\n")
+                conn.expect_nothing(0.1)
+                conn.close()
+
+    def test_an_imported_request_is_delivered_even_with_no_responder(self):
+        # The import itself takes the request: no no-responders status, unlike a plain publish.
+        for s in self.servers(CHAIN_CONF % ("singleton", "singleton")):
+            for user, subject in (("c", "c.help"), ("b", "help"), ("b", "nobody")):
+                with self.subTest(user=user, subject=subject):
+                    c = s.client()
+                    c.read_info()
+                    c.send(b"CONNECT " + connect_json(user, user, headers=True, no_responders=True) +
+                           b"\r\nSUB _INBOX.h 9\r\nPUB %s _INBOX.h 1\r\nq\r\nPING\r\n" % subject.encode())
+                    if subject == "nobody":
+                        c.expect(b"HMSG _INBOX.h 9 16 16\r\nNATS/1.0 503\r\n\r\n\r\nPONG\r\n")
+                    else:
+                        c.expect(b"PONG\r\n")
+                    c.expect_nothing(0.1)
+                    c.close()
+
+
+class TransformFunctions(unittest.TestCase):
+    """The mapping functions of nats-server 2.9.10 in stream imports' `to`: the same subjects."""
+    servers = StreamImports.servers
+    subscribe = StreamImports.subscribe
+
+    def test_mapping_functions_in_stream_imports(self):
+        conf = """
+accounts {
+  A { users = [ {user: a, password: a} ], exports = [ {stream: ">"} ] }
+  B {
+    users = [ {user: b, password: b} ]
+    imports = [
+      {stream: {account: A, subject: "p.*.*"}, to: "part.{{partition(5,1,2)}}.$1.$2"}
+      {stream: {account: A, subject: "l.*"}, to: "left.{{SplitFromLeft(1,2)}}"}
+      {stream: {account: A, subject: "r.*"}, to: "right.{{splitFromRight(1,2)}}"}
+      {stream: {account: A, subject: "sl.*"}, to: "sliceleft.{{sliceFromLeft(1,2)}}"}
+      {stream: {account: A, subject: "sr.*"}, to: "sliceright.{{SliceFromRight(1,2)}}"}
+      {stream: {account: A, subject: "sp.*.>"}, to: "split.{{split(1,-)}}.>"}
+    ]
+  }
+}
+"""
+        published = ["p.ab.cd", "p.x.y", "l.abcde", "l.a", "r.abcde", "sl.abcde", "sr.abcde", "sp.-ab--c-.z.w"]
+        for s in self.servers(conf):
+            b = self.subscribe(s, "b", ">")
+            a = login(s, "a")
+            a.send(b"".join(b"PUB %s 1\r\nx\r\n" % p.encode() for p in published) + b"PING\r\n")
+            a.expect(b"PONG\r\n")
+            # Partitions are FNV-1a of the tokens, mod 5, as nats-server computes them.
+            b.expect(b"MSG part.3.ab.cd 1 1\r\nx\r\nMSG part.2.x.y 1 1\r\nx\r\n"
+                     b"MSG left.ab.cde 1 1\r\nx\r\nMSG left.a 1 1\r\nx\r\n"
+                     b"MSG right.abc.de 1 1\r\nx\r\nMSG sliceleft.ab.cd.e 1 1\r\nx\r\n"
+                     b"MSG sliceright.a.bc.de 1 1\r\nx\r\nMSG split.ab.c.z.w 1 1\r\nx\r\n")
+            b.expect_nothing(0.1)
+            a.close()
+            b.close()
+
+
 class NatsGo(unittest.TestCase):
     # (publisher, subscriber, published subject, subject subscribed to, delivered?)
     CASES = [
@@ -325,6 +483,23 @@ class NatsGoServices(unittest.TestCase):
                         else:
                             self.assertEqual(out, (1, "request 0: nats: no responders available for request"),
                                              r.stdout + r.stderr)
+            cfg.cleanup()
+
+    def test_chained_requests(self):
+        # nats.go requesters in C, responders in A, through B's import of A's service.
+        tool = harness.go_program("account_client")
+        if tool is None:
+            self.skipTest("account_client not built (needs go and Debian's nats.go: tools/bootstrap)")
+        for binary in binaries():
+            cfg = TempConfig(CHAIN_CONF % ("singleton", "singleton"))
+            with Server("-c", cfg.path, binary=binary) as s:
+                for pub, sub, subject, expect in (("c:c", "a:a", "c.help", "help"),
+                                                  ("b:b", "a:a", "mine.x.y", "svc.y.x")):
+                    with self.subTest(server=os.path.basename(binary), subject=subject):
+                        argv = [tool, "-url", s.url, "-pub", pub, "-sub", sub, "-publish", subject, "-expect", expect,
+                                "-request", "-n", "20"]
+                        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+                        self.assertEqual((r.returncode, r.stdout.strip()), (0, "ok"), r.stdout + r.stderr)
             cfg.cleanup()
 
 
@@ -453,6 +628,37 @@ class ConfigErrors(unittest.TestCase):
         ("\naccounts {\n  A { exports = [ {stream: \"x.>\"} ] }\n"
          "  B { imports = [ {stream: {account: A, subject: \"x.>\"}}, {stream: {account: A, subject: \"x.>\"}} ] }\n}\n",
          'Error adding stream import "x.>": stream import already exists'),
+        ("\naccounts {\n  A { exports = [ {service: \"svc.>\"} ] }\n"
+         "  B { imports = [ {service: {account: A, subject: \"svc.*.*\"}, to: \"mine.*\"} ] }\n}\n",
+         'Error adding service import "svc.*.*": failed to create mapping transform for service import subject '
+         '"mine.*" to "svc.*.*": invalid mapping destination: not using all of the token wildcard(s) in mine.$1'),
+        ("\naccounts {\n  A { exports = [ {service: \"svc.>\"} ] }\n"
+         "  B { imports = [ {service: {account: A, subject: \"svc.*\"}, to: \"m.$2\"} ] }\n}\n",
+         'Error adding service import "svc.*": failed to create mapping transform for service import subject '
+         '"m.$2" to "svc.*": invalid mapping destination: wildcard index out of range in $2: [2]'),
+        ("\naccounts {\n  A { exports = [ {service: \"svc.>\"} ] }\n"
+         "  B { imports = [ {service: {account: A, subject: \"svc.*\"}, to: \"mine.>\"} ] }\n}\n",
+         'Error adding service import "svc.*": failed to create mapping transform for service import subject '
+         '"mine.>" to "svc.*": invalid subject'),
+        ("\naccounts {\n  A { exports = [ {stream: \">\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"x.*\"}, to: \"y.{{nope(1)}}\"} ] }\n}\n",
+         'Error adding stream import "x.*": failed to create mapping transform for stream import subject "x.*" to '
+         '"y.{{nope(1)}}": invalid mapping destination: unknown function in {{nope(1)}}'),
+        ("\naccounts {\n  A { exports = [ {stream: \">\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"x.*\"}, to: \"y.{{partition(3)}}\"} ] }\n}\n",
+         'Error adding stream import "x.*": failed to create mapping transform for stream import subject "x.*" to '
+         '"y.{{partition(3)}}": invalid mapping destination: not enough arguments passed to the function in '
+         '{{partition(3)}}'),
+        ("\naccounts {\n  A { exports = [ {stream: \">\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"x.*\"}, to: \"y.{{split(1,a b)}}\"} ] }\n}\n",
+         'Error adding stream import "x.*": failed to create mapping transform for stream import subject "x.*" to '
+         '"y.{{split(1,a b)}}": invalid mapping destination: function argument is invalid or in the wrong format in '
+         '{{split(1,a b)}}'),
+        ("\naccounts {\n  A { exports = [ {stream: \">\"} ] }\n"
+         "  B { imports = [ {stream: {account: A, subject: \"x.*\"}, to: \"y.{{wildcard(1,2)}}\"} ] }\n}\n",
+         'Error adding stream import "x.*": failed to create mapping transform for stream import subject "x.*" to '
+         '"y.{{wildcard(1,2)}}": invalid mapping destination: too many arguments passed to the function in '
+         '{{wildcard(1,2)}}'),
     ]
 
     def test_refused_like_the_reference(self):
@@ -464,6 +670,34 @@ class ConfigErrors(unittest.TestCase):
                     cfg.cleanup()
                     self.assertEqual(r.returncode, 1, r.stderr)
                     self.assertIn("%s:2:1: %s" % (cfg.path, problem), r.stderr)
+
+    def test_duplicate_service_import_subject(self):
+        conf = ("\naccounts {\n  A { exports = [ {service: \"svc.>\"} ] }\n"
+                "  B { imports = [ {service: {account: A, subject: \"svc.a\"}, to: x}, "
+                "{service: {account: A, subject: \"svc.b\"}, to: x} ] }\n}\n")
+        for binary in binaries():
+            with self.subTest(server=os.path.basename(binary)):
+                cfg = TempConfig(conf)
+                r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+                cfg.cleanup()
+                self.assertEqual(r.returncode, 1, r.stderr)
+                # The line is the same; the column is where the import starts (nats-server's is just
+                # past its end).
+                self.assertRegex(r.stderr, r"%s:4:\d+: Duplicate service import subject \"x\", previously used in "
+                                 r"import for account \"A\", subject \"svc.a\"" % re.escape(cfg.path))
+
+    def test_mapping_functions_in_a_service_import_refused(self):
+        # nats-server 2.9.10 takes them but cannot reverse them: it would listen on the literal
+        # subject "m.{{wildcard(1)}}" and send requests to "svc.*". zats refuses the import.
+        conf = ("\naccounts {\n  A { exports = [ {service: \"svc.>\"} ] }\n"
+                "  B { imports = [ {service: {account: A, subject: \"svc.*\"}, to: \"m.{{wildcard(1)}}\"} ] }\n}\n")
+        cfg = TempConfig(conf)
+        r = subprocess.run([harness.server_binary(), "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+        cfg.cleanup()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("%s:2:1: Error adding service import \"svc.*\": failed to create mapping transform for service "
+                      "import subject \"m.{{wildcard(1)}}\" to \"svc.*\": zats refuses mapping functions in a service "
+                      "import's subject" % cfg.path, r.stderr)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 # Operator (JWT) mode with the memory resolver (issue 16): `operator` (a JWT file or inline),
 # `resolver: MEMORY`, `resolver_preload`; user JWTs in CONNECT with the nonce signed by the user's
 # nkey; the claims enforced (permissions, account default permissions, account and user limits on
-# connections, subscriptions and payload, user JWT expiry, revocations, src, bearer tokens) and
-# account exports/imports. Keys and JWTs are made by the test itself with
+# connections, subscriptions and payload, user JWT expiry, revocations, src, bearer tokens, connect
+# times in local time or a `times_location`, scoped signing key templates with name and tag
+# macros) and account exports/imports. Keys and JWTs are made by the test itself with
 # tests/integration/go/jwt_tool (Debian's nats-io/jwt and nkeys: there is no `nsc`). Every case
 # runs against the server under test and against nats-server (when installed): same outcome,
 # same error text.
@@ -303,6 +304,47 @@ class OperatorMode(unittest.TestCase):
             c.expect(b"PONG\r\n")
             c.close()
 
+    def test_scoped_signing_key_tag_templates(self):
+        # Tag macros take every value of the user's (or the account's) tags of that name, one
+        # subject per combination; an allow subject that comes out invalid is left out (an allow
+        # list left empty denies everything), a deny subject that does fails the login.
+        acc, scope, strict = Key("account"), Key("account"), Key("account")
+        tmpl = {"pub": {"allow": ["t.{{tag(dept)}}.>", "r.{{account-tag(region)}}", "_INBOX.>"]},
+                "sub": {"allow": ["s.{{tag(dept)}}.{{tag(level)}}"]}}
+        claims = {"tags": ["region:eu"], "signing_keys": [
+            {"kind": "user_scope", "key": scope.pub, "role": "tags", "template": tmpl},
+            {"kind": "user_scope", "key": strict.pub, "role": "strict",
+             "template": {"pub": {"deny": ["x.{{tag(missing)}}"]}}}]}
+        tagged = User(scope, raw={"tags": ["dept:eng", "dept:ops", "level:1"]}, issuer_account=acc)
+        untagged = User(scope, raw={}, issuer_account=acc)
+        refused = User(strict, raw={}, issuer_account=acc)
+        for s in self.servers(accounts=lambda: {acc.pub: account_jwt(W["op"], acc, claims)}):
+            c = s.client()
+            jwt_connect(c, c.read_info(), tagged)
+            c.expect(b"PONG\r\n")
+            c.send(b"PUB t.eng.x 1\r\nx\r\nPUB t.ops.y 1\r\nx\r\nPUB r.eu 1\r\nx\r\nPUB t.hr.z 1\r\nx\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Publish to \"t.hr.z\"'\r\n")
+            c.send(b"SUB s.eng.1 1\r\nSUB s.ops.1 2\r\nSUB s.eng.2 3\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Subscription to \"s.eng.2\"'\r\n")
+            c.send(b"PING\r\n")
+            c.expect(b"PONG\r\n")
+            c.close()
+            c = s.client()
+            jwt_connect(c, c.read_info(), untagged)
+            c.expect(b"PONG\r\n")
+            c.send(b"PUB r.eu 1\r\nx\r\nPUB t.eng.x 1\r\nx\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Publish to \"t.eng.x\"'\r\n")
+            c.send(b"SUB s.eng.1 1\r\n")
+            c.expect(b"-ERR 'Permissions Violation for Subscription to \"s.eng.1\"'\r\n")
+            c.send(b"PING\r\n")
+            c.expect(b"PONG\r\n")
+            c.close()
+            c = s.client()
+            jwt_connect(c, c.read_info(), refused)
+            c.expect(AUTH_VIOLATION)
+            c.expect_closed()
+            c.close()
+
     def test_account_default_permissions(self):
         for s in self.servers():
             c = self.login(s, "d")
@@ -460,6 +502,37 @@ class OperatorMode(unittest.TestCase):
             c.expect(b"PONG\r\n")
             expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=20, server=s)
             c.expect_closed()
+
+    def test_connect_times_in_a_time_zone(self):
+        # times_location: the windows are in that zone (far from this machine's), not local time.
+        zone = "Pacific/Kiritimati"
+        if not os.path.exists("/usr/share/zoneinfo/" + zone):
+            self.skipTest("no zone database (tzdata)")
+        from zoneinfo import ZoneInfo
+        import datetime
+        there = lambda secs: datetime.datetime.fromtimestamp(secs, ZoneInfo(zone))  # noqa: E731
+        t = there(time.time())
+        if t.hour < 2 or (t.hour == 23 and t.minute >= 58):
+            self.skipTest("too close to midnight in %s for same-day windows" % zone)
+        hms = lambda secs: there(secs).strftime("%H:%M:%S")  # noqa: E731
+        for s in self.servers():
+            now = time.time()
+            past = User(W["a"], {"times": [{"start": hms(now - 7200), "end": hms(now - 3600)}], "times_location": zone})
+            unknown = User(W["a"], {"times": [{"start": "00:00:00", "end": "23:59:59"}], "times_location": "No/Where"})
+            for u in (past, unknown):
+                c = s.client()
+                jwt_connect(c, c.read_info(), u)
+                c.expect(AUTH_VIOLATION)
+                c.expect_closed()
+                c.close()
+            soon = User(W["a"], {"times": [{"start": hms(time.time() - 3600), "end": hms(time.time() + 3)}],
+                                 "times_location": zone})
+            c = s.client()
+            jwt_connect(c, c.read_info(), soon)
+            c.expect(b"PONG\r\n")
+            expect_err_between_pings(c, b"-ERR 'User Authentication Expired'\r\n", timeout=20, server=s)
+            c.expect_closed()
+            c.close()
 
     def test_account_jwt_expiry_closes_its_connections(self):
         y = Key("account")

@@ -50,9 +50,10 @@ TEST_CASE("stream imports need an export that allows them") {
   CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "elsewhere")) ==
         "failed to create mapping transform for stream import subject \"news.*\" to \"elsewhere\": invalid mapping "
         "destination: not using all of the token wildcard(s) in elsewhere");
-  CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "x.{{partition(3,1)}}")) ==
-        "failed to create mapping transform for stream import subject \"news.*\" to \"x.{{partition(3,1)}}\": mapping "
-        "function {{partition(3,1)}} is not supported by zats yet");
+  CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "x.{{partition(3,1)}}")) == "");
+  CHECK(why_refused(o, stream_import("B", "A", "news.*", "", "x.{{partition(3,2)}}")) ==
+        "failed to create mapping transform for stream import subject \"news.*\" to \"x.{{partition(3,2)}}\": invalid "
+        "mapping destination: wildcard index out of range in {{partition(3,2)}}: [2]");
   std::string why;
   auto first = stream_import_of(o, stream_import("B", "A", "news.>"), {}, &why);
   REQUIRE(first);
@@ -175,6 +176,56 @@ TEST_CASE("service imports need a service export that allows them; cycles are re
   CHECK(why == "import forms a cycle");
 }
 
+TEST_CASE("wildcard service imports mapped to other subjects; duplicates") {
+  Options o;
+  AccountExport svc = stream_export("A", "svc.>");
+  svc.service = true;
+  o.account_exports = {stream_export("A", "news"), svc};
+  auto service_import = [](const char* subject, const char* to) {
+    AccountImport im = stream_import("B", "A", subject, "", to);
+    im.service = true;
+    return im;
+  };
+  std::string why, out;
+  auto mapped = service_import_of(o, service_import("svc.*.*", "mine.$2.$1"), {}, &why);
+  REQUIRE_MESSAGE(mapped, why);
+  CHECK(mapped->local == "mine.*.*");
+  CHECK(mapped->subject == "svc.*.*");
+  CHECK(mapped->export_index == 1);
+  mapped->map("mine.x.y", out);
+  CHECK(out == "svc.y.x");
+  auto same = service_import_of(o, service_import("svc.*", ""), {}, &why);
+  REQUIRE(same);
+  same->map("svc.q", out);
+  CHECK(out == "svc.q");
+  auto to_literal = service_import_of(o, service_import("svc.a", "mine.*"), {}, &why);
+  REQUIRE(to_literal);
+  to_literal->map("mine.z", out);
+  CHECK(out == "svc.a");
+  CHECK_FALSE(service_import_of(o, service_import("svc.*", "mine"), {}, &why));
+  CHECK(why == "failed to create mapping transform for service import subject \"mine\" to \"svc.*\": invalid mapping "
+               "destination: not using all of the token wildcard(s) in mine");
+  CHECK_FALSE(service_import_of(o, service_import("svc.*", "m.{{partition(2,1)}}"), {}, &why));
+  CHECK(why.find("zats refuses mapping functions in a service import's subject") != std::string::npos);
+  CHECK_FALSE(service_import_of(o, service_import("svc.b", "mine.$2.$1"), {*mapped}, &why));
+  CHECK(why == "duplicate service import subject \"mine.$2.$1\", previously used in import for account \"A\", "
+               "subject \"svc.*.*\"");
+}
+
+TEST_CASE("a service import chain crosses each export once and keeps each hop's buffers") {
+  ServiceImportChain chain;
+  ServiceImportChain::Hop& first = chain.enter(3);
+  first.subject = "a.long.subject.that.does.not.fit.in.a.small.string";
+  const char* kept = first.subject.data();
+  CHECK(chain.crossed(3));
+  CHECK_FALSE(chain.crossed(4));
+  for (size_t i = 4; i < 40; ++i) chain.enter(i);  // deeper hops never move the first one's buffer
+  CHECK(first.subject.data() == kept);
+  for (size_t i = 4; i < 40; ++i) chain.leave();
+  chain.leave();
+  CHECK_FALSE(chain.crossed(3));
+}
+
 TEST_CASE("service responses: reply subjects, singleton and streamed, expiry, accounts") {
   ServiceResponses r("P1");
   CHECK(r.subject_prefix() == "_R_.P1.");
@@ -197,6 +248,10 @@ TEST_CASE("service responses: reply subjects, singleton and streamed, expiry, ac
   CHECK(r.take(streamed, 1, 20));
   CHECK_FALSE(r.take(streamed + "x", 1, 20));
   CHECK_FALSE(r.take(streamed, 1, 1000));  // past the threshold
+  std::string ended;
+  r.add({1, 2, "_INBOX.d", false, 1000}, ended);
+  CHECK(r.take(ended, 1, 10, /*empty*/ true));  // an empty response ends a stream
+  CHECK_FALSE(r.take(ended, 1, 10));
   r.add({1, 2, "_INBOX.c", false, 1000}, reply);
   r.expire(999);
   CHECK(r.size() == 1);
