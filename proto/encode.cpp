@@ -11,13 +11,13 @@
 
 namespace zats::proto {
 
-namespace {
-
-void append_number(std::string& out, size_t value) {
+void append_number(std::string& out, uint64_t value) {
   char digits[24];
   const auto result = std::to_chars(digits, digits + sizeof(digits), value);
   out.append(digits, static_cast<size_t>(result.ptr - digits));
 }
+
+namespace {
 
 // "<subject> <sid> [reply ]" shared by MSG and HMSG.
 void append_routing(std::string& out, std::string_view subject, std::string_view sid,

@@ -10,6 +10,9 @@
 
 namespace zats::proto {
 
+// `value` in decimal, through a stack buffer.
+void append_number(std::string& out, uint64_t value);
+
 inline constexpr std::string_view kPing = "PING\r\n";
 inline constexpr std::string_view kPong = "PONG\r\n";
 inline constexpr std::string_view kOk = "+OK\r\n";

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
+#include "proto/encode.h"
 #include "proto/subject.h"
+#include "server/config/host_port.h"
 
 namespace zats::server {
 namespace {
@@ -26,23 +27,29 @@ bool well_formed(const std::vector<std::string_view>& tokens) {
   return true;
 }
 
-// The token at `position` of a literal subject.
-std::string_view token_at(std::string_view subject, int position) {
+// Where the token at `position` of a literal subject starts.
+size_t token_start(std::string_view subject, int position) {
   size_t start = 0;
   for (int i = 0; i < position; ++i) start = subject.find('.', start) + 1;
-  size_t end = subject.find('.', start);
+  return start;
+}
+
+// The token at `position` of a literal subject.
+std::string_view token_at(std::string_view subject, int position) {
+  const size_t start = token_start(subject, position);
+  const size_t end = subject.find('.', start);
   return subject.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
 }
 
-// Go's strconv.Atoi: an optional sign and decimal digits, nothing else.
-std::optional<int64_t> go_atoi(std::string_view text) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+') return std::nullopt;
+// Go's strconv.Atoi (config::go_atoi), the number or nullopt.
+std::optional<int64_t> atoi_or_none(std::string_view text) {
   int64_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (!config::go_atoi(text, &n).empty()) return std::nullopt;
   return n;
 }
+
+// A `$N` placeholder token (accounts.go transformUntokenize's test).
+bool is_numbered_placeholder(std::string_view t) { return t.size() > 1 && t[0] == '$' && t[1] >= '1' && t[1] <= '9'; }
 
 std::string_view trim_spaces(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -164,12 +171,6 @@ struct Parts {
   }
 };
 
-void append_number(std::string& out, uint64_t n) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-  out.append(digits, end);
-}
-
 }  // namespace
 
 std::string SubjectTransform::number_wildcards(std::string_view subject) {
@@ -179,7 +180,7 @@ std::string SubjectTransform::number_wildcards(std::string_view subject) {
     if (!out.empty()) out.push_back('.');
     if (t == "*") {
       out.push_back('$');
-      append_number(out, static_cast<uint64_t>(++n));
+      proto::append_number(out, static_cast<uint64_t>(++n));
     } else {
       out.append(t);
     }
@@ -191,8 +192,7 @@ std::string SubjectTransform::unnumber_wildcards(std::string_view subject) {
   std::string out;
   for (std::string_view t : tokens_of(subject)) {
     if (!out.empty()) out.push_back('.');
-    bool placeholder = t.size() > 1 && t[0] == '$' && t[1] >= '1' && t[1] <= '9';
-    out.append(placeholder ? std::string_view("*") : t);
+    out.append(is_numbered_placeholder(t) ? std::string_view("*") : t);
   }
   return out;
 }
@@ -203,7 +203,7 @@ std::optional<SubjectTransform::Piece> SubjectTransform::parse_piece(std::string
   Piece p;
   p.text = std::string(token);
   if (token.size() > 1 && token[0] == '$') {
-    std::optional<int64_t> n = go_atoi(token.substr(1));
+    std::optional<int64_t> n = atoi_or_none(token.substr(1));
     if (!n) return p;  // "$x" stays a literal, as there
     p.function = Function::kWildcard;
     p.source_tokens = {static_cast<int>(*n)};
@@ -218,7 +218,7 @@ std::optional<SubjectTransform::Piece> SubjectTransform::parse_piece(std::string
       *why = destination_error(problem, token);
       return std::nullopt;
     };
-    auto integer = [&](const std::string& a) { return go_atoi(trim_spaces(a)); };
+    auto integer = [&](const std::string& a) { return atoi_or_none(trim_spaces(a)); };
     switch (f.syntax) {
       case Syntax::kWildcard: {
         if (args.size() == 1 && args[0].empty()) return fail(kNotEnough);
@@ -323,7 +323,7 @@ std::optional<SubjectTransform> SubjectTransform::reversed() const {
   std::string back_src = unnumber_wildcards(dest_);
   std::vector<std::string_view> placeholders;
   for (std::string_view t : tokens_of(dest_))
-    if (t.size() > 1 && t[0] == '$' && t[1] >= '1' && t[1] <= '9') placeholders.push_back(t);
+    if (is_numbered_placeholder(t)) placeholders.push_back(t);
   std::string back_dest;
   size_t next = 0;
   for (std::string_view t : tokens_of(src_)) {
@@ -351,7 +351,7 @@ void SubjectTransform::append_piece(const Piece& p, std::string_view subject, st
       uint32_t hash = 2166136261u;  // FNV-1a, 32 bits, over the tokens one after the other
       for (size_t i = 0; i < p.source_tokens.size(); ++i)
         for (unsigned char c : source(i)) hash = (hash ^ c) * 16777619u;
-      append_number(out, hash % static_cast<uint32_t>(p.number));
+      proto::append_number(out, hash % static_cast<uint32_t>(p.number));
       return;
     }
     case Function::kSplitFromLeft:
@@ -413,9 +413,7 @@ void SubjectTransform::apply(std::string_view subject, std::string& out) const {
     if (i + 1 < pieces_.size()) out.push_back('.');
   }
   if (source_fwc_ >= 0) {
-    size_t start = 0;
-    for (int i = 0; i < source_fwc_; ++i) start = subject.find('.', start) + 1;
-    out.append(subject.substr(start));
+    out.append(subject.substr(token_start(subject, source_fwc_)));
   }
 }
 

@@ -57,6 +57,8 @@ TEST_CASE("bad destinations get nats-server's errors") {
         "ERR invalid mapping destination: too many arguments passed to the function in {{wildcard(1,2)}}");
   CHECK(mapped("a.*", "x.{{wildcard(x)}}") ==
         "ERR invalid mapping destination: function argument is invalid or in the wrong format in {{wildcard(x)}}");
+  CHECK(mapped("a.*", "x.{{wildcard(+-1)}}") ==  // strconv.Atoi takes one sign, not two
+        "ERR invalid mapping destination: function argument is invalid or in the wrong format in {{wildcard(+-1)}}");
   CHECK(mapped("a.*", "x.{{splitFromLeft(1)}}") ==
         "ERR invalid mapping destination: not enough arguments passed to the function in {{splitFromLeft(1)}}");
   CHECK(mapped("a.*", "x.{{split(1,a b)}}") ==
