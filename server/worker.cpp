@@ -344,19 +344,20 @@ void Worker::on_after_sleep() {
 
 size_t Worker::publish(Client& from, const MessageView& msg) {
   const AccountId account = from.account();
-  size_t delivered = publish_in(from, account, msg);
+  size_t delivered = publish_in(&from, account, msg);
   if (!stream_imports_.empty()) delivered += publish_to_importers(from, account, msg);
   if (!service_imports_.empty()) delivered += publish_to_services(from, account, msg);
   if (responses_.owns(msg.subject)) delivered += deliver_response(account, msg);
   return delivered;
 }
 
-size_t Worker::publish_in(Client& from, AccountId account, const MessageView& msg) {
-  if (!indexed()) return deliver_local(account, &from, msg, nullptr);
+// `from` is null for a message the worker publishes itself (an imported request's response).
+size_t Worker::publish_in(Connection* from, AccountId account, const MessageView& msg) {
+  if (!indexed()) return deliver_local(account, from, msg, nullptr);
   const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
   plan_publish(interest);
-  size_t sent = dispatch(&from, account, msg);
-  return deliver_local(account, &from, msg, nullptr) + sent;
+  size_t sent = dispatch(from, account, msg);
+  return deliver_local(account, from, msg, nullptr) + sent;
 }
 
 // Service imports: a request published in the importing account on an imported subject goes to
@@ -374,21 +375,28 @@ size_t Worker::publish_to_services(Client& from, AccountId importer, const Messa
     MessageView request = msg;
     request.subject = hop.subject;
     if (!msg.reply.empty()) {
-      ServiceResponses::Entry entry;
-      entry.exporter = route.exporter;
-      entry.importer = importer;
-      entry.reply.assign(msg.reply);
-      entry.singleton = route.import.response_type == "Singleton";
-      entry.expires_ns = now_ns() + ServiceResponses::kThresholdNs;
-      responses_.add(std::move(entry), hop.reply);
+      map_reply(route.exporter, importer, msg.reply, route.import.response_type == "Singleton", hop.reply);
       request.reply = hop.reply;
-      want_responses(route.exporter);
     }
-    delivered += 1 + publish_in(from, route.exporter, request);
+    delivered += 1 + publish_in(&from, route.exporter, request);
     delivered += publish_to_services(from, route.exporter, request);
     service_chain_.leave();
   }
   return delivered;
+}
+
+// A reply in `importer` that a message crossing into `exporter` carries: one of ours there
+// (written to `out`), which takes what is published on it back to `reply` (deliver_response).
+void Worker::map_reply(AccountId exporter, AccountId importer, std::string_view reply, bool singleton,
+                       std::string& out) {
+  ServiceResponses::Entry entry;
+  entry.exporter = exporter;
+  entry.importer = importer;
+  entry.reply.assign(reply);
+  entry.singleton = singleton;
+  entry.expires_ns = now_ns() + ServiceResponses::kThresholdNs;
+  responses_.add(std::move(entry), out);
+  want_responses(exporter);
 }
 
 // Interest in our reply subjects in the exporting account, once, so that responses published on
@@ -409,25 +417,10 @@ size_t Worker::deliver_response(AccountId account, const MessageView& msg) {
   response.subject = entry->reply;
   ServiceImportChain::Hop& hop = service_chain_.enter();
   if (!msg.reply.empty()) {
-    ServiceResponses::Entry back;
-    back.exporter = entry->importer;
-    back.importer = account;
-    back.reply.assign(msg.reply);
-    back.singleton = entry->singleton;
-    back.expires_ns = now_ns() + ServiceResponses::kThresholdNs;
-    responses_.add(std::move(back), hop.reply);
+    map_reply(entry->importer, account, msg.reply, entry->singleton, hop.reply);
     response.reply = hop.reply;
-    want_responses(entry->importer);
   }
-  size_t delivered = 0;
-  if (!indexed()) {
-    delivered = deliver_local(entry->importer, nullptr, response, nullptr);
-  } else {
-    const InterestResult& interest = accounts_[entry->importer]->interest->match(response.subject);
-    plan_publish(interest);
-    size_t sent = dispatch(nullptr, entry->importer, response);
-    delivered = deliver_local(entry->importer, nullptr, response, nullptr) + sent;
-  }
+  size_t delivered = publish_in(nullptr, entry->importer, response);
   if (responses_.owns(response.subject)) delivered += deliver_response(entry->importer, response);
   service_chain_.leave();
   return delivered;
@@ -444,7 +437,7 @@ size_t Worker::publish_to_importers(Client& from, AccountId exporter, const Mess
     route.import.map(msg.subject, import_subject_);
     MessageView imported = msg;
     imported.subject = import_subject_;
-    delivered += publish_in(from, route.importer, imported);
+    delivered += publish_in(&from, route.importer, imported);
   }
   return delivered;
 }

@@ -150,10 +150,11 @@ class Worker final : public core::ReactorHandler {
   bool indexed() const { return context_.indexed; }
   void start_client(int fd);
   Connection* start_connection(int fd, const ConnectionFactory& make);
-  size_t publish_in(Client& from, AccountId account, const MessageView& msg);
+  size_t publish_in(Connection* from, AccountId account, const MessageView& msg);
   size_t publish_to_importers(Client& from, AccountId exporter, const MessageView& msg);
   size_t publish_to_services(Client& from, AccountId importer, const MessageView& msg);
   void want_responses(AccountId exporter);
+  void map_reply(AccountId exporter, AccountId importer, std::string_view reply, bool singleton, std::string& out);
   size_t deliver_response(AccountId account, const MessageView& msg);
   size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg, const SharedMessage* remote);
   bool deliver_to_queue(const Connection* from, const std::vector<Subscription*>& members, const MessageView& msg);
