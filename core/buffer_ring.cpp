@@ -3,8 +3,10 @@
 #include "core/buffer_ring.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstring>
+#include <vector>
 
 namespace zats::core {
 namespace {
@@ -75,6 +77,20 @@ void ProvidedBufferRing::add_buffers(unsigned n) {
   }
   io_uring_buf_ring_advance(ring_, static_cast<int>(n));
   active_ += n;
+}
+
+void ProvidedBufferRing::release_memory() {
+  if (active_ > 0) madvise(memory_, size_t{active_} * size_, MADV_DONTNEED);
+}
+
+size_t ProvidedBufferRing::resident_bytes() const {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t bytes = size_t{active_} * size_;
+  std::vector<unsigned char> pages((bytes + page - 1) / page);
+  if (bytes == 0 || mincore(memory_, bytes, pages.data()) != 0) return 0;
+  size_t resident = 0;
+  for (unsigned char p : pages) resident += p & 1;
+  return resident * page;
 }
 
 }  // namespace zats::core

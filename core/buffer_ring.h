@@ -3,7 +3,8 @@
 // filled belongs to us until give_back(); give_back makes it visible to the kernel at once.
 // The memory for every buffer is reserved up front but only the buffers in circulation are
 // ever touched: the kernel takes buffers in ring order, so all of those become resident, and
-// grow() puts more into circulation when the ones there run out.
+// grow() puts more into circulation when the ones there run out. A burst leaves every buffer
+// in circulation resident; release_memory() hands those pages back once the burst is over.
 #pragma once
 
 #include <liburing.h>
@@ -32,6 +33,12 @@ class ProvidedBufferRing {
   unsigned buffer_size() const { return size_; }
   unsigned in_circulation() const { return active_; }
   const char* data(uint16_t bid) const { return memory_ + size_t{bid} * size_; }
+  // Drops the memory of every buffer in circulation (MADV_DONTNEED): a receive into one later
+  // faults in fresh zeroed pages. The caller guarantees that no buffer is filled and not yet
+  // reported (the kernel writes into them only inside our own io_uring_enter; see Reactor).
+  void release_memory();
+  // Bytes of buffer memory now resident (mincore).
+  size_t resident_bytes() const;
   // Returns one buffer to the kernel.
   void give_back(uint16_t bid) {
     io_uring_buf_ring_add(ring_, memory_ + size_t{bid} * size_, size_, bid, mask_, 0);

@@ -68,6 +68,7 @@ struct Reactor::Impl {
   UringFeatures features;  // options.features & what the kernel has
   std::vector<uint32_t> free_files;  // registered descriptor table indices not in use
   uint64_t tick_ns = 0;
+  uint64_t buffer_release_ns = 0;  // 0: never
   ProvidedBufferRing buffers;
   SocketTable sockets;
   std::vector<ListenerState> listeners;
@@ -79,6 +80,9 @@ struct Reactor::Impl {
   std::atomic<bool> stop_requested{false};
   uint64_t now = 0;
   uint64_t next_tick = 0;
+  uint64_t buffers_filled = 0;  // receive buffers the kernel filled, ever
+  uint64_t filled_at_last_release = 0;
+  uint64_t next_buffer_release = 0;
   ReactorHandler* handler = nullptr;
   ReactorStats stats;
 
@@ -115,6 +119,7 @@ struct Reactor::Impl {
   // The loop.
   void run(ReactorHandler& h);
   void fire_tick();
+  void release_buffer_memory();
   bool completions_ready();
   bool poll_idle();
   void wait_for_work(bool found_work);
@@ -159,6 +164,7 @@ bool Reactor::Impl::init(const ReactorOptions& opts, std::string* error) {
   features = opts.features & uring_support().features;
   tick_ns = uint64_t(std::chrono::nanoseconds(opts.tick).count());
   if (tick_ns == 0) tick_ns = 1'000'000;
+  buffer_release_ns = uint64_t(std::chrono::nanoseconds(opts.buffer_release_every).count());
   if (!setup_ring(error)) return false;
   if (!buffers.init(&ring, opts.buffer_count, std::min(opts.initial_buffers, opts.buffer_count), opts.buffer_size,
                     kBufferGroup, error))
@@ -412,7 +418,10 @@ void Reactor::Impl::on_recv_cqe(CompletionTag tag, const io_uring_cqe& cqe) {
     handler->on_recv(id, buffers.data(bid), size_t(cqe.res));
     s = sockets.find(id);  // the handler may have added sockets (the table may have moved)
   }
-  if (has_buffer) buffers.give_back(bid);  // also for stale and cancelled completions
+  if (has_buffer) {
+    buffers.give_back(bid);  // also for stale and cancelled completions
+    ++buffers_filled;
+  }
   if (s == nullptr) {
     ++stats.stale_completions;
     return;
@@ -493,7 +502,26 @@ void Reactor::Impl::fire_tick() {
       l.rearm = true;
     }
   }
+  release_buffer_memory();
   handler->on_tick(now);
+}
+
+// A burst grows the receive ring (up to 16 MiB) and leaves every buffer in it resident; once
+// the ring is lightly used (it did not go round once since the last look) their pages go back
+// to the system, and only the receives that come fault pages in again. That is safe only
+// where no buffer can be filled and unreported while we drop it: with DEFER_TASKRUN the kernel
+// fills buffers only inside our own io_uring_enter and posts each completion with it, so an
+// empty completion queue (no overflow either) means every filled buffer was handed back. The
+// 5.19 tier runs completion work on any return to user space: it keeps its buffers resident.
+void Reactor::Impl::release_buffer_memory() {
+  if (!features.defer_taskrun || buffer_release_ns == 0 || now < next_buffer_release) return;
+  next_buffer_release = now + buffer_release_ns;
+  const uint64_t filled = buffers_filled - filled_at_last_release;
+  filled_at_last_release = buffers_filled;
+  if (filled >= buffers.in_circulation()) return;
+  if (io_uring_cq_ready(&ring) > 0 || (IO_URING_READ_ONCE(*ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW)) return;
+  buffers.release_memory();
+  ++stats.recv_buffer_releases;
 }
 
 bool Reactor::Impl::completions_ready() {
@@ -682,6 +710,8 @@ void Reactor::notify() {
 }
 
 uint64_t Reactor::now_ns() const { return impl_->now; }
+
+size_t Reactor::recv_buffer_resident_bytes() const { return impl_->buffers.resident_bytes(); }
 
 const ReactorStats& Reactor::stats() const { return impl_->stats; }
 

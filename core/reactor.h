@@ -69,10 +69,14 @@ struct ReactorOptions {
   // Provided receive buffers: the ring starts with initial_buffers in circulation and doubles
   // them each time a receive runs out (ENOBUFS), up to buffer_count (powers of two). Only
   // buffers in circulation are ever touched, so an idle or lightly loaded worker keeps
-  // initial_buffers * buffer_size resident, not the whole pool.
+  // initial_buffers * buffer_size resident, not the whole pool; and once a burst is over, the
+  // memory of a lightly used ring goes back to the system (ReactorStats::recv_buffer_releases).
   unsigned buffer_count = 1024;
   unsigned initial_buffers = 64;
   unsigned buffer_size = 16384;   // bytes each
+  // How often to look whether the ring is lightly used and give its memory back (0 = never;
+  // only where the kernel has DEFER_TASKRUN: see Reactor::Impl::release_buffer_memory).
+  std::chrono::milliseconds buffer_release_every{1000};
   // The io_uring features to use where the kernel has them (the rest fall back to their
   // older equivalents); limit_to_tier() narrows this to a tier.
   UringFeatures features = UringFeatures::all();
@@ -91,6 +95,7 @@ struct ReactorStats {
   uint64_t turns = 0;
   uint64_t recv_out_of_buffers = 0;  // a recv ended with ENOBUFS and was re-armed
   uint64_t recv_buffers = 0;         // receive buffers in circulation (grows on ENOBUFS)
+  uint64_t recv_buffer_releases = 0; // times the ring's memory went back to the system
   uint64_t registered_sockets = 0;   // open sockets that use a registered (direct) descriptor
   uint64_t accept_fd_exhausted = 0;  // accept failed with EMFILE/ENFILE; retried on a tick
   uint64_t stale_completions = 0;    // completions whose generation no longer matched
@@ -151,6 +156,8 @@ class Reactor {
   uint64_t now_ns() const;
 
   const ReactorStats& stats() const;
+  // Bytes of receive buffer memory now resident (a system call: for monitoring, not per message).
+  size_t recv_buffer_resident_bytes() const;
   // The features in use: ReactorOptions::features narrowed to what the kernel has (after init()).
   const UringFeatures& features() const;
 

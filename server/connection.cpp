@@ -13,6 +13,8 @@ namespace zats::server {
 namespace {
 
 constexpr uint64_t kRttRefreshNs = 3600'000'000'000;  // a PING at least hourly, to refresh the RTT
+constexpr uint64_t kIdleBufferNs = 1'000'000'000;       // nothing sent for this long: quiet
+constexpr size_t kIdleBufferKeep = 64 * 1024;           // what a quiet connection's buffer may keep
 
 uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
 
@@ -131,6 +133,12 @@ void Connection::on_send_done(int res) {
   }
   if (!out_.empty() || !outbound().empty() || state_ == State::Draining) mark_dirty();
   if (congested_since_ns_ != 0) note_congestion(pending_bytes());
+}
+
+void Connection::release_idle_buffers(uint64_t now_ns) {
+  if (sending_ || !out_.empty() || now_ns - send_started_ns_ < kIdleBufferNs) return;
+  if (out_.capacity() > kIdleBufferKeep) std::string().swap(out_);
+  if (inflight_.capacity() > kIdleBufferKeep) std::string().swap(inflight_);
 }
 
 void Connection::check_write_deadline(uint64_t now_ns) {

@@ -77,6 +77,9 @@ class Connection {
   void flush();
   // Periodic check (from the worker's tick) of the write deadline.
   void check_write_deadline(uint64_t now_ns);
+  // Frees the capacity of the send buffers beyond a small size when nothing was sent for a
+  // second: one burst must not keep megabytes per connection resident for good.
+  void release_idle_buffers(uint64_t now_ns);
   // Ends the connection: record why, stop reading, optionally send -ERR first.
   void close(CloseReason reason, std::string_view err_text = {});
   // Releases what the connection holds in the broker (interest, counts, registrations):

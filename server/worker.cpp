@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/clock.h"
+#include "core/heap_release.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
@@ -23,6 +24,7 @@ namespace {
 constexpr uint64_t kTimerResolutionNs = 10'000'000;      // 10 ms
 constexpr uint32_t kTimerSlots = 4096;
 constexpr uint64_t kWriteDeadlineScanNs = 100'000'000;   // 100 ms
+constexpr uint64_t kMemoryReleaseNs = 1'000'000'000;     // 1 s
 constexpr size_t kMeshBatch = 64;
 constexpr size_t kMeshDrainPerTurn = 1024;               // per source ring, for fairness
 constexpr size_t kInterestCacheSize = 4096;
@@ -290,6 +292,19 @@ void Worker::on_tick(uint64_t now_ns) {
     for (auto& c : connections_)
       if (c) c->check_write_deadline(now_ns);
   }
+  if (now_ns - last_memory_release_ns_ >= kMemoryReleaseNs) {
+    last_memory_release_ns_ = now_ns;
+    release_idle_memory(now_ns);
+  }
+}
+
+// After a burst, the send buffers of connections that went quiet and this thread's freed heap
+// memory go back to the system, as the receive ring's buffers do (core::Reactor): the resident
+// size follows the load down again.
+void Worker::release_idle_memory(uint64_t now_ns) {
+  for (auto& c : connections_)
+    if (c) c->release_idle_buffers(now_ns);
+  core::release_thread_heap();
 }
 
 void Worker::on_wake() {}  // the turn's end drains the rings and the mailbox

@@ -190,6 +190,7 @@ class Worker final : public core::ReactorHandler {
   void stall_publisher(core::SocketId id);
   void release_stalled_publishers();
   void expire_stalls(uint64_t now_ns);
+  void release_idle_memory(uint64_t now_ns);
   void start_wall_clock();
   void info_changed();
 
@@ -219,6 +220,7 @@ class Worker final : public core::ReactorHandler {
   std::vector<Unindexed> unindexed_;
   int publish_depth_ = 0;
   uint64_t last_deadline_scan_ns_ = 0;
+  uint64_t last_memory_release_ns_ = 0;
   unsigned next_placement_ = 0;
 
   // Mesh state, per target worker: messages waiting for room in the ring (order kept), the

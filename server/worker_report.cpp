@@ -51,6 +51,8 @@ void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
   out.stats.ring_backpressure = stats_.mesh_backpressure;
   out.stats.recv_buffers = rs.recv_buffers;
   out.stats.recv_out_of_buffers = rs.recv_out_of_buffers;
+  out.stats.recv_buffer_resident_bytes = reactor_.recv_buffer_resident_bytes();
+  out.stats.recv_buffer_releases = rs.recv_buffer_releases;
   out.stats.registered_sockets = rs.registered_sockets;
   out.in_msgs = static_cast<int64_t>(stats_.in_msgs);
   out.out_msgs = static_cast<int64_t>(stats_.out_msgs);

@@ -129,6 +129,12 @@ void write_workers(Exposition& e, const std::vector<WorkerStats>& ws) {
   per_worker(e, ws, "zats_worker_recv_out_of_buffers_total", "counter",
              "Receives that found no free buffer (the ring then grows, up to --recv_buffers).",
              [](const WorkerStats& w) { return w.recv_out_of_buffers; });
+  per_worker(e, ws, "zats_worker_recv_buffer_resident_bytes", "gauge",
+             "Bytes of the worker's receive buffer memory now resident.",
+             [](const WorkerStats& w) { return w.recv_buffer_resident_bytes; });
+  per_worker(e, ws, "zats_worker_recv_buffer_releases_total", "counter",
+             "Times a lightly used receive ring gave its memory back to the system.",
+             [](const WorkerStats& w) { return w.recv_buffer_releases; });
   per_worker(e, ws, "zats_worker_registered_sockets", "gauge",
              "Open sockets on a registered (direct) io_uring descriptor.",
              [](const WorkerStats& w) { return w.registered_sockets; });

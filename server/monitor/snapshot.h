@@ -85,6 +85,8 @@ struct WorkerStats {
   std::uint64_t recv_buffers = 0;        // receive buffers in circulation
   std::uint64_t recv_out_of_buffers = 0;  // receives that found none free
   std::uint64_t registered_sockets = 0;  // sockets on a registered (direct) descriptor
+  std::uint64_t recv_buffer_resident_bytes = 0;  // of the ring's memory, resident now
+  std::uint64_t recv_buffer_releases = 0;  // times a lightly used ring's memory went back to the system
 };
 
 struct SubscriptionInfo {

@@ -84,6 +84,8 @@ void write_zats(JsonWriter& w, const Snapshot& snap) {
     w.field("match_cache_misses", ws.match_cache_misses);
     w.field("recv_buffers", ws.recv_buffers).field("recv_out_of_buffers", ws.recv_out_of_buffers);
     w.field("registered_sockets", ws.registered_sockets);
+    w.field("recv_buffer_resident_bytes", ws.recv_buffer_resident_bytes);
+    w.field("recv_buffer_releases", ws.recv_buffer_releases);
     w.end_object();
   }
   w.end_array().end_object();

@@ -16,6 +16,9 @@ import json
 import harness
 
 
+SANITIZED = os.environ.get("ZATS_SANITIZE", "none") not in ("", "none")
+
+
 def is_zats():
     return "zats" in os.path.basename(harness.server_binary())
 
@@ -243,6 +246,84 @@ class ReceiveBuffers(unittest.TestCase):
             self.assertLessEqual(w["recv_buffers"], 128)
             if w["recv_out_of_buffers"] == 0:
                 self.assertEqual(w["recv_buffers"], 64)
+
+    def test_a_quiet_ring_gives_its_memory_back(self):
+        """After a burst, the buffers of a ring that went quiet stop being resident (where the
+        kernel defers completion work to our own io_uring_enter: DEFER_TASKRUN), and what
+        arrives afterwards is intact. The 5.19 tier keeps them."""
+        s, http = started("--cores", "1")
+        with s:
+            payload = bytes(range(256)) * 400  # 102400 bytes: several 16 KiB buffers
+            with s.client() as sub, s.client() as pub:
+                sub.handshake()
+                pub.handshake()
+                sub.send(b"SUB burst 1\r\n")
+                sub.ping()
+                pub.send((b"PUB burst 102400\r\n" + payload + b"\r\n") * 40)
+                pub.ping(timeout=20)
+                for _ in range(40):
+                    sub.expect(b"MSG burst 1 102400\r\n" + payload + b"\r\n", timeout=20)
+
+                def worker():
+                    return json.loads(http_get(http, "/varz"))["zats"]
+                z = worker()
+                if "defer-taskrun" in z["io_uring"]["features"]:
+                    wait_for(lambda: worker()["workers"][0]["recv_buffer_resident_bytes"] == 0)
+                    self.assertGreater(worker()["workers"][0]["recv_buffer_releases"], 0)
+                else:
+                    self.assertEqual(z["workers"][0]["recv_buffer_releases"], 0)
+                    self.assertGreater(z["workers"][0]["recv_buffer_resident_bytes"], 0)
+                pub.send(b"PUB burst 102400\r\n" + payload + b"\r\n")
+                sub.expect(b"MSG burst 1 102400\r\n" + payload + b"\r\n", timeout=20)
+            self.assertRegex(http_get(http, "/metrics"), r"zats_worker_recv_buffer_resident_bytes\{worker=\"0\"\} \d+")
+
+
+def rss_bytes(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS for pid %d" % pid)
+
+
+def take_frames(conn, frame, count, timeout=60):
+    """Reads until `count` copies of `frame` came (answering server PINGs), or the timeout."""
+    received = 0
+    deadline = time.monotonic() + timeout
+    while received < count and time.monotonic() < deadline:
+        received += conn.take_frames(frame, wait=0.5)
+    return received
+
+
+@unittest.skipUnless(is_zats(), "zats-only: how a worker's memory follows the load")
+class SendBuffers(unittest.TestCase):
+    @unittest.skipIf(SANITIZED, "a sanitizer's allocator keeps freed memory (quarantine)")
+    def test_a_quiet_connection_gives_a_burst_s_buffer_back(self):
+        """A subscriber that stopped reading while 40 MB were published to it: its pending output
+        grows the server by about that much; once it has read everything and gone quiet, the
+        memory goes back to the system (the send buffers shrink, the freed heap is returned)."""
+        s, _ = started("--cores", "1")
+        with s:
+            payload = b"y" * 100000
+            frame = b"MSG big 1 100000\r\n" + payload + b"\r\n"
+            count = 400
+            with s.client(rcvbuf=65536) as sub, s.client() as pub:
+                sub.handshake()
+                pub.handshake()
+                sub.send(b"SUB big 1\r\n")
+                sub.ping()
+                base = rss_bytes(s.proc.pid)
+                for _ in range(count // 50):
+                    pub.send((b"PUB big 100000\r\n" + payload + b"\r\n") * 50)
+                # The output waits in the server (until it holds the publisher back).
+                wait_for(lambda: rss_bytes(s.proc.pid) > base + (25 << 20), timeout=30)
+                self.assertEqual(take_frames(sub, frame, count), count)
+                pub.send(b"PING\r\n")
+                pub.await_pong()
+                wait_for(lambda: rss_bytes(s.proc.pid) < base + (10 << 20), timeout=15)
+                # and the connection still works, its buffers growing again as needed
+                pub.send(b"PUB big 100000\r\n" + payload + b"\r\n")
+                self.assertEqual(take_frames(sub, frame, 1), 1)
 
 
 if __name__ == "__main__":
