@@ -459,6 +459,10 @@ void InterestIndex::match(std::string_view subject, InterestResult& out) const {
   }
 }
 
+bool InterestIndex::may_match(std::string_view subject) const {
+  return wildcard_slots_.load(std::memory_order_acquire) != 0 || find_literal(subject) != nullptr;
+}
+
 // '>' below `node` needs at least one more token; '*' and literal edges consume exactly one.
 void InterestIndex::match_trie(const Node* node, const std::string_view* tokens, size_t count,
                                size_t at, InterestResult& out) const {
@@ -608,6 +612,10 @@ const InterestResult& InterestCache::match(std::string_view subject) {
     return it->second;
   }
   ++misses_;
+  // Where the index has no wildcard interest and no entry for the subject, one lookup answered:
+  // caching that would only evict results worth keeping (a stream over many distinct subjects
+  // with sparse interest is mostly such misses).
+  if (!index_.may_match(subject)) return none_;
   if (slots_.size() >= capacity_) evict_some();
   it = slots_.try_emplace(std::string(subject)).first;
   index_.match(subject, it->second);

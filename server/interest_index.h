@@ -130,6 +130,9 @@ class InterestIndex {
   // Lock-free read. out is overwritten. Published '*'/'>' tokens match as plain tokens, as
   // in Sublist; a subject with an empty token matches nothing.
   void match(std::string_view subject, InterestResult& out) const;
+  // Lock-free read: false when match() would find nothing because there is no wildcard interest
+  // and no literal entry for `subject` (one lookup, no result built).
+  bool may_match(std::string_view subject) const;
 
   // Bumped by every add/remove that changes what match() can return.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
@@ -212,6 +215,7 @@ class InterestCache {
   uint64_t misses_ = 0;
   uint64_t dropped_ = 0;
   uint64_t resets_ = 0;
+  const InterestResult none_;
 };
 
 }  // namespace zats::server

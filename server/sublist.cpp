@@ -143,6 +143,10 @@ const SublistResult& Sublist::match(std::string_view subject) {
     ++stats_.cache_hits;
     return last_slot_->result;
   }
+  // Without wildcard subscriptions a subject's result is its literal entry alone: where there is
+  // none, one lookup answers and caching the empty result would only evict results worth keeping
+  // (a stream over many distinct subjects with sparse interest is mostly such misses).
+  if (root_->prunable() && !literals_.contains(subject)) return empty_;
   if (auto it = cache_.find(subject); it != cache_.end()) {
     CacheSlot& slot = *it->second;
     remember(subject, &slot);

@@ -237,6 +237,7 @@ TEST_CASE("interest cache: a literal change drops only that subject's result") {
   RcuScope rcu;
   InterestIndex index;
   index.add(1, "x.y");
+  index.add(9, "elsewhere.>");  // wildcard interest: every result gets cached
   InterestCache cache(index, 64);
   warm(cache, {"a.b", "a.c", "a.*", "x.y"});
   index.add(2, "a.b");  // SUB on another worker
@@ -254,6 +255,7 @@ TEST_CASE("interest cache: a literal change drops only that subject's result") {
 TEST_CASE("interest cache: a wildcard change drops the results it matches, published '*' included") {
   RcuScope rcu;
   InterestIndex index;
+  index.add(9, "elsewhere.>");  // wildcard interest: every result gets cached
   InterestCache cache(index, 64);
   warm(cache, {"a.b", "a.c", "a.*", "a.b.c", "x.y", "a"});
   index.add(3, "a.*");
@@ -279,6 +281,7 @@ TEST_CASE("interest cache: queue and remote changes, and a count-only add, inval
   RcuScope rcu;
   InterestIndex index;
   index.add(0, "svc");
+  index.add(9, "elsewhere.>");  // wildcard interest: every result gets cached
   InterestCache cache(index, 64);
   warm(cache, {"svc", "other"});
   index.add(0, "svc");  // count only: nothing new to see
@@ -323,10 +326,28 @@ TEST_CASE("interest cache: a change on a subject too long for the log starts it 
   CHECK(cache.match(longer).plain == mask({2}));
 }
 
+TEST_CASE("interest cache: without wildcard interest, a subject with no entry is answered uncached") {
+  RcuScope rcu;
+  InterestIndex index;
+  index.add(0, "svc");
+  InterestCache cache(index, 64);
+  for (int i = 0; i < 1000; ++i) CHECK(cache.match("none." + std::to_string(i)).empty());
+  CHECK(cache.size() == 0);
+  CHECK(cache.match("svc").plain == mask({0}));
+  CHECK(cache.size() == 1);
+  index.add(1, "none.7");  // interest that comes later is seen at once
+  CHECK(cache.match("none.7").plain == mask({1}));
+  index.add(2, "none.*");  // with wildcard interest, misses are computed and cached
+  CHECK(cache.match("none.8").plain == mask({2}));
+  CHECK(cache.match("other").empty());
+  CHECK(cache.size() == 3);  // svc, none.8, other: the wildcard dropped none.7
+}
+
 TEST_CASE("interest cache: no-interest subjects never grow it past its bound (nats-server #4341)") {
   RcuScope rcu;
   InterestIndex index;
   index.add(0, "svc.hot");
+  index.add(1, "svc.*.cold");  // wildcard interest: misses are cached, up to the bound
   InterestCache cache(index, 64);
   for (int i = 0; i < 10000; ++i) {
     CHECK(cache.match("_INBOX.unique." + std::to_string(i)).empty());

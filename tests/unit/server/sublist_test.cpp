@@ -257,6 +257,8 @@ TEST_CASE("an insert or remove marks stale only the cached results its subject m
   Sublist sl(64);
   auto xy = make("x.y");
   sl.insert(&xy);
+  auto elsewhere = make("z.*");  // a wildcard subscription: every result gets cached
+  sl.insert(&elsewhere);
   for (const char* s : {"a.b", "a.c", "a.*", "a.b.c", "x.y"}) sl.match(s);
   auto ab = make("a.b");
   sl.insert(&ab);
@@ -316,6 +318,24 @@ TEST_CASE("the cache stays bounded under many distinct no-interest subjects") {
   CHECK(sl.stats().cache_size > 0);
   CHECK(shape_of(sl.match("interest.x")).plain == std::set<Subscription*>{&a});
   CHECK(sl.stats().cache_size <= kCap);
+}
+
+TEST_CASE("without wildcard subscriptions, a subject nobody subscribed to is answered uncached") {
+  Sublist sl(64);
+  auto a = make("a");
+  sl.insert(&a);
+  for (int i = 0; i < 1000; ++i) CHECK(sl.match("none." + std::to_string(i)).empty());
+  CHECK(sl.stats().cache_size == 0);  // nothing evicted what is worth keeping
+  CHECK(shape_of(sl.match("a")).plain == std::set<Subscription*>{&a});
+  CHECK(sl.stats().cache_size == 1);
+  auto late = make("none.7");  // interest that comes later is seen at once
+  sl.insert(&late);
+  CHECK(shape_of(sl.match("none.7")).plain == std::set<Subscription*>{&late});
+  auto wild = make("none.*");  // with a wildcard subscription, misses are computed and cached
+  sl.insert(&wild);
+  CHECK(shape_of(sl.match("none.8")).plain == std::set<Subscription*>{&wild});
+  CHECK(sl.match("other").empty());
+  CHECK(sl.stats().cache_size == 4);
 }
 
 TEST_CASE("a zero-capacity sublist matches without caching") {
