@@ -144,16 +144,31 @@ class Coordinator {
     cpu0_ = cpu_seconds();
     if (o_.server_pid > 0) server_cpu0_ = cpu_seconds_of(o_.server_pid);
     result_.start_ns = now_ns();
+    next_sample_ns_ = result_.start_ns;
     rs_.start_ns.store(result_.start_ns);
     rs_.phase.store(Phase::Running, std::memory_order_release);
     const uint64_t planned = o_.msgs ? 0 : rs_.duration_ns;
     const uint64_t deadline = result_.start_ns + planned + static_cast<uint64_t>(o_.timeout * 1e9);
     if (finishers_ == 0) {  // nothing ends by itself (e.g. only churners): run the duration
-      while (now_ns() < result_.start_ns + planned) sleep_ms(2);
+      while (now_ns() < result_.start_ns + planned) sample_and_sleep(2);
     }
-    while (rs_.finished.load() < finishers_ && now_ns() < deadline) sleep_ms(1);
+    while (rs_.finished.load() < finishers_ && now_ns() < deadline) sample_and_sleep(1);
     result_.timed_out = rs_.finished.load() < finishers_;
     drain(deadline);
+  }
+
+  // The coordinator's waits take the --timeline-ms samples: the workers add their deliveries
+  // to `received` once per loop turn, so a sample is at most one turn behind.
+  void sample_and_sleep(int ms) {
+    if (o_.timeline_ms > 0) {
+      const uint64_t now = now_ns();
+      if (now >= next_sample_ns_) {
+        result_.timeline.emplace_back(now - result_.start_ns, rs_.received.load());
+        const auto period = static_cast<uint64_t>(o_.timeline_ms * 1e6);
+        while (next_sample_ns_ <= now) next_sample_ns_ += period;
+      }
+    }
+    sleep_ms(ms);
   }
 
   // Publishers are done; wait for the subscribers to get what they are owed,
@@ -162,7 +177,7 @@ class Coordinator {
     const uint64_t quiet = static_cast<uint64_t>(o_.drain * 1e9);
     uint64_t last = rs_.received.load(), last_change = now_ns();
     while (rs_.received.load() < rs_.expected.load() && now_ns() < deadline) {
-      sleep_ms(1);
+      sample_and_sleep(1);
       const uint64_t r = rs_.received.load();
       if (r != last) {
         last = r;
@@ -175,6 +190,8 @@ class Coordinator {
 
   void stop() {
     result_.stop_ns = now_ns();
+    if (o_.timeline_ms > 0 && result_.start_ns > 0)
+      result_.timeline.emplace_back(result_.stop_ns - result_.start_ns, rs_.received.load());
     result_.cpu_s = cpu_seconds() - cpu0_;
     if (server_cpu0_)
       if (std::optional<double> now = cpu_seconds_of(o_.server_pid)) result_.server_cpu_s = *now - *server_cpu0_;
@@ -214,6 +231,7 @@ class Coordinator {
   int finishers_ = 0;
   double cpu0_ = 0;
   std::optional<double> server_cpu0_;
+  uint64_t next_sample_ns_ = 0;
   RunResult result_;
 };
 

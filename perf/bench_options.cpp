@@ -54,6 +54,8 @@ const char kUsage[] =
     "  --tls              upgrade every connection to TLS after the INFO\n"
     "  --tls-ca FILE      verify the server's certificate against FILE (default: not verified)\n"
     "  --connect-timeout S --drain S --timeout S      bounds on every wait\n"
+    "  --timeline-ms MS   sample the subscribers' cumulative deliveries every MS ms\n"
+    "                     (JSON \"timeline\": [seconds since the start, deliveries])\n"
     "  --json             also print JSON lines     --quiet  no per-client rows\n";
 
 [[noreturn]] void usage(const char* why = nullptr) {
@@ -112,6 +114,7 @@ BenchOptions parse_bench_options(int argc, char** argv) {
     else if (k == "--connect-timeout") o.connect_timeout = d();
     else if (k == "--drain") o.drain = d();
     else if (k == "--timeout") o.timeout = d();
+    else if (k == "--timeline-ms") o.timeline_ms = d();
     else if (k == "--json") o.json = true;
     else if (k == "--quiet") o.quiet = true;
     else if (!k.starts_with("-") && o.scenario.empty()) o.scenario = k;
@@ -132,6 +135,7 @@ BenchOptions parse_bench_options(int argc, char** argv) {
   if (o.scenario == "subjects" && o.subjects < 1) usage("--subjects must be positive");
   if (o.tls && o.slow > 0) usage("--slow does not work with --tls");
   if (o.handshakers < 1) usage("--handshakers must be positive");
+  if (o.timeline_ms < 0) usage("--timeline-ms must not be negative");
   return o;
 }
 

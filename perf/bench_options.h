@@ -54,6 +54,9 @@ struct BenchOptions {
   double connect_timeout = 15;
   double drain = 2;  // seconds without progress before giving up on missing messages
   double timeout = 60;  // extra seconds past the planned run before aborting
+  // > 0: sample the subscribers' cumulative deliveries this often while the load runs
+  // (the report's "timeline"), so a change of pace within a run shows
+  double timeline_ms = 0;
   bool json = false;
   bool quiet = false;  // no per-client rows
 };

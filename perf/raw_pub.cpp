@@ -1,6 +1,7 @@
 // zats-raw-pub: the simplest possible publisher, a yardstick for zats-bench.
-// It writes pre-formatted 16-byte-payload PUB frames in 64 KiB chunks with
-// blocking send(), then PING/PONG so the rate covers what the server processed.
+// It writes pre-formatted PUB frames (16-byte payloads unless --size says otherwise)
+// in 64 KiB chunks with blocking send(), then PING/PONG so the rate covers what the
+// server processed.
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,13 +24,14 @@ struct Args {
   std::string subject = "bench";
   uint64_t msgs = 10'000'000;
   double seconds = 0;  // > 0: run for this long instead of a count
+  size_t size = 16;    // payload bytes
   bool json = false;
 };
 
 void usage() {
   std::fprintf(stderr,
                "usage: zats-raw-pub [--url host:port] [--msgs N | --seconds D]\n"
-               "                    [--subject S] [--json]\n");
+               "                    [--subject S] [--size BYTES] [--json]\n");
   std::exit(2);
 }
 
@@ -45,6 +47,7 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--msgs" || k == "-n") a.msgs = std::strtoull(val(), nullptr, 10);
     else if (k == "--seconds" || k == "-d") a.seconds = std::strtod(val(), nullptr);
     else if (k == "--subject") a.subject = val();
+    else if (k == "--size") a.size = std::strtoull(val(), nullptr, 10);
     else if (k == "--json") a.json = true;
     else usage();
   }
@@ -103,8 +106,10 @@ int run(const Args& a) {
   rd.send_all("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n");
   rd.wait_for("PONG");
 
-  const std::string frame = "PUB " + a.subject + " 16\r\n0123456789abcdef\r\n";
-  std::string chunk;
+  std::string payload(a.size, '\0');
+  for (size_t k = 0; k < a.size; ++k) payload[k] = static_cast<char>('a' + k % 26);
+  const std::string frame = "PUB " + a.subject + " " + std::to_string(a.size) + "\r\n" + payload + "\r\n";
+  std::string chunk = frame;  // at least one frame, however large
   while (chunk.size() + frame.size() <= 64 * 1024) chunk += frame;
   const uint64_t per_chunk = chunk.size() / frame.size();
 
@@ -130,13 +135,13 @@ int run(const Args& a) {
 
   const double rate = static_cast<double>(sent) / secs;
   const double mbps = rate * static_cast<double>(frame.size()) / 1e6;
+  const double payload_mbps = rate * static_cast<double>(a.size) / 1e6;
   std::printf("raw_pub %s: %llu msgs in %.3f s = %.0f msgs/s, %.1f MB/s on the wire (%.1f MB/s payload)\n",
-              a.url.c_str(), static_cast<unsigned long long>(sent), secs, rate, mbps,
-              rate * 16 / 1e6);
+              a.url.c_str(), static_cast<unsigned long long>(sent), secs, rate, mbps, payload_mbps);
   if (a.json)
     std::printf("{\"tool\":\"raw_pub\",\"msgs\":%llu,\"seconds\":%.6f,\"msgs_per_s\":%.1f,"
-                "\"wire_mb_per_s\":%.3f,\"payload_mb_per_s\":%.3f,\"msg_size\":16}\n",
-                static_cast<unsigned long long>(sent), secs, rate, mbps, rate * 16 / 1e6);
+                "\"wire_mb_per_s\":%.3f,\"payload_mb_per_s\":%.3f,\"msg_size\":%zu}\n",
+                static_cast<unsigned long long>(sent), secs, rate, mbps, payload_mbps, a.size);
   return 0;
 }
 

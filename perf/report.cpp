@@ -105,6 +105,28 @@ SlowSummary slow_summary(const RunResult& r) {
   return ss;
 }
 
+// The subscribers' delivery rate between consecutive timeline samples.
+void print_timeline(const RunResult& r) {
+  std::printf("subscribers' deliveries/s by interval:");
+  for (size_t i = 1; i < r.timeline.size(); ++i) {
+    const auto& [t0, n0] = r.timeline[i - 1];
+    const auto& [t1, n1] = r.timeline[i];
+    std::printf(" %.2fs %s", static_cast<double>(t1) / 1e9, human(per_s(n1 - n0, secs(t0, t1))).c_str());
+  }
+  std::printf("\n");
+}
+
+// start_mono_s (CLOCK_MONOTONIC) lets a script place its own observations (a /varz poll) on
+// the timeline.
+void print_timeline_json(const BenchOptions& o, const RunResult& r) {
+  std::printf(",\"timeline_ms\":%g,\"start_mono_s\":%.6f,\"timeline\":[", o.timeline_ms,
+              static_cast<double>(r.start_ns) / 1e9);
+  for (size_t i = 0; i < r.timeline.size(); ++i)
+    std::printf("%s[%.6f,%llu]", i ? "," : "", static_cast<double>(r.timeline[i].first) / 1e9,
+                static_cast<unsigned long long>(r.timeline[i].second));
+  std::printf("]");
+}
+
 }  // namespace
 
 void print_report(const BenchOptions& o, const RunResult& r) {
@@ -188,6 +210,7 @@ void print_report(const BenchOptions& o, const RunResult& r) {
       std::printf("server memory: not measured (give --server-pid PID or --monitor http://host:port)\n");
     }
   }
+  if (o.timeline_ms > 0) print_timeline(r);
   std::printf("bench CPU: %.0f%% of one core (%.2fs user+sys over %.2fs)%s\n", cpu_pct, r.cpu_s, wall,
               r.failed ? "" : "");
   if (r.failed) std::printf("FAILED clients: %d\n", r.failed);
@@ -235,6 +258,7 @@ void print_report(const BenchOptions& o, const RunResult& r) {
                 static_cast<unsigned long long>(ss.read_bytes));
   }
   if (r.server_cpu_s >= 0) std::printf(",\"server_cpu_s\":%.3f", r.server_cpu_s);
+  if (o.timeline_ms > 0) print_timeline_json(o, r);
   if (o.scenario == "conns") {
     std::printf(",\"conns\":%d", r.conns_ready);
     if (r.mem_before && r.mem_after && r.conns_ready > 0)

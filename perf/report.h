@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "perf/bench_options.h"
@@ -30,6 +31,8 @@ struct RunResult {
   std::string mem_source;
   int conns_ready = 0;
   double server_cpu_s = -1;  // --server-pid: the server's user+sys time during the run (-1: unknown)
+  // --timeline-ms: (ns since start_ns, subscribers' deliveries so far), oldest first
+  std::vector<std::pair<uint64_t, uint64_t>> timeline;
 };
 
 void print_report(const BenchOptions& o, const RunResult& r);

@@ -1,1 +1,1 @@
-"""perflib: shared pieces of the perf/ scripts (servers, stats, SVG plots)."""
+"""perflib: shared pieces of the perf/ scripts (servers, stats, SVG plots, slow-consumer runs)."""

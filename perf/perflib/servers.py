@@ -128,6 +128,27 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def rss_bytes(self):
+        """Resident memory now (/proc/PID/status VmRSS)."""
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS for pid %d" % self.proc.pid)
+
+    def settled_rss(self, timeout=10.0, period=0.5):
+        """(VmRSS, settled): settled once two readings `period` apart agree within 1 % (memory
+        freed after a load has come back by then); else the last reading when `timeout` ran out."""
+        deadline = time.monotonic() + timeout
+        last = self.rss_bytes()
+        while time.monotonic() < deadline:
+            time.sleep(period)
+            now = self.rss_bytes()
+            if abs(now - last) <= last // 100:
+                return now, True
+            last = now
+        return last, False
+
     def log_tail(self, n=2000):
         if not self.log:
             return ""
