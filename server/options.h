@@ -229,9 +229,9 @@ struct Options {
   // The io_uring tier (--io_uring_tier, config io_uring_tier): Newest uses what the kernel
   // offers; an older tier forces its feature set (Server::start refuses one the kernel lacks).
   core::UringTier io_uring_tier = core::UringTier::Newest;
-  // The most receive buffers (16 KiB each) a worker's provided buffer ring grows to; it starts
-  // with 64 (--recv_buffers, a power of two).
-  int recv_buffers = 1024;
+  // The most receive buffers (64 KiB each) a worker's provided buffer ring grows to; it starts
+  // with 16 (--recv_buffers, a power of two).
+  int recv_buffers = 256;
   // Sockets per worker on registered (direct) io_uring descriptors (--registered_files; 0 =
   // none); the sockets beyond them use their plain descriptors.
   int registered_files = 4096;
