@@ -4,6 +4,8 @@
 // permissions and monitoring all split subjects with it.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace zats::proto {
@@ -13,6 +15,24 @@ inline constexpr std::string_view kTrailingTokens = ">";  // matches one or more
 
 inline bool is_wildcard_token(std::string_view token) {
   return token == kAnyToken || token == kTrailingTokens;
+}
+
+// a == b for the subjects a publisher repeats (the match caches' last-subject memos, on every
+// message): up to 16 bytes in two overlapping word loads each, inline, where operator== calls
+// memcmp through the PLT; longer ones go to memcmp.
+inline bool same_subject(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  auto load8 = [](const char* p) { uint64_t v; std::memcpy(&v, p, 8); return v; };
+  auto load4 = [](const char* p) { uint32_t v; std::memcpy(&v, p, 4); return v; };
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n > 16) return std::memcmp(x, y, n) == 0;
+  if (n >= 8) return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
+  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
 }
 
 // Walks the '.'-separated tokens of a subject in order, empty ones included: "a..b" has three

@@ -606,7 +606,7 @@ const InterestResult& InterestCache::match(std::string_view subject) {
   // call replays it and drops what this one cached, which only costs a recompute.
   const uint64_t generation = index_.generation();
   if (generation != seen_) catch_up(generation);
-  if (last_none_ && subject == last_none_subject_) {
+  if (last_none_ && proto::same_subject(subject, last_none_subject_)) {
     ++hits_;
     return none_;
   }

@@ -140,7 +140,7 @@ const SublistResult& Sublist::match(std::string_view subject) {
     compute(subject, uncached_);
     return uncached_;
   }
-  if (subject == last_subject_ && (last_missed_ || (last_slot_ != nullptr && last_slot_->valid))) {
+  if (proto::same_subject(subject, last_subject_) && (last_missed_ || (last_slot_ != nullptr && last_slot_->valid))) {
     ++stats_.cache_hits;
     return last_missed_ ? empty_ : last_slot_->result;
   }

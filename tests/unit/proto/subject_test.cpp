@@ -1,6 +1,8 @@
 // Subject rules (docs/compatibility.md, Subjects and wildcards): validity with and without
-// wildcards, literal detection (wildcards only as whole tokens) and token-by-token matching.
+// wildcards, literal detection (wildcards only as whole tokens), token-by-token matching and the short-subject equality.
 #include <doctest/doctest.h>
+
+#include <string>
 
 #include "proto/subject.h"
 
@@ -94,4 +96,19 @@ TEST_CASE("subjects_collide: some literal subject matches both") {
   CHECK_FALSE(subjects_collide("foo.*", "bar.*"));
   CHECK_FALSE(subjects_collide("foo.>", "bar.>"));
   CHECK(subjects_collide("x.>", "x.>"));
+}
+
+TEST_CASE("same_subject agrees with operator== at every length and differing position") {
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string a(n, 'x');
+    for (size_t i = 0; i < n; ++i) a[i] = char('a' + (i * 7) % 26);
+    CHECK(same_subject(a, a));
+    CHECK(same_subject(a, std::string(a)));  // equal bytes elsewhere in memory
+    CHECK_FALSE(same_subject(a, a + "y"));
+    for (size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = '.';
+      CHECK_FALSE(same_subject(a, b));
+    }
+  }
 }
