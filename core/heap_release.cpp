@@ -7,10 +7,11 @@ extern "C" void mi_collect(bool force) __attribute__((weak));
 
 namespace zats::core {
 
-// A normal (not forced) collect of this thread's heap: frees its empty pages and runs the
-// decommits mimalloc had delayed; it walks only this thread's heap and takes no lock.
-void release_thread_heap() {
-  if (mi_collect != nullptr) mi_collect(false);
+// A collect of this thread's heap only, taking no lock: a normal one frees its empty pages and
+// runs the decommits mimalloc had delayed; a forced one also returns the segments it keeps
+// cached for reuse (the large buffers of a burst), which a busy thread would soon want again.
+void release_thread_heap(bool quiet) {
+  if (mi_collect != nullptr) mi_collect(quiet);
 }
 
 }  // namespace zats::core

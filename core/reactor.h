@@ -71,7 +71,7 @@ struct ReactorOptions {
   // buffers in circulation are ever touched, so an idle or lightly loaded worker keeps
   // initial_buffers * buffer_size resident, not the whole pool; and once a burst is over, the
   // memory of a lightly used ring goes back to the system (ReactorStats::recv_buffer_releases).
-  unsigned buffer_count = 256;
+  unsigned buffer_count = 32;
   unsigned initial_buffers = 16;
   unsigned buffer_size = 65536;   // bytes each: a receive per 64 KiB, as nats-server reads at most
   // How often to look whether the ring is lightly used and give its memory back (0 = never;

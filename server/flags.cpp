@@ -356,7 +356,7 @@ zats Options:
         --io_uring_tier <tier>       Use only the io_uring features of Linux 5.19, 6.0 or 6.1
                                      (default: newest, what the kernel offers)
         --recv_buffers <n>           Most 64 KiB receive buffers per worker (power of two; default:
-                                     256); each worker starts with 16 and grows when they run out
+                                     32); each worker starts with 16 and grows when they run out
         --registered_files <n>       Sockets per worker on registered io_uring descriptors (default:
                                      4096, 0 = none); the rest use plain descriptors
         --log_json                   Log JSON lines (time, level, msg, fields) instead of text

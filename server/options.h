@@ -231,7 +231,7 @@ struct Options {
   core::UringTier io_uring_tier = core::UringTier::Newest;
   // The most receive buffers (64 KiB each) a worker's provided buffer ring grows to; it starts
   // with 16 (--recv_buffers, a power of two).
-  int recv_buffers = 256;
+  int recv_buffers = 32;
   // Sockets per worker on registered (direct) io_uring descriptors (--registered_files; 0 =
   // none); the sockets beyond them use their plain descriptors.
   int registered_files = 4096;

@@ -25,6 +25,7 @@ constexpr uint64_t kTimerResolutionNs = 10'000'000;      // 10 ms
 constexpr uint32_t kTimerSlots = 4096;
 constexpr uint64_t kWriteDeadlineScanNs = 100'000'000;   // 100 ms
 constexpr uint64_t kMemoryReleaseNs = 1'000'000'000;     // 1 s
+constexpr uint64_t kQuietMessages = 1000;                // in + out per kMemoryReleaseNs: quiet
 constexpr size_t kMeshBatch = 64;
 constexpr size_t kMeshDrainPerTurn = 1024;               // per source ring, for fairness
 constexpr size_t kInterestCacheSize = 4096;
@@ -304,7 +305,9 @@ void Worker::on_tick(uint64_t now_ns) {
 void Worker::release_idle_memory(uint64_t now_ns) {
   for (auto& c : connections_)
     if (c) c->release_idle_buffers(now_ns);
-  core::release_thread_heap();
+  const uint64_t traffic = stats_.in_msgs + stats_.out_msgs;
+  core::release_thread_heap(traffic - traffic_at_memory_release_ < kQuietMessages);
+  traffic_at_memory_release_ = traffic;
 }
 
 void Worker::on_wake() {}  // the turn's end drains the rings and the mailbox

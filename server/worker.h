@@ -221,6 +221,7 @@ class Worker final : public core::ReactorHandler {
   int publish_depth_ = 0;
   uint64_t last_deadline_scan_ns_ = 0;
   uint64_t last_memory_release_ns_ = 0;
+  uint64_t traffic_at_memory_release_ = 0;  // in + out messages then
   unsigned next_placement_ = 0;
 
   // Mesh state, per target worker: messages waiting for room in the ring (order kept), the
