@@ -506,7 +506,7 @@ void Reactor::Impl::fire_tick() {
   handler->on_tick(now);
 }
 
-// A burst grows the receive ring (up to 16 MiB) and leaves every buffer in it resident; once
+// A burst grows the receive ring (up to buffer_count) and leaves every buffer in it resident; once
 // the ring is lightly used (it did not go round once since the last look) their pages go back
 // to the system, and only the receives that come fault pages in again. That is safe only
 // where no buffer can be filled and unreported while we drop it: with DEFER_TASKRUN the kernel
