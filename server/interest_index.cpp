@@ -606,10 +606,6 @@ const InterestResult& InterestCache::match(std::string_view subject) {
   // call replays it and drops what this one cached, which only costs a recompute.
   const uint64_t generation = index_.generation();
   if (generation != seen_) catch_up(generation);
-  if (last_none_ && proto::same_subject(subject, last_none_subject_)) {
-    ++hits_;
-    return none_;
-  }
   auto it = slots_.find(subject);
   if (it != slots_.end()) {
     ++hits_;
@@ -618,12 +614,9 @@ const InterestResult& InterestCache::match(std::string_view subject) {
   ++misses_;
   // Where the index has no wildcard interest and no entry for the subject, one lookup answered:
   // caching that would only evict results worth keeping (a stream over many distinct subjects
-  // with sparse interest is mostly such misses).
-  if (!index_.may_match(subject)) {
-    last_none_subject_.assign(subject.data(), subject.size());
-    last_none_ = true;
-    return none_;
-  }
+  // with sparse interest is mostly such misses). A worker remembers the last subject that reached
+  // no one itself (NoInterestMemo).
+  if (!index_.may_match(subject)) return none_;
   if (slots_.size() >= capacity_) evict_some();
   it = slots_.try_emplace(std::string(subject)).first;
   index_.match(subject, it->second);
@@ -631,7 +624,6 @@ const InterestResult& InterestCache::match(std::string_view subject) {
 }
 
 void InterestCache::catch_up(uint64_t generation) {
-  last_none_ = false;  // any change may have brought interest for it
   auto drop = [this](std::string_view subject, bool wildcard) { forget(subject, wildcard); };
   if (!slots_.empty() && !index_.changes().replay(seen_, generation, drop)) {
     ++resets_;

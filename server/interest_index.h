@@ -216,10 +216,6 @@ class InterestCache {
   uint64_t dropped_ = 0;
   uint64_t resets_ = 0;
   const InterestResult none_;
-  // The last subject answered "none" without being cached (see match()), until the next change:
-  // a publisher usually repeats a subject.
-  std::string last_none_subject_;
-  bool last_none_ = false;
 };
 
 }  // namespace zats::server

@@ -84,7 +84,6 @@ bool Sublist::remove(Subscription* sub) {
 // match()). A stale slot is recomputed in place when next looked up.
 void Sublist::changed(std::string_view subject, bool wildcard) {
   ++generation_;
-  last_missed_ = false;
   if (!wildcard) {
     if (auto it = cache_.find(subject); it != cache_.end()) it->second->valid = false;
     return;
@@ -140,20 +139,15 @@ const SublistResult& Sublist::match(std::string_view subject) {
     compute(subject, uncached_);
     return uncached_;
   }
-  if (proto::same_subject(subject, last_subject_) && (last_missed_ || (last_slot_ != nullptr && last_slot_->valid))) {
+  if (last_slot_ != nullptr && last_slot_->valid && proto::same_subject(subject, last_subject_)) {
     ++stats_.cache_hits;
-    return last_missed_ ? empty_ : last_slot_->result;
+    return last_slot_->result;
   }
   // Without wildcard subscriptions a subject's result is its literal entry alone: where there is
   // none, one lookup answers and caching the empty result would only evict results worth keeping
-  // (a stream over many distinct subjects with sparse interest is mostly such misses). Only the
-  // last such subject is remembered, until the next change.
-  if (root_->prunable() && !literals_.contains(subject)) {
-    last_subject_.assign(subject.data(), subject.size());
-    last_slot_ = nullptr;
-    last_missed_ = true;
-    return empty_;
-  }
+  // (a stream over many distinct subjects with sparse interest is mostly such misses). A worker
+  // remembers the last subject that reached no one itself (NoInterestMemo).
+  if (root_->prunable() && !literals_.contains(subject)) return empty_;
   if (auto it = cache_.find(subject); it != cache_.end()) {
     CacheSlot& slot = *it->second;
     remember(subject, &slot);
@@ -178,7 +172,6 @@ const SublistResult& Sublist::match(std::string_view subject) {
 void Sublist::remember(std::string_view subject, CacheSlot* slot) {
   last_subject_.assign(subject.data(), subject.size());
   last_slot_ = slot;
-  last_missed_ = false;
 }
 
 Sublist::CacheSlot& Sublist::cache_slot_for(std::string_view subject) {
@@ -193,7 +186,6 @@ Sublist::CacheSlot& Sublist::cache_slot_for(std::string_view subject) {
 void Sublist::evict_some() {
   size_t drop = cache_capacity_ / 4 + 1;
   last_slot_ = nullptr;
-  last_missed_ = false;
   for (auto it = cache_.begin(); it != cache_.end() && drop > 0; --drop) cache_.erase(it++);
 }
 

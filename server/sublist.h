@@ -83,12 +83,10 @@ class Sublist {
   // Literal subject -> result. A stale slot is recomputed in place on its next lookup; a literal
   // insert/remove marks one slot stale in O(1), a wildcard one scans the cache.
   StringMap<std::unique_ptr<CacheSlot>> cache_;
-  // The last subject matched and its slot, or whether it was an uncached miss (no interest, no
-  // wildcard subscriptions): a publisher usually repeats a subject, and this skips the hash
-  // lookup then. The slot is forgotten when slots are evicted, the miss at any change.
+  // The last subject matched and its slot: a publisher usually repeats a subject, and this
+  // skips the hash lookup then. The slot is forgotten when slots are evicted.
   std::string last_subject_;
   CacheSlot* last_slot_ = nullptr;
-  bool last_missed_ = false;
   size_t cache_capacity_;
   size_t count_ = 0;
   uint64_t generation_ = 0;

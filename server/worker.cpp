@@ -371,10 +371,24 @@ size_t Worker::publish(Client& from, const MessageView& msg) {
 
 // `from` is null for a message the worker publishes itself (an imported request's response).
 size_t Worker::publish_in(Connection* from, AccountId account, const MessageView& msg) {
-  if (!indexed()) return deliver_local(account, from, msg, nullptr);
-  const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
-  plan_publish(interest);
-  size_t sent = dispatch(from, account, msg);
+  if (account >= accounts_.size()) return 0;
+  LocalAccount& local = *accounts_[account];
+  const NoInterestMemo::Generations now{local.sublist.generation(), indexed() ? interest_of(account).generation() : 0};
+  if (local.no_interest.holds(msg.subject, now)) return 0;
+  size_t sent = 0;
+  bool elsewhere = false;
+  if (indexed()) {
+    const InterestResult& interest = local.interest->match(msg.subject);
+    elsewhere = !interest.empty();
+    if (elsewhere) {
+      plan_publish(interest);
+      sent = dispatch(from, account, msg);
+    }
+  }
+  if (!elsewhere && local.sublist.match(msg.subject).empty()) {
+    local.no_interest.remember(msg.subject, now);
+    return 0;
+  }
   return deliver_local(account, from, msg, nullptr) + sent;
 }
 

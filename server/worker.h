@@ -25,6 +25,7 @@
 #include "server/connection.h"
 #include "server/interest_index.h"
 #include "server/message.h"
+#include "server/no_interest_memo.h"
 #include "server/remote_destination.h"
 #include "server/server_context.h"
 #include "server/shared_message.h"
@@ -207,6 +208,7 @@ class Worker final : public core::ReactorHandler {
   struct LocalAccount {
     Sublist sublist;
     std::optional<InterestCache> interest;
+    NoInterestMemo no_interest;  // of what this worker's clients publish
   };
   std::vector<std::unique_ptr<LocalAccount>> accounts_;  // by AccountId
   std::vector<std::unique_ptr<Connection>> connections_;  // by socket slot

@@ -156,6 +156,27 @@ class TestWorkers(unittest.TestCase):
                 pub.conn.send(b"PUB " + subject + b" 2\r\nhi\r\n")
                 sub.conn.expect(b"MSG " + subject + b" %d 2\r\nhi\r\n" % i)
 
+    def test_a_subject_that_reached_no_one_reaches_a_new_subscriber(self):
+        # A worker remembers the last subject its publisher sent to no one (NoInterestMemo); a
+        # SUB on any worker, literal or wildcard, must end that as soon as its PONG is sent.
+        with start_server() as s:
+            pub, other = on_distinct_workers(s, 2)
+            same = Placed(s)
+            while same.worker != pub.worker:
+                same.conn.close()
+                same = Placed(s)
+            for i, (sub, subject) in enumerate([(other, b"memo.a"), (same, b"memo.b"), (other, b"memo.*"),
+                                                (same, b"memo.>")]):
+                published = b"memo.c%d" % i if subject.endswith((b"*", b">")) else subject
+                pub.conn.send((b"PUB " + published + b" 1\r\nx\r\n") * 3 + b"PING\r\n")
+                pub.conn.expect(b"PONG\r\n")
+                sub.conn.send(b"SUB " + subject + b" %d\r\nPING\r\n" % i)
+                sub.conn.expect(b"PONG\r\n")
+                pub.conn.send(b"PUB " + published + b" 1\r\ny\r\n")
+                sub.conn.expect(b"MSG " + published + b" %d 1\r\ny\r\n" % i)
+                sub.conn.send(b"UNSUB %d\r\nPING\r\n" % i)
+                sub.conn.expect(b"PONG\r\n")
+
     def test_order_per_publisher_to_every_worker(self):
         with start_server() as s:
             conns = on_distinct_workers(s, WORKERS)
