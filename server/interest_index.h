@@ -194,6 +194,8 @@ class InterestCache {
 
   // Valid until the next match() on this cache.
   const InterestResult& match(std::string_view subject);
+  // The index's generation now (InterestIndex::generation).
+  uint64_t index_generation() const { return index_.generation(); }
 
   size_t size() const { return slots_.size(); }
   size_t capacity() const { return capacity_; }

@@ -232,7 +232,6 @@ void Sublist::append(const SublistEntry& entry, SublistResult& out) {
 
 size_t Sublist::count() const { return count_; }
 
-uint64_t Sublist::generation() const { return generation_; }
 
 SublistStats Sublist::stats() const {
   SublistStats s = stats_;

@@ -51,8 +51,8 @@ class Sublist {
   const SublistResult& match(std::string_view subject);
 
   size_t count() const;
-  // Bumped by every insert/remove that changed something.
-  uint64_t generation() const;
+  // Bumped by every insert/remove that changed something (inline: read on every publish).
+  uint64_t generation() const { return generation_; }
   SublistStats stats() const;
   // All subscriptions (for monitoring / route interest), in no particular order.
   void collect(std::vector<Subscription*>& out) const;

@@ -373,7 +373,7 @@ size_t Worker::publish(Client& from, const MessageView& msg) {
 size_t Worker::publish_in(Connection* from, AccountId account, const MessageView& msg) {
   if (account >= accounts_.size()) return 0;
   LocalAccount& local = *accounts_[account];
-  const NoInterestMemo::Generations now{local.sublist.generation(), indexed() ? interest_of(account).generation() : 0};
+  const NoInterestMemo::Generations now{local.sublist.generation(), indexed() ? local.interest->index_generation() : 0};
   if (local.no_interest.holds(msg.subject, now)) return 0;
   size_t sent = 0;
   bool elsewhere = false;
