@@ -17,39 +17,39 @@ void append_number(std::string& out, uint64_t value) {
   out.append(digits, static_cast<size_t>(result.ptr - digits));
 }
 
-namespace {
-
-// "<subject> <sid> [reply ]" shared by MSG and HMSG.
-void append_routing(std::string& out, std::string_view subject, std::string_view sid,
-                    std::string_view reply) {
+void append_msg_start(std::string& out, bool headers, std::string_view subject) {
+  out.append(headers ? "HMSG " : "MSG ");
   out.append(subject);
   out.push_back(' ');
-  out.append(sid);
+}
+
+void append_msg_rest(std::string& out, std::string_view reply, bool headers, size_t header_size,
+                     size_t total_size) {
   out.push_back(' ');
   if (!reply.empty()) {
     out.append(reply);
     out.push_back(' ');
   }
+  if (headers) {
+    append_number(out, header_size);
+    out.push_back(' ');
+  }
+  append_number(out, total_size);
+  out.append("\r\n");
 }
-
-}  // namespace
 
 void append_msg_header(std::string& out, std::string_view subject, std::string_view sid,
                        std::string_view reply, size_t payload_size) {
-  out.append("MSG ");
-  append_routing(out, subject, sid, reply);
-  append_number(out, payload_size);
-  out.append("\r\n");
+  append_msg_start(out, false, subject);
+  out.append(sid);
+  append_msg_rest(out, reply, false, 0, payload_size);
 }
 
 void append_hmsg_header(std::string& out, std::string_view subject, std::string_view sid,
                         std::string_view reply, size_t header_size, size_t total_size) {
-  out.append("HMSG ");
-  append_routing(out, subject, sid, reply);
-  append_number(out, header_size);
-  out.push_back(' ');
-  append_number(out, total_size);
-  out.append("\r\n");
+  append_msg_start(out, true, subject);
+  out.append(sid);
+  append_msg_rest(out, reply, true, header_size, total_size);
 }
 
 void append_msg(std::string& out, std::string_view subject, std::string_view sid,

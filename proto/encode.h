@@ -17,6 +17,11 @@ inline constexpr std::string_view kPing = "PING\r\n";
 inline constexpr std::string_view kPong = "PONG\r\n";
 inline constexpr std::string_view kOk = "+OK\r\n";
 
+// A MSG/HMSG control line in the two parts around its sid: "MSG <subject> " (or "HMSG ...")
+// and " [reply ][<hdr> ]<size>\r\n" (MsgFrame renders them once for many subscribers).
+void append_msg_start(std::string& out, bool headers, std::string_view subject);
+void append_msg_rest(std::string& out, std::string_view reply, bool headers, size_t header_size,
+                     size_t total_size);
 // "MSG <subject> <sid> [reply] <size>\r\n" (the caller appends payload and CRLF, or uses append_msg).
 void append_msg_header(std::string& out, std::string_view subject, std::string_view sid,
                        std::string_view reply, size_t payload_size);

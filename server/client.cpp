@@ -340,7 +340,9 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   if (!room_for(frame, pending)) return;
   std::string& buffer = out();
   size_t before = buffer.size();
-  if (msg.has_headers && !strip) {
+  if (msg.frame != nullptr && !strip) {
+    msg.frame->append_to(buffer, sub.sid);
+  } else if (msg.has_headers && !strip) {
     proto::append_hmsg(buffer, msg.subject, sub.sid, msg.reply, msg.header_size, payload);
   } else {
     proto::append_msg(buffer, msg.subject, sub.sid, msg.reply, payload);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "proto/msg_frame.h"
+
 namespace zats::server {
 
 struct MessageView {
@@ -13,6 +15,9 @@ struct MessageView {
   std::string_view payload;     // header block + body when has_headers
   uint32_t header_size = 0;
   bool has_headers = false;     // came as HPUB with a non-empty header block
+  // The MSG/HMSG frame already rendered for this message, when it goes to several local
+  // subscribers (Worker::deliver_local); null otherwise.
+  const proto::MsgFrame* frame = nullptr;
 };
 
 }  // namespace zats::server

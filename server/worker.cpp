@@ -675,15 +675,20 @@ size_t Worker::deliver_local(AccountId account, const Connection* from, const Me
   if (account >= accounts_.size()) return 0;
   ++publish_depth_;
   const SublistResult& result = accounts_[account]->sublist.match(msg.subject);
+  MessageView framed = msg;
+  if (result.plain.size() + result.queues.size() > 1) {
+    frame_.render(msg.subject, msg.reply, msg.has_headers, msg.header_size, msg.payload);
+    framed.frame = &frame_;
+  }
   size_t delivered = 0;
-  for (Subscription* sub : result.plain) delivered += deliver_to(from, sub, msg) ? 1 : 0;
+  for (Subscription* sub : result.plain) delivered += deliver_to(from, sub, framed) ? 1 : 0;
   for (const auto& members : result.queues) {
     if (members.empty()) continue;
     std::string_view group = members.front()->queue;
     bool mine = remote != nullptr ? remote->queue_assigned(group, index_)
                 : indexed() ? std::find(local_groups_.begin(), local_groups_.end(), group) != local_groups_.end()
                           : true;
-    if (mine) delivered += deliver_to_queue(from, members, msg) ? 1 : 0;
+    if (mine) delivered += deliver_to_queue(from, members, framed) ? 1 : 0;
   }
   if (--publish_depth_ == 0) apply_deferred_removals();
   return delivered;

@@ -234,6 +234,7 @@ class Worker final : public core::ReactorHandler {
   DeliveryPlan plan_;                                         // reused per publish
   std::vector<SharedMessage::QueueAssignment> assignments_;  // reused per publish
   std::vector<std::string_view> local_groups_;                // reused per publish
+  proto::MsgFrame frame_;  // reused per publish that reaches several local subscribers
   // Remote destinations this worker owns (set by their routes), and scratch for forwarding.
   std::array<RemoteDestination*, kMaxRemotes> remotes_{};
   RemoteMask owned_remotes_ = 0;

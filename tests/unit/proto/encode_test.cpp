@@ -1,4 +1,4 @@
-// Encoders: exact bytes for MSG, HMSG, -ERR, the constant frames, Go-compatible JSON string
+// Encoders: exact bytes for MSG, HMSG (also rendered once for many subscribers, MsgFrame), -ERR, the constant frames, Go-compatible JSON string
 // escaping, and INFO with and without its optional fields.
 #include <doctest/doctest.h>
 
@@ -7,6 +7,7 @@
 #include "proto/encode.h"
 #include "proto/info.h"
 #include "proto/json_string.h"
+#include "proto/msg_frame.h"
 
 using namespace zats::proto;
 
@@ -163,4 +164,39 @@ TEST_CASE("go_quoted is strconv.Quote for any bytes (traced payloads)") {
   CHECK(go_quoted("\xf3\xa0\x80\x81") == "\"\\U000e0001\"");  // a format character above the BMP
   CHECK(go_quoted("\xf3\xb0\x80\x80") == "\"\\U000f0000\"");  // private use, beyond the basic plane
   CHECK(go_quoted("\xee\x80\x80\xef\xbf\xbe") == "\"\\ue000\\ufffe\"");  // private use, a noncharacter
+}
+
+TEST_CASE("MsgFrame: the frame rendered once is, for every sid, the frame append_msg/append_hmsg builds") {
+  const std::string big(MsgFrame::kInlinePayload + 1, 'x');
+  const std::string at_bound(MsgFrame::kInlinePayload, 'y');
+  struct Case {
+    std::string_view subject, reply, payload;
+    size_t header_size;
+  };
+  const Case cases[] = {
+      {"foo", "", "hello", 0},           {"foo.bar", "_INBOX.1", "hi", 0},  {"e", "", "", 0},
+      {"h", "r", "NATS/1.0\r\n\r\nbody", 12}, {"h", "", "NATS/1.0\r\n\r\n", 12}, {"big", "re", big, 0},
+      {"big", "", at_bound, 0},          {"hbig", "re", big, 5},
+  };
+  for (const Case& c : cases) {
+    MsgFrame frame;
+    const bool headers = c.header_size > 0;
+    frame.render(c.subject, c.reply, headers, c.header_size, c.payload);
+    for (std::string_view sid : {"1", "22", "a-long-sid-9999"}) {
+      std::string expected = "prefix";
+      if (headers) {
+        append_hmsg(expected, c.subject, sid, c.reply, c.header_size, c.payload);
+      } else {
+        append_msg(expected, c.subject, sid, c.reply, c.payload);
+      }
+      std::string out = "prefix";
+      frame.append_to(out, sid);
+      CHECK(out == expected);
+    }
+  }
+  std::string out;
+  MsgFrame frame;
+  frame.render("s", "", false, 0, "abc");
+  frame.append_to(out, "7");
+  CHECK(out == "MSG s 7 3\r\nabc\r\n");
 }
