@@ -98,15 +98,17 @@ int key_matches(cds_lfht_node* node, const void* key) {
   return have.parent == want.parent && have.text == want.text;
 }
 
-// The owner of the entry keyed by `key`, or nullptr.
-void* lookup(cds_lfht* table, const LinkKey& key) {
+// The owner of the entry keyed by `key` (whose hash_key is `hash`), or nullptr.
+void* lookup(cds_lfht* table, const LinkKey& key, unsigned long hash) {
   cds_lfht_iter iter;
-  cds_lfht_lookup(table, hash_key(key), key_matches, &key, &iter);
+  cds_lfht_lookup(table, hash, key_matches, &key, &iter);
   cds_lfht_node* node = cds_lfht_iter_get_node(&iter);
   if (node == nullptr) return nullptr;
   core::tsan_consume(node);
   return reinterpret_cast<HashLink*>(node)->owner;
 }
+
+void* lookup(cds_lfht* table, const LinkKey& key) { return lookup(table, key, hash_key(key)); }
 
 void insert(cds_lfht* table, HashLink& link, void* owner, LinkKey key) {
   link.owner = owner;
@@ -273,7 +275,7 @@ uint32_t pick_queue_destination(const QueueInterest& q, uint64_t random) {
 // --- InterestIndex ---
 
 InterestIndex::InterestIndex()
-    : root_(new Node) {}
+    : root_(new Node), literal_filter_(std::make_unique<std::atomic<uint32_t>[]>(kLiteralFilterSlots)) {}
 
 InterestIndex::~InterestIndex() {
   // Nothing else reaches the index now but a resize of its tables: once none runs, everything
@@ -460,7 +462,18 @@ void InterestIndex::match(std::string_view subject, InterestResult& out) const {
 }
 
 bool InterestIndex::may_match(std::string_view subject) const {
-  return wildcard_slots_.load(std::memory_order_acquire) != 0 || find_literal(subject) != nullptr;
+  if (wildcard_slots_.load(std::memory_order_acquire) != 0) return true;
+  const LinkKey key{nullptr, subject};
+  const unsigned long hash = hash_key(key);
+  if (literal_filter_[hash & (kLiteralFilterSlots - 1)].load(std::memory_order_acquire) == 0) return false;
+  return lookup(literals_.get(), key, hash) != nullptr;
+}
+
+// Before the entry is linked (and so before the generation moves): a reader that finds the
+// entry, or sees the new generation, finds the count raised too.
+void InterestIndex::count_literal(std::string_view subject, int delta) {
+  std::atomic<uint32_t>& count = literal_filter_[hash_key(LinkKey{nullptr, subject}) & (kLiteralFilterSlots - 1)];
+  count.fetch_add(static_cast<uint32_t>(delta), std::memory_order_release);
 }
 
 // '>' below `node` needs at least one more token; '*' and literal edges consume exactly one.
@@ -496,6 +509,7 @@ InterestIndex::Slot& InterestIndex::literal_slot(std::string_view subject) {
   if (Literal* lit = find_literal(subject)) return lit->slot;
   auto* lit = new Literal;
   lit->subject.assign(subject);
+  count_literal(lit->subject, +1);
   insert(literals_.get(), lit->link, lit, LinkKey{nullptr, lit->subject});
   literals_.added();
   return lit->slot;
@@ -560,6 +574,7 @@ void InterestIndex::publish(Slot& slot, const Record* next) {
 
 void InterestIndex::prune_literal(Literal* lit) {
   cds_lfht_del(literals_.get(), &lit->link.node);
+  count_literal(lit->subject, -1);
   literals_.removed();
   core::rcu_retire(lit);
 }

@@ -375,19 +375,18 @@ size_t Worker::publish_in(Connection* from, AccountId account, const MessageView
   LocalAccount& local = *accounts_[account];
   const NoInterestMemo::Generations now{local.sublist.generation(), indexed() ? local.interest->index_generation() : 0};
   if (local.no_interest.holds(msg.subject, now)) return 0;
-  size_t sent = 0;
-  bool elsewhere = false;
-  if (indexed()) {
-    const InterestResult& interest = local.interest->match(msg.subject);
-    elsewhere = !interest.empty();
-    if (elsewhere) {
-      plan_publish(interest);
-      sent = dispatch(from, account, msg);
-    }
-  }
-  if (!elsewhere && local.sublist.match(msg.subject).empty()) {
+  // The shared index holds this worker's own subscriptions too (add_subscription puts them in
+  // both at once, and a removal leaves the index last), so where it has no interest neither
+  // does the Sublist.
+  const InterestResult* interest = indexed() ? &local.interest->match(msg.subject) : nullptr;
+  if (interest != nullptr ? interest->empty() : local.sublist.match(msg.subject).empty()) {
     local.no_interest.remember(msg.subject, now);
     return 0;
+  }
+  size_t sent = 0;
+  if (interest != nullptr) {
+    plan_publish(*interest);
+    sent = dispatch(from, account, msg);
   }
   return deliver_local(account, from, msg, nullptr) + sent;
 }

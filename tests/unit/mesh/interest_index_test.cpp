@@ -343,6 +343,33 @@ TEST_CASE("interest cache: without wildcard interest, a subject with no entry is
   CHECK(cache.size() == 3);  // svc, none.8, other: the wildcard dropped none.7
 }
 
+TEST_CASE("interest index: may_match is never wrong about a literal entry, however many share a filter bucket") {
+  // 40000 literals over the filter's 16384 buckets: every bucket holds several; removing some
+  // must not hide the others, and once all are gone nothing may match.
+  RcuScope rcu;
+  InterestIndex index;
+  constexpr int kSubjects = 40000;
+  auto subject = [](int i) { return "lit." + std::to_string(i); };
+  for (int i = 0; i < kSubjects; ++i) index.add(unsigned(i % 3), subject(i));
+  for (int i = 0; i < kSubjects; i += 2) REQUIRE(index.remove(unsigned(i % 3), subject(i)));
+  int wrong = 0;
+  for (int i = 0; i < kSubjects; ++i) {
+    const bool present = i % 2 == 1;
+    if (present && !index.may_match(subject(i))) ++wrong;
+    if (!present && !match(index, subject(i)).empty()) ++wrong;
+  }
+  CHECK(wrong == 0);
+  for (int i = 1; i < kSubjects; i += 2) REQUIRE(index.remove(unsigned(i % 3), subject(i)));
+  for (int i = 0; i < kSubjects; ++i) {
+    if (index.may_match(subject(i))) ++wrong;  // every bucket is back to 0
+  }
+  CHECK(wrong == 0);
+  index.add(1, "lit.5");
+  CHECK(index.may_match("lit.5"));
+  index.add(2, "lit.*");
+  CHECK(index.may_match("lit.6"));  // wildcard interest: anything may match
+}
+
 TEST_CASE("interest cache: no-interest subjects never grow it past its bound (nats-server #4341)") {
   RcuScope rcu;
   InterestIndex index;
