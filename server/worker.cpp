@@ -38,6 +38,13 @@ core::ReactorOptions reactor_options(const Options& opts, unsigned workers) {
   return ro;
 }
 
+// The destinations in a mask. Without -mpopcnt (the x86-64 baseline) std::popcount is a libgcc
+// call; a publish mostly goes to no or one other worker, which needs no count at all.
+size_t bit_count(uint64_t mask) {
+  if ((mask & (mask - 1)) == 0) return mask != 0 ? 1 : 0;
+  return static_cast<size_t>(std::popcount(mask));
+}
+
 MessageView view_of(const SharedMessage& m) {
   return MessageView{m.subject(), m.reply(), m.payload(), m.header_size(), m.has_headers()};
 }
@@ -383,11 +390,11 @@ size_t Worker::publish_in(Connection* from, AccountId account, const MessageView
     local.no_interest.remember(msg.subject, now);
     return 0;
   }
-  size_t sent = 0;
-  if (interest != nullptr) {
-    plan_publish(*interest);
-    sent = dispatch(from, account, msg);
-  }
+  if (interest == nullptr) return deliver_local(account, from, msg, nullptr);
+  plan_publish(*interest);
+  const size_t sent = dispatch(from, account, msg);
+  // Nothing for this worker's own subscribers: no plain one here, no group assigned here.
+  if ((interest->plain & (WorkerMask{1} << index_)) == 0 && local_groups_.empty()) return sent;
   return deliver_local(account, from, msg, nullptr) + sent;
 }
 
@@ -579,13 +586,13 @@ size_t Worker::dispatch(Connection* from, AccountId account, const MessageView& 
   fields.local_targets = plan_.plain_workers;
   fields.remotes = foreign;
   SharedMessageRef m = SharedMessage::make(fields, assignments_);
-  const uint32_t n = static_cast<uint32_t>(std::popcount(targets));
-  for (WorkerMask rest = targets; rest != 0; rest &= rest - 1) {
+  uint32_t n = 0;
+  for (WorkerMask rest = targets; rest != 0; rest &= rest - 1, ++n) {
     const unsigned target = static_cast<unsigned>(std::countr_zero(rest));
     enqueue(target, (rest & (rest - 1)) != 0 ? m.share() : std::move(m), from);
   }
   stats_.mesh_sent += n;
-  return forwarded + static_cast<size_t>(std::popcount(plan_.workers)) + static_cast<size_t>(std::popcount(foreign));
+  return forwarded + bit_count(plan_.workers) + bit_count(foreign);
 }
 
 // Hands one message to a remote destination this worker owns, with the groups assigned to it.
