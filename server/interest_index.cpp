@@ -98,17 +98,15 @@ int key_matches(cds_lfht_node* node, const void* key) {
   return have.parent == want.parent && have.text == want.text;
 }
 
-// The owner of the entry keyed by `key` (whose hash_key is `hash`), or nullptr.
-void* lookup(cds_lfht* table, const LinkKey& key, unsigned long hash) {
+// The owner of the entry keyed by `key`, or nullptr.
+void* lookup(cds_lfht* table, const LinkKey& key) {
   cds_lfht_iter iter;
-  cds_lfht_lookup(table, hash, key_matches, &key, &iter);
+  cds_lfht_lookup(table, hash_key(key), key_matches, &key, &iter);
   cds_lfht_node* node = cds_lfht_iter_get_node(&iter);
   if (node == nullptr) return nullptr;
   core::tsan_consume(node);
   return reinterpret_cast<HashLink*>(node)->owner;
 }
-
-void* lookup(cds_lfht* table, const LinkKey& key) { return lookup(table, key, hash_key(key)); }
 
 void insert(cds_lfht* table, HashLink& link, void* owner, LinkKey key) {
   link.owner = owner;
@@ -461,18 +459,20 @@ void InterestIndex::match(std::string_view subject, InterestResult& out) const {
   }
 }
 
+bool InterestIndex::surely_none(size_t subject_hash) const {
+  return wildcard_slots_.load(std::memory_order_acquire) == 0 &&
+         literal_filter_[subject_hash & (kLiteralFilterSlots - 1)].load(std::memory_order_acquire) == 0;
+}
+
 bool InterestIndex::may_match(std::string_view subject) const {
-  if (wildcard_slots_.load(std::memory_order_acquire) != 0) return true;
-  const LinkKey key{nullptr, subject};
-  const unsigned long hash = hash_key(key);
-  if (literal_filter_[hash & (kLiteralFilterSlots - 1)].load(std::memory_order_acquire) == 0) return false;
-  return lookup(literals_.get(), key, hash) != nullptr;
+  if (surely_none(StringViewHash{}(subject))) return false;
+  return wildcard_slots_.load(std::memory_order_acquire) != 0 || find_literal(subject) != nullptr;
 }
 
 // Before the entry is linked (and so before the generation moves): a reader that finds the
 // entry, or sees the new generation, finds the count raised too.
 void InterestIndex::count_literal(std::string_view subject, int delta) {
-  std::atomic<uint32_t>& count = literal_filter_[hash_key(LinkKey{nullptr, subject}) & (kLiteralFilterSlots - 1)];
+  std::atomic<uint32_t>& count = literal_filter_[StringViewHash{}(subject) & (kLiteralFilterSlots - 1)];
   count.fetch_add(static_cast<uint32_t>(delta), std::memory_order_release);
 }
 
@@ -621,16 +621,22 @@ const InterestResult& InterestCache::match(std::string_view subject) {
   // call replays it and drops what this one cached, which only costs a recompute.
   const uint64_t generation = index_.generation();
   if (generation != seen_) catch_up(generation);
-  auto it = slots_.find(subject);
+  // Where the index has no wildcard interest and no entry for the subject, it is answered here
+  // and not cached: caching would only evict results worth keeping (a stream over many distinct
+  // subjects with sparse interest is mostly such misses). Mostly the index's literal filter
+  // says so at once, with the hash the cache lookup needs anyway; else one lookup in the index
+  // does. A worker remembers the last subject that reached no one itself (NoInterestMemo).
+  const size_t hash = StringViewHash{}(subject);
+  if (index_.surely_none(hash)) {
+    ++misses_;
+    return none_;
+  }
+  auto it = slots_.find(subject, hash);
   if (it != slots_.end()) {
     ++hits_;
     return it->second;
   }
   ++misses_;
-  // Where the index has no wildcard interest and no entry for the subject, one lookup answered:
-  // caching that would only evict results worth keeping (a stream over many distinct subjects
-  // with sparse interest is mostly such misses). A worker remembers the last subject that reached
-  // no one itself (NoInterestMemo).
   if (!index_.may_match(subject)) return none_;
   if (slots_.size() >= capacity_) evict_some();
   it = slots_.try_emplace(std::string(subject)).first;

@@ -135,6 +135,10 @@ class InterestIndex {
   // and no literal entry for `subject` (no result built; mostly not even a table lookup: see
   // literal_filter_).
   bool may_match(std::string_view subject) const;
+  // Lock-free read, two loads: true when there is no wildcard interest and no literal entry in
+  // the filter bucket of a subject whose StringViewHash is `subject_hash` (match() would surely
+  // find nothing). False says nothing: ask may_match().
+  bool surely_none(size_t subject_hash) const;
 
   // Bumped by every add/remove that changes what match() can return.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }

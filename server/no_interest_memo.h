@@ -7,8 +7,9 @@
 // Worker-local, not thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
-#include <string>
+#include <cstring>
 #include <string_view>
 
 #include "proto/subject.h"
@@ -25,20 +26,27 @@ class NoInterestMemo {
     bool operator==(const Generations&) const = default;
   };
 
+  // Longer subjects are not remembered: a fixed buffer keeps remember() a plain copy, which a
+  // stream over ever-new subjects pays on every message.
+  static constexpr size_t kMaxSubject = 128;
+
   // True when `subject` reached no one the last time and neither view changed since.
   bool holds(std::string_view subject, Generations now) const {
-    return valid_ && now == seen_ && proto::same_subject(subject, subject_);
+    return valid_ && now == seen_ && proto::same_subject(subject, std::string_view(subject_.data(), size_));
   }
   // `subject` reached no one with interest as of `seen` (read before the lookups that said so:
   // a change racing with them has a later generation, so the memo does not outlive it).
   void remember(std::string_view subject, Generations seen) {
-    subject_.assign(subject.data(), subject.size());
+    valid_ = subject.size() <= kMaxSubject;
+    if (!valid_) return;
+    std::memcpy(subject_.data(), subject.data(), subject.size());
+    size_ = subject.size();
     seen_ = seen;
-    valid_ = true;
   }
 
  private:
-  std::string subject_;
+  std::array<char, kMaxSubject> subject_;
+  size_t size_ = 0;
   Generations seen_;
   bool valid_ = false;
 };
