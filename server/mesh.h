@@ -22,7 +22,10 @@ namespace zats::server {
 
 class Mesh {
  public:
-  static constexpr size_t kRingCapacity = 1024;
+  // A 64 KiB receive buffer holds about 2000 16-byte PUBs, all matched in one turn: a ring
+  // that holds them keeps a cross-worker stream from pausing its publisher on every receive
+  // (1024 slots: pubsub across two workers 4.7-5.9M delivered/s; 4096: 6.2-7.7M).
+  static constexpr size_t kRingCapacity = 4096;
   using Ring = core::SpscRing<SharedMessage*, kRingCapacity>;
   using Task = std::function<void()>;
 
