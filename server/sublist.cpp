@@ -232,7 +232,6 @@ void Sublist::append(const SublistEntry& entry, SublistResult& out) {
 
 size_t Sublist::count() const { return count_; }
 
-
 SublistStats Sublist::stats() const {
   SublistStats s = stats_;
   s.cache_size = cache_.size();
