@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/heap_release.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "proto/encode.h"
@@ -35,7 +36,8 @@ Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std:
   start_wall_ns_ = worker.wall_ns(last_activity_ns_);
 }
 
-Connection::~Connection() = default;
+// A connection cut in the middle of a burst (a slow consumer) may hold megabytes of output.
+Connection::~Connection() { release_large_buffers(); }
 
 uint64_t Connection::now_ns() const { return worker_.now_ns(); }
 
@@ -137,8 +139,12 @@ void Connection::on_send_done(int res) {
 
 void Connection::release_idle_buffers(uint64_t now_ns) {
   if (sending_ || !out_.empty() || now_ns - send_started_ns_ < kIdleBufferNs) return;
-  if (out_.capacity() > kIdleBufferKeep) std::string().swap(out_);
-  if (inflight_.capacity() > kIdleBufferKeep) std::string().swap(inflight_);
+  release_large_buffers();
+}
+
+void Connection::release_large_buffers() {
+  if (out_.capacity() > kIdleBufferKeep) core::release_buffer(out_);
+  if (inflight_.capacity() > kIdleBufferKeep) core::release_buffer(inflight_);
 }
 
 void Connection::check_write_deadline(uint64_t now_ns) {

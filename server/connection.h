@@ -174,6 +174,8 @@ class Connection {
 
  private:
   void note_congestion(size_t pending);
+  // The send buffers beyond kIdleBufferKeep go, their pages back to the system at once.
+  void release_large_buffers();
   void receive_tls(const char* data, size_t size);
   bool advance_tls_handshake(bool waited);
   void read_tls_records();
