@@ -138,13 +138,15 @@ void Connection::on_send_done(int res) {
 }
 
 void Connection::release_idle_buffers(uint64_t now_ns) {
-  if (sending_ || !out_.empty() || now_ns - send_started_ns_ < kIdleBufferNs) return;
+  if (sending_ || !out_.empty() || !outbound().empty() || now_ns - send_started_ns_ < kIdleBufferNs) return;
   release_large_buffers();
 }
 
+// Over TLS the sealed records are a third buffer, swapped with inflight_ as plaintext is with it
+// without TLS: after a burst any of the three may hold its size.
 void Connection::release_large_buffers() {
-  if (out_.capacity() > kIdleBufferKeep) core::release_buffer(out_);
-  if (inflight_.capacity() > kIdleBufferKeep) core::release_buffer(inflight_);
+  for (std::string* buffer : {&out_, &inflight_, tls_ != nullptr ? &tls_->output() : nullptr})
+    if (buffer != nullptr && buffer->capacity() > kIdleBufferKeep) core::release_buffer(*buffer);
 }
 
 void Connection::check_write_deadline(uint64_t now_ns) {
