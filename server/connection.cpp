@@ -1,5 +1,6 @@
 #include "server/connection.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/heap_release.h"
@@ -66,12 +67,27 @@ void Connection::mark_dirty() {
 bool Connection::room_for(size_t frame, size_t& pending) {
   pending = pending_bytes();  // one read per message: it asks the reactor
   const size_t behind = pending - std::min(pending, turn_added_);
-  if (behind + frame <= static_cast<size_t>(worker_.options().max_pending)) return true;
+  if (behind + frame <= static_cast<size_t>(worker_.options().max_pending)) {
+    if (out_.size() + frame > out_.capacity()) [[unlikely]] grow_output(frame);
+    return true;
+  }
   ZATS_LOG_FROM(Notice, log_origin(), "Slow Consumer Detected: MaxPending of %ld Exceeded",
                 static_cast<long>(worker_.options().max_pending));
   worker_.stats().slow_consumers++;
   close(CloseReason::SlowConsumerPendingBytes);
   return false;
+}
+
+// Past kIdleBufferKeep the output grows here rather than inside an append, so that the block it
+// outgrows drops its pages as it goes (core::release_buffer): mimalloc would keep them resident
+// on a worker that goes quiet after the burst (core/heap_release.h).
+void Connection::grow_output(size_t frame) {
+  if (out_.capacity() < kIdleBufferKeep) return;  // std::string's own growth
+  std::string bigger;
+  bigger.reserve(std::max(out_.size() + frame, 2 * out_.capacity()));
+  bigger.append(out_);
+  core::release_buffer(out_);
+  out_.swap(bigger);
 }
 
 void Connection::count_delivery(size_t pending, size_t added, size_t payload_bytes) {

@@ -176,6 +176,8 @@ class Connection {
   void note_congestion(size_t pending);
   // The send buffers beyond kIdleBufferKeep go, their pages back to the system at once.
   void release_large_buffers();
+  // Makes room in out_ for a frame, where out_ is past kIdleBufferKeep (room_for).
+  void grow_output(size_t frame);
   void receive_tls(const char* data, size_t size);
   bool advance_tls_handshake(bool waited);
   void read_tls_records();

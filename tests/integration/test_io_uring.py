@@ -338,6 +338,30 @@ class SendBuffers(unittest.TestCase):
             pub.send(b"PUB big 100000\r\n" + payload + b"\r\n")
             self.assertEqual(take_frames(sub, frame, 1), 1)
 
+    def test_a_slow_consumer_cut_mid_burst_leaves_no_memory_behind(self):
+        """A subscriber that never reads is cut at the write deadline while 20 MB wait for it:
+        what was queued for it goes back to the system, and so do the blocks its output buffer
+        outgrew on the way (each doubling leaves the last one behind)."""
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "deadline.conf")
+            with open(conf, "w") as f:
+                f.write('write_deadline: "1s"\n')
+            s, http = started("--cores", "1", "-c", conf)
+            with s, s.client(rcvbuf=65536) as sub, s.client() as pub:
+                sub.handshake()
+                pub.handshake()
+                sub.send(b"SUB big 1\r\n")
+                sub.ping()
+                base = rss_bytes(s.proc.pid)
+                rss = lambda: "resident %d MiB, %d MiB before the burst" % (rss_bytes(s.proc.pid) >> 20, base >> 20)
+                payload = b"y" * 100000
+                for _ in range(4):
+                    pub.send((b"PUB big 100000\r\n" + payload + b"\r\n") * 50)
+                wait_for(lambda: json.loads(http_get(http, "/varz"))["slow_consumers"] >= 1, timeout=30)
+                pub.send(b"PING\r\n")
+                pub.await_pong()
+                wait_for(lambda: rss_bytes(s.proc.pid) < base + (4 << 20), timeout=15, state=rss)
+
 
 if __name__ == "__main__":
     unittest.main()
