@@ -17,6 +17,7 @@ enum class OpKind : uint8_t {
   WakeRead,         // the eventfd read that notify() completes
   RingMessage,      // MSG_RING from another ring; gen carries the sender's data
   RingMessageSent,  // our own MSG_RING (only failures are posted)
+  Detach,           // slot/gen = socket being detached (its descriptor made plain, or a NOP)
 };
 
 struct CompletionTag {

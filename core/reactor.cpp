@@ -114,6 +114,7 @@ struct Reactor::Impl {
   void on_send_cqe(CompletionTag tag, int res);
   void on_control_cqe(CompletionTag tag);
   void on_close_cqe(CompletionTag tag, int res);
+  void on_detach_cqe(CompletionTag tag, int res);
   void finish_listener_close(ListenerState& l);
 
   // The loop.
@@ -311,7 +312,7 @@ void Reactor::Impl::cancel_all(uint32_t slot, SocketSlot& s) {
 // A registered socket is closed by its table entry (which the kernel clears); the entry is
 // handed out again only once that close completed.
 void Reactor::Impl::maybe_finish_close(uint32_t slot, SocketSlot& s) {
-  if (!s.closing || s.close_submitted || s.inflight != 0) return;
+  if (!s.closing || s.detaching || s.close_submitted || s.inflight != 0) return;
   io_uring_sqe* sqe = tagged_sqe(OpKind::Close, slot, s.gen);
   if (s.file_index >= 0)
     io_uring_prep_close_direct(sqe, static_cast<unsigned>(s.file_index));
@@ -365,6 +366,7 @@ void Reactor::Impl::dispatch(const io_uring_cqe& cqe) {
     case OpKind::Send: on_send_cqe(tag, cqe.res); break;
     case OpKind::Cancel: on_control_cqe(tag); break;
     case OpKind::Close: on_close_cqe(tag, cqe.res); break;
+    case OpKind::Detach: on_detach_cqe(tag, cqe.res); break;
     case OpKind::WakeRead:
       wake_armed = false;
       if (cqe.res > 0) wake_pending = true;
@@ -487,8 +489,34 @@ void Reactor::Impl::on_close_cqe(CompletionTag tag, int res) {
   }
   if (res < 0) ZATS_DEBUG("reactor: close: %s", strerror(-res));
   release_file_index(*s);
+  const bool detached = s->detaching;
+  const int fd = s->fd;  // detaching: the plain descriptor the table entry was installed as
   sockets.release(tag.slot);
+  if (detached) return handler->on_detached(SocketId{tag.slot, tag.gen}, fd);
   handler->on_closed(SocketId{tag.slot, tag.gen});
+}
+
+// A registered socket now has a plain descriptor too (res), and its table entry is closed; a
+// plain one (a NOP went round, so on_detached never runs inside detach()) is done at once.
+void Reactor::Impl::on_detach_cqe(CompletionTag tag, int res) {
+  SocketSlot* s = sockets.find(tag.slot, tag.gen);
+  if (s == nullptr) {
+    ++stats.stale_completions;
+    return;
+  }
+  --s->inflight;
+  if (s->file_index < 0) {
+    const int fd = s->fd;
+    sockets.release(tag.slot);
+    return handler->on_detached(SocketId{tag.slot, tag.gen}, fd);
+  }
+  if (!features.fixed_fd_install) res = -EOPNOTSUPP;  // detach() was asked for what it cannot do
+  if (res < 0) ZATS_WARN("reactor: making a registered socket plain: %s", strerror(-res));
+  s->fd = res < 0 ? -1 : res;
+  io_uring_sqe* sqe = tagged_sqe(OpKind::Close, tag.slot, tag.gen);
+  io_uring_prep_close_direct(sqe, static_cast<unsigned>(s->file_index));
+  s->close_submitted = true;
+  ++s->inflight;
 }
 
 // ---- the loop -------------------------------------------------------------------------
@@ -691,6 +719,32 @@ void Reactor::close(SocketId id) {
 }
 
 bool Reactor::is_open(SocketId id) const { return impl_->sockets.find(id) != nullptr; }
+
+bool Reactor::quiet(SocketId id) const {
+  const SocketSlot* s = impl_->sockets.find(id);
+  return s != nullptr && !s->recv_armed && !s->send_busy;
+}
+
+bool Reactor::detachable(SocketId id) const {
+  const SocketSlot* s = impl_->sockets.find(id);
+  return s != nullptr && (s->file_index < 0 || impl_->features.fixed_fd_install);
+}
+
+void Reactor::detach(SocketId id) {
+  SocketSlot* s = impl_->sockets.find(id);
+  if (s == nullptr || s->closing) return;
+  assert(quiet(id) && detachable(id) && "Reactor::detach: only a quiet, detachable socket");
+  s->closing = true;  // no re-arm, no handler calls for it from now on
+  s->detaching = true;
+  io_uring_sqe* sqe = impl_->tagged_sqe(OpKind::Detach, id.slot, id.gen);
+  if (s->file_index >= 0 && impl_->features.fixed_fd_install) {
+    io_uring_prep_rw(kOpFixedFdInstall, sqe, s->file_index, nullptr, 0, 0);
+    sqe->flags |= IOSQE_FIXED_FILE;  // the kernel wants the table index; the new fd is CLOEXEC
+  } else {
+    io_uring_prep_nop(sqe);
+  }
+  ++s->inflight;
+}
 
 size_t Reactor::send_remaining(SocketId id) const {
   const SocketSlot* s = impl_->sockets.find(id);

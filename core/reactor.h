@@ -15,6 +15,8 @@
 #include <memory>
 #include <string>
 
+#include <unistd.h>
+
 #include "core/uring_features.h"
 
 namespace zats::core {
@@ -45,6 +47,12 @@ class ReactorHandler {
   // close() has finished: no completion for this id will come again. Buffers handed to
   // send() for this id may be released now, not before.
   virtual void on_closed(SocketId id) = 0;
+  // detach() has finished: the socket is a plain descriptor again, fd, now the handler's own
+  // (fd < 0: it could not be recovered, and the socket is closed). No completion for this id
+  // will come again.
+  virtual void on_detached(SocketId /*id*/, int fd) {
+    if (fd >= 0) ::close(fd);
+  }
   // Once per loop turn after completions, before submitting: flush outbound buffers here.
   virtual void on_turn_end() = 0;
   // The coarse tick (ReactorOptions::tick) fired; now_ns is CLOCK_MONOTONIC.
@@ -140,6 +148,16 @@ class Reactor {
   void close(SocketId id);
   // Whether the id names a socket that is not closed yet (its on_closed has not run).
   bool is_open(SocketId id) const;
+  // Hands the socket back instead of closing it (to move it to another reactor): its
+  // registered descriptor, if it has one, is made a plain one again, and on_detached(id, fd)
+  // follows. Only for a quiet socket, so nothing received is dropped and nothing is half sent.
+  // A registered socket can be detached only with UringFeatures::fixed_fd_install.
+  void detach(SocketId id);
+  // No receive armed and no send in flight (after pause_recv, once its cancel has landed).
+  bool quiet(SocketId id) const;
+  // Whether detach() can hand this socket back (a plain descriptor, or the kernel can make
+  // its registered one plain).
+  bool detachable(SocketId id) const;
   // Bytes of the outstanding send() the kernel has not taken yet (0 when none is in flight).
   size_t send_remaining(SocketId id) const;
 

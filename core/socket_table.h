@@ -25,6 +25,7 @@ struct SocketSlot {
   bool send_busy = false;
   bool closing = false;
   bool close_submitted = false;
+  bool detaching = false;      // detach(): the descriptor goes back to the handler, not closed
   const char* send_data = nullptr;
   size_t send_size = 0;
   size_t send_done = 0;

@@ -1,5 +1,6 @@
 // UringFeatures: tiers as feature sets (6.0 adds multishot receive, SINGLE_ISSUER and SEND_ZC;
 // 6.1 adds DEFER_TASKRUN). Registered files exist from 5.19 on, so every tier keeps them.
+// FIXED_FD_INSTALL (6.8) is newer than every tier: used where present, dropped by any forced tier.
 #include "core/uring_features.h"
 
 #include <utility>
@@ -21,7 +22,11 @@ bool covers(const UringFeatures& have, const UringFeatures& need) { return (have
 
 }  // namespace
 
-UringFeatures UringFeatures::all() { return tier_set(UringTier::Linux6_1); }
+UringFeatures UringFeatures::all() {
+  UringFeatures f = tier_set(UringTier::Linux6_1);
+  f.fixed_fd_install = true;
+  return f;
+}
 
 UringFeatures UringFeatures::operator&(const UringFeatures& o) const {
   UringFeatures f;
@@ -30,6 +35,7 @@ UringFeatures UringFeatures::operator&(const UringFeatures& o) const {
   f.defer_taskrun = defer_taskrun && o.defer_taskrun;
   f.registered_files = registered_files && o.registered_files;
   f.send_zc = send_zc && o.send_zc;
+  f.fixed_fd_install = fixed_fd_install && o.fixed_fd_install;
   return f;
 }
 
@@ -65,7 +71,7 @@ std::vector<std::string_view> feature_names(const UringFeatures& f) {
   std::vector<std::string_view> names;
   for (auto [on, name] : {std::pair{f.multishot_recv, "multishot-recv"}, {f.single_issuer, "single-issuer"},
                           {f.defer_taskrun, "defer-taskrun"}, {f.registered_files, "registered-files"},
-                          {f.send_zc, "send-zc"}})
+                          {f.send_zc, "send-zc"}, {f.fixed_fd_install, "fixed-fd-install"}})
     if (on) names.emplace_back(name);
   return names;
 }

@@ -23,6 +23,9 @@ struct UringFeatures {
   bool defer_taskrun = false;     // 6.1 IORING_SETUP_DEFER_TASKRUN; else COOP_TASKRUN
   bool registered_files = false;  // 5.19 sparse file table; else plain descriptors
   bool send_zc = false;           // 6.0 IORING_OP_SEND_ZC (probed; see docs/architecture.md)
+  // 6.8 IORING_OP_FIXED_FD_INSTALL: a registered descriptor becomes a plain one again, so a
+  // socket can move to another worker's ring (Reactor::detach); else registered sockets stay put.
+  bool fixed_fd_install = false;
 
   // Every feature on: what a ReactorOptions asks for unless told otherwise.
   static UringFeatures all();

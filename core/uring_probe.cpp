@@ -194,6 +194,7 @@ UringSupport run_probe() {
   }
   UringFeatures& f = s.features;
   f.send_zc = opcode_supported(&ring, IORING_OP_SEND_ZC);
+  f.fixed_fd_install = opcode_supported(&ring, kOpFixedFdInstall);
   f.registered_files = sparse_files_supported(&ring);
   if (!check_buffer_ring(&ring, &f.multishot_recv, &s.why)) return s;  // exits the ring
   if (!setup_flags_supported(IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG)) {

@@ -10,6 +10,9 @@
 
 namespace zats::core {
 
+// IORING_OP_FIXED_FD_INSTALL (Linux 6.8): newer than the io_uring.h Debian 12 ships.
+inline constexpr int kOpFixedFdInstall = 54;
+
 struct UringSupport {
   bool ok = false;
   std::string why;      // when !ok

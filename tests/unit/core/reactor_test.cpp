@@ -55,6 +55,7 @@ class EchoServer : public ReactorHandler {
   std::atomic<int> ticks{0};
   std::atomic<int> idle_polls{0};
   std::atomic<uint64_t> bytes_received{0};
+  std::atomic<int> detached_fd{-2};  // what on_detached handed back (-2: not yet)
   std::vector<uint64_t> tick_times;  // loop thread only; read after stop
   std::vector<SocketId> closed_ids;  // loop thread only
   std::map<uint64_t, Conn> conns;    // loop thread only
@@ -139,6 +140,10 @@ class EchoServer : public ReactorHandler {
     CHECK(res == int(c.in_flight.size()));
     c.sending = false;
     c.in_flight.clear();
+  }
+  void on_detached(SocketId id, int fd) override {
+    conns.erase(key(id));
+    detached_fd = fd;
   }
   void on_closed(SocketId id) override {
     closed_ids.push_back(id);
@@ -705,6 +710,65 @@ TEST_CASE("Reactor: more connections than the registered descriptor table still 
   CHECK(on_table == (registered ? 1u : 0u));
   ::close(fd);
   CHECK(server.stop_and_join());
+}
+
+TEST_CASE("Reactor: a detached socket moves to another reactor with nothing lost or repeated") {
+  ReactorOptions o = small_options();
+  SUBCASE("registered descriptors where the kernel can make them plain again") {}
+  SUBCASE("plain descriptors") { o.registered_files = 0; }
+  SUBCASE("5.19 tier: plain descriptors only") {
+    o.features = limit_to_tier(o.features, UringTier::Linux5_19);
+    o.registered_files = 0;
+  }
+  EchoServer from, to;
+  REQUIRE(from.start(o));
+  REQUIRE(to.start(o));
+  int fd = connect_client(from.port);
+  CHECK(echo_roundtrip(fd, pattern(70000, 1)));
+  SocketId id;
+  bool detachable = false;
+  REQUIRE(from.on_loop([&] {
+    id = from.order.at(0);
+    detachable = from.reactor.detachable(id);
+    from.reactor.pause_recv(id);
+  }));
+  if (o.registered_files > 0 && !uring_support().features.fixed_fd_install) {
+    CHECK_FALSE(detachable);  // a registered socket stays on its ring without FIXED_FD_INSTALL
+    ::close(fd);
+    return;
+  }
+  REQUIRE(detachable);
+  // Sent while the socket is paused and moving: it waits in the socket, not in the old ring.
+  const std::string during = pattern(100000, 2);
+  REQUIRE(send_all(fd, during.data(), during.size()));
+  bool quiet = false;
+  REQUIRE(eventually([&] {
+    REQUIRE(from.on_loop([&] { quiet = from.reactor.quiet(id); }));
+    return quiet;
+  }));
+  const size_t descriptors_before = open_descriptors();
+  REQUIRE(from.on_loop([&] { from.reactor.detach(id); }));
+  REQUIRE(eventually([&] { return from.detached_fd.load() != -2; }));
+  const int moved = from.detached_fd.load();
+  REQUIRE(moved >= 0);
+  CHECK(from.closed.load() == 0);  // detached, not closed
+  REQUIRE(to.on_loop([&] { to.on_accept(-1, moved); }));
+  std::string got(during.size(), '\0');
+  CHECK(recv_exact(fd, got.data(), got.size()));
+  CHECK(got == during);
+  CHECK(echo_roundtrip(fd, pattern(300000, 3)));
+  CHECK(quiet_for(fd, 50ms));
+  uint64_t stale = 0;
+  REQUIRE(from.on_loop([&] { stale = from.reactor.stats().stale_completions; }));
+  CHECK(stale == 0);
+  ::close(fd);
+  CHECK(eventually([&] { return to.closed.load() == 1; }));
+#if !defined(__SANITIZE_THREAD__)
+  // The plain descriptor became the new reactor's (registered there, or kept), and is gone now.
+  CHECK(eventually([&] { return open_descriptors() + 1 <= descriptors_before; }));
+#endif
+  CHECK(from.stop_and_join());
+  CHECK(to.stop_and_join());
 }
 
 TEST_CASE("Reactor: the receive buffer ring starts small and grows only when receives run out") {

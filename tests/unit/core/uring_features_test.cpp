@@ -26,6 +26,10 @@ TEST_CASE("limit_to_tier keeps only what the tier allows and never adds") {
   CHECK(f60.multishot_recv);
   CHECK(f60.single_issuer);
   CHECK_FALSE(f60.defer_taskrun);
+  // FIXED_FD_INSTALL (6.8) is newer than every tier: any forced tier drops it.
+  CHECK_FALSE(f60.fixed_fd_install);
+  CHECK_FALSE(f519.fixed_fd_install);
+  CHECK_FALSE(limit_to_tier(UringFeatures::all(), UringTier::Linux6_1).fixed_fd_install);
   CHECK(limit_to_tier(UringFeatures::all(), UringTier::Newest) == UringFeatures::all());
   // A 5.19 kernel asked for 6.1 stays 5.19: tier_of tells the caller it fell short.
   CHECK(tier_of(limit_to_tier(f519, UringTier::Linux6_1)) == UringTier::Linux5_19);
@@ -48,5 +52,5 @@ TEST_CASE("tiers parse from what they print, and nothing else") {
 TEST_CASE("describe_features names each feature in use") {
   CHECK(describe_features(UringFeatures{}) == "none");
   CHECK(describe_features(UringFeatures::all()) ==
-        "multishot-recv single-issuer defer-taskrun registered-files send-zc");
+        "multishot-recv single-issuer defer-taskrun registered-files send-zc fixed-fd-install");
 }
