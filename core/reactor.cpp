@@ -725,6 +725,11 @@ bool Reactor::quiet(SocketId id) const {
   return s != nullptr && !s->recv_armed && !s->send_busy;
 }
 
+bool Reactor::receiving(SocketId id) const {
+  const SocketSlot* s = impl_->sockets.find(id);
+  return s != nullptr && s->recv_armed;
+}
+
 bool Reactor::detachable(SocketId id) const {
   const SocketSlot* s = impl_->sockets.find(id);
   return s != nullptr && (s->file_index < 0 || impl_->features.fixed_fd_install);

@@ -155,6 +155,8 @@ class Reactor {
   void detach(SocketId id);
   // No receive armed and no send in flight (after pause_recv, once its cancel has landed).
   bool quiet(SocketId id) const;
+  // A receive is armed (pause_recv's cancel has not landed yet): on_recv may still come.
+  bool receiving(SocketId id) const;
   // Whether detach() can hand this socket back (a plain descriptor, or the kernel can make
   // its registered one plain).
   bool detachable(SocketId id) const;

@@ -1,5 +1,6 @@
 #include "server/client.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -354,6 +355,25 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   } else if (sub.max == 0) {
     ++sub.delivered;
   }
+}
+
+bool Client::movable() const {
+  if (!open() || !connected_ || tls() != nullptr || tls_choice_pending_ || auth_pending_ || input_blocked_ ||
+      !stash_.empty() || closing_at_subscription_limit_ || stalling() || congested_since() != 0)
+    return false;
+  if (paused_for(static_cast<uint8_t>(~kPausedForMove))) return false;
+  if (subs_.empty() || subs_.size() > kMaxMovingSubscriptions) return false;
+  for (const auto& [sid, sub] : subs_)
+    if (!sub->queue.empty() || sub->max != 0) return false;
+  return true;
+}
+
+std::vector<std::string> Client::subscription_subjects() const {
+  std::vector<std::string> subjects;
+  subjects.reserve(subs_.size());
+  for (const auto& [sid, sub] : subs_) subjects.push_back(sub->subject);
+  std::sort(subjects.begin(), subjects.end());
+  return subjects;
 }
 
 void Client::send_ok() {

@@ -1,8 +1,9 @@
-// Client: one client connection on one worker, for its whole life. It owns its parser and
-// its subscriptions (by sid), and implements the client protocol state machine: INFO on
-// accept, CONNECT, PING/PONG, SUB/UNSUB, PUB/HPUB, verbose +OK, pedantic checks, limits and
-// the -ERR / close behaviour (docs/compatibility.md, Client protocol). The outbound buffer,
-// keep-alive and the close sequence are Connection's. Owning worker's thread only.
+// Client: one client connection, on one worker at a time (it may move: worker_handover.cpp). It
+// owns its parser and its subscriptions (by sid), and implements the client protocol state
+// machine: INFO on accept, CONNECT, PING/PONG, SUB/UNSUB, PUB/HPUB, verbose +OK, pedantic
+// checks, limits and the -ERR / close behaviour (docs/compatibility.md, Client protocol). The
+// outbound buffer, keep-alive and the close sequence are Connection's. Owning worker's thread
+// only.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <absl/container/flat_hash_map.h>
 
@@ -22,6 +24,7 @@
 #include "server/message.h"
 #include "server/monitor/snapshot.h"
 #include "server/permissions_check.h"
+#include "server/shared_message.h"
 #include "server/subscription.h"
 
 namespace zats::server {
@@ -64,6 +67,47 @@ class Client final : public Connection {
   bool on_pub(const proto::PubArgs& args, std::string_view payload);
   bool on_sub(const proto::SubArgs& args);
   bool on_unsub(const proto::UnsubArgs& args);
+
+  // Moving to another worker (worker_handover.cpp). movable: connected, no TLS, 1 to
+  // kMaxMovingSubscriptions plain subscriptions (no queue group, no auto-unsubscribe), and
+  // nothing held back (no stashed input, no pause but the move's, no congestion).
+  static constexpr size_t kMaxMovingSubscriptions = 16;
+  bool movable() const;
+  // The subjects of its subscriptions, sorted (what the move announces, and checks again).
+  std::vector<std::string> subscription_subjects() const;
+  template <class F>
+  void each_subscription(F&& f) {
+    for (auto& [sid, sub] : subs_) f(sub.get());
+  }
+  // After a move, messages from each origin worker up to delivered_through[origin] reached it
+  // on the old worker: the same messages arriving here are not delivered again.
+  void skip_delivered(std::vector<uint64_t> delivered_through) { delivered_through_ = std::move(delivered_through); }
+  bool delivered_before(const SharedMessage& m) const {
+    return !delivered_through_.empty() && m.origin_seq() <= delivered_through_[m.origin_worker()];
+  }
+  const std::vector<uint64_t>& skipping() const { return delivered_through_; }
+  void stop_skipping() { delivered_through_.clear(); }
+  // Where what it receives comes from, counted for the move policy (Worker::consider_moves):
+  // a majority vote among other workers, against deliveries from its own.
+  void note_source(unsigned worker, unsigned own) {
+    if (worker == own) {
+      ++own_votes_;
+    } else if (worker == peer_) {
+      ++peer_votes_;
+    } else if (peer_votes_ == 0) {
+      peer_ = worker;
+      peer_votes_ = 1;
+    } else {
+      --peer_votes_;
+    }
+  }
+  // The other worker most of what it received came from, if that is most of it.
+  bool wants_to_move(uint32_t min_votes, unsigned* target) const {
+    if (peer_votes_ < min_votes || peer_votes_ < 4 * own_votes_) return false;
+    *target = peer_;
+    return true;
+  }
+  void forget_sources() { own_votes_ = peer_votes_ = 0; }
 
   AccountId account() const { return account_; }
   // Binds the connection to an account (authentication); only before it has subscriptions.
@@ -145,6 +189,11 @@ class Client final : public Connection {
   std::string stash_;           // input received while blocked, parsed on resume
 
   absl::flat_hash_map<std::string, std::unique_ptr<Subscription>> subs_;
+
+  std::vector<uint64_t> delivered_through_;  // after a move (skip_delivered); empty: none
+  uint32_t own_votes_ = 0;
+  uint32_t peer_votes_ = 0;
+  unsigned peer_ = 0;
 };
 
 }  // namespace zats::server

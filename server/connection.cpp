@@ -24,7 +24,7 @@ uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
 
 Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std::string ip, int port, Kind kind,
                        LogNames names)
-    : worker_(worker),
+    : worker_(&worker),
       socket_(socket),
       cid_(cid),
       ip_(std::move(ip)),
@@ -40,11 +40,11 @@ Connection::Connection(Worker& worker, core::SocketId socket, uint64_t cid, std:
 // A connection cut in the middle of a burst (a slow consumer) may hold megabytes of output.
 Connection::~Connection() { release_large_buffers(); }
 
-uint64_t Connection::now_ns() const { return worker_.now_ns(); }
+uint64_t Connection::now_ns() const { return worker_->now_ns(); }
 
 size_t Connection::pending_bytes() const {
   size_t sealed = tls_ != nullptr ? tls_->output().size() : 0;
-  return out_.size() + sealed + (sending_ ? worker_.reactor().send_remaining(socket_) : 0);
+  return out_.size() + sealed + (sending_ ? worker_->reactor().send_remaining(socket_) : 0);
 }
 
 void Connection::queue(std::string_view bytes) {
@@ -59,21 +59,21 @@ void Connection::send_err(std::string_view text) {
 }
 
 void Connection::mark_dirty() {
-  if (dirty_) return;
+  if (dirty_ || moving_) return;
   dirty_ = true;
-  worker_.mark_dirty(this);
+  worker_->mark_dirty(this);
 }
 
 bool Connection::room_for(size_t frame, size_t& pending) {
   pending = pending_bytes();  // one read per message: it asks the reactor
   const size_t behind = pending - std::min(pending, turn_added_);
-  if (behind + frame <= static_cast<size_t>(worker_.options().max_pending)) {
+  if (behind + frame <= static_cast<size_t>(worker_->options().max_pending)) {
     if (out_.size() + frame > out_.capacity()) [[unlikely]] grow_output(frame);
     return true;
   }
   ZATS_LOG_FROM(Notice, log_origin(), "Slow Consumer Detected: MaxPending of %ld Exceeded",
-                static_cast<long>(worker_.options().max_pending));
-  worker_.stats().slow_consumers++;
+                static_cast<long>(worker_->options().max_pending));
+  worker_->stats().slow_consumers++;
   close(CloseReason::SlowConsumerPendingBytes);
   return false;
 }
@@ -99,7 +99,7 @@ void Connection::count_delivery(size_t pending, size_t added, size_t payload_byt
 void Connection::count_sent(size_t payload_bytes) {
   stats_.out_msgs++;
   stats_.out_bytes += payload_bytes;
-  WorkerStats& ws = worker_.stats();
+  WorkerStats& ws = worker_->stats();
   ws.out_msgs++;
   ws.out_bytes += payload_bytes;
   last_activity_ns_ = now_ns();
@@ -109,20 +109,20 @@ void Connection::count_sent(size_t payload_bytes) {
 // Over half of max_pending starts a congestion episode (publishers are briefly held back);
 // under a quarter ends it.
 void Connection::note_congestion(size_t pending) {
-  const size_t limit = static_cast<size_t>(worker_.options().max_pending);
+  const size_t limit = static_cast<size_t>(worker_->options().max_pending);
   if (congested_since_ns_ == 0 && pending > limit / 2) {
     congested_since_ns_ = now_ns();
-    worker_.consumer_congested(*this);
+    worker_->consumer_congested(*this);
   } else if (congested_since_ns_ != 0 && pending < limit / 4) {
     congested_since_ns_ = 0;
-    worker_.consumer_relieved(*this);
+    worker_->consumer_relieved(*this);
   }
 }
 
 void Connection::flush() {
   dirty_ = false;
   turn_added_ = 0;
-  if (state_ == State::Closed || sending_) return;
+  if (state_ == State::Closed || sending_ || moving_) return;
   if (tls_ != nullptr) seal_outbound();
   std::string& pending = outbound();
   if (pending.empty()) {
@@ -133,7 +133,7 @@ void Connection::flush() {
   pending.clear();
   sending_ = true;
   send_started_ns_ = now_ns();
-  worker_.reactor().send(socket_, inflight_.data(), inflight_.size());
+  worker_->reactor().send(socket_, inflight_.data(), inflight_.size());
 }
 
 void Connection::on_send_done(int res) {
@@ -167,10 +167,10 @@ void Connection::release_large_buffers() {
 
 void Connection::check_write_deadline(uint64_t now_ns) {
   if (!sending_ || state_ == State::Closed) return;
-  if (now_ns - send_started_ns_ <= to_ns(worker_.options().write_deadline)) return;
-  std::string deadline = config::format_go_duration(worker_.options().write_deadline.count());
+  if (now_ns - send_started_ns_ <= to_ns(worker_->options().write_deadline)) return;
+  std::string deadline = config::format_go_duration(worker_->options().write_deadline.count());
   ZATS_LOG_FROM(Notice, log_origin(), "Slow Consumer Detected: WriteDeadline of %s exceeded", deadline.c_str());
-  worker_.stats().slow_consumers++;
+  worker_->stats().slow_consumers++;
   if (state_ == State::Open) close_reason_ = CloseReason::SlowConsumerWriteDeadline;
   state_ = State::Draining;
   release();
@@ -215,36 +215,55 @@ void Connection::release() {
   if (released_) return;
   released_ = true;
   on_closing();
-  worker_.connection_released(*this);
+  worker_->connection_released(*this);
 }
 
 void Connection::finish_close() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
   cancel_timer();
-  worker_.reactor().close(socket_);
+  worker_->reactor().close(socket_);
 }
 
 void Connection::pause_input(uint8_t reason) {
-  if (pause_reasons_ == 0) worker_.reactor().pause_recv(socket_);
+  if (pause_reasons_ == 0) worker_->reactor().pause_recv(socket_);
   pause_reasons_ |= reason;
 }
 
 void Connection::unpause_input(uint8_t reason) {
   if ((pause_reasons_ & reason) == 0) return;
   pause_reasons_ &= static_cast<uint8_t>(~reason);
-  if (pause_reasons_ == 0 && !closing()) worker_.reactor().resume_recv(socket_);
+  if (pause_reasons_ == 0 && !closing()) worker_->reactor().resume_recv(socket_);
 }
 
 void Connection::schedule_timer(uint64_t delay_ns) {
   cancel_timer();
   uint64_t cookie = (static_cast<uint64_t>(socket_.slot) << 32) | socket_.gen;
-  timer_ = worker_.timers().schedule(now_ns() + delay_ns, cookie);
+  timer_due_ns_ = now_ns() + delay_ns;
+  timer_ = worker_->timers().schedule(timer_due_ns_, cookie);
 }
 
 void Connection::cancel_timer() {
-  if (timer_ != 0) worker_.timers().cancel(timer_);
+  if (timer_ != 0) worker_->timers().cancel(timer_);
   timer_ = 0;
+}
+
+// The monotonic clock is the same on every worker, so the timer's due time carries over.
+void Connection::begin_move() {
+  moving_ = true;
+  if (timer_ == 0) timer_due_ns_ = 0;
+  if (timer_ != 0) worker_->timers().cancel(timer_);
+  timer_ = 0;
+  dirty_ = false;  // the old worker drops it from its dirty list, and no longer adds it
+}
+
+void Connection::arrive(Worker& worker, core::SocketId socket) {
+  worker_ = &worker;
+  socket_ = socket;
+  moving_ = false;
+  worker_->reactor().pause_recv(socket_);  // pause_reasons_ still holds kPausedForMove
+  if (timer_due_ns_ != 0) schedule_timer(timer_due_ns_ > now_ns() ? timer_due_ns_ - now_ns() : 0);
+  if (!out_.empty() || !outbound().empty()) mark_dirty();
 }
 
 void Connection::note_pong() {
@@ -264,11 +283,11 @@ void Connection::on_timer(uint64_t now_ns) {
 // client.go processPingTimer: skip the PING when there was recent activity; past ping_max
 // unanswered PINGs the connection is stale.
 void Connection::keep_alive(uint64_t now_ns) {
-  const uint64_t interval = to_ns(worker_.options().ping_interval);
+  const uint64_t interval = to_ns(worker_->options().ping_interval);
   const bool recent = now_ns - last_activity_ns_ < interval || now_ns - last_peer_ping_ns_ < interval;
   const bool need_rtt = last_ping_sent_ns_ == 0 || now_ns - last_ping_sent_ns_ > kRttRefreshNs;
   if (need_rtt || !recent) {
-    if (pings_out_ + 1 > worker_.options().ping_max) {
+    if (pings_out_ + 1 > worker_->options().ping_max) {
       close(CloseReason::StaleConnection, "Stale Connection");
       return;
     }

@@ -1,11 +1,11 @@
-// Connection: one TCP connection owned by one worker for its whole life: a client (Client)
-// or, from cluster/, a route to another server. The base holds what every kind shares: who
-// the peer is, the outbound buffer with its single send in flight, the close sequence (Open
-// -> Draining -> Closed), the keep-alive PING/PONG timer, write deadlines, and the flow
-// control state the worker uses (paused reads, congestion), and TLS when the connection uses
-// it (connection_tls.cpp: the session sits between the socket and on_bytes / the outbound
-// buffer). A subclass speaks its protocol (on_bytes, always plaintext) and says what closing
-// releases (on_closing). Owning worker's thread only.
+// Connection: one TCP connection owned by one worker at a time (a client may move to another:
+// worker_handover.cpp): a client (Client) or, from cluster/, a route to another server. The
+// base holds what every kind shares: who the peer is, the outbound buffer with its single send
+// in flight, the close sequence (Open -> Draining -> Closed), the keep-alive PING/PONG timer,
+// write deadlines, and the flow control state the worker uses (paused reads, congestion), and
+// TLS when the connection uses it (connection_tls.cpp: the session sits between the socket and
+// on_bytes / the outbound buffer). A subclass speaks its protocol (on_bytes, always plaintext)
+// and says what closing releases (on_closing). Owning worker's thread only.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +40,7 @@ class Connection {
   static constexpr uint8_t kPausedForMesh = 1;
   static constexpr uint8_t kPausedForStall = 2;
   static constexpr uint8_t kPausedForBudget = 4;  // a route spreading a burst over loop turns
+  static constexpr uint8_t kPausedForMove = 8;    // moving to another worker (worker_handover.cpp)
 
   enum class Kind : uint8_t { Client, Route };
   // How the connection names itself in log lines: "cid"/"Client" or "rid"/"Router".
@@ -105,6 +106,15 @@ class Connection {
   // Bytes queued for the socket and not yet taken by the kernel (what max_pending limits).
   size_t pending_bytes() const;
 
+  // Moving to another worker (worker_handover.cpp). begin_move, on the old worker once nothing
+  // more is delivered to it there: no send starts from here any more and the timer stops (its
+  // due time kept); what is queued travels with the connection. arrive, on the new worker
+  // with the socket registered there: reads stay paused (kPausedForMove) until the worker
+  // lifts that, the timer runs again, and what is queued goes out.
+  void begin_move();
+  void arrive(Worker& worker, core::SocketId socket);
+  bool moving() const { return moving_; }
+
   // Flow control (worker_flow.cpp). Reads stop while any pause reason is set.
   void pause_input(uint8_t reason);
   void unpause_input(uint8_t reason);
@@ -121,7 +131,7 @@ class Connection {
   // Called once, when the close starts: release interest, counts and registrations.
   virtual void on_closing() = 0;
 
-  Worker& worker() const { return worker_; }
+  Worker& worker() const { return *worker_; }
   State state() const { return state_; }
   bool open() const { return state_ == State::Open; }
   // Outbound bytes: encoders append to out() and then call mark_dirty().
@@ -185,7 +195,7 @@ class Connection {
   // What goes to the socket next: the session's output with TLS, else the protocol bytes.
   std::string& outbound() { return tls_ != nullptr ? tls_->output() : out_; }
 
-  Worker& worker_;
+  Worker* worker_;  // the owner: changes only when the connection moves (move_to)
   core::SocketId socket_;
   uint64_t cid_;
   std::string ip_;
@@ -211,6 +221,9 @@ class Connection {
   uint8_t pause_reasons_ = 0;
   uint64_t congested_since_ns_ = 0;
   bool stalling_ = false;
+
+  bool moving_ = false;
+  uint64_t timer_due_ns_ = 0;  // of timer_, so a move can carry it over
 
   // Keep-alive (client.go processPingTimer).
   core::TimerWheel::TimerId timer_ = 0;

@@ -41,7 +41,7 @@ void Connection::receive_tls(const char* data, size_t size) {
 // One handshake step with the input received so far; true once the session is established.
 // Outside the worker's budget (or behind others waiting for it) the step waits its turn.
 bool Connection::advance_tls_handshake(bool waited) {
-  tls::HandshakeBudget& budget = worker_.handshake_budget();
+  tls::HandshakeBudget& budget = worker_->handshake_budget();
   if (handshake_waiting_) return false;
   if (!waited && !budget.may_run()) {
     handshake_waiting_ = true;

@@ -119,6 +119,7 @@ std::vector<Flag> flag_table(Options& o) {
          else return std::string("--placement must be kernel or round-robin");
          return std::string();
        }},
+      {{"move_connections"}, Kind::Bool, "move_connections", boolean(o.move_connections)},
       {{"idle_poll_us"}, Kind::Int, "idle_poll",
        integer(0, 1000000, "--idle_poll_us must be between 0 and 1000000",
                [&o](int64_t n) { o.idle_poll = std::chrono::microseconds(n); })},
@@ -351,6 +352,8 @@ zats Options:
         --pin=<bool>                 Pin each worker to its own CPU (default: false)
         --placement <how>            Spread connections over workers: kernel (SO_REUSEPORT, default)
                                      or round-robin (in accept order; deterministic, for tests)
+        --move_connections=<bool>    Move a client to the worker most of its messages come from
+                                     (default: false)
         --idle_poll_us <us>          With several workers, busy-poll up to this long before sleeping
                                      (adaptive; default: 20, 0 = never)
         --io_uring_tier <tier>       Use only the io_uring features of Linux 5.19, 6.0 or 6.1

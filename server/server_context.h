@@ -52,6 +52,12 @@ struct ServerContext {
   // options.io_uring_tier (Server::start).
   core::UringFeatures uring;
 
+  // Connections moving between workers (worker_handover.cpp): one at a time server-wide; the
+  // epoch counts finished moves (each worker's move policy starts counting afresh after one).
+  std::atomic<bool> moving{false};
+  std::atomic<uint64_t> move_epoch{0};
+  std::atomic<uint64_t> next_move_id{1};
+
   std::atomic<uint64_t> next_cid{1};
   std::atomic<int64_t> connections{0};
   std::atomic<uint64_t> total_connections{0};

@@ -29,6 +29,8 @@ SharedMessageRef SharedMessage::make(const Fields& f, std::span<const QueueAssig
   m->account_ = f.account;
   m->origin_worker_ = f.origin_worker;
   m->origin_connection_ = f.origin_connection;
+  m->origin_seq_ = f.origin_seq;
+  m->marker_ = f.marker;
   m->local_targets_ = f.local_targets;
   m->remotes_ = f.remotes;
   m->header_size_ = f.header_size;

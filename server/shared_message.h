@@ -26,6 +26,11 @@ class SharedMessage {
   // Accounts are small integers assigned by the account registry ($G is 0 by convention).
   using AccountId = uint32_t;
 
+  // Not every item in a ring is a message: a marker tells the consumer that everything its
+  // producer pushed before is in (a connection moving between workers: worker_handover.cpp).
+  // A marker's origin_connection carries the move it belongs to.
+  enum class Marker : uint8_t { None, Barrier, Released };
+
   struct QueueAssignment {
     std::string_view queue;  // group name
     uint32_t destination;    // the worker or remote destination that delivers it to one member
@@ -40,8 +45,10 @@ class SharedMessage {
     bool has_headers = false;
     uint32_t origin_worker = 0;      // with origin_connection: echo suppression (no_echo)
     uint64_t origin_connection = 0;  // server-wide connection id of the publisher
+    uint64_t origin_seq = 0;         // the origin worker's count of the messages it made
     uint64_t local_targets = 0;      // workers that deliver it to their plain subscribers
     uint64_t remotes = 0;            // remote destinations it is forwarded to (by their owners)
+    Marker marker = Marker::None;
   };
 
   // One allocation; the caller holds its one reference (SharedMessageRef::share for more).
@@ -57,6 +64,9 @@ class SharedMessage {
   bool has_headers() const { return has_headers_; }
   uint32_t origin_worker() const { return origin_worker_; }
   uint64_t origin_connection() const { return origin_connection_; }
+  // Increasing in the order its origin worker made messages, so in every ring's order too.
+  uint64_t origin_seq() const { return origin_seq_; }
+  Marker marker() const { return marker_; }
   bool local_target(uint32_t worker) const { return (local_targets_ >> worker) & 1; }
   uint64_t remotes() const { return remotes_; }
 
@@ -97,6 +107,7 @@ class SharedMessage {
   uint32_t origin_worker_ = 0;
   uint32_t header_size_ = 0;
   uint64_t origin_connection_ = 0;
+  uint64_t origin_seq_ = 0;
   uint64_t local_targets_ = 0;
   uint64_t remotes_ = 0;
   uint32_t subject_off_ = 0, subject_len_ = 0;
@@ -104,6 +115,7 @@ class SharedMessage {
   uint32_t payload_off_ = 0, payload_len_ = 0;
   uint32_t queue_count_ = 0;
   bool has_headers_ = false;
+  Marker marker_ = Marker::None;
 };
 
 // One counted reference to a SharedMessage, released when dropped. A reference travels

@@ -60,6 +60,7 @@ Worker::Worker(ServerContext& context, unsigned index)
       overflow_(context.mesh.size()),
       paused_(context.mesh.size()),
       touched_(context.mesh.size(), 0),
+      received_seq_(context.mesh.size(), 0),
       idle_poll_(static_cast<uint64_t>(reactor_options(*context.initial_options, context.mesh.size()).idle_poll.count()) *
                  1000),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),
@@ -262,6 +263,7 @@ void Worker::on_turn_end() {
     // rings fill and their publishers pause (cross-worker flow control).
     if (stalling_consumers_ == 0) drain_incoming(/*everything=*/false);
     retry_overflow();
+    if (!leaving_.empty() || !skipping_.empty()) advance_moves();
   }
   unindex_removed();  // before the flush: a PONG after an UNSUB leaves with the interest gone
   // Before anything this turn acknowledges (a PONG) goes out, every ring it pushed to is marked.
@@ -285,7 +287,10 @@ void Worker::on_tick(uint64_t now_ns) {
     if (Connection* c = connection(id)) c->on_timer(now_ns);
   });
   expire_stalls(now_ns);
-  if (multi()) note_preemptions();
+  if (multi()) {
+    note_preemptions();
+    consider_moves(now_ns);
+  }
   if (responses_.size() > 0 && now_ns - last_response_sweep_ns_ >= 1'000'000'000) {
     last_response_sweep_ns_ = now_ns;
     responses_.expire(now_ns);
@@ -585,7 +590,9 @@ size_t Worker::dispatch(Connection* from, AccountId account, const MessageView& 
   fields.origin_connection = from != nullptr ? from->cid() : 0;
   fields.local_targets = plan_.plain_workers;
   fields.remotes = foreign;
+  fields.origin_seq = ++made_seq_;
   SharedMessageRef m = SharedMessage::make(fields, assignments_);
+  if (!arriving_.empty()) capture_for_arrivals(m);
   uint32_t n = 0;
   for (WorkerMask rest = targets; rest != 0; rest &= rest - 1, ++n) {
     const unsigned target = static_cast<unsigned>(std::countr_zero(rest));
@@ -655,6 +662,9 @@ void Worker::mark_touched() {
 // A message from another worker: our subscribers if it names us, and the remote
 // destinations we own that it goes to.
 void Worker::receive(SharedMessageRef msg) {
+  if (msg->marker() != SharedMessage::Marker::None) return on_marker(*msg);
+  received_seq_[msg->origin_worker()] = msg->origin_seq();
+  if (!arriving_.empty()) capture_for_arrivals(msg);
   const MessageView view = view_of(*msg);
   if (msg->local_target(index_) || msg->has_queue_for(index_)) deliver_local(msg->account(), nullptr, view, msg.get());
   if (msg->local_target(index_) && responses_.owns(view.subject)) deliver_response(msg->account(), view);
@@ -680,6 +690,7 @@ size_t Worker::deliver_local(AccountId account, const Connection* from, const Me
                              const SharedMessage* remote) {
   if (account >= accounts_.size()) return 0;
   ++publish_depth_;
+  delivering_remote_ = remote;
   const SublistResult& result = accounts_[account]->sublist.match(msg.subject);
   MessageView framed = msg;
   if (result.plain.size() + result.queues.size() > 1) {
@@ -696,6 +707,7 @@ size_t Worker::deliver_local(AccountId account, const Connection* from, const Me
                           : true;
     if (mine) delivered += deliver_to_queue(from, members, framed) ? 1 : 0;
   }
+  delivering_remote_ = nullptr;
   if (--publish_depth_ == 0) apply_deferred_removals();
   return delivered;
 }
@@ -703,6 +715,8 @@ size_t Worker::deliver_local(AccountId account, const Connection* from, const Me
 bool Worker::deliver_to(const Connection* from, Subscription* sub, const MessageView& msg) {
   Client* to = sub->client;
   if (to->closing() || (to == from && !to->echo()) || to->delivery_denied(msg.subject)) return false;
+  if (delivering_remote_ != nullptr && to->delivered_before(*delivering_remote_)) return false;
+  if (options_->move_connections) to->note_source(delivering_remote_ != nullptr ? delivering_remote_->origin_worker() : index_, index_);
   to->deliver(*sub, msg);
   // Only a client producer is held back for a stalling consumer, never a route.
   if (from != nullptr && to != from && to->stalling() && from->kind() == Connection::Kind::Client) {

@@ -23,6 +23,7 @@
 #include "server/client.h"
 #include "server/idle_poll_policy.h"
 #include "server/connection.h"
+#include "server/handover.h"
 #include "server/interest_index.h"
 #include "server/message.h"
 #include "server/no_interest_memo.h"
@@ -46,6 +47,8 @@ struct WorkerStats {
   uint64_t mesh_sent = 0;          // messages handed to other workers
   uint64_t mesh_received = 0;
   uint64_t mesh_backpressure = 0;  // times a ring was full and a publisher was paused
+  uint64_t connections_moved_in = 0;   // clients that moved here from another worker
+  uint64_t connections_moved_out = 0;
 };
 
 class Worker final : public core::ReactorHandler {
@@ -138,6 +141,7 @@ class Worker final : public core::ReactorHandler {
   void on_recv_closed(core::SocketId id, int res) override;
   void on_send_done(core::SocketId id, int res) override;
   void on_closed(core::SocketId id) override;
+  void on_detached(core::SocketId id, int fd) override;
   void on_turn_end() override;
   void on_tick(uint64_t now_ns) override;
   void on_wake() override;
@@ -187,6 +191,22 @@ class Worker final : public core::ReactorHandler {
   void wake_touched();
   void apply_deferred_removals();
   void unindex_removed();
+  // Moving client connections between workers (worker_handover.cpp).
+  void consider_moves(uint64_t now_ns);
+  void start_move(Client& client, unsigned target);
+  void prepare_arrival(std::shared_ptr<Handover> h);
+  void push_marker(unsigned target, SharedMessage::Marker marker, const Handover& h);
+  void on_marker(const SharedMessage& marker);
+  void advance_moves();
+  void switch_out(Handover& h, Client& client);
+  void abort_move(const std::shared_ptr<Handover>& h);
+  void cancel_arrival(uint64_t id);
+  void arrive(std::shared_ptr<Handover> h);
+  void replay_captured(Handover& h, Client& client);
+  void released(uint64_t id);
+  void finish_arrival(std::vector<std::shared_ptr<Handover>>::iterator it);
+  void capture_for_arrivals(const SharedMessageRef& msg);
+  void stop_skipping_when_caught_up();
   // Flow control (worker_flow.cpp).
   void stall_publisher(core::SocketId id);
   void release_stalled_publishers();
@@ -246,6 +266,18 @@ class Worker final : public core::ReactorHandler {
   std::vector<core::SocketId> congested_;
   size_t stalling_consumers_ = 0;
   std::vector<core::SocketId> stalled_publishers_;
+
+  // Moves: where this worker's messages are in its own count (SharedMessage::origin_seq), the
+  // last origin_seq received from each worker, moves leaving and arriving, clients that still
+  // skip what their old worker delivered, and the move epoch the policy counted from.
+  uint64_t made_seq_ = 0;
+  std::vector<uint64_t> received_seq_;
+  std::vector<std::shared_ptr<Handover>> leaving_;
+  std::vector<std::shared_ptr<Handover>> arriving_;
+  std::vector<core::SocketId> skipping_;
+  const SharedMessage* delivering_remote_ = nullptr;  // the message deliver_local is delivering
+  uint64_t seen_move_epoch_ = 0;
+  uint64_t last_move_check_ns_ = 0;
 
   WorkerStats stats_;
   // How long to poll before sleeping, learned from when other workers' messages arrive; and

@@ -120,6 +120,12 @@ void write_workers(Exposition& e, const std::vector<WorkerStats>& ws) {
   per_worker(e, ws, "zats_worker_ring_backpressure_total", "counter",
              "Times a full inter-worker ring paused reading from a publisher.",
              [](const WorkerStats& w) { return w.ring_backpressure; });
+  per_worker(e, ws, "zats_worker_connections_moved_in_total", "counter",
+             "Client connections moved to this worker from another (--move_connections).",
+             [](const WorkerStats& w) { return w.connections_moved_in; });
+  per_worker(e, ws, "zats_worker_connections_moved_out_total", "counter",
+             "Client connections moved from this worker to another (--move_connections).",
+             [](const WorkerStats& w) { return w.connections_moved_out; });
   per_worker(e, ws, "zats_worker_match_cache_hits_total", "counter", "Subject match cache hits.",
              [](const WorkerStats& w) { return w.match_cache_hits; });
   per_worker(e, ws, "zats_worker_match_cache_misses_total", "counter",

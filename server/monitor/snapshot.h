@@ -87,6 +87,8 @@ struct WorkerStats {
   std::uint64_t registered_sockets = 0;  // sockets on a registered (direct) descriptor
   std::uint64_t recv_buffer_resident_bytes = 0;  // of the ring's memory, resident now
   std::uint64_t recv_buffer_releases = 0;  // times a lightly used ring's memory went back to the system
+  std::uint64_t connections_moved_in = 0;   // clients moved here from another worker (--move_connections)
+  std::uint64_t connections_moved_out = 0;
 };
 
 struct SubscriptionInfo {
