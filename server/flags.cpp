@@ -353,7 +353,7 @@ zats Options:
         --placement <how>            Spread connections over workers: kernel (SO_REUSEPORT, default)
                                      or round-robin (in accept order; deterministic, for tests)
         --move_connections=<bool>    Move a client to the worker most of its messages come from
-                                     (default: false)
+                                     (default: true)
         --idle_poll_us <us>          With several workers, busy-poll up to this long before sleeping
                                      (adaptive; default: 20, 0 = never)
         --io_uring_tier <tier>       Use only the io_uring features of Linux 5.19, 6.0 or 6.1

@@ -218,7 +218,7 @@ struct Options {
   Placement placement = Placement::Kernel;
   // Move a client connection to the worker most of its messages come from, so that talking
   // peers share a worker and a request/reply needs no wake-up across CPUs (worker_handover.cpp).
-  bool move_connections = false;
+  bool move_connections = true;
   // Pin each worker to its own CPU. Off by default, as nats-server never pins: a pinned worker
   // whose CPU is busy with another process waits while other CPUs idle, and on a box shared
   // with clients, benchmarks or a second server (two zats nodes pin their workers to the same

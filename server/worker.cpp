@@ -716,7 +716,7 @@ bool Worker::deliver_to(const Connection* from, Subscription* sub, const Message
   Client* to = sub->client;
   if (to->closing() || (to == from && !to->echo()) || to->delivery_denied(msg.subject)) return false;
   if (delivering_remote_ != nullptr && to->delivered_before(*delivering_remote_)) return false;
-  if (options_->move_connections) to->note_source(delivering_remote_ != nullptr ? delivering_remote_->origin_worker() : index_, index_);
+  if (options_->move_connections && multi()) to->note_source(delivering_remote_ != nullptr ? delivering_remote_->origin_worker() : index_, index_);
   to->deliver(*sub, msg);
   // Only a client producer is held back for a stalling consumer, never a route.
   if (from != nullptr && to != from && to->stalling() && from->kind() == Connection::Kind::Client) {

@@ -23,8 +23,7 @@ def is_zats():
 
 def start_server(*extra, workers=WORKERS):
     http = harness.free_port()
-    server = harness.Server("--cores", str(workers), "--placement", "round-robin", "-D", "-m", str(http),
-                            "--move_connections", *extra)
+    server = harness.Server("--cores", str(workers), "--placement", "round-robin", "-D", "-m", str(http), *extra)
     server.http = http
     return server
 
@@ -96,7 +95,13 @@ def check_sequences(test, msgs, counts):
 @unittest.skipUnless(is_zats(), "zats-only: needs --cores and --move_connections")
 class TestMoves(unittest.TestCase):
     def test_requester_joins_its_responder_and_keeps_what_it_is(self):
-        with start_server() as s:
+        self.check_request_reply(moving=True)
+
+    def test_without_moves_everyone_stays_where_placed(self):
+        self.check_request_reply(moving=False)
+
+    def check_request_reply(self, moving):
+        with start_server("--move_connections=%s" % ("true" if moving else "false")) as s:
             responder, requester = on_distinct_workers(s, 2)
             responder.conn.send(b"SUB svc 1\r\nPING\r\n")
             responder.conn.expect(b"PONG\r\n")
@@ -133,10 +138,16 @@ class TestMoves(unittest.TestCase):
                 self.assertEqual(requester.conn.read_exactly(len(p) + 2), p + b"\r\n")
                 sent += 1
 
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + (30 if moving else 1)
             while moves(s) == 0 and time.monotonic() < deadline:
                 for _ in range(50):
                     request()
+            if not moving:
+                stop.set()
+                t.join(timeout=10)
+                self.assertEqual(moves(s), 0)
+                self.assertEqual([w["connections"] for w in workers(s)], [1, 1])
+                return
             self.assertEqual(moves(s), 1, "exactly one of the two moved to the other")
             for _ in range(50):
                 request()  # still served after the move

@@ -21,8 +21,10 @@ def is_zats():
     return "zats" in os.path.basename(harness.server_binary())
 
 
+# Connections stay where they were placed (no --move_connections): these tests are about what
+# crosses workers, and the log's placement must stay true (test_moves.py covers moving).
 def start_server():
-    return harness.Server("--cores", str(WORKERS), "--placement", "round-robin", "-D")
+    return harness.Server("--cores", str(WORKERS), "--placement", "round-robin", "-D", "--move_connections=false")
 
 
 class MsgReader(threading.Thread):
