@@ -135,6 +135,10 @@ void Worker::advance_moves() {
     std::shared_ptr<Handover> h = leaving_[i];
     Connection* c = connection(h->socket);
     Client* client = c != nullptr && c->kind() == Connection::Kind::Client ? static_cast<Client*>(c) : nullptr;
+    if (h->detaching) {  // on_detached takes it from here, closed meanwhile or not
+      ++i;
+      continue;
+    }
     if (client == nullptr || client->closing()) {
       abort_move(h);
       continue;  // abort_move took it out of leaving_
@@ -152,7 +156,7 @@ void Worker::advance_moves() {
       }
       switch_out(*h, *client);
     }
-    if (!h->detaching && reactor_.quiet(h->socket)) {
+    if (reactor_.quiet(h->socket)) {
       h->detaching = true;
       reactor_.detach(h->socket);
     }
