@@ -68,6 +68,7 @@ class SharedMessage {
   uint64_t origin_seq() const { return origin_seq_; }
   Marker marker() const { return marker_; }
   bool local_target(uint32_t worker) const { return (local_targets_ >> worker) & 1; }
+  uint64_t local_targets() const { return local_targets_; }
   uint64_t remotes() const { return remotes_; }
 
   uint32_t queue_count() const { return queue_count_; }

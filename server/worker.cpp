@@ -716,13 +716,23 @@ bool Worker::deliver_to(const Connection* from, Subscription* sub, const Message
   Client* to = sub->client;
   if (to->closing() || (to == from && !to->echo()) || to->delivery_denied(msg.subject)) return false;
   if (delivering_remote_ != nullptr && to->delivered_before(*delivering_remote_)) return false;
-  if (options_->move_connections && multi()) to->note_source(delivering_remote_ != nullptr ? delivering_remote_->origin_worker() : index_, index_);
+  if (options_->move_connections && multi()) note_source(*to);
   to->deliver(*sub, msg);
   // Only a client producer is held back for a stalling consumer, never a route.
   if (from != nullptr && to != from && to->stalling() && from->kind() == Connection::Kind::Client) {
     stall_publisher(from->socket());
   }
   return true;
+}
+
+// For the move policy (worker_handover.cpp): a message from another worker counts for it only
+// when this worker is the one other worker it went to, so that moving the subscriber there
+// keeps it on its origin worker; a fan-out that reaches many workers anyway moves no one.
+void Worker::note_source(Client& to) {
+  if (delivering_remote_ == nullptr) return to.note_source(index_, index_);
+  const unsigned origin = delivering_remote_->origin_worker();
+  if ((delivering_remote_->local_targets() & ~(WorkerMask{1} << origin)) == WorkerMask{1} << index_)
+    to.note_source(origin, index_);
 }
 
 // One member per group, chosen uniformly; members that cannot take it are skipped.

@@ -164,6 +164,7 @@ class Worker final : public core::ReactorHandler {
   size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg, const SharedMessage* remote);
   bool deliver_to_queue(const Connection* from, const std::vector<Subscription*>& members, const MessageView& msg);
   bool deliver_to(const Connection* from, Subscription* sub, const MessageView& msg);
+  void note_source(Client& to);
   // Where one message goes beyond this worker's own subscribers (reused per publish).
   struct DeliveryPlan {
     WorkerMask plain_workers = 0;  // workers with plain subscribers

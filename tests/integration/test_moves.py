@@ -165,6 +165,25 @@ class TestMoves(unittest.TestCase):
                 self.assertEqual(conns[c]["in_msgs"], sent)
                 self.assertEqual(conns[c]["out_msgs"], sent)
 
+    def test_a_fan_out_to_every_worker_moves_no_one(self):
+        # Each message goes to three other workers anyway: moving a subscriber would save nothing.
+        with start_server(workers=4) as s:
+            pub, *subs = on_distinct_workers(s, 4)
+            for c in subs:
+                c.conn.send(b"SUB fan 1\r\nPING\r\n")
+                c.conn.expect(b"PONG\r\n")
+            readers = [c.reader() for c in subs]
+            sent = 0
+            deadline = time.monotonic() + 1.5
+            while time.monotonic() < deadline:
+                pub.conn.send(b"PUB fan 2\r\nhi\r\n" * 500)
+                sent += 500
+                time.sleep(0.01)
+            ping_through_keepalive(pub.conn, timeout=30)
+            for r in readers:
+                self.assertEqual(r.wait_for(sent, timeout=30), sent)
+            self.assertEqual(moves(s), 0)
+
     def test_every_message_once_and_in_order_while_a_subscriber_moves_back_and_forth(self):
         self.check_moving_subscriber()
 
