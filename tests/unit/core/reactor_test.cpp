@@ -746,7 +746,7 @@ TEST_CASE("Reactor: a detached socket moves to another reactor with nothing lost
     REQUIRE(from.on_loop([&] { quiet = from.reactor.quiet(id); }));
     return quiet;
   }));
-  const size_t descriptors_before = open_descriptors();
+  [[maybe_unused]] const size_t descriptors_before = open_descriptors();
   REQUIRE(from.on_loop([&] { from.reactor.detach(id); }));
   REQUIRE(eventually([&] { return from.detached_fd.load() != -2; }));
   const int moved = from.detached_fd.load();
