@@ -12,7 +12,7 @@ import time
 import urllib.request
 import warnings
 
-from harness import Conn, _die_with_parent, _live, free_port, reference_binary, server_binary  # noqa: F401
+from harness import Conn, _die_with_parent, _live, free_port, read_log, reference_binary, server_binary  # noqa: F401
 
 # Tests open many short-lived clients and let the garbage collector close them.
 warnings.simplefilter("ignore", ResourceWarning)
@@ -141,20 +141,10 @@ class Node:
         self.stop(signal.SIGKILL)
 
     def full_log(self):
-        """Everything logged so far (read without moving the offset the server writes at)."""
-        if self.log is None:
-            return ""
-        fd = self.log.fileno()
-        return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
+        return read_log(self.log)
 
     def log_text(self):
-        if self.log is None:
-            return ""
-        try:
-            self.log.seek(0)
-            return self.log.read()[-6000:].decode("utf-8", "replace")
-        except (OSError, ValueError):
-            return ""
+        return read_log(self.log)[-6000:]
 
     # -- monitoring ------------------------------------------------------------------------------
     def get(self, path):

@@ -111,6 +111,19 @@ if hasattr(signal, "SIGTERM"):
         pass  # not the main thread
 
 
+def read_log(f):
+    """Everything a server wrote to its log file so far. Read with pread: the file's offset is
+    shared with the server, which is still writing at it (a seek here would make its next line
+    overwrite the start of the file)."""
+    if f is None:
+        return ""
+    try:
+        fd = f.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return ""
+
+
 class Server:
     """A running server process. Use as a context manager, or call stop(); atexit reaps leftovers."""
 
@@ -174,14 +187,11 @@ class Server:
         raise RuntimeError("server not ready on port %d within %.1fs:\n%s"
                            % (self.port, self.start_timeout, self.log_text()))
 
+    def full_log(self):
+        return read_log(self.log)
+
     def log_text(self):
-        if self.log is None:
-            return ""
-        try:
-            self.log.seek(0)
-            return self.log.read()[-4000:].decode("utf-8", "replace")
-        except (OSError, ValueError):
-            return ""
+        return read_log(self.log)[-4000:]
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:

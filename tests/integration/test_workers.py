@@ -115,8 +115,7 @@ def worker_of(server, cid, timeout=5.0):
     pattern = re.compile(r"cid:%d - Client connection created \(worker (\d+)\)" % cid)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        server.log.seek(0)
-        m = pattern.search(server.log.read().decode("utf-8", "replace"))
+        m = pattern.search(server.full_log())
         if m:
             return int(m.group(1))
         time.sleep(0.01)
