@@ -42,6 +42,12 @@ def connz(server):
     return {c["cid"]: c for c in json.loads(urllib.request.urlopen(url, timeout=5).read())["connections"]}
 
 
+def server_story(server):
+    """The log lines that tell why a connection went: for a failure's message."""
+    keep = ("Slow Consumer", "moving", "lost", "closed", "Error", "ERR")
+    return "\n".join([l for l in server.full_log().splitlines() if any(k in l for k in keep)][-40:])
+
+
 def wait_until(predicate, timeout=20.0):
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -221,14 +227,14 @@ class TestMoves(unittest.TestCase):
                 heavy = sorted(by_worker)[phase % 2]
                 for w, ps in by_worker.items():
                     for p in ps:
-                        p.batch = 200 if w == heavy else 5
+                        p.batch = 60 if w == heavy else 3
                 before = moves(s)
                 wait_until(lambda: moves(s) > before, timeout=5)
             for p in pubs.values():
                 p.finish()
                 self.assertIsNone(p.error)
             own.finish(ping=False)  # the subscriber's socket is its reader's: the watcher's count tells
-            self.assertIsNone(own.error)
+            self.assertIsNone(own.error, server_story(s))
             counts = {name: p.sent for name, p in pubs.items()}
             total = sum(counts.values())
             # sid 1 (mv.*) and sid 2 (mv.x) each get every message.
