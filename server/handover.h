@@ -23,6 +23,7 @@ struct Handover {
   AccountId account = 0;
   core::SocketId socket;              // on `from`
   std::vector<std::string> subjects;  // the connection's subscriptions (plain ones only)
+  uint64_t started_ns = 0;            // on `from`'s clock: the client's reads paused then
 
   // `from`'s side.
   unsigned barriers = 0;   // Barrier markers received (one from every other worker)

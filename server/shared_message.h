@@ -17,6 +17,8 @@
 #include <string_view>
 #include <utility>
 
+#include "server/message.h"
+
 namespace zats::server {
 
 class SharedMessageRef;
@@ -62,6 +64,8 @@ class SharedMessage {
   std::string_view payload() const { return text(payload_off_, payload_len_); }
   uint32_t header_size() const { return header_size_; }
   bool has_headers() const { return has_headers_; }
+  // As the broker delivers it.
+  MessageView view() const { return MessageView{subject(), reply(), payload(), header_size(), has_headers()}; }
   uint32_t origin_worker() const { return origin_worker_; }
   uint64_t origin_connection() const { return origin_connection_; }
   // Increasing in the order its origin worker made messages, so in every ring's order too.

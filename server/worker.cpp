@@ -45,10 +45,6 @@ size_t bit_count(uint64_t mask) {
   return static_cast<size_t>(std::popcount(mask));
 }
 
-MessageView view_of(const SharedMessage& m) {
-  return MessageView{m.subject(), m.reply(), m.payload(), m.header_size(), m.has_headers()};
-}
-
 }  // namespace
 
 Worker::Worker(ServerContext& context, unsigned index)
@@ -665,7 +661,7 @@ void Worker::receive(SharedMessageRef msg) {
   if (msg->marker() != SharedMessage::Marker::None) return on_marker(*msg);
   received_seq_[msg->origin_worker()] = msg->origin_seq();
   if (!arriving_.empty()) capture_for_arrivals(msg);
-  const MessageView view = view_of(*msg);
+  const MessageView view = msg->view();
   if (msg->local_target(index_) || msg->has_queue_for(index_)) deliver_local(msg->account(), nullptr, view, msg.get());
   if (msg->local_target(index_) && responses_.owns(view.subject)) deliver_response(msg->account(), view);
   for (RemoteMask mine = msg->remotes() & owned_remotes_; mine != 0; mine &= mine - 1) {

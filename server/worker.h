@@ -49,6 +49,7 @@ struct WorkerStats {
   uint64_t mesh_backpressure = 0;  // times a ring was full and a publisher was paused
   uint64_t connections_moved_in = 0;   // clients that moved here from another worker
   uint64_t connections_moved_out = 0;
+  uint64_t moves_given_up = 0;  // moves out of here given up while waiting to switch
 };
 
 class Worker final : public core::ReactorHandler {
@@ -196,9 +197,10 @@ class Worker final : public core::ReactorHandler {
   void consider_moves(uint64_t now_ns);
   void start_move(Client& client, unsigned target);
   void prepare_arrival(std::shared_ptr<Handover> h);
-  void push_marker(unsigned target, SharedMessage::Marker marker, const Handover& h);
+  void push_marker(unsigned target, SharedMessage::Marker marker, uint64_t move_id, unsigned move_to);
   void on_marker(const SharedMessage& marker);
   void advance_moves();
+  void give_up_move(const std::shared_ptr<Handover>& h, Client& client);
   void switch_out(Handover& h, Client& client);
   void abort_move(const std::shared_ptr<Handover>& h);
   void cancel_arrival(uint64_t id);
@@ -279,6 +281,7 @@ class Worker final : public core::ReactorHandler {
   const SharedMessage* delivering_remote_ = nullptr;  // the message deliver_local is delivering
   uint64_t seen_move_epoch_ = 0;
   uint64_t last_move_check_ns_ = 0;
+  uint64_t moves_resume_ns_ = 0;  // after a move given up, none starts from here before this
 
   WorkerStats stats_;
   // How long to poll before sleeping, learned from when other workers' messages arrive; and

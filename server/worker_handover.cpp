@@ -41,6 +41,11 @@ namespace {
 
 constexpr uint64_t kMoveCheckNs = 100'000'000;  // how often the policy looks
 constexpr uint32_t kMinVotes = 64;              // deliveries from the peer per look, at least
+// A move waits for every worker's Barrier with the client's reads paused; on a starved machine
+// that can take long, so past this it is given up (the client stays, its reads resume) and the
+// worker starts no other move for kGiveUpBackoffNs.
+constexpr uint64_t kMaxBarrierWaitNs = 100'000'000;
+constexpr uint64_t kGiveUpBackoffNs = 1'000'000'000;
 
 }  // namespace
 
@@ -49,6 +54,7 @@ constexpr uint32_t kMinVotes = 64;              // deliveries from the peer per 
 // peers do not both move towards each other on old counts.
 void Worker::consider_moves(uint64_t now_ns) {
   if (!options().move_connections || !multi() || now_ns - last_move_check_ns_ < kMoveCheckNs) return;
+  if (now_ns < moves_resume_ns_) return;
   last_move_check_ns_ = now_ns;
   const uint64_t epoch = context_.move_epoch.load(std::memory_order_acquire);
   const bool counts_valid = epoch == seen_move_epoch_;
@@ -76,6 +82,7 @@ void Worker::start_move(Client& client, unsigned target) {
   h->account = client.account();
   h->socket = client.socket();
   h->subjects = client.subscription_subjects();
+  h->started_ns = now_ns();
   client.pause_input(Connection::kPausedForMove);
   leaving_.push_back(h);
   ZATS_DEBUG_FROM(client.log_origin(), "moving from worker %u to worker %u", index_, target);
@@ -91,25 +98,22 @@ void Worker::prepare_arrival(std::shared_ptr<Handover> h) {
   for (unsigned w = 0; w < context_.mesh.size(); ++w) {
     if (w == h->from) continue;
     if (w == index_) {
-      push_marker(h->from, SharedMessage::Marker::Barrier, *h);
+      push_marker(h->from, SharedMessage::Marker::Barrier, h->id, h->to);
       continue;
     }
     Worker* other = context_.workers[w];
     other->post([other, from = h->from, id = h->id, to = h->to] {
-      Handover stub;
-      stub.id = id;
-      stub.to = to;
-      other->push_marker(from, SharedMessage::Marker::Barrier, stub);
+      other->push_marker(from, SharedMessage::Marker::Barrier, id, to);
     });
   }
 }
 
 // A marker names its move by id (origin_connection) and the move's target (origin_seq).
-void Worker::push_marker(unsigned target, SharedMessage::Marker marker, const Handover& h) {
+void Worker::push_marker(unsigned target, SharedMessage::Marker marker, uint64_t move_id, unsigned move_to) {
   SharedMessage::Fields fields;
   fields.origin_worker = index_;
-  fields.origin_connection = h.id;
-  fields.origin_seq = h.to;
+  fields.origin_connection = move_id;
+  fields.origin_seq = move_to;
   fields.marker = marker;
   enqueue(target, SharedMessage::make(fields), nullptr);
 }
@@ -145,6 +149,10 @@ void Worker::advance_moves() {
     }
     if (!h->switched) {
       if (h->barriers + 1 < context_.mesh.size() || reactor_.receiving(h->socket)) {
+        if (now_ns() - h->started_ns > kMaxBarrierWaitNs) {
+          give_up_move(h, *client);
+          continue;
+        }
         ++i;
         continue;
       }
@@ -162,6 +170,16 @@ void Worker::advance_moves() {
     }
     ++i;
   }
+}
+
+void Worker::give_up_move(const std::shared_ptr<Handover>& h, Client& client) {
+  ZATS_DEBUG_FROM(client.log_origin(), "move to worker %u given up: %u of %u barriers in %llu ms", h->to,
+                  h->barriers, context_.mesh.size() - 1,
+                  static_cast<unsigned long long>((now_ns() - h->started_ns) / 1'000'000));
+  client.unpause_input(Connection::kPausedForMove);
+  abort_move(h);
+  moves_resume_ns_ = now_ns() + kGiveUpBackoffNs;
+  stats_.moves_given_up++;
 }
 
 void Worker::switch_out(Handover& h, Client& client) {
@@ -217,7 +235,7 @@ void Worker::on_detached(core::SocketId id, int fd) {
   h->connection = std::move(connections_[id.slot]);
   h->fd = fd;
   for (unsigned w = 0; w < context_.mesh.size(); ++w)
-    if (w != index_) push_marker(w, SharedMessage::Marker::Released, *h);
+    if (w != index_) push_marker(w, SharedMessage::Marker::Released, h->id, h->to);
   stats_.connections_moved_out++;
   Worker* to = context_.workers[h->to];
   to->post([to, h]() mutable { to->arrive(std::move(h)); });
@@ -257,7 +275,7 @@ void Worker::arrive(std::shared_ptr<Handover> h) {
 void Worker::replay_captured(Handover& h, Client& client) {
   for (const SharedMessageRef& msg : h.captured) {
     if (msg->origin_seq() <= h.delivered_through[msg->origin_worker()]) continue;
-    const MessageView view{msg->subject(), msg->reply(), msg->payload(), msg->header_size(), msg->has_headers()};
+    const MessageView view = msg->view();
     delivering_remote_ = msg.get();
     client.each_subscription([&](Subscription* sub) {
       if (proto::subject_matches(sub->subject, view.subject)) deliver_to(nullptr, sub, view);

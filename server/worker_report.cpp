@@ -56,6 +56,7 @@ void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
   out.stats.registered_sockets = rs.registered_sockets;
   out.stats.connections_moved_in = stats_.connections_moved_in;
   out.stats.connections_moved_out = stats_.connections_moved_out;
+  out.stats.moves_given_up = stats_.moves_given_up;
   out.in_msgs = static_cast<int64_t>(stats_.in_msgs);
   out.out_msgs = static_cast<int64_t>(stats_.out_msgs);
   out.in_bytes = static_cast<int64_t>(stats_.in_bytes);

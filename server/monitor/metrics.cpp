@@ -126,6 +126,9 @@ void write_workers(Exposition& e, const std::vector<WorkerStats>& ws) {
   per_worker(e, ws, "zats_worker_connections_moved_out_total", "counter",
              "Client connections moved from this worker to another (--move_connections).",
              [](const WorkerStats& w) { return w.connections_moved_out; });
+  per_worker(e, ws, "zats_worker_moves_given_up_total", "counter",
+             "Moves from this worker given up while waiting to switch; the client stayed.",
+             [](const WorkerStats& w) { return w.moves_given_up; });
   per_worker(e, ws, "zats_worker_match_cache_hits_total", "counter", "Subject match cache hits.",
              [](const WorkerStats& w) { return w.match_cache_hits; });
   per_worker(e, ws, "zats_worker_match_cache_misses_total", "counter",

@@ -89,6 +89,7 @@ struct WorkerStats {
   std::uint64_t recv_buffer_releases = 0;  // times a lightly used ring's memory went back to the system
   std::uint64_t connections_moved_in = 0;   // clients moved here from another worker (--move_connections)
   std::uint64_t connections_moved_out = 0;
+  std::uint64_t moves_given_up = 0;  // moves out of this worker given up (the client stayed)
 };
 
 struct SubscriptionInfo {

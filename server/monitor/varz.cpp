@@ -87,6 +87,7 @@ void write_zats(JsonWriter& w, const Snapshot& snap) {
     w.field("recv_buffer_resident_bytes", ws.recv_buffer_resident_bytes);
     w.field("recv_buffer_releases", ws.recv_buffer_releases);
     w.field("connections_moved_in", ws.connections_moved_in).field("connections_moved_out", ws.connections_moved_out);
+    w.field("moves_given_up", ws.moves_given_up);
     w.end_object();
   }
   w.end_array().end_object();

@@ -101,7 +101,7 @@ TEST_CASE("varz matches the reference, with zats statistics kept apart") {
     "workers": []
   }
 })");
-  src.snap.workers = {{0, 10, 0.25, 1, 2, 3, 4, 64, 5, 6, 262144, 7, 8, 9}};
+  src.snap.workers = {{0, 10, 0.25, 1, 2, 3, 4, 64, 5, 6, 262144, 7, 8, 9, 11}};
   src.snap.server.io_uring_kernel = "6.1.0-18-amd64";
   src.snap.server.io_uring_tier = "5.19";
   src.snap.server.io_uring_tier_forced = true;
@@ -120,7 +120,8 @@ TEST_CASE("varz matches the reference, with zats statistics kept apart") {
         std::string::npos);
   CHECK(r.body.find("\"recv_buffers\": 64,\n        \"recv_out_of_buffers\": 5,\n        \"registered_sockets\": 6,\n"
                     "        \"recv_buffer_resident_bytes\": 262144,\n        \"recv_buffer_releases\": 7,\n"
-                    "        \"connections_moved_in\": 8,\n        \"connections_moved_out\": 9\n") !=
+                    "        \"connections_moved_in\": 8,\n        \"connections_moved_out\": 9,\n"
+                    "        \"moves_given_up\": 11\n") !=
         std::string::npos);
   CHECK(r.body.find("\"/varz\": 2") != std::string::npos);
   CHECK(r.body.find("\"utilisation\": 0.25") != std::string::npos);

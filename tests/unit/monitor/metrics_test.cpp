@@ -24,7 +24,7 @@ Snapshot busy() {
   s.totals.connections = 3;
   s.totals.in_msgs = 10;
   s.totals.cpu = 12.5;
-  s.workers = {{0, 100, 0.5, 1, 2, 3, 2, 64, 0, 2}, {1, 200, 0.25, 0, 5, 6, 1, 128, 3, 1, 4096, 9, 4, 0}};
+  s.workers = {{0, 100, 0.5, 1, 2, 3, 2, 64, 0, 2}, {1, 200, 0.25, 0, 5, 6, 1, 128, 3, 1, 4096, 9, 4, 0, 2}};
   s.server.io_uring_kernel = "6.1.0";
   s.server.io_uring_tier = "6.1";
   s.server.io_uring_features = {"multishot-recv", "defer-taskrun"};
@@ -66,6 +66,7 @@ TEST_CASE("metrics text is well formed") {
   CHECK(text.find("zats_worker_recv_buffer_resident_bytes{worker=\"1\"} 4096\n") != std::string::npos);
   CHECK(text.find("zats_worker_recv_buffer_releases_total{worker=\"1\"} 9\n") != std::string::npos);
   CHECK(text.find("zats_worker_connections_moved_in_total{worker=\"1\"} 4\n") != std::string::npos);
+  CHECK(text.find("zats_worker_moves_given_up_total{worker=\"1\"} 2\n") != std::string::npos);
   CHECK(text.find("server_name=\"name with \\\"quotes\\\" and \\\\\"") != std::string::npos);
 }
 
