@@ -217,6 +217,27 @@ TEST_CASE("interest cache: hits until the generation changes, then sees the chan
   CHECK(cache.match("foo").empty());
 }
 
+// The last subject's result is answered without a lookup; inserts (which may move every slot)
+// and evictions must forget it (ASan reports a stale one).
+TEST_CASE("interest cache: the last subject's answer survives no insert or eviction") {
+  RcuScope rcu;
+  InterestIndex index;
+  index.add(1, "*");
+  for (int i = 0; i < 40; ++i) index.add(2 + i % 3, "s" + std::to_string(i));
+  InterestCache cache(index, 4);
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      const std::string subject = "s" + std::to_string(i);
+      const WorkerMask want = mask({1, static_cast<unsigned>(2 + i % 3)});
+      CHECK(cache.match(subject).plain == want);
+      const uint64_t hits = cache.hits();
+      CHECK(cache.match(subject).plain == want);
+      CHECK(cache.hits() == hits + 1);
+    }
+  }
+  CHECK(cache.size() <= 4);
+}
+
 namespace {
 
 // Matches every subject once (a miss each), so that later matches show what was dropped.
