@@ -1,5 +1,6 @@
 // Encoders for server-to-client frames: MSG/HMSG headers and frames, -ERR. Every byte is
-// appended to the caller's reused buffer; numbers go through a stack buffer.
+// appended to the caller's reused buffer (a MSG frame in one piece: TailWriter); numbers go
+// through a stack buffer.
 #include "proto/encode.h"
 
 #include <charconv>
@@ -7,14 +8,15 @@
 #include <utility>
 
 #include "proto/hex.h"
+#include "proto/msg_frame.h"
+#include "proto/tail_writer.h"
 #include "proto/utf8.h"
 
 namespace zats::proto {
 
 void append_number(std::string& out, uint64_t value) {
-  char digits[24];
-  const auto result = std::to_chars(digits, digits + sizeof(digits), value);
-  out.append(digits, static_cast<size_t>(result.ptr - digits));
+  const Decimal digits(value);
+  out.append(digits.view());
 }
 
 void append_msg_start(std::string& out, bool headers, std::string_view subject) {
@@ -38,32 +40,64 @@ void append_msg_rest(std::string& out, std::string_view reply, bool headers, siz
   out.append("\r\n");
 }
 
+namespace {
+
+// A whole MSG/HMSG frame, or only its control line (payload null), in one TailWriter; a
+// payload past MsgFrame::kInlinePayload is appended on its own rather than zero-filled first.
+void append_frame(std::string& out, bool headers, std::string_view subject, std::string_view sid,
+                  std::string_view reply, size_t header_size, size_t total_size, const std::string_view* payload) {
+  const Decimal total(total_size);
+  const Decimal header(header_size);
+  const bool inline_payload = payload != nullptr && payload->size() <= MsgFrame::kInlinePayload;
+  size_t size = (headers ? 5 : 4) + subject.size() + 1 + sid.size() + 1 + total.size() + 2;
+  if (!reply.empty()) size += reply.size() + 1;
+  if (headers) size += header.size() + 1;
+  if (inline_payload) size += payload->size() + 2;
+  TailWriter w(out, size);
+  w.put(headers ? "HMSG " : "MSG ");
+  w.put(subject);
+  w.put(' ');
+  w.put(sid);
+  w.put(' ');
+  if (!reply.empty()) {
+    w.put(reply);
+    w.put(' ');
+  }
+  if (headers) {
+    w.put(header.view());
+    w.put(' ');
+  }
+  w.put(total.view());
+  w.put("\r\n");
+  if (inline_payload) {
+    w.put(*payload);
+    w.put("\r\n");
+  } else if (payload != nullptr) {
+    out.append(*payload);
+    out.append("\r\n");
+  }
+}
+
+}  // namespace
+
 void append_msg_header(std::string& out, std::string_view subject, std::string_view sid,
                        std::string_view reply, size_t payload_size) {
-  append_msg_start(out, false, subject);
-  out.append(sid);
-  append_msg_rest(out, reply, false, 0, payload_size);
+  append_frame(out, false, subject, sid, reply, 0, payload_size, nullptr);
 }
 
 void append_hmsg_header(std::string& out, std::string_view subject, std::string_view sid,
                         std::string_view reply, size_t header_size, size_t total_size) {
-  append_msg_start(out, true, subject);
-  out.append(sid);
-  append_msg_rest(out, reply, true, header_size, total_size);
+  append_frame(out, true, subject, sid, reply, header_size, total_size, nullptr);
 }
 
 void append_msg(std::string& out, std::string_view subject, std::string_view sid,
                 std::string_view reply, std::string_view payload) {
-  append_msg_header(out, subject, sid, reply, payload.size());
-  out.append(payload);
-  out.append("\r\n");
+  append_frame(out, false, subject, sid, reply, 0, payload.size(), &payload);
 }
 
 void append_hmsg(std::string& out, std::string_view subject, std::string_view sid,
                  std::string_view reply, size_t header_size, std::string_view payload) {
-  append_hmsg_header(out, subject, sid, reply, header_size, payload.size());
-  out.append(payload);
-  out.append("\r\n");
+  append_frame(out, true, subject, sid, reply, header_size, payload.size(), &payload);
 }
 
 void append_routed_msg(std::string& out, std::string_view account, std::string_view subject,
