@@ -52,7 +52,7 @@ std::string make_server_id() {
 ServerContext::ServerContext(const Options& opts, unsigned worker_count)
     : options(opts),
       initial_options(std::make_shared<const Options>(opts)),
-      server_id(make_server_id()), accounts(account_names(opts)), mesh(worker_count) {
+      server_id(make_server_id()), accounts(account_names(opts)), mesh(worker_count), moves_from(worker_count) {
   for (size_t i = 0; i < accounts.size(); ++i) interest.push_back(std::make_unique<InterestIndex>());
   account_connections = std::make_unique<std::atomic<int64_t>[]>(accounts.size());
   indexed = worker_count > 1 || opts.cluster.enabled();

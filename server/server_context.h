@@ -52,10 +52,10 @@ struct ServerContext {
   // options.io_uring_tier (Server::start).
   core::UringFeatures uring;
 
-  // Connections moving between workers (worker_handover.cpp): one at a time server-wide; the
-  // epoch counts finished moves (each worker's move policy starts counting afresh after one).
+  // Connections moving between workers (worker_handover.cpp): one at a time server-wide; by
+  // worker, the finished moves away from it (a vote for that worker counted before one is stale).
   std::atomic<bool> moving{false};
-  std::atomic<uint64_t> move_epoch{0};
+  std::vector<std::atomic<uint64_t>> moves_from;
   std::atomic<uint64_t> next_move_id{1};
 
   std::atomic<uint64_t> next_cid{1};

@@ -57,6 +57,7 @@ Worker::Worker(ServerContext& context, unsigned index)
       paused_(context.mesh.size()),
       touched_(context.mesh.size(), 0),
       received_seq_(context.mesh.size(), 0),
+      seen_moves_from_(context.mesh.size(), 0),
       idle_poll_(static_cast<uint64_t>(reactor_options(*context.initial_options, context.mesh.size()).idle_poll.count()) *
                  1000),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),

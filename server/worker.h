@@ -272,14 +272,14 @@ class Worker final : public core::ReactorHandler {
 
   // Moves: where this worker's messages are in its own count (SharedMessage::origin_seq), the
   // last origin_seq received from each worker, moves leaving and arriving, clients that still
-  // skip what their old worker delivered, and the move epoch the policy counted from.
+  // skip what their old worker delivered, and the moves the policy's last look had seen.
   uint64_t made_seq_ = 0;
   std::vector<uint64_t> received_seq_;
   std::vector<std::shared_ptr<Handover>> leaving_;
   std::vector<std::shared_ptr<Handover>> arriving_;
   std::vector<core::SocketId> skipping_;
   const SharedMessage* delivering_remote_ = nullptr;  // the message deliver_local is delivering
-  uint64_t seen_move_epoch_ = 0;
+  std::vector<uint64_t> seen_moves_from_;  // context_.moves_from at the last look
   uint64_t last_move_check_ns_ = 0;
   uint64_t moves_resume_ns_ = 0;  // after a move given up, none starts from here before this
 

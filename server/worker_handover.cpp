@@ -50,22 +50,27 @@ constexpr uint64_t kGiveUpBackoffNs = 1'000'000'000;
 }  // namespace
 
 // The policy: once per kMoveCheckNs, the first movable client most of whose deliveries came
-// from one other worker moves there. The counts start afresh after every move anywhere, so two
+// from one other worker moves there. Votes for a worker that a client has left since the last
+// look are stale (its messages come from elsewhere now) and do not count, so two
 // peers do not both move towards each other on old counts.
 void Worker::consider_moves(uint64_t now_ns) {
   if (!options().move_connections || !multi() || now_ns - last_move_check_ns_ < kMoveCheckNs) return;
-  if (now_ns < moves_resume_ns_) return;
   last_move_check_ns_ = now_ns;
-  const uint64_t epoch = context_.move_epoch.load(std::memory_order_acquire);
-  const bool counts_valid = epoch == seen_move_epoch_;
-  seen_move_epoch_ = epoch;
+  const bool may_start = now_ns >= moves_resume_ns_;
+  WorkerMask left = 0;  // workers some client moved away from since the last look
+  for (unsigned w = 0; w < seen_moves_from_.size(); ++w) {
+    const uint64_t moves = context_.moves_from[w].load(std::memory_order_acquire);
+    if (moves != seen_moves_from_[w]) left |= WorkerMask{1} << w;
+    seen_moves_from_[w] = moves;
+  }
   for (auto& c : connections_) {
     if (!c || c->kind() != Connection::Kind::Client) continue;
     Client& client = static_cast<Client&>(*c);
     unsigned target = 0;
-    const bool wants = counts_valid && client.wants_to_move(kMinVotes, &target);
+    const bool wants =
+        may_start && client.wants_to_move(kMinVotes, &target) && (left & (WorkerMask{1} << target)) == 0;
     client.forget_sources();
-    if (!wants || target >= context_.mesh.size() || !client.movable() ||
+    if (!wants || target >= context_.mesh.size() || target == index_ || !client.movable() ||
         !reactor_.detachable(client.socket()))
       continue;
     bool idle = false;
@@ -260,6 +265,7 @@ void Worker::arrive(std::shared_ptr<Handover> h) {
     if (connections_.size() <= id.slot) connections_.resize(id.slot + 1);
     connections_[id.slot] = std::move(h->connection);
     client->arrive(*this, id);
+    client->forget_sources();  // what it counted on its way belongs to its old worker's view
     replay_captured(*h, *client);
     h->arrived_as = id;
     stats_.connections_moved_in++;
@@ -303,7 +309,7 @@ void Worker::finish_arrival(std::vector<std::shared_ptr<Handover>>::iterator it)
   if (!h.arrived || h.released + 1 < context_.mesh.size()) return;
   if (Connection* c = connection(h.arrived_as)) c->unpause_input(Connection::kPausedForMove);
   arriving_.erase(it);
-  context_.move_epoch.fetch_add(1, std::memory_order_acq_rel);
+  context_.moves_from[h.from].fetch_add(1, std::memory_order_acq_rel);
   context_.moving.store(false, std::memory_order_release);
 }
 
