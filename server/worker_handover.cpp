@@ -308,8 +308,8 @@ void Worker::finish_arrival(std::vector<std::shared_ptr<Handover>>::iterator it)
   Handover& h = **it;
   if (!h.arrived || h.released + 1 < context_.mesh.size()) return;
   if (Connection* c = connection(h.arrived_as)) c->unpause_input(Connection::kPausedForMove);
-  arriving_.erase(it);
   context_.moves_from[h.from].fetch_add(1, std::memory_order_acq_rel);
+  arriving_.erase(it);  // the last owner of h, mostly
   context_.moving.store(false, std::memory_order_release);
 }
 

@@ -194,6 +194,11 @@ class Server:
         return read_log(self.log)[-4000:]
 
     def stop(self):
+        if self.proc is not None and self.proc.poll() not in (None, 0) and self.log is not None:
+            # It died on its own (a crash, a sanitizer's report): the test's own error is only
+            # a broken pipe, so say why here.
+            sys.stderr.write("server exited with %s before the test stopped it; its log ends:\n%s\n"
+                             % (self.proc.returncode, self.log_text()))
         if self.proc is not None and self.proc.poll() is None:
             try:
                 self.proc.send_signal(signal.SIGINT)
