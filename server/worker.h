@@ -280,7 +280,7 @@ class Worker final : public core::ReactorHandler {
   std::vector<core::SocketId> skipping_;
   const SharedMessage* delivering_remote_ = nullptr;  // the message deliver_local is delivering
   std::vector<uint64_t> seen_moves_from_;  // context_.moves_from at the last look
-  uint64_t last_move_check_ns_ = 0;
+  uint64_t next_move_check_ns_ = 0;
   uint64_t moves_resume_ns_ = 0;  // after a move given up, none starts from here before this
 
   WorkerStats stats_;

@@ -40,6 +40,9 @@ namespace zats::server {
 namespace {
 
 constexpr uint64_t kMoveCheckNs = 100'000'000;  // how often the policy looks
+// After a look that started a move, the next comes sooner: the client's fellow subscribers of
+// one publisher mostly want to follow it (moves still run one at a time).
+constexpr uint64_t kFollowUpCheckNs = 20'000'000;
 constexpr uint32_t kMinVotes = 64;              // deliveries from the peer per look, at least
 // A move waits for every worker's Barrier with the client's reads paused; on a starved machine
 // that can take long, so past this it is given up (the client stays, its reads resume) and the
@@ -49,13 +52,16 @@ constexpr uint64_t kGiveUpBackoffNs = 1'000'000'000;
 
 }  // namespace
 
-// The policy: once per kMoveCheckNs, the first movable client most of whose deliveries came
-// from one other worker moves there. Votes for a worker that a client has left since the last
+// The policy: once per kMoveCheckNs (kFollowUpCheckNs after a look that started a move; not
+// while a move runs), the first movable client most of whose deliveries came from one other
+// worker moves there. Votes for a worker that a client has left since the last
 // look are stale (its messages come from elsewhere now) and do not count, so two
 // peers do not both move towards each other on old counts.
 void Worker::consider_moves(uint64_t now_ns) {
-  if (!options().move_connections || !multi() || now_ns - last_move_check_ns_ < kMoveCheckNs) return;
-  last_move_check_ns_ = now_ns;
+  if (!options().move_connections || !multi() || now_ns < next_move_check_ns_) return;
+  // While a move runs no other can start: keep counting until it is done.
+  if (context_.moving.load(std::memory_order_acquire)) return;
+  next_move_check_ns_ = now_ns + kMoveCheckNs;
   const bool may_start = now_ns >= moves_resume_ns_;
   WorkerMask left = 0;  // workers some client moved away from since the last look
   for (unsigned w = 0; w < seen_moves_from_.size(); ++w) {
@@ -76,6 +82,7 @@ void Worker::consider_moves(uint64_t now_ns) {
     bool idle = false;
     if (!context_.moving.compare_exchange_strong(idle, true, std::memory_order_acq_rel)) continue;
     start_move(client, target);
+    next_move_check_ns_ = now_ns + kFollowUpCheckNs;
   }
 }
 
