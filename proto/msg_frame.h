@@ -1,14 +1,12 @@
 // MsgFrame: one message rendered once for every subscriber it goes to. A MSG (or HMSG) frame
 // differs between subscribers only in its sid, so the parts before and after the sid are
-// formatted once per publish and each delivery writes them around its own sid in one piece
+// formatted once per publish and each delivery appends them around its own sid: three appends
 // instead of a control line built piece by piece per subscriber.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
-
-#include "proto/tail_writer.h"
 
 namespace zats::proto {
 
@@ -24,13 +22,11 @@ class MsgFrame {
   void render(std::string_view subject, std::string_view reply, bool headers, size_t header_size,
               std::string_view payload);
   // The whole frame for a subscriber whose sid is `sid`.
+  // Three appends: cheaper here than TailWriter's zero-filled resize (fan-out 1:8 profile).
   void append_to(std::string& out, std::string_view sid) const {
-    const std::string_view start(text_.data(), start_size_);
-    const std::string_view rest(text_.data() + start_size_, text_.size() - start_size_);
-    TailWriter w(out, start.size() + sid.size() + rest.size());
-    w.put(start);
-    w.put(sid);
-    w.put(rest);
+    out.append(text_.data(), start_size_);
+    out.append(sid);
+    out.append(text_.data() + start_size_, text_.size() - start_size_);
     if (!inline_payload_) {
       out.append(payload_);
       out.append("\r\n");
