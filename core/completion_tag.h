@@ -18,6 +18,7 @@ enum class OpKind : uint8_t {
   RingMessage,      // MSG_RING from another ring; gen carries the sender's data
   RingMessageSent,  // our own MSG_RING (only failures are posted)
   Detach,           // slot/gen = socket being detached (its descriptor made plain, or a NOP)
+  Shutdown,         // slot/gen = socket whose sending side is being shut down
 };
 
 struct CompletionTag {

@@ -364,7 +364,8 @@ void Reactor::Impl::dispatch(const io_uring_cqe& cqe) {
     case OpKind::Accept: on_accept_cqe(tag.slot, cqe); break;
     case OpKind::Recv: on_recv_cqe(tag, cqe); break;
     case OpKind::Send: on_send_cqe(tag, cqe.res); break;
-    case OpKind::Cancel: on_control_cqe(tag); break;
+    case OpKind::Cancel:
+    case OpKind::Shutdown: on_control_cqe(tag); break;
     case OpKind::Close: on_close_cqe(tag, cqe.res); break;
     case OpKind::Detach: on_detach_cqe(tag, cqe.res); break;
     case OpKind::WakeRead:
@@ -708,6 +709,18 @@ void Reactor::resume_recv(SocketId id) {
   s->recv_paused = false;
   // Still armed when the cancel has not landed yet: its -ECANCELED completion re-arms.
   if (!s->recv_armed) impl_->queue_recv_rearm(id, *s);
+}
+
+// Its result is not needed: a peer already gone makes it fail (ENOTCONN), and the close follows
+// anyway. It counts as in flight, so the descriptor is not closed under it.
+void Reactor::shutdown_write(SocketId id) {
+  SocketSlot* s = impl_->sockets.find(id);
+  if (s == nullptr || s->closing) return;
+  assert(!s->send_busy && "Reactor::shutdown_write: not with a send in flight");
+  io_uring_sqe* sqe = impl_->tagged_sqe(OpKind::Shutdown, id.slot, id.gen);
+  io_uring_prep_shutdown(sqe, s->fd, SHUT_WR);
+  impl_->target(sqe, *s);
+  ++s->inflight;
 }
 
 void Reactor::close(SocketId id) {

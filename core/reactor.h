@@ -143,6 +143,9 @@ class Reactor {
   // when pausing are still delivered.
   void pause_recv(SocketId id);
   void resume_recv(SocketId id);
+  // Ends the sending side once what was sent so far is out (shutdown(SHUT_WR): the peer reads
+  // it all, then the end of the stream); receiving goes on. Only with no send in flight.
+  void shutdown_write(SocketId id);
   // Cancels what is in flight and closes the socket; on_closed follows. Idempotent. After
   // close() the handler gets no on_recv, on_recv_closed or on_send_done for this id.
   void close(SocketId id);

@@ -17,6 +17,7 @@ namespace {
 constexpr uint64_t kRttRefreshNs = 3600'000'000'000;  // a PING at least hourly, to refresh the RTT
 constexpr uint64_t kIdleBufferNs = 1'000'000'000;       // nothing sent for this long: quiet
 constexpr size_t kIdleBufferKeep = 64 * 1024;           // what a quiet connection's buffer may keep
+constexpr uint64_t kLingerNs = 2'000'000'000;           // longest wait for the peer to close
 
 uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
 
@@ -126,7 +127,7 @@ void Connection::flush() {
   if (tls_ != nullptr) seal_outbound();
   std::string& pending = outbound();
   if (pending.empty()) {
-    if (state_ == State::Draining) finish_close();
+    if (state_ == State::Draining) linger_ ? linger() : finish_close();
     return;
   }
   inflight_.swap(pending);
@@ -182,6 +183,8 @@ void Connection::check_write_deadline(uint64_t now_ns) {
 // still read, so what is queued for it (that PONG) is flushed before the close, as nats-server
 // flushes on "Client Closed". After a read error nothing more is written.
 void Connection::on_peer_closed(int res) {
+  if (state_ == State::Lingering) return finish_close();
+  linger_ = false;  // the peer sends nothing more: nothing is left to read before the close
   // Gone during the handshake: nats-server counts that as a failed handshake.
   if (tls_handshaking()) fail_tls_handshake(res == 0 ? "EOF" : std::strerror(-res));
   if (res == 0) {
@@ -199,6 +202,7 @@ void Connection::close(CloseReason reason, std::string_view err_text) {
   state_ = State::Draining;
   const bool slow = reason == CloseReason::SlowConsumerPendingBytes || reason == CloseReason::SlowConsumerWriteDeadline;
   if (slow) out_.clear();  // a slow consumer gets nothing more, not even an -ERR
+  linger_ = !slow && !err_text.empty();
   if (!err_text.empty()) {
     if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "-ERR", err_text);
     proto::append_err(out_, err_text);
@@ -216,6 +220,19 @@ void Connection::release() {
   released_ = true;
   on_closing();
   worker_->connection_released(*this);
+}
+
+// Closing now, with the peer's bytes unread, would answer them with a reset; the peer's kernel
+// or client may then throw away the -ERR it has not read yet (nats.js does when its write
+// fails first). After the end of the stream most clients close at once.
+void Connection::linger() {
+  state_ = State::Lingering;
+  worker_->reactor().shutdown_write(socket_);
+  if (pause_reasons_ != 0) {
+    pause_reasons_ = 0;
+    worker_->reactor().resume_recv(socket_);
+  }
+  schedule_timer(kLingerNs);
 }
 
 void Connection::finish_close() {
@@ -273,6 +290,7 @@ void Connection::note_pong() {
 
 bool Connection::timer_fired() {
   timer_ = 0;
+  if (state_ == State::Lingering) finish_close();
   return state_ == State::Open;
 }
 

@@ -1,7 +1,8 @@
 // Connection: one TCP connection owned by one worker at a time (a client may move to another:
 // worker_handover.cpp): a client (Client) or, from cluster/, a route to another server. The
 // base holds what every kind shares: who the peer is, the outbound buffer with its single send
-// in flight, the close sequence (Open -> Draining -> Closed), the keep-alive PING/PONG timer,
+// in flight, the close sequence (Open -> Draining [-> Lingering] -> Closed), the keep-alive
+// PING/PONG timer,
 // write deadlines, and the flow control state the worker uses (paused reads, congestion), and
 // TLS when the connection uses it (connection_tls.cpp: the session sits between the socket and
 // on_bytes / the outbound buffer). A subclass speaks its protocol (on_bytes, always plaintext)
@@ -58,6 +59,7 @@ class Connection {
   // Events from the worker's reactor. Received bytes go through the TLS session when there
   // is one, so on_bytes() always gets plaintext.
   void on_received(const char* data, size_t size) {
+    if (state_ == State::Lingering) return;  // read only to be dropped
     if (tls_ != nullptr) return receive_tls(data, size);
     on_bytes(data, size);
   }
@@ -81,7 +83,10 @@ class Connection {
   // Frees the capacity of the send buffers beyond a small size when nothing was sent for a
   // second: one burst must not keep megabytes per connection resident for good.
   void release_idle_buffers(uint64_t now_ns);
-  // Ends the connection: record why, stop reading, optionally send -ERR first.
+  // Ends the connection: record why, stop taking input, optionally send -ERR first. With an
+  // -ERR the close lingers: once it is out the sending side is shut and what the peer still
+  // sends is read and dropped until it closes (or kLingerNs pass), so the peer gets the -ERR
+  // rather than a reset that may discard it.
   void close(CloseReason reason, std::string_view err_text = {});
   // Releases what the connection holds in the broker (interest, counts, registrations):
   // once, when the close starts; later calls do nothing.
@@ -126,7 +131,7 @@ class Connection {
   void set_stalling(bool stalling) { stalling_ = stalling; }
 
  protected:
-  enum class State : uint8_t { Open, Draining, Closed };
+  enum class State : uint8_t { Open, Draining, Lingering, Closed };
 
   // Called once, when the close starts: release interest, counts and registrations.
   virtual void on_closing() = 0;
@@ -149,7 +154,8 @@ class Connection {
   void count_delivery(size_t pending, size_t added, size_t payload_bytes);
   // After queueing a message for a peer that is not a subscriber (a route): counts it.
   void count_sent(size_t payload_bytes);
-  // For on_timer overrides: the timer is spent; true when the connection is still open.
+  // For on_timer overrides: the timer is spent; true when the connection is still open. A
+  // lingering close that ran out of time ends here.
   bool timer_fired();
   // The keep-alive rules (client.go processPingTimer) once the timer fires.
   void keep_alive(uint64_t now_ns);
@@ -186,6 +192,8 @@ class Connection {
   void note_congestion(size_t pending);
   // The send buffers beyond kIdleBufferKeep go, their pages back to the system at once.
   void release_large_buffers();
+  // Draining is done and the -ERR is out: shut the sending side, drop what still comes.
+  void linger();
   // Makes room in out_ for a frame, where out_ is past kIdleBufferKeep (room_for).
   void grow_output(size_t frame);
   void receive_tls(const char* data, size_t size);
@@ -205,6 +213,7 @@ class Connection {
   LogNames names_;
   State state_ = State::Open;
   CloseReason close_reason_ = CloseReason::None;
+  bool linger_ = false;  // the close sent an -ERR and the peer may still be sending
 
   // Outbound: bytes queued since the last flush, and the bytes the kernel is sending.
   std::string out_;

@@ -146,6 +146,34 @@ class Limits(unittest.TestCase):
             h.expect(b"-ERR 'Maximum Payload Violation'\r\n")
             h.expect_closed()
 
+    def test_max_payload_error_reaches_a_client_still_sending(self):
+        # The server answers the oversized PUB before its payload arrives. Were it to close with
+        # the payload unread, the client's send would meet a reset, and a reset may discard the
+        # -ERR before the client reads it. The close lingers instead: the payload is read and
+        # dropped, the -ERR comes, then an orderly end of the stream.
+        srv = start_or_skip(self, "max_payload: 100\n")
+        with srv.client() as c:
+            c.read_info()
+            c.sock.settimeout(10)
+            c.sock.sendall(b"CONNECT " + QUIET + b"\r\nPUB foo 4194304\r\n" + b"x" * 4194304 + b"\r\n")
+            c.expect(b"-ERR 'Maximum Payload Violation'\r\n")
+            c.expect_closed()
+            self.assertIsNone(c.closed_err, "the stream ended with a reset, not an end of stream")
+
+    def test_lingering_close_ends_for_a_client_that_never_stops(self):
+        # The wait for the peer to finish is bounded: one that keeps sending is cut off.
+        srv = start_or_skip(self, "max_payload: 100\n")
+        with srv.client() as c:
+            c.read_info()
+            c.send(b"CONNECT " + QUIET + b"\r\nPUB foo 101\r\n")
+            c.expect(b"-ERR 'Maximum Payload Violation'\r\n")
+            c.expect_closed()
+            deadline = time.monotonic() + 10
+            with self.assertRaises((BrokenPipeError, ConnectionResetError)):
+                while time.monotonic() < deadline:
+                    c.sock.sendall(b"x" * 1024)
+                    time.sleep(0.05)
+
     def test_max_control_line(self):
         srv = start_or_skip(self, "max_control_line: 64\n")
         with srv.client() as c:

@@ -432,6 +432,37 @@ TEST_CASE("Reactor: pause_recv stops delivery, resume_recv brings the waiting by
   CHECK(server.stop_and_join());
 }
 
+TEST_CASE("Reactor: shutdown_write ends the peer's stream after what was sent; receiving goes on") {
+  EchoServer server;
+  REQUIRE(server.start(tiered(small_options())));
+  int fd = connect_client(server.port);
+  const std::string last = pattern(30000, 11);
+  CHECK(echo_roundtrip(fd, last));
+  SocketId id;
+  bool was_sending = true;
+  REQUIRE(eventually([&] {
+    REQUIRE(server.on_loop([&] {
+      id = server.order.at(0);
+      was_sending = server.conns[EchoServer::key(id)].sending;
+      if (was_sending) return;
+      server.echo = false;
+      server.reactor.shutdown_write(id);
+    }));
+    return !was_sending;
+  }));
+  char byte;
+  CHECK(::recv(fd, &byte, 1, 0) == 0);  // the end of the stream, nothing after the echo
+  const uint64_t before = server.bytes_received.load();
+  const std::string after = pattern(100000, 12);
+  CHECK(send_all(fd, after.data(), after.size()));
+  CHECK(eventually([&] { return server.bytes_received.load() == before + after.size(); }));
+  CHECK(server.recv_closed.load() == 0);
+  ::close(fd);
+  CHECK(eventually([&] { return server.closed.load() == 1; }));
+  CHECK(server.recv_closed.load() == 1);
+  CHECK(server.stop_and_join());
+}
+
 TEST_CASE("Reactor: pausing inside on_recv still delivers completions already queued") {
   EchoServer server;
   ReactorOptions o = tiered(small_options());
