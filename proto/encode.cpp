@@ -19,37 +19,15 @@ void append_number(std::string& out, uint64_t value) {
   out.append(digits.view());
 }
 
-void append_msg_start(std::string& out, bool headers, std::string_view subject) {
-  out.append(headers ? "HMSG " : "MSG ");
-  out.append(subject);
-  out.push_back(' ');
-}
-
-void append_msg_rest(std::string& out, std::string_view reply, bool headers, size_t header_size,
-                     size_t total_size) {
-  out.push_back(' ');
-  if (!reply.empty()) {
-    out.append(reply);
-    out.push_back(' ');
-  }
-  if (headers) {
-    append_number(out, header_size);
-    out.push_back(' ');
-  }
-  append_number(out, total_size);
-  out.append("\r\n");
-}
-
-namespace {
-
-// A whole MSG/HMSG frame, or only its control line (payload null), in one TailWriter; a
-// payload past MsgFrame::kInlinePayload is appended on its own rather than zero-filled first.
-void append_frame(std::string& out, bool headers, std::string_view subject, std::string_view sid,
-                  std::string_view reply, size_t header_size, size_t total_size, const std::string_view* payload) {
+// In one TailWriter; a payload past MsgFrame::kInlinePayload is appended on its own rather
+// than zero-filled first.
+void append_msg_frame(std::string& out, bool headers, std::string_view subject, std::string_view sid,
+                      std::string_view reply, size_t header_size, size_t total_size,
+                      const std::string_view* payload) {
   const Decimal total(total_size);
-  const Decimal header(header_size);
+  const Decimal header(headers ? header_size : 0);
   const bool inline_payload = payload != nullptr && payload->size() <= MsgFrame::kInlinePayload;
-  size_t size = (headers ? 5 : 4) + subject.size() + 1 + sid.size() + 1 + total.size() + 2;
+  size_t size = msg_sid_offset(headers, subject) + sid.size() + 1 + total.size() + 2;
   if (!reply.empty()) size += reply.size() + 1;
   if (headers) size += header.size() + 1;
   if (inline_payload) size += payload->size() + 2;
@@ -78,26 +56,24 @@ void append_frame(std::string& out, bool headers, std::string_view subject, std:
   }
 }
 
-}  // namespace
-
 void append_msg_header(std::string& out, std::string_view subject, std::string_view sid,
                        std::string_view reply, size_t payload_size) {
-  append_frame(out, false, subject, sid, reply, 0, payload_size, nullptr);
+  append_msg_frame(out, false, subject, sid, reply, 0, payload_size, nullptr);
 }
 
 void append_hmsg_header(std::string& out, std::string_view subject, std::string_view sid,
                         std::string_view reply, size_t header_size, size_t total_size) {
-  append_frame(out, true, subject, sid, reply, header_size, total_size, nullptr);
+  append_msg_frame(out, true, subject, sid, reply, header_size, total_size, nullptr);
 }
 
 void append_msg(std::string& out, std::string_view subject, std::string_view sid,
                 std::string_view reply, std::string_view payload) {
-  append_frame(out, false, subject, sid, reply, 0, payload.size(), &payload);
+  append_msg_frame(out, false, subject, sid, reply, 0, payload.size(), &payload);
 }
 
 void append_hmsg(std::string& out, std::string_view subject, std::string_view sid,
                  std::string_view reply, size_t header_size, std::string_view payload) {
-  append_frame(out, true, subject, sid, reply, header_size, payload.size(), &payload);
+  append_msg_frame(out, true, subject, sid, reply, header_size, payload.size(), &payload);
 }
 
 void append_routed_msg(std::string& out, std::string_view account, std::string_view subject,

@@ -17,11 +17,15 @@ inline constexpr std::string_view kPing = "PING\r\n";
 inline constexpr std::string_view kPong = "PONG\r\n";
 inline constexpr std::string_view kOk = "+OK\r\n";
 
-// A MSG/HMSG control line in the two parts around its sid: "MSG <subject> " (or "HMSG ...")
-// and " [reply ][<hdr> ]<size>\r\n" (MsgFrame renders them once for many subscribers).
-void append_msg_start(std::string& out, bool headers, std::string_view subject);
-void append_msg_rest(std::string& out, std::string_view reply, bool headers, size_t header_size,
-                     size_t total_size);
+// One writer of every MSG/HMSG frame: "MSG <subject> <sid> [reply] <size>\r\n" or
+// "HMSG <subject> <sid> [reply] <hdr> <total>\r\n", then, when `payload` is given, the payload
+// and CRLF. MsgFrame renders it with an empty sid and puts each subscriber's at msg_sid_offset.
+void append_msg_frame(std::string& out, bool headers, std::string_view subject, std::string_view sid,
+                      std::string_view reply, size_t header_size, size_t total_size,
+                      const std::string_view* payload);
+constexpr size_t msg_sid_offset(bool headers, std::string_view subject) {
+  return (headers ? 5 : 4) + subject.size() + 1;
+}
 // "MSG <subject> <sid> [reply] <size>\r\n" (the caller appends payload and CRLF, or uses append_msg).
 void append_msg_header(std::string& out, std::string_view subject, std::string_view sid,
                        std::string_view reply, size_t payload_size);

@@ -7,15 +7,11 @@ namespace zats::proto {
 void MsgFrame::render(std::string_view subject, std::string_view reply, bool headers, size_t header_size,
                       std::string_view payload) {
   text_.clear();
-  append_msg_start(text_, headers, subject);
-  start_size_ = text_.size();
-  append_msg_rest(text_, reply, headers, header_size, payload.size());
   inline_payload_ = payload.size() <= kInlinePayload;
   payload_ = inline_payload_ ? std::string_view() : payload;
-  if (inline_payload_) {
-    text_.append(payload);
-    text_.append("\r\n");
-  }
+  append_msg_frame(text_, headers, subject, /*sid=*/{}, reply, header_size, payload.size(),
+                   inline_payload_ ? &payload : nullptr);
+  start_size_ = msg_sid_offset(headers, subject);
 }
 
 }  // namespace zats::proto
