@@ -621,9 +621,9 @@ const InterestResult& InterestCache::match(std::string_view subject) {
   // call replays it and drops what this one cached, which only costs a recompute.
   const uint64_t generation = index_.generation();
   if (generation != seen_) catch_up(generation);
-  if (last_ != nullptr && proto::same_subject(subject, last_subject_)) {
+  if (const InterestResult* last = last_.find(subject)) {
     ++hits_;
-    return *last_;
+    return *last;
   }
   // Where the index has no wildcard interest and no entry for the subject, it is answered here
   // and not cached: caching would only evict results worth keeping (a stream over many distinct
@@ -638,25 +638,21 @@ const InterestResult& InterestCache::match(std::string_view subject) {
   auto it = slots_.find(subject, hash);
   if (it != slots_.end()) {
     ++hits_;
-    return remember(it->first, it->second);
+    last_.remember(it->first, &it->second);
+    return it->second;
   }
   ++misses_;
   if (!index_.may_match(subject)) return none_;
   if (slots_.size() >= capacity_) evict_some();
-  last_ = nullptr;  // the insert may move every slot
+  last_.forget();  // the insert may move every slot
   it = slots_.try_emplace(std::string(subject)).first;
   index_.match(subject, it->second);
-  return remember(it->first, it->second);
-}
-
-const InterestResult& InterestCache::remember(std::string_view subject, const InterestResult& result) {
-  last_subject_.assign(subject.data(), subject.size());
-  last_ = &result;
-  return result;
+  last_.remember(it->first, &it->second);
+  return it->second;
 }
 
 void InterestCache::catch_up(uint64_t generation) {
-  last_ = nullptr;
+  last_.forget();
   auto drop = [this](std::string_view subject, bool wildcard) { forget(subject, wildcard); };
   if (!slots_.empty() && !index_.changes().replay(seen_, generation, drop)) {
     ++resets_;
@@ -683,7 +679,7 @@ void InterestCache::forget(std::string_view subject, bool wildcard) {
 }
 
 void InterestCache::evict_some() {
-  last_ = nullptr;
+  last_.forget();
   size_t drop = capacity_ / 4 + 1;
   for (auto it = slots_.begin(); it != slots_.end() && drop > 0; --drop) slots_.erase(it++);
 }

@@ -43,6 +43,7 @@
 
 #include "core/lfht_table.h"
 #include "server/interest_change_log.h"
+#include "server/last_match.h"
 #include "server/sublist_string_map.h"
 
 namespace zats::server {
@@ -219,17 +220,14 @@ class InterestCache {
 
  private:
   void catch_up(uint64_t generation);
-  const InterestResult& remember(std::string_view subject, const InterestResult& result);
   void forget(std::string_view subject, bool wildcard);
   void evict_some();
 
   const InterestIndex& index_;
   size_t capacity_;
   StringMap<InterestResult> slots_;
-  // The last subject found in slots_ and its result: a publisher mostly repeats its subject, and
-  // one compare is cheaper than a hash and a probe. Forgotten whenever slots_ changes.
-  std::string last_subject_;
-  const InterestResult* last_ = nullptr;
+  // The last subject found in slots_ and its result: forgotten whenever slots_ changes.
+  LastMatch<const InterestResult> last_;
   uint64_t seen_ = 0;  // every cached result reflects the index at least as of this generation
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;

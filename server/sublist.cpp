@@ -139,9 +139,9 @@ const SublistResult& Sublist::match(std::string_view subject) {
     compute(subject, uncached_);
     return uncached_;
   }
-  if (last_slot_ != nullptr && last_slot_->valid && proto::same_subject(subject, last_subject_)) {
+  if (const CacheSlot* last = last_.find(subject); last != nullptr && last->valid) {
     ++stats_.cache_hits;
-    return last_slot_->result;
+    return last->result;
   }
   // Without wildcard subscriptions a subject's result is its literal entry alone: where there is
   // none, one lookup answers and caching the empty result would only evict results worth keeping
@@ -150,7 +150,7 @@ const SublistResult& Sublist::match(std::string_view subject) {
   if (root_->prunable() && !literals_.contains(subject)) return empty_;
   if (auto it = cache_.find(subject); it != cache_.end()) {
     CacheSlot& slot = *it->second;
-    remember(subject, &slot);
+    last_.remember(subject, &slot);
     if (slot.valid) {
       ++stats_.cache_hits;
       return slot.result;
@@ -165,13 +165,8 @@ const SublistResult& Sublist::match(std::string_view subject) {
   CacheSlot& slot = cache_slot_for(subject);
   compute(subject, slot.result);
   slot.valid = true;
-  remember(subject, &slot);
+  last_.remember(subject, &slot);
   return slot.result;
-}
-
-void Sublist::remember(std::string_view subject, CacheSlot* slot) {
-  last_subject_.assign(subject.data(), subject.size());
-  last_slot_ = slot;
 }
 
 Sublist::CacheSlot& Sublist::cache_slot_for(std::string_view subject) {
@@ -185,7 +180,7 @@ Sublist::CacheSlot& Sublist::cache_slot_for(std::string_view subject) {
 // bookkeeping on every hit, and a batch keeps the eviction cost amortized O(1) per miss.
 void Sublist::evict_some() {
   size_t drop = cache_capacity_ / 4 + 1;
-  last_slot_ = nullptr;
+  last_.forget();
   for (auto it = cache_.begin(); it != cache_.end() && drop > 0; --drop) cache_.erase(it++);
 }
 

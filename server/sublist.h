@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/last_match.h"
 #include "server/sublist_entry.h"
 #include "server/sublist_string_map.h"
 #include "server/subscription.h"
@@ -69,7 +70,6 @@ class Sublist {
   void match_level(const Node* node, size_t token, SublistResult& out);
   void append(const SublistEntry& entry, SublistResult& out);
   CacheSlot& cache_slot_for(std::string_view subject);
-  void remember(std::string_view subject, CacheSlot* slot);
   void changed(std::string_view subject, bool wildcard);
   void evict_some();
   void insert_wildcard(Subscription* sub);
@@ -83,10 +83,9 @@ class Sublist {
   // Literal subject -> result. A stale slot is recomputed in place on its next lookup; a literal
   // insert/remove marks one slot stale in O(1), a wildcard one scans the cache.
   StringMap<std::unique_ptr<CacheSlot>> cache_;
-  // The last subject matched and its slot: a publisher usually repeats a subject, and this
-  // skips the hash lookup then. The slot is forgotten when slots are evicted.
-  std::string last_subject_;
-  CacheSlot* last_slot_ = nullptr;
+  // The last subject matched and its slot: forgotten when slots are evicted (a stale slot stays
+  // where it is, and is recomputed in place).
+  LastMatch<CacheSlot> last_;
   size_t cache_capacity_;
   size_t count_ = 0;
   uint64_t generation_ = 0;
