@@ -127,7 +127,7 @@ void Connection::flush() {
   if (tls_ != nullptr) seal_outbound();
   std::string& pending = outbound();
   if (pending.empty()) {
-    if (state_ == State::Draining) linger_ ? linger() : finish_close();
+    if (state_ == State::Draining) linger_ && worker_->take_linger_place() ? linger() : finish_close();
     return;
   }
   inflight_.swap(pending);
@@ -237,6 +237,7 @@ void Connection::linger() {
 
 void Connection::finish_close() {
   if (state_ == State::Closed) return;
+  if (state_ == State::Lingering) worker_->give_back_linger_place();
   state_ = State::Closed;
   cancel_timer();
   worker_->reactor().close(socket_);

@@ -86,7 +86,7 @@ class Connection {
   // Ends the connection: record why, stop taking input, optionally send -ERR first. With an
   // -ERR the close lingers: once it is out the sending side is shut and what the peer still
   // sends is read and dropped until it closes (or kLingerNs pass), so the peer gets the -ERR
-  // rather than a reset that may discard it.
+  // rather than a reset that may discard it; while the worker has room (Worker::kMaxLingering).
   void close(CloseReason reason, std::string_view err_text = {});
   // Releases what the connection holds in the broker (interest, counts, registrations):
   // once, when the close starts; later calls do nothing.

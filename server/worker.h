@@ -99,6 +99,12 @@ class Worker final : public core::ReactorHandler {
   uint64_t now_ns() const { return reactor_.now_ns(); }
   std::mt19937_64& rng() { return rng_; }
   tls::HandshakeBudget& handshake_budget() { return handshakes_; }
+  // Lingering closes (Connection::linger) take a place here, given back when they end. Past
+  // kMaxLingering a close is immediate: a flood of refused connections cannot hold a
+  // descriptor for seconds each.
+  static constexpr size_t kMaxLingering = 256;
+  bool take_linger_place() { return lingering_ < kMaxLingering ? (++lingering_, true) : false; }
+  void give_back_linger_place() { --lingering_; }
 
   void mark_dirty(Connection* connection) { dirty_.push_back(connection); }
   // Delivers a message published by `from` to every matching subscription, here, on other
@@ -289,6 +295,7 @@ class Worker final : public core::ReactorHandler {
   IdlePollPolicy idle_poll_;
   uint64_t idle_since_ns_ = 0;
   tls::HandshakeBudget handshakes_;
+  size_t lingering_ = 0;
   uint64_t last_rate_limit_log_ns_ = 0;
   std::mt19937_64 rng_;
   StreamImportTable stream_imports_;  // of options_; rebuilt when they change

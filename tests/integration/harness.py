@@ -27,6 +27,11 @@ def server_binary():
     return found
 
 
+def is_zats():
+    """Whether the server under test is zats (zats-only tests skip against nats-server)."""
+    return "zats" in os.path.basename(server_binary())
+
+
 def tier_args(binary):
     """--io_uring_tier=$ZATS_IO_URING_TIER when it is set and `binary` is the zats under test (meson
     runs part of the suite again on the Linux 5.19 tier that way); nothing for nats-server."""

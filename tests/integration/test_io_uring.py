@@ -19,8 +19,7 @@ import harness
 SANITIZED = os.environ.get("ZATS_SANITIZE", "none") not in ("", "none")
 
 
-def is_zats():
-    return "zats" in os.path.basename(harness.server_binary())
+is_zats = harness.is_zats
 
 
 def http_get(port, path):

@@ -12,6 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import Closed, Server, run_tests  # noqa: E402
 
 QUIET = b'{"verbose":false,"pedantic":false}'
@@ -20,11 +21,11 @@ QUIET = b'{"verbose":false,"pedantic":false}'
 class ConfigServer(Server):
     """A Server started with `-c` and a config file holding `text`."""
 
-    def __init__(self, text):
+    def __init__(self, text, *args):
         fd, self.conf_path = tempfile.mkstemp(prefix="zats-limits-", suffix=".conf")
         with os.fdopen(fd, "w") as f:
             f.write(text)
-        super().__init__("-c", self.conf_path)
+        super().__init__("-c", self.conf_path, *args)
 
     def __exit__(self, *exc):
         try:
@@ -33,9 +34,9 @@ class ConfigServer(Server):
             os.unlink(self.conf_path)
 
 
-def start_or_skip(test, text):
+def start_or_skip(test, text, *args):
     """Starts a ConfigServer, or skips the test when the server exits because of the config."""
-    srv = ConfigServer(text)
+    srv = ConfigServer(text, *args)
     try:
         srv.start()
     except RuntimeError as e:
@@ -173,6 +174,36 @@ class Limits(unittest.TestCase):
                 while time.monotonic() < deadline:
                     c.sock.sendall(b"x" * 1024)
                     time.sleep(0.05)
+
+    @unittest.skipUnless(harness.is_zats(), "zats-only: nats-server closes at once, and has no --cores")
+    def test_lingering_closes_are_bounded_per_worker(self):
+        # Past Worker::kMaxLingering (256) lingering closes at a time, a close is immediate: the
+        # peer's further bytes then meet a reset, where a lingering close reads them.
+        srv = start_or_skip(self, "max_payload: 100\n", "--cores", "1")
+        total = 300
+        conns = []
+        try:
+            for _ in range(total):
+                c = srv.client()
+                conns.append(c)
+                c.read_info()
+                c.send(b"CONNECT " + QUIET + b"\r\nPUB foo 101\r\n")
+            for c in conns:
+                c.expect(b"-ERR 'Maximum Payload Violation'\r\n")
+                c.expect_closed()
+            # Two rounds of writes, all well within the 2 s a close may linger: a closed socket
+            # answers the first with a reset, which the second then reports.
+            reset = set()
+            for _ in range(2):
+                for i, c in enumerate(conns):
+                    try:
+                        c.sock.send(b"x" * 1024)
+                    except (BrokenPipeError, ConnectionResetError):
+                        reset.add(i)
+            self.assertEqual(len(reset), total - 256)
+        finally:
+            for c in conns:
+                c.close()
 
     def test_max_control_line(self):
         srv = start_or_skip(self, "max_control_line: 64\n")

@@ -5,7 +5,6 @@ publishers on every worker go on (also what the moving client itself publishes),
 connection keeps its cid, subscriptions, permissions and statistics. zats-only (nats-server has
 no workers), so it skips when the server under test is not zats."""
 import json
-import os
 import re
 import threading
 import time
@@ -18,8 +17,7 @@ from test_workers import MsgReader, Placed, on_distinct_workers, ping_through_ke
 WORKERS = 2
 
 
-def is_zats():
-    return "zats" in os.path.basename(harness.server_binary())
+is_zats = harness.is_zats
 
 
 def start_server(*extra, workers=WORKERS):

@@ -5,7 +5,6 @@ mesh backpressure, a stress run with wildcard and queue subscriptions under SUB/
 old-style request/reply (SUB inbox; UNSUB sid 1; PUB) across two workers, byte for byte as
 nats-server answers it. zats-only (nats-server has no --cores), so it skips when the server under
 test is not zats; nats-server, when installed, is the reference for the request/reply bytes."""
-import os
 import re
 import socket
 import threading
@@ -17,8 +16,7 @@ import harness
 WORKERS = 4
 
 
-def is_zats():
-    return "zats" in os.path.basename(harness.server_binary())
+is_zats = harness.is_zats
 
 
 # Connections stay where they were placed (no --move_connections): these tests are about what
