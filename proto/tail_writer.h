@@ -17,6 +17,7 @@ class TailWriter {
   TailWriter(std::string& out, size_t size) : at_(grow(out, size)) {}
 
   void put(std::string_view s) {
+    if (s.empty()) return;  // an empty view may have no data pointer, which memcpy must not get
     std::memcpy(at_, s.data(), s.size());
     at_ += s.size();
   }
