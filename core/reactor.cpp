@@ -35,6 +35,21 @@ constexpr unsigned kCqeBatch = 64;
 constexpr unsigned kMaxCompletionsPerTurn = 128;
 constexpr size_t kMaxSendChunk = size_t{1} << 30;  // an SQE length is 32 bits
 
+// After a short gathered send: the iovecs start past the `sent` bytes.
+void skip_sent(msghdr& msg, size_t sent) {
+  while (sent > 0 && msg.msg_iovlen > 0) {
+    iovec& first = msg.msg_iov[0];
+    if (sent < first.iov_len) {
+      first.iov_base = static_cast<char*>(first.iov_base) + sent;
+      first.iov_len -= sent;
+      return;
+    }
+    sent -= first.iov_len;
+    ++msg.msg_iov;
+    --msg.msg_iovlen;
+  }
+}
+
 bool is_fd_exhaustion(int err) {
   return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
@@ -100,6 +115,7 @@ struct Reactor::Impl {
   void register_file(SocketSlot& s);
   void release_file_index(SocketSlot& s);
   void arm_wake_read();
+  void start_send(SocketId id, const char* data, msghdr* msg, size_t size);
   void submit_send_chunk(uint32_t slot, SocketSlot& s);
   void queue_recv_rearm(SocketId id, SocketSlot& s);
   void cancel_all(uint32_t slot, SocketSlot& s);
@@ -282,6 +298,13 @@ void Reactor::Impl::arm_wake_read() {
 }
 
 void Reactor::Impl::submit_send_chunk(uint32_t slot, SocketSlot& s) {
+  if (s.send_msg != nullptr) {
+    io_uring_sqe* sqe = tagged_sqe(OpKind::Send, slot, s.gen);
+    io_uring_prep_sendmsg(sqe, s.fd, s.send_msg, MSG_NOSIGNAL);
+    target(sqe, s);
+    ++s.inflight;
+    return;
+  }
   size_t left = s.send_size - s.send_done;
   if (left > kMaxSendChunk) left = kMaxSendChunk;
   io_uring_sqe* sqe = tagged_sqe(OpKind::Send, slot, s.gen);
@@ -464,7 +487,10 @@ void Reactor::Impl::on_send_cqe(CompletionTag tag, int res) {
   }
   if (res > 0) {
     s->send_done += size_t(res);
-    if (s->send_done < s->send_size) return submit_send_chunk(tag.slot, *s);  // short send
+    if (s->send_done < s->send_size) {  // short send
+      if (s->send_msg != nullptr) skip_sent(*s->send_msg, size_t(res));
+      return submit_send_chunk(tag.slot, *s);
+    }
   } else if (res == 0 && s->send_done < s->send_size) {
     res = -EPIPE;  // nothing written for a non-empty buffer: do not retry forever
   }
@@ -678,19 +704,25 @@ SocketId Reactor::add_socket(int fd) {
   return id;
 }
 
-void Reactor::send(SocketId id, const char* data, size_t size) {
-  SocketSlot* s = impl_->sockets.find(id);
+void Reactor::send(SocketId id, const char* data, size_t size) { impl_->start_send(id, data, nullptr, size); }
+
+void Reactor::send_message(SocketId id, msghdr* msg, size_t size) { impl_->start_send(id, nullptr, msg, size); }
+
+// One of data (a plain send) or msg (a gathered one).
+void Reactor::Impl::start_send(SocketId id, const char* data, msghdr* msg, size_t size) {
+  SocketSlot* s = sockets.find(id);
   if (s == nullptr || s->closing) return;
-  assert(!s->send_busy && "Reactor::send: one send per socket at a time");
+  assert(!s->send_busy && "Reactor: one send per socket at a time");
   if (s->send_busy) {
     ZATS_ERROR("reactor: send while a send is in flight (slot %u); ignored", id.slot);
     return;
   }
   s->send_busy = true;
   s->send_data = data;
+  s->send_msg = msg;
   s->send_size = size;
   s->send_done = 0;
-  impl_->submit_send_chunk(id.slot, *s);
+  submit_send_chunk(id.slot, *s);
 }
 
 void Reactor::pause_recv(SocketId id) {
@@ -766,7 +798,7 @@ void Reactor::detach(SocketId id) {
 
 size_t Reactor::send_remaining(SocketId id) const {
   const SocketSlot* s = impl_->sockets.find(id);
-  return s == nullptr || s->send_data == nullptr ? 0 : s->send_size - s->send_done;
+  return s == nullptr || !s->send_busy ? 0 : s->send_size - s->send_done;
 }
 
 void Reactor::run(ReactorHandler& handler) { impl_->run(handler); }

@@ -8,14 +8,15 @@
 // no io_uring types, so an epoll backend could sit behind the same interface.
 #pragma once
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <unistd.h>
 
 #include "core/uring_features.h"
 
@@ -139,6 +140,10 @@ class Reactor {
   // Sends data[0..size). At most one send per socket may be outstanding: the caller waits
   // for on_send_done before the next. The bytes must stay valid until on_send_done or on_closed.
   void send(SocketId id, const char* data, size_t size);
+  // The same for a gathered send: the bytes msg's iovecs point at, `size` of them in all (at
+  // most IOV_MAX iovecs). msg, its iovecs and their bytes stay the caller's and must stay put
+  // until on_send_done; a short send advances msg's iovecs in place before the rest goes.
+  void send_message(SocketId id, msghdr* msg, size_t size);
   // Stops / restarts delivering on_recv for a socket (backpressure). Bytes already received
   // when pausing are still delivered.
   void pause_recv(SocketId id);

@@ -27,6 +27,7 @@ struct SocketSlot {
   bool close_submitted = false;
   bool detaching = false;      // detach(): the descriptor goes back to the handler, not closed
   const char* send_data = nullptr;
+  msghdr* send_msg = nullptr;  // a gathered send (send_message), else send_data serves
   size_t send_size = 0;
   size_t send_done = 0;
 };

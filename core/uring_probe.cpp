@@ -47,6 +47,7 @@ const OpNeed kOps[] = {
     {IORING_OP_SEND, "IORING_OP_SEND"},       {IORING_OP_MSG_RING, "IORING_OP_MSG_RING"},
     {IORING_OP_ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL"}, {IORING_OP_CLOSE, "IORING_OP_CLOSE"},
     {IORING_OP_READ, "IORING_OP_READ"},     {IORING_OP_SHUTDOWN, "IORING_OP_SHUTDOWN"},
+    {IORING_OP_SENDMSG, "IORING_OP_SENDMSG"},
 };
 
 bool check_opcodes(io_uring* ring, std::string* why) {

@@ -463,6 +463,46 @@ TEST_CASE("Reactor: shutdown_write ends the peer's stream after what was sent; r
   CHECK(server.stop_and_join());
 }
 
+TEST_CASE("Reactor: a gathered send of many pieces arrives whole and in order through short sends") {
+  EchoServer server;
+  REQUIRE(server.start(tiered(small_options())));
+  int fd = connect_client(server.port);
+  CHECK(echo_roundtrip(fd, "hello"));
+  // 1000 pieces of 1..16000 bytes (8 MB in all): more than the socket takes at once, so the
+  // kernel sends it in several goes and the reactor resumes mid-iovec.
+  const std::string whole = pattern(8'000'000, 13);
+  std::vector<iovec> pieces;
+  msghdr msg{};
+  SocketId id;
+  REQUIRE(server.on_loop([&] {
+    id = server.order.at(0);
+    server.echo = false;
+    EchoServer::Conn& c = server.conns[EchoServer::key(id)];
+    c.in_flight = whole;  // on_send_done checks the count against it
+    c.sending = true;
+    size_t at = 0;
+    for (unsigned i = 0; at < c.in_flight.size() && pieces.size() < 1000; ++i) {
+      size_t size = std::min<size_t>(1 + (i * 2654435761u) % 16000, c.in_flight.size() - at);
+      if (pieces.size() == 999) size = c.in_flight.size() - at;
+      pieces.push_back(iovec{c.in_flight.data() + at, size});
+      at += size;
+    }
+    msg.msg_iov = pieces.data();
+    msg.msg_iovlen = pieces.size();
+    server.reactor.send_message(id, &msg, c.in_flight.size());
+  }));
+  std::string got(whole.size(), '\0');
+  CHECK(recv_exact(fd, got.data(), got.size()));
+  CHECK(got == whole);
+  CHECK(eventually([&] {
+    bool sending = true;
+    REQUIRE(server.on_loop([&] { sending = server.conns[EchoServer::key(id)].sending; }));
+    return !sending;
+  }));
+  ::close(fd);
+  CHECK(server.stop_and_join());
+}
+
 TEST_CASE("Reactor: pausing inside on_recv still delivers completions already queued") {
   EchoServer server;
   ReactorOptions o = tiered(small_options());
