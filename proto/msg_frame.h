@@ -21,6 +21,15 @@ class MsgFrame {
   // larger than kInlinePayload.
   void render(std::string_view subject, std::string_view reply, bool headers, size_t header_size,
               std::string_view payload);
+  // Whether the payload is part of the rendered text (else append_to appends it on its own).
+  bool inline_payload() const { return inline_payload_; }
+  // Without the payload when it is not inline: the control line only, for a caller that
+  // queues the payload and its CRLF itself.
+  void append_head_to(std::string& out, std::string_view sid) const {
+    out.append(text_.data(), start_size_);
+    out.append(sid);
+    out.append(text_.data() + start_size_, text_.size() - start_size_);
+  }
   // The whole frame for a subscriber whose sid is `sid`.
   // Three appends: cheaper here than TailWriter's zero-filled resize (fan-out 1:8 profile).
   void append_to(std::string& out, std::string_view sid) const {

@@ -341,7 +341,14 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   if (!room_for(frame, pending)) return;
   std::string& buffer = out();
   size_t before = buffer.size();
-  if (msg.frame != nullptr && !strip) {
+  size_t spliced = 0;
+  if (msg.shared != nullptr && !strip && can_splice() && !core::trace_enabled()) {
+    msg.frame->append_head_to(buffer, sub.sid);
+    std::string_view shared = (*msg.shared)->payload();
+    splice(*msg.shared, shared);
+    buffer.append("\r\n");
+    spliced = shared.size();
+  } else if (msg.frame != nullptr && !strip) {
     msg.frame->append_to(buffer, sub.sid);
   } else if (msg.has_headers && !strip) {
     proto::append_hmsg(buffer, msg.subject, sub.sid, msg.reply, msg.header_size, payload);
@@ -349,7 +356,7 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
     proto::append_msg(buffer, msg.subject, sub.sid, msg.reply, payload);
   }
   if (core::trace_enabled()) [[unlikely]] trace_sent_message(before);
-  count_delivery(pending, buffer.size() - before, payload.size());
+  count_delivery(pending, buffer.size() - before + spliced, payload.size());
   if (sub.max > 0 && ++sub.delivered >= sub.max) {
     remove_subscription(&sub);
   } else if (sub.max == 0) {

@@ -17,6 +17,7 @@ namespace {
 constexpr uint64_t kRttRefreshNs = 3600'000'000'000;  // a PING at least hourly, to refresh the RTT
 constexpr uint64_t kIdleBufferNs = 1'000'000'000;       // nothing sent for this long: quiet
 constexpr size_t kIdleBufferKeep = 64 * 1024;           // what a quiet connection's buffer may keep
+constexpr size_t kMaxIov = 1024;                        // IOV_MAX: iovecs per gathered send
 constexpr uint64_t kLingerNs = 2'000'000'000;           // longest wait for the peer to close
 
 uint64_t to_ns(Nanos d) { return static_cast<uint64_t>(d.count()); }
@@ -45,7 +46,19 @@ uint64_t Connection::now_ns() const { return worker_->now_ns(); }
 
 size_t Connection::pending_bytes() const {
   size_t sealed = tls_ != nullptr ? tls_->output().size() : 0;
-  return out_.size() + sealed + (sending_ ? worker_->reactor().send_remaining(socket_) : 0);
+  return out_.size() + spliced_bytes_ + sealed +
+         (sending_ ? later_bytes_ + worker_->reactor().send_remaining(socket_) : 0);
+}
+
+void Connection::splice(const SharedMessageRef& owner, std::string_view bytes) {
+  splices_.push_back(Splice{out_.size(), bytes, owner.share()});
+  spliced_bytes_ += bytes.size();
+}
+
+void Connection::drop_output() {
+  out_.clear();
+  splices_.clear();
+  spliced_bytes_ = 0;
 }
 
 void Connection::queue(std::string_view bytes) {
@@ -126,7 +139,7 @@ void Connection::flush() {
   if (state_ == State::Closed || sending_ || moving_) return;
   if (tls_ != nullptr) seal_outbound();
   std::string& pending = outbound();
-  if (pending.empty()) {
+  if (pending.empty() && splices_.empty()) {
     if (state_ == State::Draining) linger_ && worker_->take_linger_place() ? linger() : finish_close();
     return;
   }
@@ -134,28 +147,67 @@ void Connection::flush() {
   pending.clear();
   sending_ = true;
   send_started_ns_ = now_ns();
-  worker_->reactor().send(socket_, inflight_.data(), inflight_.size());
+  if (splices_.empty()) return worker_->reactor().send(socket_, inflight_.data(), inflight_.size());
+  inflight_splices_.swap(splices_);
+  spliced_bytes_ = 0;
+  next_byte_ = 0;
+  next_splice_ = 0;
+  later_bytes_ = inflight_.size();
+  for (const Splice& s : inflight_splices_) later_bytes_ += s.bytes.size();
+  send_batch();
+}
+
+// inflight_'s bytes with each splice's bytes in its place, as many as kMaxIov iovecs take.
+bool Connection::send_batch() {
+  if (next_byte_ == inflight_.size() && next_splice_ == inflight_splices_.size()) return false;
+  iov_.clear();
+  size_t batch = 0;
+  auto add = [&](const char* data, size_t size) {
+    if (size == 0) return;
+    iov_.push_back(iovec{const_cast<char*>(data), size});
+    batch += size;
+  };
+  while (next_splice_ < inflight_splices_.size() && iov_.size() + 2 <= kMaxIov) {
+    const Splice& s = inflight_splices_[next_splice_++];
+    add(inflight_.data() + next_byte_, s.at - next_byte_);
+    next_byte_ = s.at;
+    add(s.bytes.data(), s.bytes.size());
+  }
+  if (next_splice_ == inflight_splices_.size()) {
+    add(inflight_.data() + next_byte_, inflight_.size() - next_byte_);
+    next_byte_ = inflight_.size();
+  }
+  later_bytes_ -= batch;
+  msg_ = msghdr{};
+  msg_.msg_iov = iov_.data();
+  msg_.msg_iovlen = iov_.size();
+  worker_->reactor().send_message(socket_, &msg_, batch);
+  return true;
 }
 
 void Connection::on_send_done(int res) {
+  if (res >= 0 && state_ != State::Closed && !inflight_splices_.empty() && send_batch()) return;
   sending_ = false;
   inflight_.clear();
+  inflight_splices_.clear();
+  later_bytes_ = 0;
   if (state_ == State::Closed) return;
   if (res < 0) {
     // Nothing more can be written: stop reading and close.
     if (close_reason_ == CloseReason::None) close_reason_ = CloseReason::WriteError;
     state_ = State::Draining;
     release();
-    out_.clear();
+    drop_output();
     finish_close();
     return;
   }
-  if (!out_.empty() || !outbound().empty() || state_ == State::Draining) mark_dirty();
+  if (!out_.empty() || !splices_.empty() || !outbound().empty() || state_ == State::Draining) mark_dirty();
   if (congested_since_ns_ != 0) note_congestion(pending_bytes());
 }
 
 void Connection::release_idle_buffers(uint64_t now_ns) {
-  if (sending_ || !out_.empty() || !outbound().empty() || now_ns - send_started_ns_ < kIdleBufferNs) return;
+  if (sending_ || !out_.empty() || !splices_.empty() || !outbound().empty() || now_ns - send_started_ns_ < kIdleBufferNs)
+    return;
   release_large_buffers();
 }
 
@@ -164,6 +216,11 @@ void Connection::release_idle_buffers(uint64_t now_ns) {
 void Connection::release_large_buffers() {
   for (std::string* buffer : {&out_, &inflight_, tls_ != nullptr ? &tls_->output() : nullptr})
     if (buffer != nullptr && buffer->capacity() > kIdleBufferKeep) core::release_buffer(*buffer);
+  // A fan-out burst's splice records and iovecs (only ever empty here: nothing is queued).
+  if (splices_.empty()) splices_.shrink_to_fit();
+  if (inflight_splices_.empty()) inflight_splices_.shrink_to_fit();
+  iov_.clear();
+  iov_.shrink_to_fit();
 }
 
 void Connection::check_write_deadline(uint64_t now_ns) {
@@ -175,7 +232,7 @@ void Connection::check_write_deadline(uint64_t now_ns) {
   if (state_ == State::Open) close_reason_ = CloseReason::SlowConsumerWriteDeadline;
   state_ = State::Draining;
   release();
-  out_.clear();
+  drop_output();
   finish_close();
 }
 
@@ -192,7 +249,7 @@ void Connection::on_peer_closed(int res) {
     return;
   }
   close(CloseReason::ReadError);
-  out_.clear();
+  drop_output();
   finish_close();
 }
 
@@ -201,7 +258,7 @@ void Connection::close(CloseReason reason, std::string_view err_text) {
   close_reason_ = reason;
   state_ = State::Draining;
   const bool slow = reason == CloseReason::SlowConsumerPendingBytes || reason == CloseReason::SlowConsumerWriteDeadline;
-  if (slow) out_.clear();  // a slow consumer gets nothing more, not even an -ERR
+  if (slow) drop_output();  // a slow consumer gets nothing more, not even an -ERR
   linger_ = !slow && !err_text.empty();
   if (!err_text.empty()) {
     if (core::trace_enabled()) [[unlikely]] trace_out(log_origin(), "-ERR", err_text);

@@ -1,9 +1,9 @@
 // Connection: one TCP connection owned by one worker at a time (a client may move to another:
 // worker_handover.cpp): a client (Client) or, from cluster/, a route to another server. The
-// base holds what every kind shares: who the peer is, the outbound buffer with its single send
-// in flight, the close sequence (Open -> Draining [-> Lingering] -> Closed), the keep-alive
-// PING/PONG timer,
-// write deadlines, and the flow control state the worker uses (paused reads, congestion), and
+// base holds what every kind shares: who the peer is, the outbound buffer (with a fan-out's
+// shared payloads spliced in by reference) and its single send in flight, the close sequence
+// (Open -> Draining [-> Lingering] -> Closed), the keep-alive PING/PONG timer, write
+// deadlines, and the flow control state the worker uses (paused reads, congestion), and
 // TLS when the connection uses it (connection_tls.cpp: the session sits between the socket and
 // on_bytes / the outbound buffer). A subclass speaks its protocol (on_bytes, always plaintext)
 // and says what closing releases (on_closing). Owning worker's thread only.
@@ -13,11 +13,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/log.h"
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
 #include "server/close_reason.h"
+#include "server/shared_message.h"
 #include "server/tls/tls_session.h"
 
 namespace zats::server {
@@ -141,6 +143,10 @@ class Connection {
   bool open() const { return state_ == State::Open; }
   // Outbound bytes: encoders append to out() and then call mark_dirty().
   std::string& out() { return out_; }
+  // Queues `bytes` (inside the message `owner` holds) where out() ends now, without copying
+  // them: the send gathers them from the message. Not with TLS (the session seals out() only).
+  void splice(const SharedMessageRef& owner, std::string_view bytes);
+  bool can_splice() const { return tls_ == nullptr; }
   void queue(std::string_view bytes);
   void send_err(std::string_view text);
   void mark_dirty();
@@ -192,6 +198,10 @@ class Connection {
   void note_congestion(size_t pending);
   // The send buffers beyond kIdleBufferKeep go, their pages back to the system at once.
   void release_large_buffers();
+  // Drops everything queued and not yet handed to the kernel.
+  void drop_output();
+  // The next batch of a gathered send from inflight_ and inflight_splices_; false when none is left.
+  bool send_batch();
   // Draining is done and the -ERR is out: shut the sending side, drop what still comes.
   void linger();
   // Makes room in out_ for a frame, where out_ is past kIdleBufferKeep (room_for).
@@ -218,6 +228,22 @@ class Connection {
   // Outbound: bytes queued since the last flush, and the bytes the kernel is sending.
   std::string out_;
   std::string inflight_;
+  // Bytes of shared messages queued between out_'s bytes (splice), and those of inflight_.
+  struct Splice {
+    size_t at;  // they go after out_[0, at)
+    std::string_view bytes;
+    SharedMessageRef owner;
+  };
+  std::vector<Splice> splices_;
+  std::vector<Splice> inflight_splices_;
+  size_t spliced_bytes_ = 0;
+  // A gathered send goes in batches of at most kMaxIov iovecs: where the next batch starts,
+  // and the bytes after the batch in flight.
+  size_t next_byte_ = 0;
+  size_t next_splice_ = 0;
+  size_t later_bytes_ = 0;
+  std::vector<iovec> iov_;
+  msghdr msg_{};
   bool sending_ = false;
   bool dirty_ = false;
   size_t turn_added_ = 0;  // bytes queued during the current loop turn (not yet flushable)

@@ -9,6 +9,8 @@
 
 namespace zats::server {
 
+class SharedMessageRef;
+
 struct MessageView {
   std::string_view subject;
   std::string_view reply;
@@ -18,6 +20,9 @@ struct MessageView {
   // The MSG/HMSG frame already rendered for this message, when it goes to several local
   // subscribers (Worker::deliver_local); null otherwise.
   const proto::MsgFrame* frame = nullptr;
+  // With a frame whose payload is not inline: one shared copy of the payload, which deliveries
+  // queue by reference rather than copying it once per subscriber (Connection::splice).
+  const SharedMessageRef* shared = nullptr;
 };
 
 }  // namespace zats::server

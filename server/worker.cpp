@@ -690,9 +690,18 @@ size_t Worker::deliver_local(AccountId account, const Connection* from, const Me
   delivering_remote_ = remote;
   const SublistResult& result = accounts_[account]->sublist.match(msg.subject);
   MessageView framed = msg;
+  SharedMessageRef shared_payload;  // each subscriber's queue holds its own reference
   if (result.plain.size() + result.queues.size() > 1) {
     frame_.render(msg.subject, msg.reply, msg.has_headers, msg.header_size, msg.payload);
     framed.frame = &frame_;
+    // A payload past the frame's inline size is copied once here, and each delivery queues a
+    // reference to that copy rather than copying it again (Connection::splice).
+    if (!frame_.inline_payload()) {
+      SharedMessage::Fields fields;
+      fields.payload = msg.payload;
+      shared_payload = SharedMessage::make(fields);
+      framed.shared = &shared_payload;
+    }
   }
   size_t delivered = 0;
   for (Subscription* sub : result.plain) delivered += deliver_to(from, sub, framed) ? 1 : 0;

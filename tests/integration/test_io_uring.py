@@ -363,5 +363,64 @@ class SendBuffers(unittest.TestCase):
                 wait_for(lambda: rss_bytes(s.proc.pid) < base + (4 << 20), timeout=15, state=rss)
 
 
+class SharedPayloads(unittest.TestCase):
+    """A fan-out's payloads past the rendered frame's inline size (256 B) are copied once and
+    queued by reference for each subscriber; a subscriber's send then gathers its control lines
+    and those shared payloads, in batches of at most 1024 pieces. Every subscriber must get
+    exactly the byte stream it would get with copies: small and large messages interleaved,
+    HMSG among them, a reader that waits until everything is published (its queue spans many
+    batches and short sends) and one that reads as it goes. Also on workers that share the
+    subscribers (--cores 2, round-robin)."""
+
+    COUNT = 3000
+
+    def expected_and_input(self, sid_of):
+        publish, expected = [], {sid: [] for sid in sid_of}
+        for i in range(self.COUNT):
+            size = (100, 300, 1000, 5000)[i % 4]
+            body = (b"%07d" % i) * (size // 7) + b"x" * (size % 7)
+            if i % 10 == 9:
+                header = b"NATS/1.0\r\nN: %d\r\n\r\n" % i
+                publish.append(b"HPUB fan %d %d\r\n%s%s\r\n" % (len(header), len(header) + len(body), header, body))
+                for sid in sid_of:
+                    expected[sid].append(b"HMSG fan %s %d %d\r\n%s%s\r\n" % (sid, len(header), len(header) + len(body), header, body))
+            else:
+                publish.append(b"PUB fan %d\r\n%s\r\n" % (len(body), body))
+                for sid in sid_of:
+                    expected[sid].append(b"MSG fan %s %d\r\n%s\r\n" % (sid, len(body), body))
+        return b"".join(publish), {sid: b"".join(frames) for sid, frames in expected.items()}
+
+    def check_fan_out(self, *args):
+        connect = b'{"verbose":false,"pedantic":false,"headers":true}'
+        with harness.Server(*args) as s:
+            readers = [s.client(), s.client(), s.client(rcvbuf=65536)]
+            sids = [b"1", b"2", b"3"]
+            try:
+                for reader, sid in zip(readers, sids):
+                    reader.handshake(connect)
+                    reader.send(b"SUB fan " + sid + b"\r\n")
+                    reader.ping()
+                data, expected = self.expected_and_input(sids)
+                with s.client() as pub:
+                    pub.handshake(connect)
+                    pub.send(data)
+                    pub.ping(timeout=30)
+                    # the last reader has read nothing so far: everything waits in the server
+                    for reader, sid in zip(readers, sids):
+                        got = reader.read_exactly(len(expected[sid]), timeout=60)
+                        self.assertTrue(got == expected[sid], "subscriber %s got other bytes" % sid.decode())
+                        reader.ping()
+            finally:
+                for reader in readers:
+                    reader.close()
+
+    def test_every_subscriber_gets_every_byte(self):
+        self.check_fan_out(*(("--cores", "1") if is_zats() else ()))
+
+    @unittest.skipUnless(is_zats(), "zats-only: --cores")
+    def test_across_workers(self):
+        self.check_fan_out("--cores", "2", "--placement", "round-robin")
+
+
 if __name__ == "__main__":
     unittest.main()
