@@ -198,7 +198,20 @@ int connect_client(int port) {
   a.sin_family = AF_INET;
   a.sin_port = htons(uint16_t(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  int err = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 ? 0 : errno;
+  // io_uring task work aimed at this thread (the reactor's probe sets up and tears down rings
+  // here) can interrupt a blocking connect, as it can a recv (seen on the 5.19 tier); the
+  // attempt itself goes on: wait for it to finish.
+  if (err == EINTR) {
+    pollfd p{fd, POLLOUT, 0};
+    int ready;
+    do ready = ::poll(&p, 1, 10000);
+    while (ready < 0 && errno == EINTR);
+    socklen_t len = sizeof err;
+    err = ready == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 ? err : ETIMEDOUT;
+  }
+  INFO("connect: ", std::string(err == 0 ? "ok" : std::strerror(err)));
+  REQUIRE(err == 0);
   return fd;
 }
 
