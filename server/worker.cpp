@@ -663,7 +663,7 @@ void Worker::receive(SharedMessageRef msg) {
   received_seq_[msg->origin_worker()] = msg->origin_seq();
   if (!arriving_.empty()) capture_for_arrivals(msg);
   const MessageView view = msg->view();
-  if (msg->local_target(index_) || msg->has_queue_for(index_)) deliver_local(msg->account(), nullptr, view, msg.get());
+  if (msg->local_target(index_) || msg->has_queue_for(index_)) deliver_local(msg->account(), nullptr, view, &msg);
   if (msg->local_target(index_) && responses_.owns(view.subject)) deliver_response(msg->account(), view);
   for (RemoteMask mine = msg->remotes() & owned_remotes_; mine != 0; mine &= mine - 1) {
     const unsigned r = static_cast<unsigned>(std::countr_zero(mine));
@@ -684,23 +684,26 @@ void Worker::wake_touched() {
 // Local subscribers: every plain one, and one member of each queue group this worker was
 // given (all groups with a single worker; by the publisher's pick otherwise).
 size_t Worker::deliver_local(AccountId account, const Connection* from, const MessageView& msg,
-                             const SharedMessage* remote) {
+                             const SharedMessageRef* remote) {
   if (account >= accounts_.size()) return 0;
   ++publish_depth_;
-  delivering_remote_ = remote;
+  delivering_remote_ = remote != nullptr ? remote->get() : nullptr;
   const SublistResult& result = accounts_[account]->sublist.match(msg.subject);
   MessageView framed = msg;
   SharedMessageRef shared_payload;  // each subscriber's queue holds its own reference
   if (result.plain.size() + result.queues.size() > 1) {
     frame_.render(msg.subject, msg.reply, msg.has_headers, msg.header_size, msg.payload);
     framed.frame = &frame_;
-    // A payload past the frame's inline size is copied once here, and each delivery queues a
-    // reference to that copy rather than copying it again (Connection::splice).
+    // A payload past the frame's inline size is shared: each delivery queues a reference to
+    // one copy rather than copying it again (Connection::splice). Another worker's message is
+    // that copy already; a publish of our own is copied once here.
     if (!frame_.inline_payload()) {
-      SharedMessage::Fields fields;
-      fields.payload = msg.payload;
-      shared_payload = SharedMessage::make(fields);
-      framed.shared = &shared_payload;
+      if (remote == nullptr) {
+        SharedMessage::Fields fields;
+        fields.payload = msg.payload;
+        shared_payload = SharedMessage::make(fields);
+      }
+      framed.shared = remote != nullptr ? remote : &shared_payload;
     }
   }
   size_t delivered = 0;
@@ -708,7 +711,7 @@ size_t Worker::deliver_local(AccountId account, const Connection* from, const Me
   for (const auto& members : result.queues) {
     if (members.empty()) continue;
     std::string_view group = members.front()->queue;
-    bool mine = remote != nullptr ? remote->queue_assigned(group, index_)
+    bool mine = remote != nullptr ? (*remote)->queue_assigned(group, index_)
                 : indexed() ? std::find(local_groups_.begin(), local_groups_.end(), group) != local_groups_.end()
                           : true;
     if (mine) delivered += deliver_to_queue(from, members, framed) ? 1 : 0;

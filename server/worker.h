@@ -168,7 +168,8 @@ class Worker final : public core::ReactorHandler {
   void want_responses(AccountId exporter);
   void map_reply(AccountId exporter, AccountId importer, std::string_view reply, bool singleton, std::string& out);
   size_t deliver_response(AccountId account, const MessageView& msg);
-  size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg, const SharedMessage* remote);
+  size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg,
+                       const SharedMessageRef* remote);
   bool deliver_to_queue(const Connection* from, const std::vector<Subscription*>& members, const MessageView& msg);
   bool deliver_to(const Connection* from, Subscription* sub, const MessageView& msg);
   void note_source(Client& to);
