@@ -337,17 +337,17 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   std::string_view payload = strip ? msg.payload.substr(msg.header_size) : msg.payload;
   size_t frame = msg.subject.size() + sub.sid.size() + msg.reply.size() + payload.size() + 40;
   if (perms_ && !msg.reply.empty()) perms_->note_reply(msg.reply, worker().now_ns());
+  // A shared payload is queued by reference (the frame's inline size keeps small ones copied).
+  const bool share = msg.shared != nullptr && !strip && can_splice() && !core::trace_enabled();
+  const std::string_view shared = share ? (*msg.shared)->payload() : std::string_view();
   size_t pending = 0;
-  if (!room_for(frame, pending)) return;
+  if (!room_for(frame, pending, shared.size())) return;
   std::string& buffer = out();
   size_t before = buffer.size();
-  size_t spliced = 0;
-  if (msg.shared != nullptr && !strip && can_splice() && !core::trace_enabled()) {
+  if (share) {
     msg.frame->append_head_to(buffer, sub.sid);
-    std::string_view shared = (*msg.shared)->payload();
     splice(*msg.shared, shared);
     buffer.append("\r\n");
-    spliced = shared.size();
   } else if (msg.frame != nullptr && !strip) {
     msg.frame->append_to(buffer, sub.sid);
   } else if (msg.has_headers && !strip) {
@@ -356,7 +356,7 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
     proto::append_msg(buffer, msg.subject, sub.sid, msg.reply, payload);
   }
   if (core::trace_enabled()) [[unlikely]] trace_sent_message(before);
-  count_delivery(pending, buffer.size() - before + spliced, payload.size());
+  count_delivery(pending, buffer.size() - before + shared.size(), payload.size());
   if (sub.max > 0 && ++sub.delivered >= sub.max) {
     remove_subscription(&sub);
   } else if (sub.max == 0) {

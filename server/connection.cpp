@@ -78,11 +78,12 @@ void Connection::mark_dirty() {
   worker_->mark_dirty(this);
 }
 
-bool Connection::room_for(size_t frame, size_t& pending) {
+bool Connection::room_for(size_t frame, size_t& pending, size_t spliced) {
   pending = pending_bytes();  // one read per message: it asks the reactor
   const size_t behind = pending - std::min(pending, turn_added_);
   if (behind + frame <= static_cast<size_t>(worker_->options().max_pending)) {
-    if (out_.size() + frame > out_.capacity()) [[unlikely]] grow_output(frame);
+    const size_t written = frame - spliced;
+    if (out_.size() + written > out_.capacity()) [[unlikely]] grow_output(written);
     return true;
   }
   ZATS_LOG_FROM(Notice, log_origin(), "Slow Consumer Detected: MaxPending of %ld Exceeded",

@@ -153,8 +153,9 @@ class Connection {
   // A message frame of `frame` bytes is about to be queued: false (and the connection is
   // closed as a slow consumer) when what earlier turns left unsent plus it would pass
   // max_pending. This turn's own burst does not count: it is about to be flushed.
-  // `pending` receives the bytes pending before the frame (for count_delivery).
-  bool room_for(size_t frame, size_t& pending);
+  // `pending` receives the bytes pending before the frame (for count_delivery). `spliced` of
+  // the frame's bytes will be spliced in (splice) rather than written to out().
+  bool room_for(size_t frame, size_t& pending, size_t spliced = 0);
   // After queueing `added` bytes of a message for a subscriber (payload_bytes of them
   // payload), with `pending` from room_for: counts it and watches congestion.
   void count_delivery(size_t pending, size_t added, size_t payload_bytes);

@@ -376,6 +376,19 @@ class Conn:
             if self.buf:
                 raise AssertionError("expected close, got unexpected bytes %r before it" % self.buf)
 
+    def drain_until_closed(self, timeout=DEFAULT_TIMEOUT):
+        """Reads and drops whatever comes until the server closes: True, or False when the
+        connection is still open at the timeout."""
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                self.buf = b""
+                if not self._fill(deadline):
+                    return False
+        except Closed:
+            self.buf = b""
+            return True
+
     def expect_nothing(self, duration=0.2):
         """No bytes (and no close) for `duration` seconds."""
         deadline = time.monotonic() + duration

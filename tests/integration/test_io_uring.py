@@ -5,8 +5,10 @@ receive buffer ring starts small (--recv_buffers bounds it). zats-only: skips fo
 import os
 import re
 import resource
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -363,6 +365,22 @@ class SendBuffers(unittest.TestCase):
                 wait_for(lambda: rss_bytes(s.proc.pid) < base + (4 << 20), timeout=15, state=rss)
 
 
+def read_stream(conn, expected, timeout=60):
+    """Reads len(expected) bytes, comparing as they come (no quadratic buffer): how many
+    matched before the first difference, the end of the stream or the timeout."""
+    conn.sock.settimeout(timeout)
+    matched = 0
+    while matched < len(expected):
+        try:
+            chunk = conn.sock.recv(1 << 20)
+        except (socket.timeout, ConnectionError):
+            break
+        if not chunk or expected[matched:matched + len(chunk)] != chunk:
+            break
+        matched += len(chunk)
+    return matched
+
+
 class SharedPayloads(unittest.TestCase):
     """A fan-out's payloads past the rendered frame's inline size (256 B) are copied once and
     queued by reference for each subscriber; a subscriber's send then gathers its control lines
@@ -420,6 +438,35 @@ class SharedPayloads(unittest.TestCase):
     @unittest.skipUnless(is_zats(), "zats-only: --cores")
     def test_across_workers(self):
         self.check_fan_out("--cores", "2", "--placement", "round-robin")
+
+    def test_shared_payloads_count_against_max_pending(self):
+        """A subscriber that stops reading is cut as a slow consumer once the payloads queued
+        for it pass max_pending, shared or not; the one that reads gets everything."""
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "pending.conf")
+            with open(conf, "w") as f:
+                f.write('max_pending: 4MB\nwrite_deadline: "60s"\n')
+            args = ("-c", conf) + (("--cores", "1") if is_zats() else ())
+            with harness.Server(*args) as s, s.client() as fast, s.client(rcvbuf=65536) as slow:
+                connect = b'{"verbose":false,"pedantic":false,"headers":true}'
+                for reader, sid in ((fast, b"1"), (slow, b"2")):
+                    reader.handshake(connect)
+                    reader.send(b"SUB fan " + sid + b"\r\n")
+                    reader.ping()
+                body = b"z" * 1000
+                with s.client() as pub:
+                    pub.handshake(connect)
+                    # published from another thread: the fast reader reads meanwhile
+                    sender = threading.Thread(target=pub.send, args=((b"PUB fan 1000\r\n" + body + b"\r\n") * 20000,))
+                    sender.start()
+                    expected = (b"MSG fan 1 1000\r\n" + body + b"\r\n") * 20000
+                    try:
+                        self.assertEqual(read_stream(fast, expected), len(expected))
+                    finally:
+                        sender.join(timeout=60)
+                    pub.ping(timeout=30)
+                # the slow one was cut: what reached it before the cut, then the end
+                self.assertTrue(slow.drain_until_closed(timeout=30), "the subscriber that did not read was not cut")
 
 
 if __name__ == "__main__":
