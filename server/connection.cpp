@@ -151,8 +151,7 @@ void Connection::flush() {
   if (splices_.empty()) return worker_->reactor().send(socket_, inflight_.data(), inflight_.size());
   inflight_splices_.swap(splices_);
   spliced_bytes_ = 0;
-  next_byte_ = 0;
-  next_splice_ = 0;
+  batch_ = GatherBatch{};
   later_bytes_ = inflight_.size();
   for (const Splice& s : inflight_splices_) later_bytes_ += s.bytes.size();
   send_batch();
@@ -160,29 +159,13 @@ void Connection::flush() {
 
 // inflight_'s bytes with each splice's bytes in its place, as many as kMaxIov iovecs take.
 bool Connection::send_batch() {
-  if (next_byte_ == inflight_.size() && next_splice_ == inflight_splices_.size()) return false;
-  iov_.clear();
-  size_t batch = 0;
-  auto add = [&](const char* data, size_t size) {
-    if (size == 0) return;
-    iov_.push_back(iovec{const_cast<char*>(data), size});
-    batch += size;
-  };
-  while (next_splice_ < inflight_splices_.size() && iov_.size() + 2 <= kMaxIov) {
-    const Splice& s = inflight_splices_[next_splice_++];
-    add(inflight_.data() + next_byte_, s.at - next_byte_);
-    next_byte_ = s.at;
-    add(s.bytes.data(), s.bytes.size());
-  }
-  if (next_splice_ == inflight_splices_.size()) {
-    add(inflight_.data() + next_byte_, inflight_.size() - next_byte_);
-    next_byte_ = inflight_.size();
-  }
-  later_bytes_ -= batch;
+  const size_t size = batch_.next(inflight_, std::span<const Splice>(inflight_splices_), iov_, kMaxIov);
+  if (size == 0) return false;
+  later_bytes_ -= size;
   msg_ = msghdr{};
   msg_.msg_iov = iov_.data();
   msg_.msg_iovlen = iov_.size();
-  worker_->reactor().send_message(socket_, &msg_, batch);
+  worker_->reactor().send_message(socket_, &msg_, size);
   return true;
 }
 

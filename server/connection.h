@@ -19,6 +19,7 @@
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
 #include "server/close_reason.h"
+#include "server/gather_batch.h"
 #include "server/shared_message.h"
 #include "server/tls/tls_session.h"
 
@@ -240,8 +241,7 @@ class Connection {
   size_t spliced_bytes_ = 0;
   // A gathered send goes in batches of at most kMaxIov iovecs: where the next batch starts,
   // and the bytes after the batch in flight.
-  size_t next_byte_ = 0;
-  size_t next_splice_ = 0;
+  GatherBatch batch_;
   size_t later_bytes_ = 0;
   std::vector<iovec> iov_;
   msghdr msg_{};
