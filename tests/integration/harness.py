@@ -233,6 +233,20 @@ class Closed(Exception):
     pass
 
 
+def _common_prefix(a, b):
+    """How many leading bytes a and b share (a binary search over slice compares)."""
+    lo, hi = 0, min(len(a), len(b))
+    if a[:hi] == b[:hi]:
+        return hi
+    while lo + 1 < hi:  # a[:lo] matches, a[:hi] does not
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 class Conn:
     """A raw TCP client: exact-bytes expectations, every wait bounded."""
 
@@ -350,6 +364,32 @@ class Conn:
                                      % (e, n, self.buf)) from None
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
+
+    def expect_stream(self, expected, timeout=DEFAULT_TIMEOUT):
+        """The next bytes must be `expected`, a long run of frames, compared as they come (no
+        quadratic buffer); server PINGs between frames (the first comes about 2 s after the
+        connect) are answered and skipped. Fails naming where the stream stopped matching."""
+        deadline = time.monotonic() + timeout
+        view, matched = memoryview(expected), 0
+        while matched < len(expected):
+            n = min(len(self.buf), len(expected) - matched)
+            same = _common_prefix(view[matched:matched + n], self.buf)
+            matched, self.buf = matched + same, self.buf[same:]
+            if self.buf.startswith(b"PING\r\n"):
+                self.buf = self.buf[6:]
+                self.send(b"PONG\r\n")
+            elif matched == len(expected):
+                break
+            elif same < n and not b"PING\r\n".startswith(self.buf):
+                raise AssertionError("other bytes at %d of %d: %r instead of %r" % (
+                    matched, len(expected), self.buf[:60], bytes(view[matched:matched + 60])))
+            else:
+                try:
+                    if not self._fill(deadline):
+                        raise AssertionError("timed out after %d of %d bytes" % (matched, len(expected)))
+                except Closed as e:
+                    raise AssertionError("connection closed (%s) after %d of %d bytes"
+                                         % (e, matched, len(expected))) from None
 
     def read_info(self, timeout=DEFAULT_TIMEOUT):
         """Read one INFO line, check its framing `INFO {json} \\r\\n` and return the parsed JSON."""
