@@ -346,7 +346,7 @@ void Client::deliver(Subscription& sub, const MessageView& msg) {
   size_t before = buffer.size();
   if (share) {
     msg.frame->append_head_to(buffer, sub.sid);
-    splice(*msg.shared, shared);
+    splice(*msg.shared);
     buffer.append("\r\n");
   } else if (msg.frame != nullptr && !strip) {
     msg.frame->append_to(buffer, sub.sid);

@@ -50,7 +50,8 @@ size_t Connection::pending_bytes() const {
          (sending_ ? later_bytes_ + worker_->reactor().send_remaining(socket_) : 0);
 }
 
-void Connection::splice(const SharedMessageRef& owner, std::string_view bytes) {
+void Connection::splice(const SharedMessageRef& owner) {
+  const std::string_view bytes = owner->payload();
   splices_.push_back(Splice{out_.size(), bytes, owner.share()});
   spliced_bytes_ += bytes.size();
 }
@@ -200,7 +201,8 @@ void Connection::release_idle_buffers(uint64_t now_ns) {
 void Connection::release_large_buffers() {
   for (std::string* buffer : {&out_, &inflight_, tls_ != nullptr ? &tls_->output() : nullptr})
     if (buffer != nullptr && buffer->capacity() > kIdleBufferKeep) core::release_buffer(*buffer);
-  // A fan-out burst's splice records and iovecs (only ever empty here: nothing is queued).
+  // A fan-out burst's splice records and iovecs. Only when idle: a connection destroyed with
+  // splices queued frees them with itself.
   if (splices_.empty()) splices_.shrink_to_fit();
   if (inflight_splices_.empty()) inflight_splices_.shrink_to_fit();
   iov_.clear();

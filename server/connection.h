@@ -144,9 +144,9 @@ class Connection {
   bool open() const { return state_ == State::Open; }
   // Outbound bytes: encoders append to out() and then call mark_dirty().
   std::string& out() { return out_; }
-  // Queues `bytes` (inside the message `owner` holds) where out() ends now, without copying
-  // them: the send gathers them from the message. Not with TLS (the session seals out() only).
-  void splice(const SharedMessageRef& owner, std::string_view bytes);
+  // Queues the payload of the message `owner` holds where out() ends now, without copying it:
+  // the send gathers it from the message. Not with TLS (the session seals out() only).
+  void splice(const SharedMessageRef& owner);
   bool can_splice() const { return tls_ == nullptr; }
   void queue(std::string_view bytes);
   void send_err(std::string_view text);
