@@ -17,6 +17,7 @@ namespace {
 constexpr uint64_t kRttRefreshNs = 3600'000'000'000;  // a PING at least hourly, to refresh the RTT
 constexpr uint64_t kIdleBufferNs = 1'000'000'000;       // nothing sent for this long: quiet
 constexpr size_t kIdleBufferKeep = 64 * 1024;           // what a quiet connection's buffer may keep
+constexpr size_t kSealEarlyBytes = 64 * 1024;           // TLS: plaintext sealed while still in cache
 constexpr size_t kMaxIov = 1024;                        // IOV_MAX: iovecs per gathered send
 constexpr uint64_t kLingerNs = 2'000'000'000;           // longest wait for the peer to close
 
@@ -110,6 +111,7 @@ void Connection::count_delivery(size_t pending, size_t added, size_t payload_byt
   turn_added_ += added;
   count_sent(payload_bytes);
   note_congestion(pending + added);
+  if (tls_ != nullptr && out_.size() >= kSealEarlyBytes) seal_early();
 }
 
 void Connection::count_sent(size_t payload_bytes) {

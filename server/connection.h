@@ -212,6 +212,10 @@ class Connection {
   bool advance_tls_handshake(bool waited);
   void read_tls_records();
   void seal_outbound();
+  // A delivery left out_ past kSealEarlyBytes: sealed now, while the plaintext is in cache.
+  void seal_early();
+  // out_ into the session's records, and emptied.
+  void seal_queued();
   // What goes to the socket next: the session's output with TLS, else the protocol bytes.
   std::string& outbound() { return tls_ != nullptr ? tls_->output() : out_; }
 

@@ -96,6 +96,22 @@ void Connection::read_tls_records() {
   if (!tls_->output().empty()) mark_dirty();  // e.g. an answer to the peer's key update
 }
 
+// A burst's plaintext is sealed as it grows, not all at the flush: a turn can queue megabytes
+// for each subscriber, and sealing copies and encrypts them, far cheaper while they are still
+// in the cache (on a 1:4 fan-out of 1 KiB messages, the copy of cold plaintext alone was a
+// fifth of the server's time).
+void Connection::seal_early() {
+  if (state_ == State::Open && tls_->established()) seal_queued();
+}
+
+void Connection::seal_queued() {
+  if (!tls_->write(out_)) {
+    ZATS_DEBUG("%s:%d - %s:%lu - TLS write error: %s", ip_.c_str(), port_, names_.id_tag,
+               static_cast<unsigned long>(cid_), tls_->error().c_str());
+  }
+  out_.clear();
+}
+
 // Moves the queued protocol bytes into the session, sealed into records; close_notify follows
 // the last of them. During the handshake they wait (what went in the clear went at start_tls),
 // and a connection closing before it completes sends nothing more.
@@ -104,13 +120,7 @@ void Connection::seal_outbound() {
     if (state_ == State::Draining) out_.clear();
     return;
   }
-  if (!out_.empty()) {
-    if (!tls_->write(out_)) {
-      ZATS_DEBUG("%s:%d - %s:%lu - TLS write error: %s", ip_.c_str(), port_, names_.id_tag,
-                 static_cast<unsigned long>(cid_), tls_->error().c_str());
-    }
-    out_.clear();
-  }
+  if (!out_.empty()) seal_queued();
   if (state_ == State::Draining) tls_->shutdown();
 }
 

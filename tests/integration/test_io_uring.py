@@ -363,6 +363,25 @@ class SendBuffers(unittest.TestCase):
                 wait_for(lambda: rss_bytes(s.proc.pid) < base + (4 << 20), timeout=15, state=rss)
 
 
+def fan_out_stream(count, sids):
+    """What a publisher sends (small and large payloads interleaved, every tenth an HPUB) and
+    the exact bytes each subscriber (by sid, subscribed to "fan") must then receive."""
+    publish, expected = [], {sid: [] for sid in sids}
+    for i in range(count):
+        size = (100, 300, 1000, 5000)[i % 4]
+        body = (b"%07d" % i) * (size // 7) + b"x" * (size % 7)
+        if i % 10 == 9:
+            header = b"NATS/1.0\r\nN: %d\r\n\r\n" % i
+            publish.append(b"HPUB fan %d %d\r\n%s%s\r\n" % (len(header), len(header) + len(body), header, body))
+            for sid in sids:
+                expected[sid].append(b"HMSG fan %s %d %d\r\n%s%s\r\n" % (sid, len(header), len(header) + len(body), header, body))
+        else:
+            publish.append(b"PUB fan %d\r\n%s\r\n" % (len(body), body))
+            for sid in sids:
+                expected[sid].append(b"MSG fan %s %d\r\n%s\r\n" % (sid, len(body), body))
+    return b"".join(publish), {sid: b"".join(frames) for sid, frames in expected.items()}
+
+
 class SharedPayloads(unittest.TestCase):
     """A fan-out's payloads past the rendered frame's inline size (256 B) are copied once and
     queued by reference for each subscriber; a subscriber's send then gathers its control lines
@@ -371,24 +390,6 @@ class SharedPayloads(unittest.TestCase):
     HMSG among them, a reader that waits until everything is published (its queue spans many
     batches and short sends) and one that reads as it goes. Also on workers that share the
     subscribers (--cores 2, round-robin)."""
-
-    COUNT = 3000
-
-    def expected_and_input(self, sid_of):
-        publish, expected = [], {sid: [] for sid in sid_of}
-        for i in range(self.COUNT):
-            size = (100, 300, 1000, 5000)[i % 4]
-            body = (b"%07d" % i) * (size // 7) + b"x" * (size % 7)
-            if i % 10 == 9:
-                header = b"NATS/1.0\r\nN: %d\r\n\r\n" % i
-                publish.append(b"HPUB fan %d %d\r\n%s%s\r\n" % (len(header), len(header) + len(body), header, body))
-                for sid in sid_of:
-                    expected[sid].append(b"HMSG fan %s %d %d\r\n%s%s\r\n" % (sid, len(header), len(header) + len(body), header, body))
-            else:
-                publish.append(b"PUB fan %d\r\n%s\r\n" % (len(body), body))
-                for sid in sid_of:
-                    expected[sid].append(b"MSG fan %s %d\r\n%s\r\n" % (sid, len(body), body))
-        return b"".join(publish), {sid: b"".join(frames) for sid, frames in expected.items()}
 
     def check_fan_out(self, *args):
         connect = b'{"verbose":false,"pedantic":false,"headers":true}'
@@ -400,7 +401,7 @@ class SharedPayloads(unittest.TestCase):
                     reader.handshake(connect)
                     reader.send(b"SUB fan " + sid + b"\r\n")
                     reader.ping()
-                data, expected = self.expected_and_input(sids)
+                data, expected = fan_out_stream(3000, sids)
                 with s.client() as pub:
                     pub.handshake(connect)
                     pub.send(data)

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import tlspki  # noqa: E402
 from harness import run_tests  # noqa: E402
-from test_io_uring import rss_bytes, take_frames, wait_for as wait_until  # noqa: E402
+from test_io_uring import fan_out_stream, rss_bytes, take_frames, wait_for as wait_until  # noqa: E402
 from test_monitor import MonServer, name_of, wait_for  # noqa: E402
 
 PKI = None
@@ -432,6 +432,38 @@ class CommandLine(unittest.TestCase):
             self.assertIn("TLS configuration is specified in the tls section of a configuration file", r.stdout)
             for name in ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", "CurveP521", "X25519"):
                 self.assertIn("    %s\n" % name, r.stdout, name_of(binary))
+
+
+class Bursts(Compared):
+    def test_every_subscriber_gets_a_burst_exactly(self):
+        """A publisher's 3000 messages in one write (100 B to 5 KB, HMSG among them) reach three
+        TLS subscribers byte for byte: a turn's plaintext for each passes the size at which zats
+        seals it before the flush, and the third subscriber reads only once everything was
+        published (what waits for it spans many records and sends)."""
+        connect = b'{"verbose":false,"pedantic":false,"headers":true}'
+
+        def observe(binary):
+            srv = start(self, binary, tls_block())
+            readers, sids = [], [b"1", b"2", b"3"]
+            for sid in sids:
+                raw = harness.Conn(srv.port, rcvbuf=65536 if sid == b"3" else None)
+                self.addCleanup(raw.close)
+                read_info_line(raw.sock)
+                reader = as_conn(client_context().wrap_socket(raw.sock, server_hostname="localhost"))
+                reader.send(b"CONNECT " + connect + b"\r\nSUB fan " + sid + b"\r\nPING\r\n")
+                reader.await_pong()
+                readers.append(reader)
+            data, expected = fan_out_stream(3000, sids)
+            _, pub = tls_connect(srv.port)
+            self.addCleanup(pub.close)
+            pub.send(b"CONNECT " + connect + b"\r\n" + data + b"PING\r\n")
+            pub.await_pong(timeout=60)
+            for reader, sid in zip(readers, sids):
+                reader.expect_stream(expected[sid], timeout=60)
+                reader.send(b"PING\r\n")
+                reader.await_pong()
+            return "exact"
+        self.compare(observe, "exact")
 
 
 @unittest.skipUnless("zats" in os.path.basename(harness.server_binary()), "zats-only: how its memory follows the load")
