@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "core/copy_tuning.h"
 #include "perf/bench_options.h"
 #include "perf/clock.h"
 #include "perf/endpoint.h"
@@ -239,6 +240,7 @@ class Coordinator {
 }  // namespace zats::perf
 
 int main(int argc, char** argv) {
+  zats::core::adopt_vector_copies(argv);  // the bench seals and opens TLS records too
   const auto opts = zats::perf::parse_bench_options(argc, argv);
   return zats::perf::Coordinator(opts).run();
 }

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <string>
 
+#include "core/copy_tuning.h"
 #include "core/log.h"
 #include "core/uring_probe.h"
 #include "server/config/options_loader.h"
@@ -108,6 +109,7 @@ int non_run_action(const zats::server::config::LoadedOptions& loaded) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  zats::core::adopt_vector_copies(argv);  // first: it may run the program anew
   sigset_t signals;
   block_signals(&signals);
   // The time zone is read once, here, before any thread: later localtime_r calls (the log
