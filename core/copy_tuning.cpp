@@ -3,6 +3,7 @@
 
 #include <cpuid.h>
 #include <gnu/libc-version.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -57,10 +58,14 @@ void adopt_vector_copies(char** argv) {
   std::optional<std::string> tunables =
       vector_copy_tunables(gnu_get_libc_version(), this_cpu(), current, l2 > 0 ? static_cast<size_t>(l2) : 0);
   if (!tunables) return;
+  // The path this process was started by, not /proc/self/exe: the kernel names a process after
+  // that path's last part (/proc/PID/comm, what `--signal` looks for), links included.
+  const auto* path = reinterpret_cast<const char*>(::getauxval(AT_EXECFN));
+  if (path == nullptr) return;
   const std::optional<std::string> before = current != nullptr ? std::optional<std::string>(current) : std::nullopt;
   // The new image finds the threshold set and goes on: this runs once.
   if (::setenv("GLIBC_TUNABLES", tunables->c_str(), 1) != 0) return;
-  ::execv("/proc/self/exe", argv);
+  ::execv(path, argv);
   // The exec failed: run on as we are, with the environment as it was.
   if (before) ::setenv("GLIBC_TUNABLES", before->c_str(), 1);
   else ::unsetenv("GLIBC_TUNABLES");

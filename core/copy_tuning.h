@@ -27,8 +27,9 @@ struct CopyCpu {
 std::optional<std::string> vector_copy_tunables(std::string_view libc_version, CopyCpu cpu, const char* current,
                                                 size_t l2_bytes);
 
-// Executes /proc/self/exe with argv and the tunable where vector_copy_tunables asks for it;
-// returns when it does not (or when the exec fails: the program then runs as it is).
+// Executes the program again (the path it was started by, with argv) with the tunable where
+// vector_copy_tunables asks for it; returns when it does not (or when the exec fails: the
+// program then runs as it is).
 void adopt_vector_copies(char** argv);
 
 }  // namespace zats::core

@@ -242,13 +242,18 @@ def tunables_of(pid):
 class CopyTuning(unittest.TestCase):
     """Where glibc copies with REP MOVSB into unaligned destinations that AMD's Zen 3 and 4 run
     up to 20x slower, zats executes itself once more at start with the threshold at the L2
-    size: the same process (the pid its starter knows) ends up with it and serves. A threshold
+    size: the same process (the pid its starter knows, the name it had) ends up with it and
+    serves. A threshold
     the user set stays as it is; other tunables are kept; on other machines nothing changes."""
 
     def tunables_of_server(self, given):
         """GLIBC_TUNABLES of a running server started with `given` (None: as this test runs)."""
         with harness.Server(env={"GLIBC_TUNABLES": given} if given is not None else None) as s, s.client() as c:
             c.handshake()
+            # Started again by the path it was started by: named after it still (what
+            # `--signal` looks for), not "exe"
+            with open("/proc/%d/comm" % s.proc.pid) as f:
+                self.assertEqual(f.read().strip(), os.path.basename(harness.server_binary())[:15])
             return tunables_of(s.proc.pid)
 
     def expected(self, given):
