@@ -1,14 +1,15 @@
 // The copy tunable: what this CPU and glibc call for, and the one exec that applies it.
 #include "core/copy_tuning.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#endif
 #include <gnu/libc-version.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdlib>
-#include <cstring>
 
 namespace zats::core {
 namespace {
@@ -21,18 +22,19 @@ int version_number(std::string_view v) {
   int major = 0, minor = 0;
   auto [dot, e1] = std::from_chars(v.data(), v.data() + v.size(), major);
   if (e1 != std::errc() || dot == v.data() + v.size() || *dot != '.') return 0;
-  auto [end, e2] = std::from_chars(dot + 1, v.data() + v.size(), minor);
-  if (e2 != std::errc()) return 0;
+  if (std::from_chars(dot + 1, v.data() + v.size(), minor).ec != std::errc()) return 0;
   return major * 100 + minor;
 }
 
 CopyCpu this_cpu() {
   CopyCpu cpu;
+#if defined(__x86_64__) || defined(__i386__)
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) == 0) return cpu;
   cpu.amd = ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163;  // "Auth" "enti" "cAMD"
   if (eax >= 7 && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0) cpu.fsrm = (edx >> 4) & 1;
-  return cpu;
+#endif
+  return cpu;  // elsewhere neither: nothing to tune
 }
 
 }  // namespace
