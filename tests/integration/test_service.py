@@ -243,8 +243,8 @@ class CopyTuning(unittest.TestCase):
     """Where glibc copies with REP MOVSB into unaligned destinations that AMD's Zen 3 and 4 run
     up to 20x slower, zats executes itself once more at start with the threshold at the L2
     size: the same process (the pid its starter knows, the name it had) ends up with it and
-    serves. A threshold
-    the user set stays as it is; other tunables are kept; on other machines nothing changes."""
+    serves. A threshold the user set stays as it is; other tunables are kept; on other
+    machines nothing changes."""
 
     def tunables_of_server(self, given):
         """GLIBC_TUNABLES of a running server started with `given` (None: as this test runs)."""

@@ -101,9 +101,10 @@ def as_conn(sock):
     return c
 
 
-def tls_connect(port, cert=None, ca=None):
-    """INFO in the clear, then the handshake. Returns (info, Conn over TLS)."""
-    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+def tls_connect(port, cert=None, ca=None, rcvbuf=None):
+    """INFO in the clear, then the handshake. Returns (info, Conn over TLS). `rcvbuf`: a small
+    receive buffer, set before the connect (harness.Conn), for a reader that falls behind."""
+    raw = harness.Conn(port, rcvbuf=rcvbuf).sock if rcvbuf else socket.create_connection(("127.0.0.1", port), timeout=5)
     info = read_info_line(raw)
     tls = client_context(cert, ca).wrap_socket(raw, server_hostname="localhost")
     return info, as_conn(tls)
@@ -446,10 +447,8 @@ class Bursts(Compared):
             srv = start(self, binary, tls_block())
             readers, sids = [], [b"1", b"2", b"3"]
             for sid in sids:
-                raw = harness.Conn(srv.port, rcvbuf=65536 if sid == b"3" else None)
-                self.addCleanup(raw.close)
-                read_info_line(raw.sock)
-                reader = as_conn(client_context().wrap_socket(raw.sock, server_hostname="localhost"))
+                _, reader = tls_connect(srv.port, rcvbuf=65536 if sid == b"3" else None)
+                self.addCleanup(reader.close)
                 reader.send(b"CONNECT " + connect + b"\r\nSUB fan " + sid + b"\r\nPING\r\n")
                 reader.await_pong()
                 readers.append(reader)
@@ -480,10 +479,8 @@ class BurstMemory(unittest.TestCase):
         payload = b"y" * 100000
         frame = b"MSG big 1 100000\r\n" + payload + b"\r\n"
         count = 400
-        sub = harness.Conn(srv.port, rcvbuf=65536)
+        _, sub = tls_connect(srv.port, rcvbuf=65536)
         self.addCleanup(sub.close)
-        read_info_line(sub.sock)
-        sub = as_conn(client_context().wrap_socket(sub.sock, server_hostname="localhost"))
         sub.send(b"CONNECT " + QUIET + b"\r\nSUB big 1\r\nPING\r\n")
         sub.await_pong()
         _, pub = tls_connect(srv.port)
