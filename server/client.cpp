@@ -239,11 +239,16 @@ bool Client::reserved_reply_or_subject(const proto::PubArgs& args) {
   return false;
 }
 
-bool Client::on_pub(const proto::PubArgs& args, std::string_view payload) {
-  if (core::trace_enabled()) [[unlikely]] {
-    trace_pub(log_origin(), args, payload.size());
-    trace_payload(log_origin(), payload, worker().options().max_traced_msg_len);
+bool Client::on_pub(const proto::PubArgs& published, std::string_view payload) {
+  if (core::trace_enabled()) [[unlikely]] trace_pub(log_origin(), published, payload.size());
+  // A subject mapping replaces the subject before anything looks at it but the pedantic check.
+  proto::PubArgs args = published;
+  const std::string* mapped = worker().maps(account_) ? worker().map_subject(account_, published.subject) : nullptr;
+  if (mapped != nullptr) [[unlikely]] {
+    if (core::trace_enabled()) trace_in(log_origin(), "MAPPING", std::string(published.subject) + " -> " + *mapped);
+    args.subject = *mapped;
   }
+  if (core::trace_enabled()) [[unlikely]] trace_payload(log_origin(), payload, worker().options().max_traced_msg_len);
   stats_.in_msgs++;
   stats_.in_bytes += payload.size();
   WorkerStats& ws = worker().stats();
@@ -251,7 +256,12 @@ bool Client::on_pub(const proto::PubArgs& args, std::string_view payload) {
   ws.in_bytes += payload.size();
   last_activity_ns_ = worker().now_ns();
   // Pedantic: the reference complains but still routes the message.
-  if (connect_.pedantic && !proto::is_valid_literal_subject(args.subject)) send_err("Invalid Publish Subject");
+  if (connect_.pedantic && !proto::is_valid_literal_subject(published.subject)) send_err("Invalid Publish Subject");
+  // Mapped to no destination (the weights leave part of the messages nowhere): dropped.
+  if (mapped != nullptr && mapped->empty()) [[unlikely]] {
+    if (connect_.verbose) send_ok();
+    return open();
+  }
   if (reserved_reply_or_subject(args)) return open();
   if (connect_.verbose) send_ok();
 

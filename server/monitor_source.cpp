@@ -58,6 +58,18 @@ void describe_exports_and_imports(const Options& o, const StreamImportTable& imp
     out.imports.push_back({r.import.local, r.import.exporter, {}, r.import.subject, true});
 }
 
+// /accountz?acc=: the account's subject mappings, by source (as Go's JSON orders map keys).
+void describe_mappings(const SubjectMappingTable& mappings, AccountId account, monitor::AccountInfo& out) {
+  for (const CompiledMapping& m : mappings.of(account)) {
+    monitor::AccountMappingInfo info{m.source(), {}};
+    m.for_each_destination([&info](std::string_view subject, uint32_t weight, std::string_view cluster) {
+      info.destinations.push_back({std::string(subject), weight, std::string(cluster)});
+    });
+    out.mappings.push_back(std::move(info));
+  }
+  std::sort(out.mappings.begin(), out.mappings.end(), [](const auto& a, const auto& b) { return a.source < b.source; });
+}
+
 }  // namespace
 
 MonitorSource::MonitorSource(ServerContext& context, int64_t start_wall_ns)
@@ -148,10 +160,12 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
     const Options& current = !gathering->reports.empty() && gathering->reports[0].options ? *gathering->reports[0].options
                                                                                            : context_.options;
     const StreamImportTable imports(current, context_.accounts);
+    const SubjectMappingTable mappings(current, context_.accounts);
     for (size_t a = 0; a < context_.accounts.size(); ++a) {
       monitor::AccountInfo acc;
       acc.name = context_.accounts.name(static_cast<AccountId>(a));
       describe_exports_and_imports(current, imports, context_.accounts, static_cast<AccountId>(a), acc);
+      describe_mappings(mappings, static_cast<AccountId>(a), acc);
       acc.client_connections = static_cast<int>(account_conns[a]);
       acc.subscriptions = account_subs[a];
       acc.sublist = account_sublist[a];

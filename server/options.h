@@ -48,6 +48,23 @@ struct AccountImport {
   bool activated = false;  // an account JWT's import whose activation token holds (token_req exports)
 };
 
+// Subject mappings (docs/compatibility.md, Subject mappings): what a client publishes in
+// `account` on a subject `source` matches goes out on one of the destinations instead, chosen by
+// weight (percent); a destination with a `cluster` applies only in the cluster of that name.
+struct MapDestination {
+  std::string subject;
+  int weight = 100;
+  std::string cluster;
+  bool operator==(const MapDestination&) const = default;
+};
+
+struct SubjectMapping {
+  std::string account;  // "$G" for the top-level `mappings`
+  std::string source;
+  std::vector<MapDestination> destinations;
+  bool operator==(const SubjectMapping&) const = default;
+};
+
 // Operator (JWT) mode (docs/compatibility.md, Operator mode): the trusted operators, and the
 // accounts the memory resolver holds (`resolver_preload`), decoded and verified at load. Users
 // are not configured: each presents a user JWT its account issued, signing the nonce.
@@ -243,6 +260,9 @@ struct Options {
   std::vector<std::string> accounts;
   std::vector<AccountExport> account_exports;
   std::vector<AccountImport> account_imports;
+  // In the order configured; a later mapping of the same source in one account replaces the
+  // earlier. Valid ones only: the config check refuses the others.
+  std::vector<SubjectMapping> subject_mappings;
   OperatorMode operator_mode;
 
   std::string config_file;

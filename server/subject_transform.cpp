@@ -273,6 +273,33 @@ std::optional<SubjectTransform::Piece> SubjectTransform::parse_piece(std::string
   return std::nullopt;
 }
 
+bool SubjectTransform::valid_mapping_destination(std::string_view dest, std::string* why) {
+  bool after_fwc = false;
+  for (size_t start = 0;;) {
+    const size_t dot = dest.find('.', start);
+    const std::string_view token = dest.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (token.empty() || after_fwc) {
+      *why = destination_error("invalid subject", token);
+      return false;
+    }
+    if (token.size() > 4 && token.starts_with("{{") && token.ends_with("}}")) {
+      bool known = false;
+      for (const FunctionSyntax& f : kFunctions) known = known || function_arguments(token, f.name).has_value();
+      if (!known) {
+        *why = destination_error("unknown function", token);
+        return false;
+      }
+    } else if (token == ">") {
+      after_fwc = true;
+    } else if (token.find_first_of("\t\n\f\r ") != std::string_view::npos) {
+      *why = "invalid mapping destination: invalid subject";
+      return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
 std::optional<SubjectTransform> SubjectTransform::make(std::string_view src, std::string_view dest, std::string* why) {
   std::vector<std::string_view> s = tokens_of(src);
   std::vector<std::string_view> d = tokens_of(dest);

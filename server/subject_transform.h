@@ -25,6 +25,11 @@ class SubjectTransform {
   // (number_wildcards).
   static std::optional<SubjectTransform> make(std::string_view src, std::string_view dest, std::string* why);
 
+  // Whether `dest` may be a subject mapping's destination, checked before make() (nats-server's
+  // ValidateMappingDestination): no empty token and nothing after a `>`, every `{{...}}` token a
+  // known function, no white space in a literal token. False with nats-server's text in `why`.
+  static bool valid_mapping_destination(std::string_view dest, std::string* why);
+
   // accounts.go transformTokenize: each `*` of `subject` as `$1`, `$2`, ... in order.
   static std::string number_wildcards(std::string_view subject);
   // accounts.go transformUntokenize: each `$N` token of `subject` as `*`.

@@ -63,6 +63,7 @@ Worker::Worker(ServerContext& context, unsigned index)
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),
       stream_imports_(*options_, context.accounts),
       service_imports_(*options_, context.accounts),
+      mappings_(*options_, context.accounts),
       responses_(context.server_id.substr(1, 8) + std::to_string(index)),
       response_interest_(context.accounts.size(), false) {
   for (size_t a = 0; a < context_.accounts.size(); ++a) {
@@ -145,6 +146,7 @@ void Worker::apply_options(std::shared_ptr<const Options> next) {
     options_ = std::move(next);
     stream_imports_ = StreamImportTable(*options_, context_.accounts);
     service_imports_ = ServiceImportTable(*options_, context_.accounts);
+    mappings_ = SubjectMappingTable(*options_, context_.accounts);
     for (auto& c : connections_)
       if (c) c->on_options_changed();
   });
@@ -378,6 +380,11 @@ size_t Worker::publish(Client& from, const MessageView& msg) {
   return delivered;
 }
 
+const std::string* Worker::map_subject(AccountId account, std::string_view subject) {
+  if (!mappings_.map(account, subject, info_.cluster, rng_(), mapped_subject_)) return nullptr;
+  return &mapped_subject_;
+}
+
 // `from` is null for a message the worker publishes itself (an imported request's response).
 size_t Worker::publish_in(Connection* from, AccountId account, const MessageView& msg) {
   if (account >= accounts_.size()) return 0;
@@ -412,6 +419,15 @@ size_t Worker::publish_to_services(Client& from, AccountId importer, const Messa
     if (service_chain_.crossed(route.import.export_index)) continue;
     ServiceImportChain::Hop& hop = service_chain_.enter(route.import.export_index);
     route.import.map(msg.subject, hop.subject);
+    // The exporter's mappings apply to what arrives there, as to what its clients publish.
+    if (mappings_.maps(route.exporter) &&
+        mappings_.map(route.exporter, hop.subject, info_.cluster, rng_(), service_mapped_)) {
+      hop.subject.swap(service_mapped_);
+      if (hop.subject.empty()) {
+        service_chain_.leave();
+        continue;
+      }
+    }
     MessageView request = msg;
     request.subject = hop.subject;
     if (!msg.reply.empty()) {

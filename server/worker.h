@@ -19,6 +19,7 @@
 #include "core/reactor.h"
 #include "core/timer_wheel.h"
 #include "server/account_imports.h"
+#include "server/subject_mapping.h"
 #include "server/service_responses.h"
 #include "server/client.h"
 #include "server/idle_poll_policy.h"
@@ -98,6 +99,11 @@ class Worker final : public core::ReactorHandler {
   WorkerStats& stats() { return stats_; }
   uint64_t now_ns() const { return reactor_.now_ns(); }
   std::mt19937_64& rng() { return rng_; }
+  // Subject mappings (server/subject_mapping.h): whether `account` has any, and the subject a
+  // client's publish on `subject` goes out on when one takes it (empty: nowhere), or null. The
+  // result lives until the next call.
+  bool maps(AccountId account) const { return mappings_.maps(account); }
+  const std::string* map_subject(AccountId account, std::string_view subject);
   tls::HandshakeBudget& handshake_budget() { return handshakes_; }
   // Lingering closes (Connection::linger) take a place here, given back when they end. Past
   // kMaxLingering a close is immediate: a flood of refused connections cannot hold a
@@ -302,6 +308,9 @@ class Worker final : public core::ReactorHandler {
   StreamImportTable stream_imports_;  // of options_; rebuilt when they change
   std::string import_subject_;        // the subject of the imported copy being published
   ServiceImportTable service_imports_;  // of options_; rebuilt when they change
+  SubjectMappingTable mappings_;        // of options_; rebuilt when they change
+  std::string mapped_subject_;          // map_subject's result
+  std::string service_mapped_;          // an imported request's subject as the exporter maps it
   ServiceResponses responses_;          // replies of imported requests sent from here
   std::vector<bool> response_interest_;  // by exporting account: interest in our reply subjects
   ServiceImportChain service_chain_;     // the hops of the request being imported

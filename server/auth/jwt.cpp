@@ -301,6 +301,28 @@ void read_imports(object nats, AccountJwt& acc) {
   }
 }
 
+// jwt Mapping: {"source": [{"subject": ..., "weight": ..., "cluster": ...}, ...], ...}.
+void read_mappings(object nats, AccountJwt& acc) {
+  std::optional<object> mappings = object_of(nats, "mappings");
+  if (!mappings) return;
+  for (auto [source, value] : *mappings) {
+    JwtMapping m;
+    m.source = std::string(source);
+    simdjson::dom::array a;
+    if (value.get_array().get(a) != simdjson::SUCCESS) continue;
+    for (element item : a) {
+      object o;
+      if (item.get_object().get(o) != simdjson::SUCCESS) continue;
+      JwtMapping::Destination d;
+      d.subject = string_of(o, "subject");
+      if (int64_t weight = int_of(o, "weight"); weight != 0) d.weight = weight;
+      d.cluster = string_of(o, "cluster");
+      m.destinations.push_back(std::move(d));
+    }
+    acc.mappings.push_back(std::move(m));
+  }
+}
+
 }  // namespace
 
 std::string JwtClaims::time_problem(int64_t now) const {
@@ -358,6 +380,7 @@ std::optional<AccountJwt> decode_account_jwt(std::string_view token, std::string
   read_signing_keys(doc.nats, acc);
   read_exports(doc.nats, acc);
   read_imports(doc.nats, acc);
+  read_mappings(doc.nats, acc);
   if (std::optional<object> defaults = object_of(doc.nats, "default_permissions"))
     acc.default_permissions = permissions_of(*defaults);
   acc.revocations = revocations_of(doc.nats);

@@ -62,6 +62,18 @@ struct JwtImport {
   bool service = false;
 };
 
+// An account's subject mapping (jwt Mapping): a source and its weighted destinations, as the
+// configuration's `mappings` has them (server/subject_mapping.h); a weight left out is 100.
+struct JwtMapping {
+  struct Destination {
+    std::string subject;
+    int64_t weight = 100;
+    std::string cluster;
+  };
+  std::string source;
+  std::vector<Destination> destinations;
+};
+
 // -1 (jwt.NoLimit) is unlimited; a field the JWT leaves out is 0, as Go decodes it.
 struct JwtNatsLimits {
   int64_t subs = 0;
@@ -104,6 +116,7 @@ struct AccountJwt {
   std::vector<ScopedSigningKey> scoped_signing_keys;
   std::vector<JwtExport> exports;
   std::vector<JwtImport> imports;
+  std::vector<JwtMapping> mappings;
   PermissionsPtr default_permissions;  // null: none
   std::vector<std::pair<std::string, int64_t>> revocations;  // user key (or "*") -> revoked before
   std::vector<std::string> tags;  // "name:value" (scoped signing key templates read them)

@@ -136,7 +136,9 @@ void read_account(OptionsReader& r, const ConfigMapEntry& acc, Options& o) {
       if (!k.value.is_string() || !auth::is_public_nkey(k.value.as_string(), auth::NkeyKind::Account))
         r.error(k.key_pos, "Not a valid public nkey for an account: " +
                                (k.value.is_string() ? proto::go_quoted(k.value.as_string()) : std::string(k.value.go_type_name())));
-    } else if (key == "jetstream" || key == "mappings" || key == "maps" || key == "limits") {
+    } else if (key == "mappings" || key == "maps") {
+      read_mappings(r, k, acc.key, o);
+    } else if (key == "jetstream" || key == "limits") {
       r.not_supported(k, "account " + key);
     } else {
       r.unknown_field(k);

@@ -9,6 +9,7 @@
 #include "server/config/config_parser.h"
 #include "server/config/duration.h"
 #include "server/config/options_cluster.h"
+#include "server/account.h"
 #include "server/config/options_reader.h"
 
 namespace zats::server::config {
@@ -154,6 +155,8 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
        }},
       {{"tls"}, read_tls},
       {{"allow_non_tls"}, boolean(&Options::allow_non_tls)},
+      {{"mappings", "maps"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { read_mappings(r, e, std::string(server::kGlobalAccountName), o); }},
       {{"default_js_domain"}, inert()},
       {{"io_uring_tier"}, read_io_uring_tier},
       // Features zats does not have yet: refuse rather than run without them.
@@ -167,7 +170,6 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
        read_operator_mode_key},
       {{"resolver_tls"}, unsupported("resolver_tls (for URL resolvers)")},
       {{"trusted", "trusted_keys"}, unsupported()},
-      {{"mappings", "maps"}, unsupported()},
       {{"ocsp"}, unsupported()},
   };
   return table;

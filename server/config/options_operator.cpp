@@ -10,11 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "proto/encode.h"
 #include "proto/subject.h"
 #include "server/auth/jwt.h"
 #include "server/auth/nkey.h"
 #include "server/config/options_config.h"
 #include "server/config/options_reader.h"
+#include "server/subject_mapping.h"
 
 namespace zats::server::config {
 namespace {
@@ -290,6 +292,23 @@ std::string token_problem(const std::string& importer, const auth::JwtImport& ji
 // server.go checkResolvePreloads and the lookups that follow: a preload whose JWT no trusted
 // key signed, or that names another account, never resolves (its users are refused); one that
 // has expired resolves, and its users are refused while it is.
+// An account's mappings as the configuration's would be; one that cannot be made is left out
+// with a warning (nats-server leaves it out silently).
+void add_mappings(const auth::AccountJwt& acc, Options& o) {
+  for (const auth::JwtMapping& jm : acc.mappings) {
+    SubjectMapping m{acc.claims.subject, jm.source, {}};
+    for (const auth::JwtMapping::Destination& d : jm.destinations)
+      m.destinations.push_back(MapDestination{d.subject, static_cast<int>(std::clamp<int64_t>(d.weight, -1, 101)), d.cluster});
+    std::string why;
+    if (!CompiledMapping::make(m, &why)) {
+      o.operator_mode.warnings.push_back("Account [" + acc.claims.subject + "] mapping of " + proto::go_quoted(jm.source) +
+                                         " left out: " + why);
+      continue;
+    }
+    o.subject_mappings.push_back(std::move(m));
+  }
+}
+
 void add_preloaded_accounts(Options& o) {
   OperatorMode& m = o.operator_mode;
   int64_t now = static_cast<int64_t>(std::time(nullptr));
@@ -325,6 +344,7 @@ void add_preloaded_accounts(Options& o) {
   // Imports once every exporter is known (their activation tokens are checked against it).
   for (const auth::AccountJwt& acc : m.accounts) add_exports(acc, o);
   for (const auth::AccountJwt& acc : m.accounts) add_imports(acc, o);
+  for (const auth::AccountJwt& acc : m.accounts) add_mappings(acc, o);
 }
 
 // opts.go resolver_pinned_accounts: a key or a list of keys.

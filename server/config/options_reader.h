@@ -74,6 +74,8 @@ void read_authorization(OptionsReader& r, const ConfigMapEntry& entry, Options& 
 void read_cluster(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_tls(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
+// `mappings` of `account` ("$G" at the top level).
+void read_mappings(OptionsReader& r, const ConfigMapEntry& entry, const std::string& account, Options& o);
 // Operator mode (options_operator.cpp): `operator`, and `resolver` / `resolver_preload`.
 void read_operator(OptionsReader& r, const ConfigMapEntry& entry, Options& o);
 void read_operator_mode_key(OptionsReader& r, const ConfigMapEntry& entry, Options& o);

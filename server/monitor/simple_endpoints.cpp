@@ -52,6 +52,19 @@ void write_account_detail(JsonWriter& w, const AccountInfo& a, UnixNanos fallbac
   w.field("leafnode_connections", a.leafnode_connections);
   w.field("client_connections", a.client_connections);
   w.field("subscriptions", a.subscriptions);
+  if (!a.mappings.empty()) {
+    w.key("mappings").begin_object();
+    for (const AccountMappingInfo& m : a.mappings) {
+      w.key(m.source).begin_array();
+      for (const AccountMappingInfo::Destination& d : m.destinations) {
+        w.begin_object().field("subject", d.subject).field("weight", d.weight);
+        if (!d.cluster.empty()) w.field("cluster", d.cluster);
+        w.end_object();
+      }
+      w.end_array();
+    }
+    w.end_object();
+  }
   if (!a.exports.empty()) {
     w.key("exports").begin_array();
     for (const AccountExportInfo& e : a.exports) {

@@ -172,10 +172,22 @@ struct AccountImportInfo {
   bool service = false;
 };
 
+// A subject mapping as /accountz?acc= shows it (server/subject_mapping.h).
+struct AccountMappingInfo {
+  struct Destination {
+    std::string subject;
+    std::uint32_t weight = 0;  // accumulated, lightest destination first
+    std::string cluster;
+  };
+  std::string source;
+  std::vector<Destination> destinations;
+};
+
 struct AccountInfo {
   std::string name;
   std::vector<AccountExportInfo> exports;  // services first, then streams
   std::vector<AccountImportInfo> imports;  // stream imports, then service imports
+  std::vector<AccountMappingInfo> mappings;  // by source
   bool is_system = false;
   UnixNanos update_time = 0;
   int client_connections = 0;

@@ -83,7 +83,7 @@ def setUpModule():
     W["op_jwt"] = tool("encode", "-kind", "operator", "-signer", op.seed, "-subject", op.pub, "-name", "op",
                        "-claims", json.dumps({"signing_keys": [op_sk.pub]}))
     W["op"] = op
-    a, b, c, d, e, r, x, g, h, i, j, sc = (Key("account") for _ in range(12))
+    a, b, c, d, e, r, x, g, h, i, j, sc, m = (Key("account") for _ in range(13))
     scope = Key("account")
     a_sk = Key("account")
     revoked_user = Key("user")
@@ -126,12 +126,16 @@ def setUpModule():
             "imports": [{"subject": "g.svc", "account": g.pub, "type": "service",
                          "token": activation(g, h, "g.svc", "service")}]}),
     }
+    # M: subject mappings (a weight left out is 100; one for another cluster leaves the subject).
+    W["accounts"][m.pub] = account_jwt(op, m, {"mappings": {
+        "orders.*": [{"subject": "shop.{{wildcard(1)}}"}],
+        "kept": [{"subject": "kept.there", "cluster": "elsewhere"}]}})
     # SC: a scoped signing key whose template grants its users their own subjects.
     W["accounts"][sc.pub] = account_jwt(op, sc, {"signing_keys": [{
         "kind": "user_scope", "key": scope.pub, "role": "r",
         "template": {"pub": {"allow": ["s.{{name()}}.>", "_INBOX.>"]},
                      "sub": {"allow": ["s.{{subject()}}"]}, "subs": 1}}]})
-    W.update(a=a, b=b, c=c, d=d, e=e, r=r, x=x, g=g, h=h, i=i, j=j, sc=sc, a_sk=a_sk, scope=scope)
+    W.update(a=a, b=b, c=c, d=d, e=e, r=r, x=x, g=g, h=h, i=i, j=j, sc=sc, m=m, a_sk=a_sk, scope=scope)
     W["users"] = {
         "a": User(a),
         "a_by_signing_key": User(a_sk, issuer_account=a),
@@ -144,6 +148,7 @@ def setUpModule():
         "revoked": User(r, key=revoked_user),
         "g": User(g),
         "h": User(h),
+        "m": User(m),
         "i": User(i),
         "j": User(j),
         "scoped": User(scope, raw={}, issuer_account=sc),
@@ -387,6 +392,17 @@ class OperatorMode(unittest.TestCase):
             a.expect(b"ask\r\n")
             a.send(b"PUB " + parts[3] + b" 6\r\nanswer\r\n")
             b.expect(b"MSG reply.b 1 6\r\nanswer\r\n")
+
+    def test_account_mappings(self):
+        for s in self.servers():
+            sub, pub = self.login(s, "m"), self.login(s, "m")
+            sub.send(b"SUB > 1\r\nPING\r\n")
+            sub.expect(b"PONG\r\n")
+            pub.send(b"PUB orders.7 1\r\n1\r\nPUB kept 1\r\n2\r\nPUB other 1\r\n3\r\nPING\r\n")
+            pub.expect(b"PONG\r\n")
+            sub.expect(b"MSG shop.7 1 1\r\n1\r\nMSG kept 1 1\r\n2\r\nMSG other 1 1\r\n3\r\n")
+            sub.send(b"PING\r\n")
+            sub.expect(b"PONG\r\n")
 
     def test_imports_of_token_required_exports(self):
         # H holds activation tokens for G's private stream and service; I has none of its own.
