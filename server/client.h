@@ -116,7 +116,7 @@ class Client final : public Connection {
   bool headers() const { return connect_.headers && headers_supported_; }
   size_t subscription_count() const { return subs_.size(); }
   // This connection as /connz shows it (client_report.cpp).
-  monitor::ConnectionInfo connection_info(bool with_subs) const;
+  monitor::ConnectionInfo connection_info(bool with_subs, bool with_peer_certs) const;
   std::string authorized_user() const;
 
  protected:

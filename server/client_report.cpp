@@ -1,5 +1,7 @@
 // Client::connection_info: one connection as /connz shows it. Monitoring only.
 #include "server/client.h"
+#include "server/tls/peer_identity.h"
+#include "server/tls/tls_session.h"
 #include "server/worker.h"
 #include "server/worker_report.h"
 
@@ -9,7 +11,7 @@ void Client::report(const monitor::SnapshotRequest& what, WorkerReport& out) con
   if (close_reason() != CloseReason::None) return;
   out.stats.connections++;
   if (account_ < out.account_connections.size()) out.account_connections[account_]++;
-  if (what.open_connections) out.open.push_back(connection_info(what.subscriptions));
+  if (what.open_connections) out.open.push_back(connection_info(what.subscriptions, what.peer_certificates));
 }
 
 // client.go getRawAuthUser: the user the connection logged in as (no_auth_user and a TLS
@@ -21,7 +23,18 @@ std::string Client::authorized_user() const {
   return closing() ? std::string() : connect_.auth_token;
 }
 
-monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
+namespace {
+
+std::vector<monitor::PeerCertificate> peer_certificates(const tls::TlsSession& session) {
+  std::vector<monitor::PeerCertificate> out;
+  for (const x509_st* cert : session.peer_certificates())
+    out.push_back({tls::subject_string(cert), tls::public_key_sha256(cert), tls::certificate_sha256(cert)});
+  return out;
+}
+
+}  // namespace
+
+monitor::ConnectionInfo Client::connection_info(bool with_subs, bool with_peer_certs) const {
   monitor::ConnectionInfo info;
   info.cid = cid();
   info.ip = ip();
@@ -43,6 +56,7 @@ monitor::ConnectionInfo Client::connection_info(bool with_subs) const {
   if (tls() != nullptr && tls()->established()) {
     info.tls_version = tls()->version();
     info.tls_cipher_suite = tls()->cipher();
+    if (with_peer_certs) info.tls_peer_certs = peer_certificates(*tls());
   }
   if (!with_subs) return info;
   for (const auto& [sid, sub] : subs_) {

@@ -1,6 +1,7 @@
 // Go's pkix name printing and the ldap DN parser/matcher, rewritten over plain strings.
 #include "server/auth/distinguished_name.h"
 
+#include <algorithm>
 #include <array>
 
 #include "proto/hex.h"
@@ -28,6 +29,29 @@ std::string_view short_name(std::string_view oid) {
   for (const auto& [o, name] : kTypeNames)
     if (o == oid) return name;
   return {};
+}
+
+// The types Go's Name holds in named fields: the short names above but DC.
+bool named_field(std::string_view oid) { return oid != kDomainComponent && !short_name(oid).empty(); }
+
+// A string value as Go's asn1.Marshal encodes it: PrintableString when every byte is in that
+// set (Go's, less '*' and '&'), else UTF8String; DER length, long form from 128 bytes.
+std::string der_string(std::string_view value) {
+  auto printable = [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c >= '\'' && c <= ')') || (c >= '+' && c <= '/') || c == ' ' || c == ':' || c == '=' || c == '?';
+  };
+  std::string der(1, std::all_of(value.begin(), value.end(), printable) ? '\x13' : '\x0c');
+  if (value.size() < 128) {
+    der.push_back(static_cast<char>(value.size()));
+  } else {
+    std::string length;
+    for (size_t n = value.size(); n > 0; n >>= 8) length.insert(length.begin(), static_cast<char>(n & 0xff));
+    der.push_back(static_cast<char>(0x80 | length.size()));
+    der += length;
+  }
+  der.append(value);
+  return der;
 }
 
 // RDNSequence.String()'s escaping: specials always, a space at either end, '#' first.
@@ -115,6 +139,22 @@ std::string go_subject_string(const RawSubject& subject) {
       out.push_back('=');
       append_escaped(out, values[j]);
     }
+  }
+  return out;
+}
+
+std::string go_name_string(const RawSubject& subject) {
+  // Go puts the other attributes first, one RDN each, and prints the RDNs backwards. Values
+  // that are not strings cannot occur: Go refuses such a certificate.
+  std::vector<const SubjectAttribute*> others;
+  for (const auto& rdn : subject)
+    for (const SubjectAttribute& a : rdn)
+      if (a.is_string && !named_field(a.oid)) others.push_back(&a);
+  std::string out = go_subject_string(subject);
+  for (size_t i = others.size(); i-- > 0;) {
+    if (!out.empty()) out.push_back(',');
+    out += others[i]->oid + "=#";
+    for (char c : der_string(others[i]->value)) proto::append_hex(out, static_cast<unsigned char>(c), 2);
   }
   return out;
 }

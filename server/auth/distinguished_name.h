@@ -1,8 +1,9 @@
 // Distinguished names as verify_and_map matches them (auth.go checkClientTLSCertSubject and the
 // DN matching of its internal ldap package): a certificate's subject as nats-server prints it
 // (Go's pkix.Name → RDNSequence.String(): known attributes only, most specific first, "+" for
-// several values of one type, RFC 4514 escaping), RFC 4514 parsing of a user name, and DN
-// equality with and without regard to the order of the RDNs. Pure functions, no OpenSSL.
+// several values of one type, RFC 4514 escaping; /connz adds the other attributes), RFC 4514
+// parsing of a user name, and DN equality with and without regard to the order of the RDNs.
+// Pure functions, no OpenSSL.
 #pragma once
 
 #include <optional>
@@ -35,6 +36,10 @@ using RawSubject = std::vector<std::vector<SubjectAttribute>>;  // RDNs in encod
 
 // Go's cert.Subject.ToRDNSequence().String(): "CN=alice,OU=nats.io,O=Synadia,ST=CA,C=US".
 std::string go_subject_string(const RawSubject& subject);
+// A certificate subject as nats-server prints it in /connz (Go's cert.Subject.String()): the
+// string above, then every attribute of another type, last encoded first, as its OID and the
+// hex of its DER string value: "CN=alice,O=Synadia,1.2.840.113549.1.9.1=#13...".
+std::string go_name_string(const RawSubject& subject);
 // Go's getTLSAuthDCs: "DC=example,DC=org" for the domain components in encoding order; empty if none.
 std::string domain_components(const RawSubject& subject);
 // ldap.FromRawCertSubject: most specific RDN first; none when an attribute type has no short

@@ -152,6 +152,19 @@ void write_subs(JsonWriter& w, const ConnectionInfo& c, const ConnzOptions& o, b
   }
 }
 
+void write_peer_certs(JsonWriter& w, const std::vector<PeerCertificate>& certs) {
+  if (certs.empty()) return;
+  w.key("tls_peer_certs").begin_array();
+  for (const PeerCertificate& c : certs) {
+    w.begin_object();
+    if (!c.subject.empty()) w.field("subject", c.subject);
+    if (!c.spki_sha256.empty()) w.field("spki_sha256", c.spki_sha256);
+    if (!c.cert_sha256.empty()) w.field("cert_sha256", c.cert_sha256);
+    w.end_object();
+  }
+  w.end_array();
+}
+
 void write_conn(JsonWriter& w, const Row& row, const ConnzOptions& o, UnixNanos now) {
   const ConnectionInfo& c = *row.c;
   // A closed connection's uptime and idle were frozen when it closed.
@@ -177,6 +190,7 @@ void write_conn(JsonWriter& w, const Row& row, const ConnzOptions& o, UnixNanos 
   if (!c.version.empty()) w.field("version", c.version);
   if (!c.tls_version.empty()) w.field("tls_version", c.tls_version);
   if (!c.tls_cipher_suite.empty()) w.field("tls_cipher_suite", c.tls_cipher_suite);
+  if (o.auth) write_peer_certs(w, c.tls_peer_certs);
   if (o.auth && !c.authorized_user.empty()) w.field("authorized_user", c.authorized_user);
   if (o.auth && !c.account.empty() && c.account != "$G") w.field("account", c.account);
   write_subs(w, c, o, row.closed);
@@ -221,6 +235,7 @@ SnapshotRequest connz_request(const ConnzOptions& o) {
   r.open_connections = o.state != ConnState::kClosed;
   r.closed_connections = o.state != ConnState::kOpen;
   r.subscriptions = o.subs || o.subs_detail;
+  r.peer_certificates = o.auth;
   r.accounts = !o.account.empty();
   // Totals still count every connection, so a cid search cannot narrow the gathering.
   return r;

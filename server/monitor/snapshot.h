@@ -102,6 +102,13 @@ struct SubscriptionInfo {
   std::uint64_t cid = 0;
 };
 
+// A certificate the peer of a TLS connection presented, as /connz?auth=1 lists it.
+struct PeerCertificate {
+  std::string subject;      // as nats-server prints it
+  std::string spki_sha256;  // hex SHA-256 of the DER SubjectPublicKeyInfo
+  std::string cert_sha256;  // hex SHA-256 of the DER certificate
+};
+
 // One client connection, open (stop == 0) or closed.
 struct ConnectionInfo {
   std::uint64_t cid = 0;
@@ -119,6 +126,8 @@ struct ConnectionInfo {
   std::uint32_t num_subs = 0;
   std::string name, lang, version;
   std::string tls_version, tls_cipher_suite;
+  // Open connections, only when SnapshotRequest::peer_certificates is set: its own first.
+  std::vector<PeerCertificate> tls_peer_certs;
   std::string authorized_user;
   std::string account;  // "$G" for the global account
   // Filled only when SnapshotRequest::subscriptions is set.
@@ -216,6 +225,7 @@ struct SnapshotRequest {
   bool open_connections = false;
   bool closed_connections = false;
   bool subscriptions = false;  // ConnectionInfo::subs for the connections requested
+  bool peer_certificates = false;  // ConnectionInfo::tls_peer_certs for open connections
   bool sublist_stats = false;
   bool accounts = false;
   bool routes = false;

@@ -1,4 +1,4 @@
-// Reading a certificate's alternative names, subject and public key with OpenSSL.
+// Reading a certificate's alternative names, subject, public key and digests with OpenSSL.
 #include "server/tls/peer_identity.h"
 
 #include <openssl/evp.h>
@@ -66,6 +66,18 @@ void read_alt_names(const X509* cert, auth::CertIdentity& id) {
   GENERAL_NAMES_free(names);
 }
 
+// Hashes and frees DER bytes an i2d_* call allocated (n: its result).
+std::string hex_sha256_of_der(unsigned char* der, int n) {
+  if (n <= 0) return {};
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(der, static_cast<size_t>(n), digest, &size, EVP_sha256(), nullptr);
+  OPENSSL_free(der);
+  std::string out;
+  for (unsigned i = 0; i < size; ++i) proto::append_hex(out, digest[i], 2);
+  return out;
+}
+
 }  // namespace
 
 auth::CertIdentity cert_identity(const x509_st* certificate) {
@@ -80,14 +92,19 @@ std::string public_key_sha256(const x509_st* certificate) {
   if (certificate == nullptr) return {};
   unsigned char* der = nullptr;
   int n = i2d_PUBKEY(X509_get0_pubkey(certificate), &der);
-  if (n <= 0) return {};
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(der, static_cast<size_t>(n), digest, &size, EVP_sha256(), nullptr);
-  OPENSSL_free(der);
-  std::string out;
-  for (unsigned i = 0; i < size; ++i) proto::append_hex(out, digest[i], 2);
-  return out;
+  return hex_sha256_of_der(der, n);
+}
+
+std::string certificate_sha256(const x509_st* certificate) {
+  if (certificate == nullptr) return {};
+  unsigned char* der = nullptr;
+  int n = i2d_X509(certificate, &der);
+  return hex_sha256_of_der(der, n);
+}
+
+std::string subject_string(const x509_st* certificate) {
+  if (certificate == nullptr) return {};
+  return auth::go_name_string(raw_subject(X509_get_subject_name(certificate)));
 }
 
 bool certificate_pinned(const std::set<std::string>& pins, const x509_st* certificate) {

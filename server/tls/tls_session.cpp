@@ -190,6 +190,17 @@ std::string TlsSession::cipher() const {
 
 x509_st* TlsSession::peer_certificate() const { return SSL_get0_peer_certificate(ssl_); }
 
+// OpenSSL's chain holds what the peer sent in order, but on the accepting side without the
+// peer's own certificate (kept apart), on the dialling side with it first.
+std::vector<x509_st*> TlsSession::peer_certificates() const {
+  X509* own = peer_certificate();
+  if (own == nullptr) return {};
+  std::vector<x509_st*> out{own};
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_);
+  for (int i = SSL_is_server(ssl_) ? 0 : 1; i < sk_X509_num(chain); ++i) out.push_back(sk_X509_value(chain, i));
+  return out;
+}
+
 bool TlsSession::name_mismatch() const {
   return verify_error_ == X509_V_ERR_HOSTNAME_MISMATCH || verify_error_ == X509_V_ERR_IP_ADDRESS_MISMATCH;
 }

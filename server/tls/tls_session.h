@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/tls/tls_context.h"
 
@@ -65,6 +66,9 @@ class TlsSession {
   std::string cipher() const;
   // The peer's certificate (owned by the session); null when none was presented.
   x509_st* peer_certificate() const;
+  // Every certificate the peer sent, its own first, then the others in the order it sent
+  // them (owned by the session); empty when it presented none.
+  std::vector<x509_st*> peer_certificates() const;
   // Why the handshake or a read failed, for the log.
   const std::string& error() const { return error_; }
   // Role::Client: the handshake failed because the certificate is not for server_name.

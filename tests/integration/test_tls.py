@@ -3,9 +3,10 @@
 # server under test ($ZATS_SERVER) and against nats-server 2.9.10 (when installed), comparing what
 # a client and the monitoring endpoints see: the plaintext INFO (tls_required, tls_verify,
 # tls_available), the handshake, then CONNECT; a plaintext client and a silent one closed as
-# "TLS Handshake Failure"; client certificates (none, another CA, expired); verify_and_map with
-# permissions; allow_non_tls; connection_rate_limit; pinned_certs; new certificates on reload;
-# `-t` and flag errors. Certificates are made with the openssl CLI when the test runs.
+# "TLS Handshake Failure"; client certificates (none, another CA, expired) and how /connz?auth=1
+# lists them; verify_and_map with permissions; allow_non_tls; connection_rate_limit;
+# pinned_certs; new certificates on reload; `-t` and flag errors. Certificates are made with
+# the openssl CLI when the test runs.
 import os
 import signal
 import socket
@@ -253,6 +254,63 @@ class Handshake(Compared):
             "wrong_server_ca": "CERTIFICATE_VERIFY_FAILED",
             "reasons": ["Client Closed"] + ["TLS Handshake Failure"] * 5,
         }, reference_differs={"none": NO_CERTIFICATE_GO})
+
+
+class PeerCertificates(Compared):
+    def test_connz_auth_lists_the_certificates_the_client_sent(self):
+        # Attributes of other types than the named ones (DC, e-mail, UID) print as OID=#<DER hex>.
+        dave = PKI.leaf("dave", "/DC=org/DC=example/C=US/O=Synadia/OU=nats.io/CN=dave"
+                                "/emailAddress=dave@example.com/UID=d1")
+        # The CA's certificate goes after the client's own, as an intermediate would.
+        chain = PKI.with_chain("dave-chain", dave, PKI.ca)
+
+        def certs(conn):
+            return [list(c.items()) for c in conn["tls_peer_certs"]] if "tls_peer_certs" in conn else None
+
+        def observe(binary):
+            srv = start(self, binary, tls_block("  verify: true") + "authorization { user: dave, password: pw }\n")
+            _, c = tls_connect(srv.port, chain)
+            c.send(b'CONNECT {"verbose":false,"user":"dave","pass":"pw"}\r\nSUB dave 1\r\nPING\r\n')
+            c.expect(b"PONG\r\n")
+            seen = {}
+            for query in ("/connz?auth=1", "/connz"):
+                conn = [x for x in srv.json(query)["connections"] if x.get("subscriptions") == 1][0]
+                seen[query] = certs(conn)
+                seen[query + " keys"] = [k for k in conn if k.startswith("tls_") or k == "authorized_user"]
+            c.close()
+            closed = wait_for("dave closed", lambda: [x for x in srv.json("/connz?state=closed&auth=1")["connections"]
+                                                      if x.get("reason") == "Client Closed"])
+            seen["closed"] = certs(closed[0])
+            # Without verify the server asks for no certificate.
+            plain = start(self, binary, tls_block())
+            _, c = tls_connect(plain.port, chain)
+            c.send(b"CONNECT " + QUIET + b"\r\nSUB x 1\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            seen["no_certificate"] = certs([x for x in plain.json("/connz?auth=1")["connections"]
+                                            if x.get("subscriptions") == 1][0])
+            c.close()
+            return seen
+
+        def der_hex(value):
+            """A string value as the subject shows it: PrintableString (13) or UTF8String (0c) DER."""
+            tag = "13" if all(ch.isascii() and (ch.isalnum() or ch in " '()+,-./:=?") for ch in value) else "0c"
+            return "#%s%02x%s" % (tag, len(value), value.encode().hex())
+
+        subject = ",".join(["CN=dave,OU=nats.io,O=Synadia,C=US",
+                            "0.9.2342.19200300.100.1.1=" + der_hex("d1"),
+                            "1.2.840.113549.1.9.1=" + der_hex("dave@example.com"),  # "@": a UTF8String
+                            "0.9.2342.19200300.100.1.25=" + der_hex("example"),
+                            "0.9.2342.19200300.100.1.25=" + der_hex("org")])
+        expected = [[("subject", s), ("spki_sha256", PKI.spki_sha256(c)), ("cert_sha256", PKI.cert_sha256(c))]
+                    for s, c in ((subject, dave), ("CN=zats test CA", PKI.ca))]
+        self.compare(observe, {
+            "/connz?auth=1": expected,
+            "/connz?auth=1 keys": ["tls_version", "tls_cipher_suite", "tls_peer_certs", "authorized_user"],
+            "/connz": None,
+            "/connz keys": ["tls_version", "tls_cipher_suite"],
+            "closed": None,
+            "no_certificate": None,
+        })
 
 
 class Mapping(Compared):

@@ -2,6 +2,7 @@
 # test runs (nothing secret is committed): a CA, a server certificate for localhost/127.0.0.1,
 # client certificates with chosen subjects and alternative names, an expired one, and an
 # unrelated second CA. P-256 keys: fast to make and to use.
+import hashlib
 import os
 import shutil
 import subprocess
@@ -85,10 +86,24 @@ class Pki:
         _run("ca", "-batch", "-config", conf, "-cert", ca.cert, "-keyfile", ca.key, "-in", csr, "-out", cert,
              "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-extfile", ext, "-notext")
 
+    def with_chain(self, name, cert, *others):
+        """`cert` with the certificates a client sends after its own (say, intermediates) in its file."""
+        path = self.path(name + ".pem")
+        with open(path, "w") as out:
+            for c in (cert,) + others:
+                with open(c.cert) as f:
+                    out.write(f.read())
+        return Cert(path, cert.key)
+
     def spki_sha256(self, cert):
         """The hex SHA-256 of the certificate's DER SubjectPublicKeyInfo (pinned_certs)."""
         pub = _run("x509", "-in", cert.cert, "-pubkey", "-noout")
         der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub.encode(),
                              capture_output=True, timeout=30, check=True).stdout
-        import hashlib
+        return hashlib.sha256(der).hexdigest()
+
+    def cert_sha256(self, cert):
+        """The hex SHA-256 of the whole DER certificate."""
+        der = subprocess.run(["openssl", "x509", "-in", cert.cert, "-outform", "DER"],
+                             capture_output=True, timeout=30, check=True).stdout
         return hashlib.sha256(der).hexdigest()

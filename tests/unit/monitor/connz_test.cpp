@@ -152,6 +152,28 @@ TEST_CASE("connz subs=1 lists subjects; state=all includes closed; auth hides $G
   CHECK(r.body.find("\"account\": \"$G\",\n          \"subject\": \"x\"") != std::string::npos);
 }
 
+TEST_CASE("connz lists a TLS peer's certificates with auth only, after the cipher suite") {
+  Snapshot s = reference_snapshot();
+  s.open[0].tls_version = "1.3";
+  s.open[0].tls_cipher_suite = "TLS_AES_128_GCM_SHA256";
+  s.open[0].tls_peer_certs = {{"CN=alice", "aa", "bb"}, {"", "cc", "dd"}};
+  Rendered r = connz(s, "auth=1");
+  CHECK(r.body.find(R"("tls_cipher_suite": "TLS_AES_128_GCM_SHA256",
+      "tls_peer_certs": [
+        {
+          "subject": "CN=alice",
+          "spki_sha256": "aa",
+          "cert_sha256": "bb"
+        },
+        {
+          "spki_sha256": "cc",
+          "cert_sha256": "dd"
+        }
+      ],
+      "authorized_user": "x")") != std::string::npos);
+  CHECK(connz(s, "auth=0").body.find("tls_peer_certs") == std::string::npos);
+}
+
 namespace {
 
 Snapshot many() {
@@ -258,6 +280,9 @@ TEST_CASE("connz gathers only what it needs") {
   CHECK(r.open_connections);
   CHECK_FALSE(r.closed_connections);
   CHECK_FALSE(r.subscriptions);
+  CHECK_FALSE(r.peer_certificates);
+  o.auth = true;
+  CHECK(connz_request(o).peer_certificates);
   o.state = ConnState::kClosed;
   o.subs_detail = true;
   r = connz_request(o);

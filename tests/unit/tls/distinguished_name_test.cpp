@@ -1,5 +1,6 @@
-// verify_and_map's names: Go's subject string, RFC 4514 parsing and matching, and which user a
-// certificate maps to (expected strings checked against Go 1.19's crypto/x509).
+// verify_and_map's names and /connz's subjects: Go's subject strings, RFC 4514 parsing and
+// matching, and which user a certificate maps to (expected strings checked against Go 1.19's
+// crypto/x509).
 #include <doctest/doctest.h>
 
 #include "server/auth/authenticator.h"
@@ -42,6 +43,39 @@ TEST_CASE("a subject prints as Go prints it: known types, most specific first, o
   // Only the last CN counts.
   RawSubject two_cn = {{at("2.5.4.3", "first")}, {at("2.5.4.3", "second")}};
   CHECK(auth::go_subject_string(two_cn) == "CN=second");
+}
+
+TEST_CASE("a subject as /connz prints it: the other attributes last, as OID=#hex of their DER value") {
+  constexpr const char* kEmail = "1.2.840.113549.1.9.1";
+  constexpr const char* kUid = "0.9.2342.19200300.100.1.1";
+  constexpr const char* kDc = "0.9.2342.19200300.100.1.25";
+  // Last encoded first; "@" is not printable (UTF8String 0c), "a1" and "org" are (13).
+  RawSubject carol = {{at("2.5.4.6", "US")}, {at("2.5.4.10", "Synadia")}, {at(kDc, "org")}, {at("2.5.4.3", "carol")},
+                      {at(kEmail, "carol@example.com")}, {at(kUid, "a1")}};
+  CHECK(auth::go_name_string(carol) ==
+        "CN=carol,O=Synadia,C=US,0.9.2342.19200300.100.1.1=#13026131,"
+        "1.2.840.113549.1.9.1=#0c116361726f6c406578616d706c652e636f6d,0.9.2342.19200300.100.1.25=#13036f7267");
+  // One RDN each even when encoded in a multi-valued one; '*' and non-ASCII make UTF8String;
+  // types of the 2.5.4 arc without a name in Go's list count as others.
+  RawSubject mixed = {{at("2.5.4.3", "x"), at(kEmail, "y")}, {at("2.5.4.12", "Dr. *")}, {at("2.5.4.4", "\xc3\xa9")}};
+  CHECK(auth::go_name_string(mixed) == "CN=x,2.5.4.4=#0c02c3a9,2.5.4.12=#0c0544722e202a,1.2.840.113549.1.9.1=#130179");
+  // No named attribute: no leading comma; an empty value; '&' is not printable either.
+  RawSubject others_only = {{at(kEmail, "")}, {at(kUid, "a&b")}};
+  CHECK(auth::go_name_string(others_only) == "0.9.2342.19200300.100.1.1=#0c03612662,1.2.840.113549.1.9.1=#1300");
+  CHECK(auth::go_name_string({{at("2.5.4.13", "'()+,-./:=? Az09")}}) ==
+        "2.5.4.13=#13102728292b2c2d2e2f3a3d3f20417a3039");
+  // DER lengths: short form up to 127 bytes, long form from 128.
+  auto repeated = [](std::string_view s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  CHECK(auth::go_name_string({{at("2.5.4.3", "c")}, {at("2.5.4.13", repeated("d", 127))}}) ==
+        "CN=c,2.5.4.13=#137f" + repeated("64", 127));
+  CHECK(auth::go_name_string({{at("2.5.4.3", "c")}, {at("2.5.4.13", repeated("d", 300))}}) ==
+        "CN=c,2.5.4.13=#1382012c" + repeated("64", 300));
+  // Without other attributes it is go_subject_string.
+  CHECK(auth::go_name_string(alice()) == auth::go_subject_string(alice()));
 }
 
 TEST_CASE("a subject as a DN: reversed, and none with attribute types the matcher lacks") {

@@ -9,6 +9,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace zats::server::test {
@@ -163,6 +165,13 @@ std::string TestPki::write(const std::string& name, const std::string& text) {
   std::fputs(text.c_str(), f);
   std::fclose(f);
   return path;
+}
+
+std::string TestPki::read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace zats::server::test

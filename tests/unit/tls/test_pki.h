@@ -33,6 +33,8 @@ class TestPki {
   CertFiles client(const std::string& name, const ClientCertSpec& spec, bool by_other_ca = false);
   // Writes text to a file in the directory; returns its path.
   std::string write(const std::string& name, const std::string& text);
+  // A file's whole text (empty when it cannot be read).
+  static std::string read(const std::string& path);
 
  private:
   std::string dir_;

@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "server/tls/cipher_suites.h"
@@ -19,13 +17,6 @@ std::string build_error(const tls::TlsOptions& o) {
   std::string error;
   auto ctx = tls::TlsContext::create(o, &error);
   return ctx ? std::string("ok") : error;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -73,7 +64,7 @@ TEST_CASE("missing, unreadable and wrong files are named as nats-server names th
   CHECK(build_error(o) == "failed to parse root ca certificate");
 
   if (::geteuid() != 0) {  // root reads any file
-    std::string locked = pki.write("locked.pem", slurp(pki.server().key));
+    std::string locked = pki.write("locked.pem", test::TestPki::read(pki.server().key));
     ::chmod(locked.c_str(), 0);
     o.ca_file.clear();
     o.key_file = locked;

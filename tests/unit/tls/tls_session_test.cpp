@@ -1,10 +1,15 @@
 // TlsSession: a client and a server session handshake and talk through memory only, as the
 // worker drives them (input in place, unread bytes kept, output appended).
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <string>
+#include <vector>
 
+#include "proto/hex.h"
+#include "server/tls/peer_identity.h"
 #include "server/tls/tls_context.h"
 #include "server/tls/tls_session.h"
 #include "tests/unit/tls/test_pki.h"
@@ -152,6 +157,32 @@ TEST_CASE("client certificates: required, verified against the CA, failures name
     TlsSession client(context(co), TlsSession::Role::Client, "localhost");
     REQUIRE(handshake(client, server));
     CHECK(server.peer_certificate() != nullptr);
+  }
+  SUBCASE("the certificates the peer sent, its own first, each once") {
+    test::CertFiles bob = p.pki.client("bob", {"/O=Synadia/CN=bob/emailAddress=bob@example.com", "", 1});
+    tls::TlsOptions co = p.client_options;
+    // The CA's certificate goes along, as an intermediate would.
+    co.cert_file = p.pki.write("bob-chain.pem", test::TestPki::read(bob.cert) + test::TestPki::read(p.pki.ca().cert));
+    co.key_file = bob.key;
+    TlsSession server(server_ctx, TlsSession::Role::Server);
+    TlsSession client(context(co), TlsSession::Role::Client, "localhost");
+    REQUIRE(handshake(client, server));
+    std::vector<x509_st*> sent = server.peer_certificates();
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[0] == server.peer_certificate());
+    CHECK(X509_NAME_cmp(X509_get_subject_name(sent[1]), X509_get_issuer_name(sent[0])) == 0);  // the CA
+    CHECK(tls::subject_string(sent[0]) == "CN=bob,O=Synadia,1.2.840.113549.1.9.1=#0c0f626f62406578616d706c652e636f6d");
+    unsigned char digest[32];
+    unsigned int size = 0;
+    REQUIRE(X509_digest(sent[0], EVP_sha256(), digest, &size) == 1);
+    std::string hex;
+    for (unsigned char b : digest) zats::proto::append_hex(hex, b, 2);
+    CHECK(tls::certificate_sha256(sent[0]) == hex);
+    // The client's view: OpenSSL completed the server's chain from its CA file.
+    std::vector<x509_st*> received = client.peer_certificates();
+    REQUIRE(received.size() == 2);
+    CHECK(received[0] == client.peer_certificate());
+    CHECK(X509_NAME_cmp(X509_get_subject_name(received[1]), X509_get_issuer_name(received[0])) == 0);
   }
   SUBCASE("no certificate") {
     TlsSession server(server_ctx, TlsSession::Role::Server);
