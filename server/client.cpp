@@ -239,16 +239,32 @@ bool Client::reserved_reply_or_subject(const proto::PubArgs& args) {
   return false;
 }
 
-bool Client::on_pub(const proto::PubArgs& published, std::string_view payload) {
+bool Client::on_pub(const proto::PubArgs& args, std::string_view payload) {
+  if (worker().maps(account_)) [[unlikely]] return on_mapped_pub(args, payload);
+  if (core::trace_enabled()) [[unlikely]] {
+    trace_pub(log_origin(), args, payload.size());
+    trace_payload(log_origin(), payload, worker().options().max_traced_msg_len);
+  }
+  return take_pub(args, args, payload);
+}
+
+// In an account with subject mappings: the subject is replaced before anything but the pedantic
+// check looks at it, and a message the weights send nowhere is dropped. Kept apart so that the
+// path without mappings stays as short as it was.
+bool Client::on_mapped_pub(const proto::PubArgs& published, std::string_view payload) {
   if (core::trace_enabled()) [[unlikely]] trace_pub(log_origin(), published, payload.size());
-  // A subject mapping replaces the subject before anything looks at it but the pedantic check.
   proto::PubArgs args = published;
-  const std::string* mapped = worker().maps(account_) ? worker().map_subject(account_, published.subject) : nullptr;
-  if (mapped != nullptr) [[unlikely]] {
+  if (const std::string* mapped = worker().map_subject(account_, published.subject)) {
     if (core::trace_enabled()) trace_in(log_origin(), "MAPPING", std::string(published.subject) + " -> " + *mapped);
     args.subject = *mapped;
   }
   if (core::trace_enabled()) [[unlikely]] trace_payload(log_origin(), payload, worker().options().max_traced_msg_len);
+  return take_pub(published, args, payload);
+}
+
+// A publish as it arrived (`published`) and as it goes out (`args`: mapped, or the same); an
+// empty subject in `args` means a mapping dropped it.
+bool Client::take_pub(const proto::PubArgs& published, const proto::PubArgs& args, std::string_view payload) {
   stats_.in_msgs++;
   stats_.in_bytes += payload.size();
   WorkerStats& ws = worker().stats();
@@ -257,8 +273,7 @@ bool Client::on_pub(const proto::PubArgs& published, std::string_view payload) {
   last_activity_ns_ = worker().now_ns();
   // Pedantic: the reference complains but still routes the message.
   if (connect_.pedantic && !proto::is_valid_literal_subject(published.subject)) send_err("Invalid Publish Subject");
-  // Mapped to no destination (the weights leave part of the messages nowhere): dropped.
-  if (mapped != nullptr && mapped->empty()) [[unlikely]] {
+  if (args.subject.empty()) [[unlikely]] {
     if (connect_.verbose) send_ok();
     return open();
   }

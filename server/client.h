@@ -130,6 +130,8 @@ class Client final : public Connection {
   void trace_sent_message(size_t start);
   void handle_parse_error(proto::ParseError error);
   bool reserved_reply_or_subject(const proto::PubArgs& args);
+  bool on_mapped_pub(const proto::PubArgs& published, std::string_view payload);
+  bool take_pub(const proto::PubArgs& published, const proto::PubArgs& args, std::string_view payload);
   void send_no_responders(std::string_view reply);
   void remove_subscription(Subscription* sub);
   // Authentication and permissions (server/auth, permissions_check.h).
