@@ -77,6 +77,7 @@ class ServiceImportChain {
   struct Hop {
     std::string subject;
     std::string reply;
+    std::string payload;  // a request's, with its Nats-Request-Info header (server/request_info.h)
   };
 
   bool crossed(size_t export_index) const {

@@ -103,6 +103,7 @@ class Connection {
   core::SocketId socket() const { return socket_; }
   uint64_t cid() const { return cid_; }
   const std::string& ip() const { return ip_; }
+  uint64_t rtt_ns() const { return rtt_ns_; }  // 0 until a PING of ours was answered
   const LogNames& log_names() const { return names_; }
   // Who log lines about this connection are about ("ip:port - cid:N - ").
   core::LogOrigin log_origin() const { return {address_, cid_, names_.id_tag}; }

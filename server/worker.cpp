@@ -17,6 +17,7 @@
 #include "core/rcu.h"
 #include "proto/subject.h"
 #include "server/protocol_trace.h"
+#include "server/request_info.h"
 
 namespace zats::server {
 namespace {
@@ -434,6 +435,16 @@ size_t Worker::publish_to_services(Client& from, AccountId importer, const Messa
       map_reply(route.exporter, importer, msg.reply, route.import.response_type == "Singleton", hop.reply);
       request.reply = hop.reply;
     }
+    // Who asked: the requester's account, and the one it came through when this is a second
+    // import in a chain.
+    const std::string_view through =
+        importer == from.account() ? std::string_view() : std::string_view(context_.accounts.name(importer));
+    request_info_json(context_.accounts.name(from.account()), through, from.rtt_ns(), request_info_);
+    request.header_size = set_request_info(msg.payload, msg.has_headers ? msg.header_size : 0, request_info_, hop.payload);
+    request.payload = hop.payload;
+    request.has_headers = true;
+    request.frame = nullptr;
+    request.shared = nullptr;
     delivered += 1 + publish_in(&from, route.exporter, request);
     delivered += publish_to_services(from, route.exporter, request);
     service_chain_.leave();

@@ -311,6 +311,7 @@ class Worker final : public core::ReactorHandler {
   SubjectMappingTable mappings_;        // of options_; rebuilt when they change
   std::string mapped_subject_;          // map_subject's result
   std::string service_mapped_;          // an imported request's subject as the exporter maps it
+  std::string request_info_;            // an imported request's Nats-Request-Info value
   ServiceResponses responses_;          // replies of imported requests sent from here
   std::vector<bool> response_interest_;  // by exporting account: interest in our reply subjects
   ServiceImportChain service_chain_;     // the hops of the request being imported

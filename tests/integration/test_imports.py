@@ -331,6 +331,51 @@ class ServiceChains(unittest.TestCase):
                 for s in self.servers(CHAIN_CONF % (a_type, b_type)):
                     self.chain(s, expected)
 
+    def test_requests_say_who_asked(self):
+        # A responder that takes headers gets each imported request with nats-server's
+        # Nats-Request-Info header: the requester's account, the account a chained request came
+        # through, the requester's round trip; added to the request's own headers (an earlier one
+        # replaced). The round trip and our reply subjects differ run to run: compared without.
+        def normalized(data):
+            data = re.sub(rb"_R_\.[A-Za-z0-9]+\.[A-Za-z0-9]+", b"_R_", data)
+            data = re.sub(rb'(,"rtt":\d+)', b"", data)
+            # Header and total sizes change with the round trip's digits: recount them.
+            return re.sub(rb"HMSG (\S+) (\d+) (\S+) \d+ \d+\r\n(.*?\r\n\r\n)(.*?)\r\n",
+                          lambda m: b"HMSG %s %s %s %d %d\r\n%s%s\r\n" % (
+                              m.group(1), m.group(2), m.group(3), len(m.group(4)), len(m.group(4)) + len(m.group(5)),
+                              m.group(4), m.group(5)), data, flags=re.S)
+
+        def connect(s, user):
+            c = s.client()
+            c.read_info()
+            c.send(b"CONNECT " + connect_json(user, user, headers=True) + b"\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            return c
+
+        own = b"NATS/1.0\r\nX: 1\r\nNats-Request-Info: {\"acc\":\"forged\"}\r\n\r\n"
+        def hmsg(header, body):
+            block = b"NATS/1.0\r\n" + header + b"\r\n"
+            return b"HMSG help 1 _R_ %d %d\r\n%s%s\r\n" % (len(block), len(block) + len(body), block, body)
+
+        expected = (hmsg(b'Nats-Request-Info: {"acc":"B"}\r\n', b"ask") +
+                    hmsg(b'X: 1\r\nNats-Request-Info: {"acc":"B"}\r\n', b"own") +
+                    hmsg(b'Nats-Request-Info: {"acc":"C","svc":"B"}\r\n', b"ask"))
+        for s in self.servers(CHAIN_CONF % ("singleton", "singleton")):
+            a = connect(s, "a")
+            a.send(b"SUB help 1\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b, c = connect(s, "b"), connect(s, "c")
+            b.send(b"PUB help _INBOX.b 3\r\nask\r\nHPUB help _INBOX.b %d %d\r\n%sown\r\nPING\r\n"
+                   % (len(own), len(own) + 3, own))
+            b.expect(b"PONG\r\n")
+            c.send(b"PUB c.help _INBOX.c 3\r\nask\r\nPING\r\n")
+            c.expect(b"PONG\r\n")
+            a.send(b"PING\r\n")
+            got = a.read_until(b"PONG\r\n")
+            self.assertEqual(normalized(got[:-len(b"PONG\r\n")]), expected)
+            for conn in (a, b, c):
+                conn.close()
+
     def test_chained_across_workers(self):
         workers = ("--cores", "4", "--placement", "round-robin")
         for s in self.servers(CHAIN_CONF % ("stream", "chunked"), zats_args=workers):

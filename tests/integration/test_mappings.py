@@ -202,7 +202,7 @@ accounts {
 }
 """
         for s in servers(self, conf):
-            # Without headers: nats-server would add its Nats-Request-Info header to the request.
+            # Without headers: the request's Nats-Request-Info header is test_imports' concern.
             responder = subscriber(s, "a", "svc.>", headers=False)
             requester = connect(s, "b")
             requester.send(b"SUB reply 9\r\nPUB svc.v1.q reply 3\r\nreq\r\nPING\r\n")
