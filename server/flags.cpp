@@ -158,7 +158,8 @@ std::vector<Flag> flag_table(Options& o) {
       {{"user"}, Kind::String, "username", str(o.username)},
       {{"pass"}, Kind::String, "password", str(o.password)},
       {{"auth"}, Kind::String, "token", str(o.token)},
-      {{"ms", "https_port"}, Kind::Int, "", unsupported("--https_port")},
+      {{"ms", "https_port"}, Kind::Int, "https_port",
+       integer(kIntMin, kIntMax, "--https_port is out of range", [&o](int64_t n) { o.https_port = static_cast<int>(n); })},
       {{"s", "syslog"}, Kind::Bool, "syslog", boolean(o.syslog)},
       {{"r", "remote_syslog"}, Kind::String, "remote_syslog", str(o.remote_syslog)},
       {{"log_json"}, Kind::Bool, "log_json", boolean(o.log_json)},
@@ -307,6 +308,7 @@ Server Options:
         --server_name <server_name>  Server name (default: auto)
     -P, --pid <file>                 File to store PID
     -m, --http_port <port>           Use port for http monitoring
+    -ms,--https_port <port>          Use port for https monitoring
     -c, --config <file>              Configuration file
     -t                               Test configuration and exit
     -sl,--signal <signal>[=<pid>]    Send signal to zats process (ldm, stop, quit, term, reopen, reload)

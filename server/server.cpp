@@ -213,7 +213,8 @@ void Server::write_ports_file(const std::string& dir) {
                      core::join_host_port(reachable(options_.host), bound_port_) + "\"]";
   if (http_) {
     std::string http_host = options_.http_host.empty() ? options_.host : options_.http_host;
-    body += ",\"monitoring\":[\"http://" + core::join_host_port(reachable(http_host), http_->port()) + "\"]";
+    body += std::string(",\"monitoring\":[\"") + (monitor_tls_ ? "https://" : "http://") +
+            core::join_host_port(reachable(http_host), http_->port()) + "\"]";
   }
   if (cluster_) {
     body += std::string(",\"cluster\":[\"") + (options_.cluster.tls ? "tls://" : "nats://") +
@@ -263,6 +264,7 @@ bool Server::reload(const Options& next, std::string* error) {
   current_ = std::make_shared<const Options>(std::move(effective));
   for (auto& w : workers_) w->apply_options(current_);
   if (cluster_) cluster_->reload(*previous, *current_);
+  reload_monitoring_tls();
   return true;
 }
 

@@ -16,6 +16,7 @@
 
 #include "server/monitor/endpoints.h"
 #include "server/monitor/http_server.h"
+#include "server/monitor_tls.h"
 #include "server/monitor_source.h"
 #include "server/options.h"
 #include "server/server_context.h"
@@ -83,6 +84,7 @@ class Server {
   // Monitoring (server_monitor.cpp): the HTTP endpoints on http_port, off the hot path.
   bool start_monitoring(std::string* error);
   void stop_monitoring();
+  void reload_monitoring_tls();
   void write_pid_file(const std::string& path);
   void write_ports_file(const std::string& dir);
   void remove_ports_file();
@@ -94,6 +96,7 @@ class Server {
   std::unique_ptr<MonitorSource> monitor_source_;
   std::unique_ptr<monitor::Endpoints> endpoints_;
   std::unique_ptr<monitor::HttpServer> http_;
+  std::unique_ptr<MonitorTls> monitor_tls_;  // https_port only
   std::unique_ptr<cluster::Cluster> cluster_;  // routes; null without clustering
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;

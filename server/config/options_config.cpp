@@ -101,7 +101,9 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
        [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_listen(e, &o.http_host, &o.http_port); }},
       {{"http_port", "monitor_port"}, integer(&Options::http_port)},
       {{"http_base_path"}, str(&Options::http_base_path)},
-      {{"https", "https_port"}, unsupported("monitoring over https")},
+      {{"https"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_listen(e, &o.http_host, &o.https_port); }},
+      {{"https_port"}, integer(&Options::https_port)},
       {{"max_control_line"},
        [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
          int64_t n = 0;

@@ -85,6 +85,7 @@ std::string reload_refusal(const Options& o, const Options& n) {
   differs(&why, "NoHeaderSupport", o.no_header_support, n.no_header_support);
   differs(&why, "HTTPHost", o.http_host, n.http_host);
   differs<int64_t>(&why, "HTTPPort", o.http_port, n.http_port);
+  differs<int64_t>(&why, "HTTPSPort", o.https_port, n.https_port);
   differs(&why, "HTTPBasePath", o.http_base_path, n.http_base_path);
   cluster_refusal(&why, o.cluster, n.cluster);
   differs(&why, "LogSizeLimit", o.log_size_limit, n.log_size_limit);

@@ -32,8 +32,9 @@ UnixNanos wall_now() {
 
 struct Conn {
   int fd = -1;
-  std::string in;
-  std::string out;
+  std::unique_ptr<HttpTransport> transport;  // null: plain HTTP
+  std::string in;                            // plaintext
+  std::string out;                           // bytes for the socket
   std::size_t out_off = 0;
   bool close_after_write = false;
   Clock::time_point since;     // when the current request (or the idle wait) began
@@ -56,6 +57,8 @@ int listen_on(const std::string& host, int port, std::string& error, int& bound_
 struct HttpServer::Loop {
   Limits limits;
   Handler handler;
+  TransportFactory make_transport;
+  std::string plaintext;  // what a transport decrypted from one read
   int listen_fd = -1;
   int wake_fd = -1;
   std::atomic<bool>* stopping = nullptr;
@@ -109,6 +112,7 @@ void HttpServer::Loop::accept_all() {
     }
     Conn c;
     c.fd = fd;
+    if (make_transport) c.transport = make_transport();
     c.since = Clock::now();
     c.deadline = c.since + limits.header_timeout;
     conns.push_back(std::move(c));
@@ -123,9 +127,14 @@ void HttpServer::Loop::set_idle(Conn& c) {
 
 void HttpServer::Loop::respond(Conn& c, const HttpResponse& r, int minor, bool keep_alive,
                                bool head_only) {
-  c.out = serialize_response(r, minor, keep_alive, head_only, format_http_date(wall_now()));
+  std::string text = serialize_response(r, minor, keep_alive, head_only, format_http_date(wall_now()));
   c.out_off = 0;
   c.close_after_write = !keep_alive;
+  if (c.transport == nullptr) {
+    c.out = std::move(text);
+  } else if (c.out.clear(); !c.transport->send(text, c.out)) {
+    c.close_after_write = true;
+  }
   c.deadline = Clock::now() + limits.write_timeout;
 }
 
@@ -178,9 +187,20 @@ bool HttpServer::Loop::on_readable(Conn& c) {
       c.since = Clock::now();
       c.deadline = c.since + limits.header_timeout;
     }
+    std::string_view got(buf, static_cast<std::size_t>(n));
+    if (c.transport != nullptr) {
+      plaintext.clear();
+      if (!c.transport->receive(got, plaintext, c.out)) {
+        // Whatever the transport still has to say goes out before the close.
+        c.close_after_write = true;
+        c.deadline = Clock::now() + limits.write_timeout;
+        return c.writing();
+      }
+      got = plaintext;
+    }
     // Bytes beyond the limit are dropped unread: the answer will be 431 either way.
     std::size_t room = limits.max_request_bytes + 1 - std::min(c.in.size(), limits.max_request_bytes + 1);
-    c.in.append(buf, std::min(static_cast<std::size_t>(n), room));
+    c.in.append(got.substr(0, room));
     if (!c.writing()) serve_next(c);
     if (c.writing() || static_cast<std::size_t>(n) < sizeof buf) return true;
   }
@@ -240,7 +260,7 @@ HttpServer::HttpServer() : HttpServer(Limits{}) {}
 HttpServer::HttpServer(Limits limits) : limits_(limits) {}
 HttpServer::~HttpServer() { stop(); }
 
-std::string HttpServer::start(const std::string& host, int port, Handler handler) {
+std::string HttpServer::start(const std::string& host, int port, Handler handler, TransportFactory transport) {
   if (running()) return "monitoring server already running";
   std::string error;
   int fd = listen_on(host, port, error, port_);
@@ -250,6 +270,7 @@ std::string HttpServer::start(const std::string& host, int port, Handler handler
   loop_ = std::make_unique<Loop>();
   loop_->limits = limits_;
   loop_->handler = std::move(handler);
+  loop_->make_transport = std::move(transport);
   loop_->listen_fd = fd;
   loop_->wake_fd = wake_fd_;
   loop_->stopping = &stopping_;

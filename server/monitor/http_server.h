@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "server/monitor/http_message.h"
+#include "server/monitor/http_transport.h"
 
 namespace zats::server::monitor {
 
@@ -40,7 +41,8 @@ class HttpServer {
 
   // Binds host:port (port 0 = any free port) and starts serving on a new thread. Returns ""
   // on success, else an error like Go's: "listen tcp 0.0.0.0:8222: bind: address already in use".
-  std::string start(const std::string& host, int port, Handler handler);
+  // With `transport`, every connection talks through one it makes (TLS for https).
+  std::string start(const std::string& host, int port, Handler handler, TransportFactory transport = {});
   // Closes every connection and joins the thread. Idempotent.
   void stop();
 

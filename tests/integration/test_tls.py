@@ -7,6 +7,7 @@
 # lists them; verify_and_map with permissions; allow_non_tls; connection_rate_limit;
 # pinned_certs; new certificates on reload; `-t` and flag errors. Certificates are made with
 # the openssl CLI when the test runs.
+import json
 import os
 import signal
 import socket
@@ -491,6 +492,68 @@ class CommandLine(unittest.TestCase):
             self.assertIn("TLS configuration is specified in the tls section of a configuration file", r.stdout)
             for name in ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", "CurveP521", "X25519"):
                 self.assertIn("    %s\n" % name, r.stdout, name_of(binary))
+
+
+class HttpsMonitoring(Compared):
+    """https_port: the monitoring endpoints over TLS with the server's certificate, asking no
+    client certificate even where clients must present one; plain HTTP on that port answered
+    as Go answers it; the start-up refusals."""
+
+    def https_get(self, port, path):
+        """(status line, body) of a GET over TLS; None while nothing listens yet."""
+        try:
+            raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        except ConnectionRefusedError:
+            return None
+        with client_context().wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(b"GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" % path.encode())
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        return head.split(b"\r\n")[0], body
+
+    def plain_get(self, port):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"GET /varz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return data
+                data += chunk
+
+    def test_endpoints_over_tls(self):
+        def observe(binary):
+            port = harness.free_port()
+            path = PKI.path("https-%s.conf" % name_of(binary))
+            with open(path, "w") as f:
+                f.write(tls_block("  verify: true") + 'https: "127.0.0.1:%d"\n' % port)
+            srv = harness.Server("-c", path, binary=binary).start()
+            self.addCleanup(srv.__exit__, None, None, None)
+            status, body = wait_for("https monitoring", lambda: self.https_get(port, "/varz"))
+            varz = json.loads(body)
+            _, connz = self.https_get(port, "/connz")
+            return {"status": status.decode(), "https_port": varz.get("https_port") == port,
+                    "http_port": varz.get("http_port"), "connz": "connections" in json.loads(connz),
+                    "plain": self.plain_get(port).decode()}
+
+        self.compare(observe, {"status": "HTTP/1.1 200 OK", "https_port": True, "http_port": 0, "connz": True,
+                               "plain": "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"})
+
+    def test_refusals_at_start(self):
+        tls = ["--tls", "--tlscert", PKI.server.cert, "--tlskey", PKI.server.key]
+        for args, message in ((["-m", "18001", "-ms", "18002"] + tls,
+                               "[FTL] Can't start monitoring: can't specify both HTTP (18001) and HTTPs (18002) ports"),
+                              (["-ms", "18002"], "[FTL] Can't start monitoring: TLS cert and key required for HTTPS")):
+            for binary in binaries():
+                r = subprocess.run([binary, "-a", "127.0.0.1", "-p", "-1"] + args, capture_output=True, text=True,
+                                   timeout=10)
+                self.assertEqual(r.returncode, 1, "%s: %s" % (name_of(binary), r.stderr))
+                self.assertIn(message, r.stderr, name_of(binary))
 
 
 class Bursts(Compared):

@@ -1,6 +1,6 @@
 // HttpServer over loopback: normal requests, keep-alive and pipelining, Connection: close,
 // HTTP/1.0, HEAD, 404 and 431, a slow-header client dropped while others are served, idle
-// sockets beyond the cap, and Go-style bind errors.
+// sockets beyond the cap, Go-style bind errors, and a transport (what https puts in between).
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -270,5 +270,54 @@ TEST_CASE("endpoints served over HTTP") {
   CHECK(r.find("\r\n\r\ninvalid sorting option: bad") != std::string::npos);
   r = request(fd, "GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n", eof);
   CHECK(r.find("Content-Type: text/plain; version=0.0.4; charset=utf-8") != std::string::npos);
+  close(fd);
+}
+
+namespace {
+
+// A transport that shifts every byte by one each way (a stand-in for TLS): it shows that
+// requests are read and responses written only through it, and that what it has to say when
+// it gives up goes out before the close.
+class ShiftTransport : public HttpTransport {
+ public:
+  bool receive(std::string_view bytes, std::string& plaintext, std::string& to_send) override {
+    for (char c : bytes) {
+      if (c == '\x01') {
+        to_send += "refused\n";
+        return false;
+      }
+      plaintext.push_back(static_cast<char>(c - 1));
+    }
+    return true;
+  }
+  bool send(std::string_view plaintext, std::string& to_send) override {
+    for (char c : plaintext) to_send.push_back(static_cast<char>(c + 1));
+    return true;
+  }
+};
+
+std::string shifted(std::string_view s, int by) {
+  std::string out;
+  for (char c : s) out.push_back(static_cast<char>(c + by));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a transport carries the requests and responses, and its last word before a close") {
+  HttpServer srv;
+  REQUIRE(srv.start("127.0.0.1", 0, echo, [] { return std::make_unique<ShiftTransport>(); }) == "");
+  int fd = dial(srv.port());
+  bool eof = false;
+  send_all(fd, shifted("GET /t HTTP/1.1\r\nHost: h\r\n\r\n", +1));
+  std::string r = read_until(fd, [](const std::string& b) { return b.find(shifted("\"/t\"", +1)) != std::string::npos; },
+                             eof);
+  r = shifted(r, -1);
+  CHECK(r.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(r.find("{\"path\":\"/t\"") != std::string::npos);
+  CHECK_FALSE(eof);
+  send_all(fd, std::string(1, '\x01'));
+  CHECK(read_until(fd, never, eof, 2000ms) == "refused\n");
+  CHECK(eof);
   close(fd);
 }
