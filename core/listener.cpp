@@ -87,8 +87,8 @@ int listen_wildcard(const std::string& host, int port, bool reuse_port, std::str
 
 int listen_tcp(const std::string& host, int port, bool reuse_port, std::string* error) {
   if (port < 0 || port > 65535) {
-    *error = "listen tcp " + join_host_port(host, port) + ": address " + std::to_string(port) +
-             ": invalid port";
+    // Go names no address here: the port fails before there is one.
+    *error = "listen tcp: address " + std::to_string(port) + ": invalid port";
     return -1;
   }
   if (host.empty() || host == "0.0.0.0" || host == "::") {
