@@ -126,6 +126,7 @@ std::optional<ServiceImport> service_import_of(const Options& o, const AccountIm
   si.subject = im.subject;
   si.local = im.to.empty() ? im.subject : im.to;
   si.written_local = si.local;
+  si.share = im.share;
   if (!proto::is_valid_subject(si.local) || !proto::is_valid_subject(si.subject)) {
     *why = "sublist: invalid subject";
     return std::nullopt;

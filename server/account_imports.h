@@ -52,6 +52,7 @@ struct ServiceImport {
   std::string response_type = "Singleton";  // of the export: Singleton, Streamed or Chunked
   size_t export_index = 0;                  // the export that allows it (in Options::account_exports)
   bool use_published = false;  // a wildcard import to the same subject: the request keeps its subject
+  bool share = false;          // the requester's details go with the request (server/request_info.h)
   std::optional<SubjectTransform> transform;  // a wildcard import mapped to another subject
 
   // The exporter's subject for a request published on `published` (which `local` matches).

@@ -24,6 +24,7 @@
 #include "server/message.h"
 #include "server/monitor/snapshot.h"
 #include "server/permissions_check.h"
+#include "server/request_info.h"
 #include "server/shared_message.h"
 #include "server/subscription.h"
 
@@ -118,6 +119,8 @@ class Client final : public Connection {
   // This connection as /connz shows it (client_report.cpp).
   monitor::ConnectionInfo connection_info(bool with_subs, bool with_peer_certs) const;
   std::string authorized_user() const;
+  // This connection as a sharing service import tells the exporter of it (server/request_info.h).
+  void describe_requester(RequestInfo& info) const;
 
  protected:
   void on_closing() override;
@@ -173,6 +176,9 @@ class Client final : public Connection {
   bool auth_pending_ = false;
   bool saw_first_byte_ = false;
   bool user_from_list_ = false;  // logged in as an entry of a users list
+  bool nkey_user_ = false;       // ... one with an nkey
+  // A JWT user's issuer, name and tags (server/request_info.h); null for other users.
+  std::unique_ptr<const auth::JwtIdentity> jwt_identity_;
   std::string nonce_;            // sent in the first INFO when nkey users may sign in
   std::string auth_user_;
   std::string auth_account_;

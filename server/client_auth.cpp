@@ -72,6 +72,9 @@ bool Client::log_in(const auth::AuthResult& result) {
   }
   auth_pending_ = false;
   user_from_list_ = user != nullptr;
+  nkey_user_ = user != nullptr && user->is_nkey();
+  if (result.jwt) jwt_identity_ = std::make_unique<const auth::JwtIdentity>(result.jwt->identity);
+  else jwt_identity_.reset();
   auth_user_ = result.user_name;
   auth_account_ = account_name;
   apply_jwt_limits(result.jwt ? &*result.jwt : nullptr);

@@ -1,5 +1,7 @@
-// Client::connection_info: one connection as /connz shows it. Monitoring only.
+// Client::connection_info: one connection as /connz shows it (monitoring only); and as a sharing
+// service import describes the requester.
 #include "server/client.h"
+#include "server/monitor/go_format.h"
 #include "server/tls/peer_identity.h"
 #include "server/tls/tls_session.h"
 #include "server/worker.h"
@@ -33,6 +35,25 @@ std::vector<monitor::PeerCertificate> peer_certificates(const tls::TlsSession& s
 }
 
 }  // namespace
+
+void Client::describe_requester(RequestInfo& info) const {
+  info.details = true;
+  info.start = monitor::format_rfc3339_nano(start_wall_ns_);
+  info.host = ip();
+  info.id = cid();
+  info.user = authorized_user();
+  info.name = connect_.name;
+  info.lang = connect_.lang;
+  info.version = connect_.version;
+  info.jwt = connect_.jwt;
+  if (jwt_identity_) {
+    info.issuer_key = jwt_identity_->issuer_key;
+    info.name_tag = jwt_identity_->name;
+    info.tags = &jwt_identity_->tags;
+  } else if (nkey_user_) {
+    info.issuer_key = worker().context().accounts.name(account_);
+  }
+}
 
 monitor::ConnectionInfo Client::connection_info(bool with_subs, bool with_peer_certs) const {
   monitor::ConnectionInfo info;

@@ -55,7 +55,7 @@ void describe_exports_and_imports(const Options& o, const StreamImportTable& imp
   }
   const ServiceImportTable services(o, accounts);
   for (const ServiceImportTable::Route& r : services.from(account))
-    out.imports.push_back({r.import.local, r.import.exporter, {}, r.import.subject, true});
+    out.imports.push_back({r.import.local, r.import.exporter, {}, r.import.subject, true, r.import.share});
 }
 
 // /accountz?acc=: the account's subject mappings, by source (as Go's JSON orders map keys).

@@ -26,8 +26,8 @@ using Nanos = std::chrono::nanoseconds;
 // round-robin by worker 0 in accept order (deterministic; tests use it to place connections).
 enum class Placement { Kernel, RoundRobin };
 
-// Exports and imports of an account, as configured (docs/compatibility.md, Exports and imports):
-// stream imports deliver (server/account_imports.h); service ones are kept without effect.
+// Exports and imports of an account, as configured (docs/compatibility.md, Exports and imports;
+// server/account_imports.h).
 struct AccountExport {
   std::string account;               // the exporting account
   bool service = false;              // stream otherwise
@@ -46,6 +46,7 @@ struct AccountImport {
   std::string prefix;  // stream: prepended (with a '.') to the subject
   std::string to;      // stream: the subject in the importing account; service: the local subject
   bool activated = false;  // an account JWT's import whose activation token holds (token_req exports)
+  bool share = false;      // service: the requester's details go with its requests (Nats-Request-Info)
 };
 
 // Subject mappings (docs/compatibility.md, Subject mappings): what a client publishes in

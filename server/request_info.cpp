@@ -29,16 +29,57 @@ void append_other_lines(std::string_view block, std::string& out) {
 
 }  // namespace
 
-void request_info_json(std::string_view account, std::string_view service, uint64_t rtt_ns, std::string& out) {
-  out.assign("{\"acc\":");
-  proto::append_json_string(out, account);
-  if (!service.empty()) {
-    out += ",\"svc\":";
-    proto::append_json_string(out, service);
+void request_info_json(const RequestInfo& info, std::string& out) {
+  out.assign("{");
+  auto text = [&out](std::string_view key, std::string_view value) {
+    if (value.empty()) return;
+    if (out.size() > 1) out.push_back(',');
+    proto::append_json_string(out, key);
+    out.push_back(':');
+    proto::append_json_string(out, value);
+  };
+  auto number = [&out](std::string_view key, uint64_t value) {
+    if (value == 0) return;
+    if (out.size() > 1) out.push_back(',');
+    proto::append_json_string(out, key);
+    out.push_back(':');
+    proto::append_number(out, value);
+  };
+  if (info.details) {
+    text("start", info.start);
+    text("host", info.host);
+    number("id", info.id);
   }
-  if (rtt_ns != 0) {
-    out += ",\"rtt\":";
-    proto::append_number(out, rtt_ns);
+  // The account is always there, even empty.
+  if (out.size() > 1) out.push_back(',');
+  out += "\"acc\":";
+  proto::append_json_string(out, info.account);
+  text("svc", info.service);
+  if (info.details) {
+    text("user", info.user);
+    text("name", info.name);
+    text("lang", info.lang);
+    text("ver", info.version);
+  }
+  number("rtt", info.rtt_ns);
+  if (info.server_info) {
+    text("server", info.server);
+    text("cluster", info.cluster);
+  }
+  if (info.details) {
+    text("jwt", info.jwt);
+    text("issuer_key", info.issuer_key);
+    text("name_tag", info.name_tag);
+    if (info.tags != nullptr && !info.tags->empty()) {
+      out += ",\"tags\":[";
+      for (size_t i = 0; i < info.tags->size(); ++i) {
+        if (i > 0) out.push_back(',');
+        proto::append_json_string(out, (*info.tags)[i]);
+      }
+      out.push_back(']');
+    }
+    text("kind", "Client");
+    text("client_type", "nats");
   }
   out.push_back('}');
 }

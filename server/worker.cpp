@@ -413,7 +413,8 @@ size_t Worker::publish_in(Connection* from, AccountId account, const MessageView
 // responses find their way back, and on through the exporter's own service imports (a chain),
 // crossing each export once. Each import counts as a delivery, as nats-server's internal
 // subscription for it does.
-size_t Worker::publish_to_services(Client& from, AccountId importer, const MessageView& msg) {
+size_t Worker::publish_to_services(Client& from, AccountId importer, const MessageView& msg,
+                                   const RequestInfoShape* upstream) {
   size_t delivered = 0;
   for (const ServiceImportTable::Route& route : service_imports_.from(importer)) {
     if (!proto::subject_matches(route.import.local, msg.subject)) continue;
@@ -435,21 +436,38 @@ size_t Worker::publish_to_services(Client& from, AccountId importer, const Messa
       map_reply(route.exporter, importer, msg.reply, route.import.response_type == "Singleton", hop.reply);
       request.reply = hop.reply;
     }
-    // Who asked: the requester's account, and the one it came through when this is a second
-    // import in a chain.
-    const std::string_view through =
-        importer == from.account() ? std::string_view() : std::string_view(context_.accounts.name(importer));
-    request_info_json(context_.accounts.name(from.account()), through, from.rtt_ns(), request_info_);
+    const bool share = route.import.share;
+    const RequestInfoShape shape =
+        upstream == nullptr ? RequestInfoShape{share, share, share}
+                            : RequestInfoShape{upstream->details, upstream->server || (!upstream->last_share && share), share};
+    describe_request(from, importer, shape, upstream != nullptr);
     request.header_size = set_request_info(msg.payload, msg.has_headers ? msg.header_size : 0, request_info_, hop.payload);
     request.payload = hop.payload;
     request.has_headers = true;
     request.frame = nullptr;
     request.shared = nullptr;
     delivered += 1 + publish_in(&from, route.exporter, request);
-    delivered += publish_to_services(from, route.exporter, request);
+    delivered += publish_to_services(from, route.exporter, request, &shape);
     service_chain_.leave();
   }
   return delivered;
+}
+
+// Who asked, for the Nats-Request-Info header (server/request_info.h), into request_info_: the
+// requester's account and round trip, the account a chained request came through, and what the
+// imports share.
+void Worker::describe_request(const Client& from, AccountId importer, const RequestInfoShape& shape, bool chained) {
+  RequestInfo info;
+  info.account = context_.accounts.name(from.account());
+  if (chained) info.service = context_.accounts.name(importer);
+  info.rtt_ns = from.rtt_ns();
+  if (shape.details) from.describe_requester(info);
+  if (shape.server) {
+    info.server_info = true;
+    info.server = info_.server_name;
+    info.cluster = info_.cluster;
+  }
+  request_info_json(info, request_info_);
 }
 
 // A reply in `importer` that a message crossing into `exporter` carries: one of ours there

@@ -170,7 +170,17 @@ class Worker final : public core::ReactorHandler {
   Connection* start_connection(int fd, const ConnectionFactory& make);
   size_t publish_in(Connection* from, AccountId account, const MessageView& msg);
   size_t publish_to_importers(Client& from, AccountId exporter, const MessageView& msg);
-  size_t publish_to_services(Client& from, AccountId importer, const MessageView& msg);
+  // What Nats-Request-Info tells on a chain of service imports so far (client.go
+  // processServiceImport): the first import decides whether the requester's details go, a later
+  // sharing import after one that did not share adds the server.
+  struct RequestInfoShape {
+    bool details = false;
+    bool server = false;
+    bool last_share = false;
+  };
+  size_t publish_to_services(Client& from, AccountId importer, const MessageView& msg,
+                             const RequestInfoShape* upstream = nullptr);
+  void describe_request(const Client& from, AccountId importer, const RequestInfoShape& shape, bool chained);
   void want_responses(AccountId exporter);
   void map_reply(AccountId exporter, AccountId importer, std::string_view reply, bool singleton, std::string& out);
   size_t deliver_response(AccountId account, const MessageView& msg);

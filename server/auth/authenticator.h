@@ -18,6 +18,14 @@
 namespace zats::server::auth {
 
 // Operator mode: what a user JWT grants (server/auth/jwt_login.h).
+// Who issued a user JWT (a signing key, else the account) and its name and tags, as a sharing
+// service import tells them (server/request_info.h).
+struct JwtIdentity {
+  std::string issuer_key;
+  std::string name;
+  std::vector<std::string> tags;
+};
+
 struct JwtGrant {
   std::string user;     // the user's public nkey
   std::string account;  // the account's public nkey: its name
@@ -29,6 +37,7 @@ struct JwtGrant {
   int64_t expires = 0;                   // the user JWT's exp (Unix seconds); 0: never
   int64_t account_expires = 0;           // the account JWT's exp (Unix seconds); 0: never
   int64_t window_ends = 0;               // the end of the user's connect-time window in force; 0: none
+  JwtIdentity identity;
 };
 
 struct AuthResult {

@@ -297,6 +297,7 @@ void read_imports(object nats, AccountJwt& acc) {
     im.to = string_of(o, "to");
     im.local_subject = string_of(o, "local_subject");
     im.service = string_of(o, "type") == "service";
+    im.share = bool_of(o, "share");
     acc.imports.push_back(std::move(im));
   }
 }

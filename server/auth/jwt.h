@@ -60,6 +60,7 @@ struct JwtImport {
   std::string to;
   std::string local_subject;
   bool service = false;
+  bool share = false;
 };
 
 // An account's subject mapping (jwt Mapping): a source and its weighted destinations, as the

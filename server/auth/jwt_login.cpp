@@ -276,6 +276,9 @@ JwtGrant grant_of(const UserJwt& claims, const UserPermissionLimits& user, const
   g.account_max_connections = account.max_connections;
   g.expires = claims.claims.expires;
   g.account_expires = account.claims.expires;
+  g.identity.issuer_key = claims.issuer_account.empty() ? account.claims.subject : claims.claims.issuer;
+  g.identity.name = claims.claims.name;
+  g.identity.tags = claims.tags;
   return g;
 }
 

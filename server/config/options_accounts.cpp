@@ -96,7 +96,7 @@ void read_imports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
       } else if (k.lower_key == "to") {
         r.get_string(k, &im.to);
       } else if (k.lower_key == "share") {
-        r.ignored(k);
+        r.get_bool(k, &im.share);
       } else {
         r.unknown_field(k);
       }

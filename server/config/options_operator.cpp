@@ -247,6 +247,7 @@ void add_imports(const auth::AccountJwt& acc, Options& o) {
     im.service = jim.service;
     im.from_account = jim.account;
     im.subject = jim.subject;
+    im.share = jim.share;
     if (jim.service) {
       if (!jim.local_subject.empty()) {
         im.to = jim.local_subject;

@@ -85,7 +85,7 @@ void write_account_detail(JsonWriter& w, const AccountInfo& a, UnixNanos fallbac
       w.begin_object().field("subject", i.subject).field("account", i.account);
       if (i.service) w.field("to", i.to);
       else w.field("local_subject", i.local_subject);
-      w.field("type", i.service ? "service" : "stream").field("invalid", false).field("share", false).field("tracking", false);
+      w.field("type", i.service ? "service" : "stream").field("invalid", false).field("share", i.share).field("tracking", false);
       w.end_object();
     }
     w.end_array();

@@ -179,6 +179,7 @@ struct AccountImportInfo {
   std::string local_subject;  // stream: as the importer sees it
   std::string to;             // service: the exporter's subject
   bool service = false;
+  bool share = false;         // service: the requester's details go with its requests
 };
 
 // A subject mapping as /accountz?acc= shows it (server/subject_mapping.h).

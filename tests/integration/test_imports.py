@@ -376,6 +376,60 @@ class ServiceChains(unittest.TestCase):
             for conn in (a, b, c):
                 conn.close()
 
+    def test_a_sharing_import_tells_the_requester(self):
+        # `share: true`: the requester's connection and the server go with the request; a chain
+        # through an import that does not share tells the server only where a later one shares.
+        conf = """
+server_name: S1
+accounts {
+  A { users = [ {user: a, password: a} ], exports = [ {service: "svc.>"} ] }
+  B {
+    users = [ {user: b, password: b} ]
+    imports = [ {service: {account: A, subject: "svc.>"}, share: true} ]
+    exports = [ {service: "svc.>"} ]
+  }
+  C { users = [ {user: c, password: c} ], imports = [ {service: {account: B, subject: "svc.>"}} ] }
+  D { users = [ {user: d, password: d} ], imports = [ {service: {account: B, subject: "svc.>"}, share: true} ] }
+}
+"""
+
+        def normalized(data):
+            data = re.sub(rb"_R_\.[A-Za-z0-9]+\.[A-Za-z0-9]+", b"_R_", data)
+            data = re.sub(rb'(,"rtt":\d+)', b"", data)
+            data = re.sub(rb'"start":"[^"]+"', b'"start":"T"', data)
+            data = re.sub(rb'"id":\d+', b'"id":1', data)
+            return re.sub(rb"HMSG (\S+) (\d+) (\S+) \d+ \d+\r\n(.*?\r\n\r\n)(.*?)\r\n",
+                          lambda m: b"HMSG %s %d %d\r\n%s%s\r\n" % (m.group(1), len(m.group(4)),
+                                                                len(m.group(4)) + len(m.group(5)), m.group(4),
+                                                                m.group(5)), data, flags=re.S)
+
+        def details(acc, user, via=b""):
+            return (b'{"start":"T","host":"127.0.0.1","id":1,"acc":"%s"%s,"user":"%s","name":"n","lang":"py",'
+                    b'"ver":"9","server":"S1","kind":"Client","client_type":"nats"}' % (acc, via, user))
+
+        def expected(info):
+            block = b"NATS/1.0\r\nNats-Request-Info: " + info + b"\r\n\r\n"
+            return b"svc.x %d %d\r\n%sreq\r\n" % (len(block), len(block) + 3, block)
+
+        for s in self.servers(conf):
+            a = s.client()
+            a.read_info()
+            a.send(b"CONNECT " + connect_json("a", "a", headers=True) + b"\r\nSUB svc.> 1\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            for user in ("b", "c", "d"):
+                r = s.client()
+                r.read_info()
+                r.send(b"CONNECT " + connect_json(user, user, headers=True, name="n", lang="py", version="9") +
+                       b"\r\nPUB svc.x _INBOX.r 3\r\nreq\r\nPING\r\n")
+                r.expect(b"PONG\r\n")
+                r.close()
+            a.send(b"PING\r\n")
+            got = a.read_until(b"PONG\r\n")[:-len(b"PONG\r\n")]
+            self.assertEqual(normalized(got).split(b"HMSG "), [
+                b"", expected(details(b"B", b"b")), expected(b'{"acc":"C","svc":"B","server":"S1"}'),
+                expected(details(b"D", b"d", b',"svc":"B"'))])
+            a.close()
+
     def test_chained_across_workers(self):
         workers = ("--cores", "4", "--placement", "round-robin")
         for s in self.servers(CHAIN_CONF % ("stream", "chunked"), zats_args=workers):

@@ -97,7 +97,8 @@ def setUpModule():
         # B: signed by an operator signing key; imports A's stream (prefix) and service (mapped).
         b.pub: account_jwt(op_sk, b, {
             "imports": [{"subject": "a.stream.>", "account": a.pub, "to": "from_a", "type": "stream"},
-                        {"subject": "a.svc", "account": a.pub, "local_subject": "svc.a", "type": "service"}]}),
+                        {"subject": "a.svc", "account": a.pub, "local_subject": "svc.a", "type": "service",
+                         "share": True}]}),
         # C: account limits.
         c.pub: account_jwt(op, c, {"limits": {"conn": 2, "subs": 3, "payload": 100, "data": -1,
                                               "imports": -1, "exports": -1, "wildcards": True, "leaf": -1}}),
@@ -403,6 +404,25 @@ class OperatorMode(unittest.TestCase):
             sub.expect(b"MSG shop.7 1 1\r\n1\r\nMSG kept 1 1\r\n2\r\nMSG other 1 1\r\n3\r\n")
             sub.send(b"PING\r\n")
             sub.expect(b"PONG\r\n")
+
+    def test_a_sharing_service_import_tells_the_requester(self):
+        # B's import of A's service shares: A's responder (taking headers) learns who asked.
+        for s in self.servers():
+            a = s.client()
+            jwt_connect(a, a.read_info(), user("a"), headers=True)
+            a.expect(b"PONG\r\n")
+            a.send(b"SUB a.svc 1\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b = self.login(s, "b", lang="py", version="9")
+            b.send(b"PUB svc.a reply.b 3\r\nask\r\nPING\r\n")
+            b.expect(b"PONG\r\n")
+            head = a.read_until(b"\r\n\r\n")
+            a.read_until(b"ask\r\n")
+            info = json.loads(head.split(b"Nats-Request-Info: ")[1].split(b"\r\n")[0])
+            self.assertEqual(sorted(info), ["acc", "client_type", "host", "id", "issuer_key", "jwt", "kind", "lang",
+                                            "name_tag", "rtt", "server", "start", "user", "ver"], info)
+            self.assertEqual((info["acc"], info["user"], info["jwt"], info["issuer_key"], info["name_tag"], info["lang"]),
+                             (W["b"].pub, user("b").pub, user("b").jwt, W["b"].pub, "u", "py"))
 
     def test_imports_of_token_required_exports(self):
         # H holds activation tokens for G's private stream and service; I has none of its own.
