@@ -135,6 +135,7 @@ std::optional<ServiceImport> service_import_of(const Options& o, const AccountIm
     *why = "service import not authorized";
     return std::nullopt;
   }
+  si.response_threshold_ns = static_cast<uint64_t>(o.account_exports[si.export_index].response_threshold.count());
   std::map<std::string, bool> visited{{si.importer, true}};
   if (service_forms_cycle(added, si.exporter, si.local, visited, why)) return std::nullopt;
   for (const ServiceImport& other : added) {

@@ -50,6 +50,7 @@ struct ServiceImport {
   std::string subject;  // the exporter's subject, `$N` tokens as `*`
   std::string written_local;  // `to` as configured: what nats-server tells duplicates apart by
   std::string response_type = "Singleton";  // of the export: Singleton, Streamed or Chunked
+  uint64_t response_threshold_ns = 0;       // of the export: how long responses are taken back (0: default)
   size_t export_index = 0;                  // the export that allows it (in Options::account_exports)
   bool use_published = false;  // a wildcard import to the same subject: the request keeps its subject
   bool share = false;          // the requester's details go with the request (server/request_info.h)

@@ -34,6 +34,9 @@ struct AccountExport {
   std::string subject;
   std::vector<std::string> to_accounts;  // empty: public
   std::string response_type = "Singleton";  // service: Singleton, Streamed or Chunked
+  // service: how long after a request its responses are still taken back (0: nats-server's
+  // default, 2 minutes).
+  Nanos response_threshold{0};
   // An account JWT's token_req export: only imports with an activation token may take it.
   bool token_required = false;
 };

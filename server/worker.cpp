@@ -433,7 +433,8 @@ size_t Worker::publish_to_services(Client& from, AccountId importer, const Messa
     MessageView request = msg;
     request.subject = hop.subject;
     if (!msg.reply.empty()) {
-      map_reply(route.exporter, importer, msg.reply, route.import.response_type == "Singleton", hop.reply);
+      map_reply(route.exporter, importer, msg.reply, route.import.response_type == "Singleton",
+                route.import.response_threshold_ns, hop.reply);
       request.reply = hop.reply;
     }
     const bool share = route.import.share;
@@ -472,14 +473,15 @@ void Worker::describe_request(const Client& from, AccountId importer, const Requ
 
 // A reply in `importer` that a message crossing into `exporter` carries: one of ours there
 // (written to `out`), which takes what is published on it back to `reply` (deliver_response).
+// Its responses are taken for `threshold_ns` (0: nats-server's default).
 void Worker::map_reply(AccountId exporter, AccountId importer, std::string_view reply, bool singleton,
-                       std::string& out) {
+                       uint64_t threshold_ns, std::string& out) {
   ServiceResponses::Entry entry;
   entry.exporter = exporter;
   entry.importer = importer;
   entry.reply.assign(reply);
   entry.singleton = singleton;
-  entry.expires_ns = now_ns() + ServiceResponses::kThresholdNs;
+  entry.expires_ns = now_ns() + (threshold_ns != 0 ? threshold_ns : ServiceResponses::kThresholdNs);
   responses_.add(std::move(entry), out);
   want_responses(exporter);
 }
@@ -502,7 +504,7 @@ size_t Worker::deliver_response(AccountId account, const MessageView& msg) {
   response.subject = entry->reply;
   ServiceImportChain::Hop& hop = service_chain_.enter();
   if (!msg.reply.empty()) {
-    map_reply(entry->importer, account, msg.reply, entry->singleton, hop.reply);
+    map_reply(entry->importer, account, msg.reply, entry->singleton, 0, hop.reply);
     response.reply = hop.reply;
   }
   size_t delivered = publish_in(nullptr, entry->importer, response);

@@ -182,7 +182,8 @@ class Worker final : public core::ReactorHandler {
                              const RequestInfoShape* upstream = nullptr);
   void describe_request(const Client& from, AccountId importer, const RequestInfoShape& shape, bool chained);
   void want_responses(AccountId exporter);
-  void map_reply(AccountId exporter, AccountId importer, std::string_view reply, bool singleton, std::string& out);
+  void map_reply(AccountId exporter, AccountId importer, std::string_view reply, bool singleton, uint64_t threshold_ns,
+                 std::string& out);
   size_t deliver_response(AccountId account, const MessageView& msg);
   size_t deliver_local(AccountId account, const Connection* from, const MessageView& msg,
                        const SharedMessageRef* remote);

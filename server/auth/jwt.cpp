@@ -278,6 +278,7 @@ void read_exports(object nats, AccountJwt& acc) {
     ex.service = string_of(o, "type") == "service";
     ex.token_required = bool_of(o, "token_req");
     ex.response_type = response_type_of(string_of(o, "response_type"));
+    ex.response_threshold_ns = int_of(o, "response_threshold");
     ex.revocations = revocations_of(o);
     acc.exports.push_back(std::move(ex));
   }

@@ -48,6 +48,7 @@ struct JwtExport {
   bool service = false;
   bool token_required = false;
   std::string response_type = "Singleton";  // as the config spells it: Singleton, Streamed, Chunked
+  int64_t response_threshold_ns = 0;         // 0: the default
   std::vector<std::pair<std::string, int64_t>> revocations;  // importer account (or "*") -> revoked before
 };
 

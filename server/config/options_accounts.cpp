@@ -7,6 +7,7 @@
 #include "proto/encode.h"
 #include "server/account_imports.h"
 #include "server/auth/nkey.h"
+#include "server/config/duration.h"
 #include "server/config/options_reader.h"
 
 namespace zats::server::config {
@@ -25,6 +26,20 @@ void read_response_type(OptionsReader& r, const ConfigMapEntry& k, AccountExport
   else return r.error(k.key_pos, "Unknown response type: \"" + type + "\"");
 }
 
+// opts.go parseExportStreamOrService: how long a service's responses may take, a Go duration.
+void read_response_threshold(OptionsReader& r, const ConfigMapEntry& k, bool& seen, AccountExport& ex) {
+  if (seen) return r.error(k.key_pos, "Duplicate response threshold detected");
+  seen = true;
+  if (!k.value.is_string())
+    return r.error(k.key_pos, "Expected response threshold to be a parseable time duration, got " +
+                                  std::string(k.value.go_type_name()));
+  int64_t nanos = 0;
+  if (!parse_go_duration(k.value.as_string(), &nanos))
+    return r.error(k.key_pos, "Expected response threshold to be a parseable time duration, got " +
+                                  proto::go_quoted(k.value.as_string()));
+  ex.response_threshold = Nanos(nanos);
+}
+
 void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& account, Options& o) {
   if (!e.value.is_array()) return r.error(e.key_pos, "Exports should be an array, got " + std::string(e.value.go_type_name()));
   for (const ConfigValue& v : e.value.as_array()) {
@@ -34,6 +49,7 @@ void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
     }
     AccountExport ex;
     ex.account = account;
+    bool threshold_seen = false;
     for (const ConfigMapEntry& k : v.as_map()) {
       if (k.lower_key == "stream" || k.lower_key == "service") {
         ex.service = k.lower_key == "service";
@@ -42,8 +58,10 @@ void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
         r.get_string_list(k, "accounts", &ex.to_accounts);
       } else if (k.lower_key == "response" || k.lower_key == "response_type") {
         read_response_type(r, k, ex);
-      } else if (k.lower_key == "threshold" ||
-                 k.lower_key == "response_threshold" || k.lower_key == "latency" || k.lower_key == "account_token_position") {
+      } else if (k.lower_key == "threshold" || k.lower_key == "response_threshold" ||
+                 k.lower_key == "response_max_time" || k.lower_key == "response_time") {
+        read_response_threshold(r, k, threshold_seen, ex);
+      } else if (k.lower_key == "latency" || k.lower_key == "account_token_position") {
         r.ignored(k);
       } else {
         r.unknown_field(k);

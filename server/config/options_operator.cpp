@@ -234,6 +234,7 @@ void add_exports(const auth::AccountJwt& acc, Options& o) {
     ex.service = jex.service;
     ex.subject = jex.subject;
     ex.response_type = jex.response_type;
+    ex.response_threshold = Nanos(std::max<int64_t>(0, jex.response_threshold_ns));
     ex.token_required = jex.token_required;
     o.account_exports.push_back(std::move(ex));
   }

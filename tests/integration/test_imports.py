@@ -294,6 +294,37 @@ accounts {
 """
 
 
+class ResponseThreshold(unittest.TestCase):
+    """An export's response_threshold: responses are taken back for that long after the request
+    (nats-server sweeps them at most one threshold later), then dropped."""
+    servers = StreamImports.servers
+    subscribe = StreamImports.subscribe
+    request = ServiceImports.request
+
+    def test_late_responses_are_dropped(self):
+        conf = """
+accounts {
+  A { users = [ {user: a, password: a} ], exports = [ {service: "help", response: stream, threshold: "200ms"} ] }
+  B { users = [ {user: b, password: b} ], imports = [ {service: {account: A, subject: "help"}} ] }
+}
+"""
+        for s in self.servers(conf):
+            a = self.subscribe(s, "a", "help")
+            b = self.subscribe(s, "b", "_INBOX.r")
+            reply = self.request(a, b, "help", "help")
+            a.send(b"PUB " + reply + b" 2\r\nr1\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.expect(b"MSG _INBOX.r 1 2\r\nr1\r\n")
+            time.sleep(0.8)  # past twice the threshold: gone on both servers
+            a.send(b"PUB " + reply + b" 2\r\nr2\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.send(b"PING\r\n")
+            b.expect(b"PONG\r\n")
+            b.expect_nothing(0.1)
+            for conn in (a, b):
+                conn.close()
+
+
 class ServiceChains(unittest.TestCase):
     """C imports from B a service that B imports from A: a request from C reaches A (and B's own
     subscribers) and the responses come back to C across both mappings, each hop keeping to its
@@ -784,6 +815,26 @@ class ConfigErrors(unittest.TestCase):
                 # past its end).
                 self.assertRegex(r.stderr, r"%s:4:\d+: Duplicate service import subject \"x\", previously used in "
                                  r"import for account \"A\", subject \"svc.a\"" % re.escape(cfg.path))
+
+    def test_response_threshold_errors(self):
+        for key, value, message in (("response_threshold", "5", "got int64"),
+                                    ("threshold", '"soon"', 'got "soon"')):
+            conf = ('accounts {\n  A { exports = [ {service: "svc", %s: %s} ] }\n}\n' % (key, value))
+            for binary in binaries():
+                with self.subTest(server=os.path.basename(binary), key=key):
+                    cfg = TempConfig(conf)
+                    r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+                    cfg.cleanup()
+                    self.assertEqual(r.returncode, 1, r.stderr)
+                    self.assertIn("%s:2:%d: Expected response threshold to be a parseable time duration, %s"
+                                  % (cfg.path, 36, message), r.stderr)
+        conf = 'accounts {\n  A { exports = [ {service: "svc", threshold: "1s", response_time: "2s"} ] }\n}\n'
+        for binary in binaries():
+            with self.subTest(server=os.path.basename(binary)):
+                cfg = TempConfig(conf)
+                r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+                cfg.cleanup()
+                self.assertIn("%s:2:53: Duplicate response threshold detected" % cfg.path, r.stderr)
 
     def test_mapping_functions_in_a_service_import_refused(self):
         # nats-server 2.9.10 takes them but cannot reverse them: it would listen on the literal
