@@ -117,10 +117,11 @@ class Client final : public Connection {
   bool headers() const { return connect_.headers && headers_supported_; }
   size_t subscription_count() const { return subs_.size(); }
   // This connection as /connz shows it (client_report.cpp).
-  monitor::ConnectionInfo connection_info(bool with_subs, bool with_peer_certs) const;
+  monitor::ConnectionInfo connection_info(bool with_subs, bool with_auth_details) const;
   std::string authorized_user() const;
   // This connection as a sharing service import tells the exporter of it (server/request_info.h).
   void describe_requester(RequestInfo& info) const;
+  std::string_view issuer_key() const;
 
  protected:
   void on_closing() override;

@@ -13,7 +13,7 @@ void Client::report(const monitor::SnapshotRequest& what, WorkerReport& out) con
   if (close_reason() != CloseReason::None) return;
   out.stats.connections++;
   if (account_ < out.account_connections.size()) out.account_connections[account_]++;
-  if (what.open_connections) out.open.push_back(connection_info(what.subscriptions, what.peer_certificates));
+  if (what.open_connections) out.open.push_back(connection_info(what.subscriptions, what.auth_details));
 }
 
 // client.go getRawAuthUser: the user the connection logged in as (no_auth_user and a TLS
@@ -46,16 +46,22 @@ void Client::describe_requester(RequestInfo& info) const {
   info.lang = connect_.lang;
   info.version = connect_.version;
   info.jwt = connect_.jwt;
+  info.issuer_key = issuer_key();
   if (jwt_identity_) {
-    info.issuer_key = jwt_identity_->issuer_key;
     info.name_tag = jwt_identity_->name;
     info.tags = &jwt_identity_->tags;
-  } else if (nkey_user_) {
-    info.issuer_key = worker().context().accounts.name(account_);
   }
 }
 
-monitor::ConnectionInfo Client::connection_info(bool with_subs, bool with_peer_certs) const {
+// events.go issuerForClient: the signing key that issued a JWT user's JWT, else the account of a
+// JWT or nkey user; empty for other users.
+std::string_view Client::issuer_key() const {
+  if (jwt_identity_) return jwt_identity_->issuer_key;
+  if (nkey_user_) return worker().context().accounts.name(account_);
+  return {};
+}
+
+monitor::ConnectionInfo Client::connection_info(bool with_subs, bool with_auth_details) const {
   monitor::ConnectionInfo info;
   info.cid = cid();
   info.ip = ip();
@@ -77,7 +83,15 @@ monitor::ConnectionInfo Client::connection_info(bool with_subs, bool with_peer_c
   if (tls() != nullptr && tls()->established()) {
     info.tls_version = tls()->version();
     info.tls_cipher_suite = tls()->cipher();
-    if (with_peer_certs) info.tls_peer_certs = peer_certificates(*tls());
+    if (with_auth_details) info.tls_peer_certs = peer_certificates(*tls());
+  }
+  if (with_auth_details) {
+    info.jwt = connect_.jwt;
+    info.issuer_key = issuer_key();
+    if (jwt_identity_) {
+      info.name_tag = jwt_identity_->name;
+      info.tags = jwt_identity_->tags;
+    }
   }
   if (!with_subs) return info;
   for (const auto& [sid, sub] : subs_) {

@@ -90,6 +90,7 @@ monitor::ServerIdentity MonitorSource::identity() const {
   id.http_host = o.http_host.empty() ? o.host : o.http_host;
   id.http_port = o.http_port;
   id.https_port = o.https_port;
+  id.tags = o.server_tags;
   id.http_base_path = o.http_base_path;
   id.max_control_line = o.max_control_line;
   id.max_payload = static_cast<int>(o.max_payload);

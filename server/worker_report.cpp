@@ -36,7 +36,7 @@ void Worker::record_closed(const Client& client) {
   size_t keep = std::max<size_t>(1, kClosedConnections / context_.mesh.size());
   while (closed_.size() >= keep) closed_.pop_front();
   // As nats-server saves a closed connection: its certificates are not kept.
-  monitor::ConnectionInfo info = client.connection_info(/*with_subs=*/true, /*with_peer_certs=*/false);
+  monitor::ConnectionInfo info = client.connection_info(/*with_subs=*/true, /*with_auth_details=*/false);
   info.stop = wall_ns(now_ns());
   info.reason = std::string(close_reason_text(client.close_reason()));
   closed_.push_back(std::move(info));

@@ -1,15 +1,18 @@
 // Top-level keys of the configuration file (opts.go processConfigFileLine, core subset).
 #include "server/config/options_config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <string>
 #include <string_view>
 
+#include "server/account.h"
 #include "server/config/config_parser.h"
 #include "server/config/duration.h"
+#include "server/config/host_port.h"
 #include "server/config/options_cluster.h"
-#include "server/account.h"
 #include "server/config/options_reader.h"
 
 namespace zats::server::config {
@@ -148,7 +151,17 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"connect_error_reports"}, integer(&Options::connect_error_reports)},
       {{"reconnect_error_reports"}, integer(&Options::reconnect_error_reports)},
       {{"server_tags"},
-       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { r.get_string_list(e, "tags", &o.server_tags); }},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+         // jwt TagList.Add: lower case, trimmed, each once, empty ones left out.
+         std::vector<std::string> given;
+         if (!r.get_string_list(e, "tags", &given)) return;
+         for (std::string& t : given) {
+           t = std::string(trim_space(t));
+           for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+           if (!t.empty() && std::find(o.server_tags.begin(), o.server_tags.end(), t) == o.server_tags.end())
+             o.server_tags.push_back(std::move(t));
+         }
+       }},
       {{"disable_sublist_cache", "no_sublist_cache"}, boolean(&Options::no_sublist_cache)},
       {{"prof_port"},
        [](OptionsReader& r, const ConfigMapEntry& e, Options&) {

@@ -165,6 +165,17 @@ void write_peer_certs(JsonWriter& w, const std::vector<PeerCertificate>& certs) 
   w.end_array();
 }
 
+// What /connz?auth=1 tells of a JWT (or nkey) user, after its subscriptions as in nats-server.
+void write_user_jwt(JsonWriter& w, const ConnectionInfo& c) {
+  if (!c.jwt.empty()) w.field("jwt", c.jwt);
+  if (!c.issuer_key.empty()) w.field("issuer_key", c.issuer_key);
+  if (!c.name_tag.empty()) w.field("name_tag", c.name_tag);
+  if (c.tags.empty()) return;
+  w.key("tags").begin_array();
+  for (const std::string& t : c.tags) w.value(t);
+  w.end_array();
+}
+
 void write_conn(JsonWriter& w, const Row& row, const ConnzOptions& o, UnixNanos now) {
   const ConnectionInfo& c = *row.c;
   // A closed connection's uptime and idle were frozen when it closed.
@@ -194,6 +205,7 @@ void write_conn(JsonWriter& w, const Row& row, const ConnzOptions& o, UnixNanos 
   if (o.auth && !c.authorized_user.empty()) w.field("authorized_user", c.authorized_user);
   if (o.auth && !c.account.empty() && c.account != "$G") w.field("account", c.account);
   write_subs(w, c, o, row.closed);
+  if (o.auth) write_user_jwt(w, c);
   w.end_object();
 }
 
@@ -235,7 +247,7 @@ SnapshotRequest connz_request(const ConnzOptions& o) {
   r.open_connections = o.state != ConnState::kClosed;
   r.closed_connections = o.state != ConnState::kOpen;
   r.subscriptions = o.subs || o.subs_detail;
-  r.peer_certificates = o.auth;
+  r.auth_details = o.auth;
   r.accounts = !o.account.empty();
   // Totals still count every connection, so a cid search cannot narrow the gathering.
   return r;

@@ -40,6 +40,7 @@ struct ServerIdentity {
   Nanos write_deadline = 10'000'000'000;
   UnixNanos start = 0;
   UnixNanos config_load_time = 0;
+  std::vector<std::string> tags;  // server_tags
   std::string system_account;  // empty = none (omitted)
   // The "cluster" object of /varz; all empty = "{}".
   std::string cluster_name;
@@ -126,12 +127,16 @@ struct ConnectionInfo {
   std::uint32_t num_subs = 0;
   std::string name, lang, version;
   std::string tls_version, tls_cipher_suite;
-  // Open connections, only when SnapshotRequest::peer_certificates is set: its own first.
+  // Open connections, only when SnapshotRequest::auth_details is set: its own first.
   std::vector<PeerCertificate> tls_peer_certs;
   std::string authorized_user;
   std::string account;  // "$G" for the global account
   // Filled only when SnapshotRequest::subscriptions is set.
   std::vector<SubscriptionInfo> subs;
+  // Open connections, only when SnapshotRequest::auth_details is set: a JWT user's JWT, the key
+  // that issued it (or an nkey user's account), its name and tags.
+  std::string jwt, issuer_key, name_tag;
+  std::vector<std::string> tags;
 };
 
 // One route connection, for /routez (empty until clustering fills it).
@@ -226,7 +231,9 @@ struct SnapshotRequest {
   bool open_connections = false;
   bool closed_connections = false;
   bool subscriptions = false;  // ConnectionInfo::subs for the connections requested
-  bool peer_certificates = false;  // ConnectionInfo::tls_peer_certs for open connections
+  // What /connz?auth=1 adds for open connections: ConnectionInfo::tls_peer_certs, jwt,
+  // issuer_key, name_tag and tags.
+  bool auth_details = false;
   bool sublist_stats = false;
   bool accounts = false;
   bool routes = false;

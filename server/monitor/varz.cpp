@@ -106,6 +106,11 @@ Rendered render_varz(const Snapshot& snap, const HttpRequestStats& stats) {
   for (const auto& [path, n] : stats) w.field(path, n);
   w.end_object();
   w.field("config_load_time", format_rfc3339_nano(s.config_load_time != 0 ? s.config_load_time : s.start));
+  if (!s.tags.empty()) {
+    w.key("tags").begin_array();
+    for (const std::string& t : s.tags) w.value(t);
+    w.end_array();
+  }
   if (!s.system_account.empty()) w.field("system_account", s.system_account);
   write_zats(w, snap);
   w.end_object();

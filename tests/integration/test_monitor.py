@@ -832,6 +832,18 @@ class AuthorizedUser(unittest.TestCase):
                     self.assertEqual(mine, self.observe(ref, flags, conf, connect))
 
 
+class ServerTags(unittest.TestCase):
+    def test_varz_lists_the_server_tags(self):
+        # Lower case, trimmed, each once, empty ones left out; after config_load_time.
+        for binary in filter(None, (harness.server_binary(), reference_binary())):
+            with self.subTest(server=name_of(binary)):
+                srv = start(self, binary, conf='server_tags: [" Zone:East", "ssd", "zone:east", ""]\n')
+                varz = srv.json("/varz")
+                self.assertEqual(varz.get("tags"), ["zone:east", "ssd"])
+                keys = list(varz)
+                self.assertEqual(keys[keys.index("tags") - 1], "config_load_time")
+
+
 class BasePath(unittest.TestCase):
     def observe(self, binary):
         srv = start(self, binary, conf='http_base_path: "/mon/"\n', base="/mon")

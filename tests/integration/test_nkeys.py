@@ -241,6 +241,14 @@ class Monitoring(unittest.TestCase):
                     self.assertEqual(len(conns), 1)
                     self.assertEqual(conns[0]["authorized_user"], pub("carol"))
                     self.assertEqual(conns[0]["account"], "A")
+                    # The account vouches for an nkey user (a top-level one is the global account's).
+                    self.assertEqual(conns[0]["issuer_key"], "A")
+                    a = s.client()
+                    nkey_connect(a, a.read_info(), "alice")
+                    a.expect(b"PONG\r\n")
+                    conns = json.load(urllib.request.urlopen(url, timeout=5))["connections"]
+                    self.assertEqual([c.get("issuer_key") for c in conns], ["A", "$G"])
+                    a.close()
                     c.close()
                 finally:
                     s.stop()

@@ -16,11 +16,13 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, run_tests  # noqa: E402
 from authconf import TempConfig, connect_json  # noqa: E402
+from test_monitor import MonServer  # noqa: E402
 
 AUTH_VIOLATION = b"-ERR 'Authorization Violation'\r\n"
 TOOL = None
@@ -423,6 +425,28 @@ class OperatorMode(unittest.TestCase):
                                             "name_tag", "rtt", "server", "start", "user", "ver"], info)
             self.assertEqual((info["acc"], info["user"], info["jwt"], info["issuer_key"], info["name_tag"], info["lang"]),
                              (W["b"].pub, user("b").pub, user("b").jwt, W["b"].pub, "u", "py"))
+
+    def test_connz_auth_shows_the_users_jwt(self):
+        for binary in binaries():
+            with self.subTest(server=os.path.basename(binary)):
+                tmp = tempfile.TemporaryDirectory()
+                s = MonServer(binary, conf=operator_conf(tmp.name)).start()
+                try:
+                    c = s.client()
+                    jwt_connect(c, c.read_info(), user("a_by_signing_key"))
+                    c.expect(b"PONG\r\n")
+                    url = "http://127.0.0.1:%d/connz?auth=1" % s.mport
+                    conn = json.load(urllib.request.urlopen(url, timeout=5))["connections"][0]
+                    # Signed by A's signing key: that key is the issuer; the JWT's name is "u".
+                    self.assertEqual((conn.get("jwt"), conn.get("issuer_key"), conn.get("name_tag")),
+                                     (user("a_by_signing_key").jwt, W["a_sk"].pub, "u"))
+                    plain = json.load(urllib.request.urlopen(url.replace("?auth=1", ""), timeout=5))["connections"][0]
+                    self.assertNotIn("jwt", plain)
+                    c.close()
+                finally:
+                    s.stop()
+                    s._cleanup_files()
+                    tmp.cleanup()
 
     def test_imports_of_token_required_exports(self):
         # H holds activation tokens for G's private stream and service; I has none of its own.

@@ -280,9 +280,9 @@ TEST_CASE("connz gathers only what it needs") {
   CHECK(r.open_connections);
   CHECK_FALSE(r.closed_connections);
   CHECK_FALSE(r.subscriptions);
-  CHECK_FALSE(r.peer_certificates);
+  CHECK_FALSE(r.auth_details);
   o.auth = true;
-  CHECK(connz_request(o).peer_certificates);
+  CHECK(connz_request(o).auth_details);
   o.state = ConnState::kClosed;
   o.subs_detail = true;
   r = connz_request(o);
