@@ -834,7 +834,10 @@ class ConfigErrors(unittest.TestCase):
                 cfg = TempConfig(conf)
                 r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
                 cfg.cleanup()
-                self.assertIn("%s:2:53: Duplicate response threshold detected" % cfg.path, r.stderr)
+                # At the second key: in file order for zats; nats-server reads a map in Go's random
+                # order, so either key may be the second there.
+                column = r"53" if binary == harness.server_binary() else r"(36|53)"
+                self.assertRegex(r.stderr, r"%s:2:%s: Duplicate response threshold detected" % (re.escape(cfg.path), column))
 
     def test_mapping_functions_in_a_service_import_refused(self):
         # nats-server 2.9.10 takes them but cannot reverse them: it would listen on the literal
