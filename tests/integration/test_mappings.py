@@ -83,6 +83,20 @@ def counts(conn):
         seen[parts[1].decode()] = seen.get(parts[1].decode(), 0) + 1
 
 
+def accountz_mappings(port, timeout=10.0):
+    """/accountz?acc=$G's mappings, once the monitoring port answers (it may come up a moment
+    after the client port)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/accountz?acc=$G" % port, timeout=5) as r:
+                return json.load(r)["account_detail"]["mappings"]
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def near(test, got, share, what):
     # Binomial spread over ROUNDS: five standard deviations either way.
     expected = ROUNDS * share
@@ -254,8 +268,7 @@ accounts {
         }
         port = harness.free_port()
         for s in servers(self, args=("-m", str(port))):
-            with urllib.request.urlopen("http://127.0.0.1:%d/accountz?acc=$G" % port, timeout=5) as r:
-                got = json.load(r)["account_detail"]["mappings"]
+            got = accountz_mappings(port)
             for source, dests in expected.items():
                 self.assertEqual(got.get(source), dests, source)
             self.assertEqual(got["orders.*.*"], [{"subject": "shop.{{wildcard(2)}}.$1", "weight": 100}])
