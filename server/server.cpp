@@ -18,9 +18,9 @@
 namespace zats::server {
 namespace {
 
-// Pins the calling thread to the n-th CPU of the process's affinity mask (wrapping when
-// there are more workers than CPUs).
-void pin_to_cpu(unsigned n) {
+// Pins `thread` to the n-th CPU of the process's affinity mask (wrapping when there are more
+// workers than CPUs).
+void pin_to_cpu(pthread_t thread, unsigned n) {
   cpu_set_t allowed;
   if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
   int count = CPU_COUNT(&allowed);
@@ -32,7 +32,7 @@ void pin_to_cpu(unsigned n) {
       cpu_set_t one;
       CPU_ZERO(&one);
       CPU_SET(cpu, &one);
-      pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+      pthread_setaffinity_np(thread, sizeof one, &one);
       return;
     }
   }
@@ -135,13 +135,12 @@ bool Server::start(std::string* error) {
   ZATS_NOTICE("  Workers:  %u", workers);
   log_operator_mode(options_.operator_mode);
   for (size_t i = 0; i < workers_.size(); ++i) {
-    threads_.emplace_back([this, i] {
-      if (options_.pin_workers) pin_to_cpu(static_cast<unsigned>(i));
-      workers_[i]->run();
-    });
-    // Named before start() returns, as `top -H` and /proc show it.
+    threads_.emplace_back([this, i] { workers_[i]->run(); });
+    // Named and pinned before start() returns, as `top -H` and /proc show it (pinned from the
+    // thread itself, a reader right after start could see it still floating).
     std::string name = "zats-w" + std::to_string(i);
     pthread_setname_np(threads_.back().native_handle(), name.c_str());
+    if (options_.pin_workers) pin_to_cpu(threads_.back().native_handle(), static_cast<unsigned>(i));
   }
   if (!start_monitoring(error)) {
     shutdown();
