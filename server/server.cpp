@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/rcu.h"
 #include "core/uring_probe.h"
+#include "server/auth/jwt_login.h"
 #include "server/log_json.h"
 #include "server/config/options_reload.h"
 
@@ -134,6 +135,7 @@ bool Server::start(std::string* error) {
   }
   ZATS_NOTICE("  Workers:  %u", workers);
   log_operator_mode(options_.operator_mode);
+  auth::preload_local_time_zone();
   for (size_t i = 0; i < workers_.size(); ++i) {
     threads_.emplace_back([this, i] { workers_[i]->run(); });
     // Named and pinned before start() returns, as `top -H` and /proc show it (pinned from the

@@ -284,6 +284,8 @@ JwtGrant grant_of(const UserJwt& claims, const UserPermissionLimits& user, const
 
 }  // namespace
 
+void preload_local_time_zone() { (void)absl::LocalTimeZone(); }
+
 bool address_in_cidr(std::string_view ip, std::string_view cidr) {
   size_t slash = cidr.find('/');
   if (slash == std::string_view::npos) return false;
