@@ -118,6 +118,9 @@ class Client final : public Connection {
   size_t subscription_count() const { return subs_.size(); }
   // This connection as /connz shows it (client_report.cpp).
   monitor::ConnectionInfo connection_info(bool with_subs, bool with_auth_details) const;
+  // What it published and was sent, and whether it was cut as a slow consumer: its share of its
+  // account's /accstatz figures.
+  monitor::Traffic traffic() const;
   std::string authorized_user() const;
   // This connection as a sharing service import tells the exporter of it (server/request_info.h).
   void describe_requester(RequestInfo& info) const;

@@ -13,7 +13,20 @@ void Client::report(const monitor::SnapshotRequest& what, WorkerReport& out) con
   if (close_reason() != CloseReason::None) return;
   out.stats.connections++;
   if (account_ < out.account_connections.size()) out.account_connections[account_]++;
+  if (account_ < out.account_traffic.size()) out.account_traffic[account_] += traffic();
   if (what.open_connections) out.open.push_back(connection_info(what.subscriptions, what.auth_details));
+}
+
+monitor::Traffic Client::traffic() const {
+  const ConnectionStats& s = stats();
+  monitor::Traffic t;
+  t.in_msgs = static_cast<int64_t>(s.in_msgs);
+  t.in_bytes = static_cast<int64_t>(s.in_bytes);
+  t.out_msgs = static_cast<int64_t>(s.out_msgs);
+  t.out_bytes = static_cast<int64_t>(s.out_bytes);
+  const CloseReason why = close_reason();
+  t.slow_consumers = why == CloseReason::SlowConsumerPendingBytes || why == CloseReason::SlowConsumerWriteDeadline;
+  return t;
 }
 
 // client.go getRawAuthUser: the user the connection logged in as (no_auth_user and a TLS

@@ -135,12 +135,14 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
   }
   std::vector<uint32_t> account_conns(context_.accounts.size(), 0), account_subs(context_.accounts.size(), 0);
   std::vector<monitor::SublistStats> account_sublist(context_.accounts.size());
+  std::vector<monitor::Traffic> account_traffic(context_.accounts.size());
   for (WorkerReport& r : gathering->reports) {
     for (size_t a = 0; a < r.account_connections.size() && a < account_conns.size(); ++a) {
       account_conns[a] += r.account_connections[a];
       account_subs[a] += r.account_subscriptions[a];
       if (a < r.account_sublist.size()) account_sublist[a] += r.account_sublist[a];
     }
+    for (size_t a = 0; a < r.account_traffic.size() && a < account_traffic.size(); ++a) account_traffic[a] += r.account_traffic[a];
     add_report(snap, r);
   }
   lock.unlock();
@@ -171,6 +173,7 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
       acc.client_connections = static_cast<int>(account_conns[a]);
       acc.subscriptions = account_subs[a];
       acc.sublist = account_sublist[a];
+      acc.traffic = account_traffic[a];
       acc.is_system = !context_.options.no_system_account && acc.name == context_.options.system_account;
       snap.accounts.push_back(std::move(acc));
     }

@@ -329,6 +329,7 @@ class Worker final : public core::ReactorHandler {
   uint64_t last_response_sweep_ns_ = 0;
   int64_t wall_offset_ns_ = 0;
   std::deque<monitor::ConnectionInfo> closed_;  // the most recent closed connections
+  std::vector<monitor::Traffic> closed_traffic_;  // by AccountId: all clients that closed here
 };
 
 }  // namespace zats::server

@@ -1,5 +1,7 @@
 // Worker::report and the closed-connections record: the monitoring side of a worker. Runs on
 // the worker's thread (posted through the mailbox), never on the hot path.
+#include <algorithm>
+
 #include "core/clock.h"
 #include "server/worker.h"
 #include "server/worker_report.h"
@@ -40,6 +42,10 @@ void Worker::record_closed(const Client& client) {
   info.stop = wall_ns(now_ns());
   info.reason = std::string(close_reason_text(client.close_reason()));
   closed_.push_back(std::move(info));
+  const AccountId account = client.account();
+  if (account == kNoAccount) return;
+  if (closed_traffic_.size() <= account) closed_traffic_.resize(account + 1);
+  closed_traffic_[account] += client.traffic();
 }
 
 void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
@@ -65,6 +71,8 @@ void Worker::report(const monitor::SnapshotRequest& what, WorkerReport& out) {
   out.slow_consumers = static_cast<int64_t>(stats_.slow_consumers);
   out.account_connections.assign(accounts_.size(), 0);
   out.account_subscriptions.assign(accounts_.size(), 0);
+  out.account_traffic = closed_traffic_;
+  out.account_traffic.resize(std::max(out.account_traffic.size(), accounts_.size()));
   for (size_t a = 0; a < accounts_.size(); ++a) {
     const LocalAccount& acc = *accounts_[a];
     out.subscriptions += static_cast<uint32_t>(acc.sublist.count());

@@ -23,6 +23,7 @@ struct WorkerReport {
   std::vector<uint32_t> account_connections;  // by AccountId
   std::vector<uint32_t> account_subscriptions;
   std::vector<monitor::SublistStats> account_sublist;  // by AccountId
+  std::vector<monitor::Traffic> account_traffic;       // by AccountId, open and closed clients'
   std::shared_ptr<const Options> options;  // the options this worker runs with (reloads included)
 };
 

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <vector>
 
+#include "server/monitor/absent_subsystems.h"
+#include "server/monitor/account_statz.h"
 #include "server/monitor/connz.h"
 #include "server/monitor/metrics.h"
 #include "server/monitor/simple_endpoints.h"
@@ -135,6 +137,26 @@ HttpResponse Endpoints::route(const std::string& endpoint, const HttpRequest& re
     SnapshotRequest what;
     what.accounts = true;
     return respond(render_accountz(take(what), q.get("acc")), q);
+  }
+  if (endpoint == "/accstatz") {
+    ++stats_["/accstatz"];
+    AccountStatzQuery aq = decode_account_statz_query(q);
+    if (!aq.error.empty()) return text(400, aq.error);
+    SnapshotRequest what;
+    what.accounts = true;
+    return respond(render_account_statz(take(what), aq), q);
+  }
+  if (endpoint == "/leafz") {
+    ++stats_["/leafz"];
+    return respond(render_leafz(take({}), q), q);
+  }
+  if (endpoint == "/gatewayz") {
+    ++stats_["/gatewayz"];
+    return respond(render_gatewayz(take({}), q), q);
+  }
+  if (endpoint == "/jsz") {
+    ++stats_["/jsz"];
+    return respond(render_jsz(take({}), q), q);
   }
   if (endpoint == "/metrics") {
     ++stats_["/metrics"];

@@ -1,5 +1,6 @@
 // Endpoints: the monitoring HTTP handler. Routes a request under http_base_path to /varz,
-// /connz, /routez, /subsz (/subscriptionsz), /healthz, /accountz, /metrics or the "/" index;
+// /connz, /routez, /subsz (/subscriptionsz), /healthz, /accountz, /accstatz, /leafz, /gatewayz,
+// /jsz, /metrics or the "/" index;
 // asks the SnapshotSource for just what that endpoint needs; answers JSON (JSONP with
 // ?callback=), the reference's 400 texts, and Go's 404 for anything else.
 // Not thread-safe: call handle() from one thread (the monitoring server's).

@@ -164,9 +164,10 @@ std::string render_root_page(const std::string& base_path, const std::string& ve
   std::string prefix = base_path == "/" ? "" : base_path;
   struct Link { const char* path; const char* title; };
   static constexpr Link kLinks[] = {
-      {"/varz", "General"},       {"/connz", "Connections"}, {"/accountz", "Accounts"},
-      {"/subsz", "Subscriptions"}, {"/routez", "Routes"},     {"/healthz", "Health Probe"},
-      {"/metrics", "Prometheus Metrics"}};
+      {"/varz", "General"},         {"/jsz", "JetStream"},         {"/connz", "Connections"},
+      {"/accountz", "Accounts"},    {"/accstatz", "Account Stats"}, {"/subsz", "Subscriptions"},
+      {"/routez", "Routes"},        {"/leafz", "LeafNodes"},       {"/gatewayz", "Gateways"},
+      {"/healthz", "Health Probe"}, {"/metrics", "Prometheus Metrics"}};
   std::string html =
       "<html lang=\"en\">\n<head>\n<title>zats monitoring</title>\n"
       "<style type=\"text/css\">body { font-family: sans-serif; margin-left: 32px } "

@@ -1,4 +1,4 @@
-// Snapshot helpers (see snapshot.h): the SnapshotSource anchor and SublistStats summing.
+// Snapshot helpers (see snapshot.h): the SnapshotSource anchor, Traffic and SublistStats summing.
 #include "server/monitor/snapshot.h"
 
 #include <algorithm>
@@ -6,6 +6,15 @@
 namespace zats::server::monitor {
 
 SnapshotSource::~SnapshotSource() = default;
+
+Traffic& Traffic::operator+=(const Traffic& o) {
+  in_msgs += o.in_msgs;
+  in_bytes += o.in_bytes;
+  out_msgs += o.out_msgs;
+  out_bytes += o.out_bytes;
+  slow_consumers += o.slow_consumers;
+  return *this;
+}
 
 // Sums the way nats-server sums accounts: counts add, the hit rate adds, the fan-out keeps the
 // maximum, and the average is rebuilt from the underlying totals rather than averaged twice.

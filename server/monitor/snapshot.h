@@ -198,6 +198,15 @@ struct AccountMappingInfo {
   std::vector<Destination> destinations;
 };
 
+// What a set of client connections published and was sent (messages, payload bytes), and how many
+// of them were cut as slow consumers: an account's /accstatz figures.
+struct Traffic {
+  std::int64_t in_msgs = 0, in_bytes = 0, out_msgs = 0, out_bytes = 0;
+  std::int64_t slow_consumers = 0;
+
+  Traffic& operator+=(const Traffic& o);
+};
+
 struct AccountInfo {
   std::string name;
   std::vector<AccountExportInfo> exports;  // services first, then streams
@@ -209,6 +218,7 @@ struct AccountInfo {
   int leafnode_connections = 0;
   std::uint32_t subscriptions = 0;
   SublistStats sublist;
+  Traffic traffic;  // its clients' since the server started, open and closed ones
 };
 
 struct Snapshot {
@@ -235,7 +245,7 @@ struct SnapshotRequest {
   // issuer_key, name_tag and tags.
   bool auth_details = false;
   bool sublist_stats = false;
-  bool accounts = false;
+  bool accounts = false;  // AccountInfo::traffic included
   bool routes = false;
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # The monitoring endpoints (docs/compatibility.md, Monitoring) served on `-m PORT`: /varz, /connz,
-# /routez, /subsz, /healthz, /accountz and zats's /metrics. The same traffic is driven through the
+# /routez, /subsz, /healthz, /accountz, /accstatz, /leafz, /gatewayz, /jsz and zats's /metrics. The same traffic is driven through the
 # server in $ZATS_SERVER and through nats-server (when installed) and the JSON documents are
 # compared field by field: same names at every level (zats may add a top-level "zats" object to
 # /varz), same JSON types, same values where the traffic decides them; ids, times, ports, mem and
@@ -432,6 +432,15 @@ class CountersMove(unittest.TestCase):
                                    if c["reason"].startswith("Slow Consumer")])
         self.assertEqual(closed[0]["reason"], "Slow Consumer (Pending Bytes)")
         self.assertEqual(closed[0]["subscriptions"], 1)
+        # Every client was in the global account: its statistics are the server's, closed
+        # connections included.
+        v5 = srv.json("/varz")
+        stat = srv.json("/accstatz")["account_statz"]
+        self.assertEqual([s["acc"] for s in stat], ["$G"])
+        self.assertEqual((stat[0]["conns"], stat[0]["total_conns"]), (v5["connections"], v5["connections"]))
+        self.assertEqual((stat[0]["received"]["msgs"], stat[0]["received"]["bytes"]), (v5["in_msgs"], v5["in_bytes"]))
+        self.assertEqual((stat[0]["sent"]["msgs"], stat[0]["sent"]["bytes"]), (v5["out_msgs"], v5["out_bytes"]))
+        self.assertEqual(stat[0]["slow_consumers"], 1)
 
 
 # -- query options ---------------------------------------------------------------------------------
@@ -842,6 +851,68 @@ class ServerTags(unittest.TestCase):
                 self.assertEqual(varz.get("tags"), ["zone:east", "ssd"])
                 keys = list(varz)
                 self.assertEqual(keys[keys.index("tags") - 1], "config_load_time")
+
+
+class AccountStats(unittest.TestCase):
+    """/accstatz per account, and the endpoints of the subsystems zats does not have (leaf nodes,
+    gateways, JetStream), against nats-server: the same status, type and body but for ids and times."""
+
+    CONF = "accounts { A { users = [ {user: a, password: a} ] }, B { users = [ {user: b, password: b} ] } }\n"
+    PATHS = ["/accstatz", "/accstatz?unused=1", "/accstatz?unused=x", "/accstatz?callback=cb",
+             "/leafz", "/leafz?subs=1&acc=A", "/leafz?subs=x",
+             "/gatewayz", "/gatewayz?accs=1&gw_name=x", "/gatewayz?accs=x",
+             "/jsz", "/jsz?accounts=1&streams=2", "/jsz?config=1&limit=q", "/jsz?leader-only=true"]
+
+    def observe(self, binary):
+        srv = start(self, binary, conf=self.CONF)
+
+        def login(user):
+            c = srv.client()
+            self.addCleanup(c.close)
+            c.handshake(b'{"verbose":false,"user":"%s","pass":"%s"}' % (user, user))
+            return c
+        pub, sub, gone = login(b"a"), login(b"a"), login(b"b")
+        sub.send(b"SUB foo 1\r\nSUB foo 2\r\n")
+        sub.ping()
+        gone.send(b"SUB bar 1\r\n")
+        gone.ping()
+        pub.send(b"PUB foo 5\r\nhello\r\nPUB nobody 3\r\nabc\r\n")
+        pub.ping()
+        sub.send(b"PING\r\n")
+        self.assertEqual(sub.read_until(b"PONG\r\n").count(b"hello"), 2)
+        gone.send(b"PUB bar 2\r\nhi\r\n")
+        gone.expect(b"MSG bar 1 2\r\nhi\r\n")
+        gone.close()  # B's traffic outlives its last connection
+        wait_for("B without connections", lambda: srv.json("/accountz?acc=B")["account_detail"]["client_connections"] == 0)
+        got = {}
+        for path in self.PATHS:
+            status, ctype, body = srv.get(path)
+            if ctype in ("application/json", "application/javascript"):
+                text = body.decode()
+                doc = json.loads(text[text.index("(") + 1:-1] if ctype == "application/javascript" else text)
+                self.assertEqual(list(doc)[:2], ["server_id", "now"], path)
+                del doc["server_id"], doc["now"]
+                doc.get("account_statz", []).sort(key=lambda s: s["acc"])
+                body = doc
+            got[path] = (status, ctype, body)
+        return got
+
+    def test_documents_match_the_reference(self):
+        mine = self.observe(harness.server_binary())
+        stat = {s["acc"]: s for s in mine["/accstatz?unused=1"][2]["account_statz"]}
+        self.assertEqual(sorted(stat), ["$G", "$SYS", "A", "B"])
+        self.assertEqual([s["acc"] for s in mine["/accstatz"][2]["account_statz"]], ["A"])
+        self.assertEqual((stat["A"]["conns"], stat["A"]["received"], stat["A"]["sent"]),
+                         (2, {"msgs": 2, "bytes": 8}, {"msgs": 2, "bytes": 10}))
+        self.assertEqual((stat["B"]["conns"], stat["B"]["received"], stat["B"]["sent"]),
+                         (0, {"msgs": 1, "bytes": 2}, {"msgs": 1, "bytes": 2}))
+        self.assertEqual(mine["/jsz?leader-only=true"][:2], (400, "text/plain; charset=utf-8"))
+        ref = reference_binary()
+        if ref is None:
+            self.skipTest("nats-server is not installed (or is the server under test)")
+        theirs = self.observe(ref)
+        for path in self.PATHS:
+            self.assertEqual(mine[path], theirs[path], path)
 
 
 class BasePath(unittest.TestCase):

@@ -1,5 +1,6 @@
 // Endpoints: routing under http_base_path, request counting, JSONP, 404s and 400s, and the
-// /varz, /subsz, /routez, /healthz and /accountz bodies against nats-server 2.9.10 output.
+// /varz, /subsz, /routez, /healthz, /accountz, /accstatz, /leafz, /gatewayz and /jsz bodies
+// against nats-server 2.9.10 output.
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
@@ -174,6 +175,73 @@ TEST_CASE("subsz, routez, healthz and accountz match the reference") {
   r = get(ep, "/healthz");
   CHECK(r.status == 503);
   CHECK(r.body == R"({"status":"error","error":"not ready"})");
+}
+
+// nats-server: GET /accstatz and /accstatz?unused=1 with one client in $G (2 PUBs of 4 bytes in,
+// 1 MSG of 4 bytes out, one slow consumer closed earlier), then /leafz, /gatewayz and /jsz.
+TEST_CASE("accstatz and the absent subsystems' endpoints match the reference") {
+  FakeSource src;
+  src.snap.now = 1795830714965558470;
+  src.snap.accounts[0].traffic = {2, 8, 1, 4, 1};
+  src.snap.accounts[1].client_connections = 0;
+  Endpoints ep(src, "/");
+  const std::string g = R"(
+    {
+      "acc": "$G",
+      "conns": 1,
+      "leafnodes": 0,
+      "total_conns": 1,
+      "sent": {
+        "msgs": 1,
+        "bytes": 4
+      },
+      "received": {
+        "msgs": 2,
+        "bytes": 8
+      },
+      "slow_consumers": 1
+    })";
+  const std::string head = R"({
+  "server_id": "NADGG3RFEIWHTMUA2ZDIKTVVJVI52CJM7MXN37R3QOQ6UZYGSSRYPMIR",
+  "now": "2026-11-28T01:51:54.96555847Z",
+)";
+  CHECK(get(ep, "/accstatz").body == head + "  \"account_statz\": [" + g + "\n  ]\n}");
+  CHECK(src.last.accounts);
+  HttpResponse r = get(ep, "/accstatz?unused=true");
+  CHECK(r.body.find(g + ",\n    {\n      \"acc\": \"$SYS\",\n      \"conns\": 0,") != std::string::npos);
+  r = get(ep, "/accstatz?unused=2");
+  CHECK(r.status == 400);
+  CHECK(r.body == "Error decoding boolean for 'unused': strconv.ParseBool: parsing \"2\": invalid syntax");
+  CHECK(get(ep, "/leafz").body == head + "  \"leafnodes\": 0,\n  \"leafs\": null\n}");
+  CHECK(get(ep, "/gatewayz").body == head + "  \"outbound_gateways\": {},\n  \"inbound_gateways\": {}\n}");
+  CHECK(get(ep, "/jsz?accounts=true").body == head + R"(  "disabled": true,
+  "config": {
+    "max_memory": 0,
+    "max_storage": 0
+  },
+  "memory": 0,
+  "storage": 0,
+  "reserved_memory": 0,
+  "reserved_storage": 0,
+  "accounts": 0,
+  "ha_assets": 0,
+  "api": {
+    "total": 0,
+    "errors": 0
+  },
+  "streams": 0,
+  "consumers": 0,
+  "messages": 0,
+  "bytes": 0
+})");
+  r = get(ep, "/jsz?limit=ten&leader-only=true");
+  CHECK(r.status == 400);
+  CHECK(r.body == "Error decoding int for 'limit': strconv.Atoi: parsing \"ten\": invalid syntax");
+  r = get(ep, "/jsz?leader-only=true");
+  CHECK(r.status == 400);
+  CHECK(r.body == "filtered response: not leader");
+  CHECK(get(ep, "/varz").body.find("\"/accstatz\": 3,\n    \"/gatewayz\": 1,\n    \"/jsz\": 3,\n    \"/leafz\": 1,") !=
+        std::string::npos);
 }
 
 TEST_CASE("subsz lists subscriptions with paging and test subjects") {

@@ -1,0 +1,22 @@
+// /accstatz: each account's connections and traffic, as nats-server's AccountStatz shows them.
+#pragma once
+
+#include <string>
+
+#include "server/monitor/query.h"
+#include "server/monitor/rendered.h"
+#include "server/monitor/snapshot.h"
+
+namespace zats::server::monitor {
+
+// ?unused=true also lists the accounts with no client connected; a bad boolean is a 400.
+struct AccountStatzQuery {
+  bool include_unused = false;
+  std::string error;
+};
+AccountStatzQuery decode_account_statz_query(const Query& q);
+
+// Needs the snapshot's accounts (SnapshotRequest::accounts).
+Rendered render_account_statz(const Snapshot& snap, const AccountStatzQuery& q);
+
+}  // namespace zats::server::monitor
