@@ -136,6 +136,13 @@ bool Server::start(std::string* error) {
   ZATS_NOTICE("  Workers:  %u", workers);
   log_operator_mode(options_.operator_mode);
   auth::preload_local_time_zone();
+  // Before any worker runs, as nats-server starts monitoring before it accepts clients: a monitor
+  // port that cannot be had stops the start before a client is served, and a client that got in
+  // finds the monitor up. Requests meanwhile wait in the workers' mailboxes.
+  if (!start_monitoring(error)) {
+    shutdown();
+    return false;
+  }
   for (size_t i = 0; i < workers_.size(); ++i) {
     threads_.emplace_back([this, i] { workers_[i]->run(); });
     // Named and pinned before start() returns, as `top -H` and /proc show it (pinned from the
@@ -143,10 +150,6 @@ bool Server::start(std::string* error) {
     std::string name = "zats-w" + std::to_string(i);
     pthread_setname_np(threads_.back().native_handle(), name.c_str());
     if (options_.pin_workers) pin_to_cpu(threads_.back().native_handle(), static_cast<unsigned>(i));
-  }
-  if (!start_monitoring(error)) {
-    shutdown();
-    return false;
   }
   ZATS_NOTICE("Listening for client connections on %s", core::join_host_port(options_.host, bound_port_).c_str());
   if (options_.tls != nullptr) {

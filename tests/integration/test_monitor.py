@@ -915,6 +915,25 @@ class AccountStats(unittest.TestCase):
             self.assertEqual(mine[path], theirs[path], path)
 
 
+class MonitorPortTaken(unittest.TestCase):
+    def test_a_taken_port_stops_the_start(self):
+        # Monitoring starts before the workers accept anyone, as nats-server starts it before
+        # its accept loop; a taken port is fatal, with nats-server's words.
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for binary in filter(None, (harness.server_binary(), reference_binary())):
+            with self.subTest(server=name_of(binary)):
+                r = subprocess.run([binary, "-a", "127.0.0.1", "-p", "0", "-m", str(port)], stdin=subprocess.DEVNULL,
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(r.returncode, 1)
+                self.assertIn("[FTL] Can't start monitoring: can't listen to the monitor port: listen tcp "
+                              "127.0.0.1:%d: bind: address already in use\n" % port, r.stdout + r.stderr)
+                self.assertNotIn("Listening for client connections", r.stdout + r.stderr)
+
+
 class BasePath(unittest.TestCase):
     def observe(self, binary):
         srv = start(self, binary, conf='http_base_path: "/mon/"\n', base="/mon")
