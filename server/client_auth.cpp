@@ -20,6 +20,7 @@ bool Client::authenticate_connect() {
   if (result.ok && cert && !opts.users.empty() && !connect_.user.empty())
     ZATS_WARN("User %s found in connect proto, but user required from cert", proto::go_quoted(connect_.user).c_str());
   if (!result.ok) {
+    if (result.account_not_pinned) worker().context().pinned_account_fails.fetch_add(1, std::memory_order_relaxed);
     // client.go authViolation: the log names what the client offered of the kind configured.
     if (!result.failure.empty()) {
       if (result.failure_is_error) ZATS_LOG_FROM(Error, log_origin(), "%s", result.failure.c_str());

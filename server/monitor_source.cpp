@@ -39,6 +39,29 @@ void add_report(monitor::Snapshot& snap, WorkerReport& r) {
   for (auto& route : r.routes) snap.routes.push_back(std::move(route));
 }
 
+monitor::TrustedOperator trusted_operator(const auth::OperatorJwt& op) {
+  monitor::TrustedOperator t;
+  t.jwt = op.as_configured;
+  const auth::JwtClaims& c = op.claims;
+  t.audience = c.audience;
+  t.id = c.id;
+  t.issuer = c.issuer;
+  t.name = c.name;
+  t.subject = c.subject;
+  t.expires = c.expires;
+  t.issued_at = c.issued_at;
+  t.not_before = c.not_before;
+  t.signing_keys = op.signing_keys;
+  t.account_server_url = op.account_server_url;
+  t.operator_service_urls = op.operator_service_urls;
+  t.system_account = op.system_account;
+  t.assert_server_version = op.assert_server_version;
+  t.strict_signing_key_usage = op.strict_signing_key_usage;
+  t.tags = op.tags;
+  t.version = op.version;
+  return t;
+}
+
 // /accountz?acc=: the account's exports as configured (services, then streams) and the stream
 // imports in force.
 void describe_exports_and_imports(const Options& o, const StreamImportTable& imports, const AccountTable& accounts,
@@ -101,6 +124,8 @@ monitor::ServerIdentity MonitorSource::identity() const {
   id.tls_required = o.tls != nullptr && !o.allow_non_tls;
   id.tls_verify = o.tls != nullptr && o.tls->verify();
   id.system_account = o.no_system_account ? "" : o.system_account;
+  for (const auth::OperatorJwt& op : o.operator_mode.operators) id.trusted_operators.push_back(trusted_operator(op));
+  id.pinned_account_fails = context_.pinned_account_fails.load(std::memory_order_relaxed);
   id.start = start_wall_ns_;
   id.config_load_time = start_wall_ns_;
   id.io_uring_kernel = core::uring_support().kernel;

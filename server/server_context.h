@@ -61,6 +61,7 @@ struct ServerContext {
   std::atomic<uint64_t> next_cid{1};
   std::atomic<int64_t> connections{0};
   std::atomic<uint64_t> total_connections{0};
+  std::atomic<uint64_t> pinned_account_fails{0};  // logins refused by resolver_pinned_accounts
   // Client connections per account (by AccountId), for account JWTs' limits.conn.
   std::unique_ptr<std::atomic<int64_t>[]> account_connections;
 };

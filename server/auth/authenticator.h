@@ -48,6 +48,7 @@ struct AuthResult {
   // Why a JWT login failed, as nats-server logs it at debug level ("Signature not verified").
   std::string failure;
   bool failure_is_error = false;  // logged at error level (a bad source address)
+  bool account_not_pinned = false;  // refused by resolver_pinned_accounts (/varz pinned_account_fails)
 };
 
 // What the server knows of the connection besides its CONNECT.

@@ -174,6 +174,7 @@ bool decode(std::string_view token, std::string_view type, NkeyKind issuer_kind,
   c.issuer = string_of(doc.claims, "iss");
   c.subject = string_of(doc.claims, "sub");
   c.name = string_of(doc.claims, "name");
+  c.audience = string_of(doc.claims, "aud");
   c.issued_at = int_of(doc.claims, "iat");
   c.expires = int_of(doc.claims, "exp");
   c.not_before = int_of(doc.claims, "nbf");
@@ -363,8 +364,11 @@ std::optional<OperatorJwt> decode_operator_jwt(std::string_view token, std::stri
   op.signing_keys = strings_of(doc.nats, "signing_keys");
   op.system_account = string_of(doc.nats, "system_account");
   op.account_server_url = string_of(doc.nats, "account_server_url");
+  op.operator_service_urls = strings_of(doc.nats, "operator_service_urls");
   op.assert_server_version = string_of(doc.nats, "assert_server_version");
   op.strict_signing_key_usage = bool_of(doc.nats, "strict_signing_key_usage");
+  op.tags = strings_of(doc.nats, "tags");
+  op.version = int_of(doc.nats, "version");
   return op;
 }
 

@@ -24,6 +24,7 @@ struct JwtClaims {
   std::string issuer;   // iss: the public nkey that signed it
   std::string subject;  // sub: the public nkey it describes
   std::string name;
+  std::string audience;    // aud
   int64_t issued_at = 0;   // iat, Unix seconds
   int64_t expires = 0;     // exp, Unix seconds; 0: never
   int64_t not_before = 0;  // nbf, Unix seconds; 0: no lower bound
@@ -38,8 +39,14 @@ struct OperatorJwt {
   std::vector<std::string> signing_keys;
   std::string system_account;
   std::string account_server_url;
+  std::vector<std::string> operator_service_urls;
   std::string assert_server_version;
   bool strict_signing_key_usage = false;
+  std::vector<std::string> tags;
+  int64_t version = 0;
+  // The JWT as the configuration gave it, as /varz shows it: a file's whole text, unless the JWT
+  // sits between decoration lines (then the JWT alone). Filled by the configuration reader.
+  std::string as_configured;
 };
 
 // An account's export (jwt Export): public unless token_req.

@@ -324,8 +324,11 @@ AuthResult jwt_login(const OperatorMode& mode, const proto::ConnectOptions& c, c
   if (!standard_connections_allowed(user->allowed_connection_types)) return refused("Connection type not allowed");
   const std::string& issuer = user->issuer_account.empty() ? user->claims.issuer : user->issuer_account;
   if (mode.pinned_accounts &&  // an empty list pins nobody, as in nats-server
-      std::find(mode.pinned_accounts->begin(), mode.pinned_accounts->end(), issuer) == mode.pinned_accounts->end())
-    return refused("Account " + issuer + " not listed as operator pinned account");
+      std::find(mode.pinned_accounts->begin(), mode.pinned_accounts->end(), issuer) == mode.pinned_accounts->end()) {
+    AuthResult r = refused("Account " + issuer + " not listed as operator pinned account");
+    r.account_not_pinned = true;
+    return r;
+  }
   const AccountJwt* account = mode.account(issuer);
   if (account == nullptr) return refused("Account JWT lookup error: account missing");
   if (!mode.trusts(account->claims.issuer)) return refused("Account JWT not signed by trusted operator");

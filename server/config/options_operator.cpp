@@ -30,13 +30,21 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// jwt.go readOperatorJWT: a file, else (when it looks like one) the JWT itself.
-bool read_operator_jwt(const std::string& name, std::string* token, std::string* why) {
+// What nats-server keeps of an operator JWT's text: the JWT alone when decoration lines surround
+// it, else the text unchanged (a file's final newline included).
+std::string as_configured(const std::string& text, const std::string& token) {
+  return text.find("---") != std::string::npos ? token : text;
+}
+
+// jwt.go readOperatorJWT: a file, else (when it looks like one) the JWT itself. `shown`: the text
+// as /varz shows it.
+bool read_operator_jwt(const std::string& name, std::string* token, std::string* shown, std::string* why) {
   std::ifstream in(name, std::ios::binary);
   if (in) {
     std::stringstream text;
     text << in.rdbuf();
     *token = auth::undecorated_jwt(text.str());
+    *shown = as_configured(text.str(), *token);
     return true;
   }
   if (!name.starts_with(kJwtPrefix)) {
@@ -48,14 +56,16 @@ bool read_operator_jwt(const std::string& name, std::string* token, std::string*
     return false;
   }
   *token = auth::undecorated_jwt(name);
+  *shown = as_configured(name, *token);
   return true;
 }
 
 void add_operator(OptionsReader& r, const ConfigMapEntry& e, const std::string& name, Options& o) {
-  std::string token, why;
+  std::string token, shown, why;
   std::optional<auth::OperatorJwt> op;
-  if (read_operator_jwt(name, &token, &why)) op = auth::decode_operator_jwt(token, &why);
+  if (read_operator_jwt(name, &token, &shown, &why)) op = auth::decode_operator_jwt(token, &why);
   if (!op) return r.error(e.key_pos, "error parsing operator JWT: " + why);
+  op->as_configured = std::move(shown);
   const auth::JwtClaims& c = op->claims;
   bool self_signed = c.issuer == c.subject;
   bool by_signing_key = std::find(op->signing_keys.begin(), op->signing_keys.end(), c.issuer) != op->signing_keys.end();

@@ -11,6 +11,21 @@
 
 namespace zats::server::monitor {
 
+// A trusted operator as /varz shows it: its JWT as configured, and the claims decoded from it
+// (jwt's OperatorClaims: empty fields are left out, as there).
+struct TrustedOperator {
+  std::string jwt;
+  std::string audience, id, issuer, name, subject;
+  std::int64_t expires = 0, issued_at = 0, not_before = 0;
+  std::vector<std::string> signing_keys;
+  std::string account_server_url;
+  std::vector<std::string> operator_service_urls;
+  std::string system_account, assert_server_version;
+  bool strict_signing_key_usage = false;
+  std::vector<std::string> tags;
+  std::int64_t version = 0;
+};
+
 // Identity and effective options, as /varz reports them.
 struct ServerIdentity {
   std::string server_id;
@@ -42,6 +57,8 @@ struct ServerIdentity {
   UnixNanos config_load_time = 0;
   std::vector<std::string> tags;  // server_tags
   std::string system_account;  // empty = none (omitted)
+  std::vector<TrustedOperator> trusted_operators;  // operator mode
+  std::uint64_t pinned_account_fails = 0;          // logins refused by resolver_pinned_accounts
   // The "cluster" object of /varz; all empty = "{}".
   std::string cluster_name;
   std::string cluster_host;

@@ -32,6 +32,48 @@ void write_identity(JsonWriter& w, const ServerIdentity& s) {
   w.field("max_payload", s.max_payload).field("max_pending", s.max_pending);
 }
 
+// jwt's OperatorClaims, in its field order: ClaimsData, then "nats" (the Operator fields, then
+// GenericFields' tags, type and version), each left out when empty.
+void write_operator_claims(JsonWriter& w, const TrustedOperator& op) {
+  auto text = [&w](const char* key, const std::string& v) {
+    if (!v.empty()) w.field(key, v);
+  };
+  auto number = [&w](const char* key, std::int64_t v) {
+    if (v != 0) w.field(key, v);
+  };
+  w.begin_object();
+  text("aud", op.audience);
+  number("exp", op.expires);
+  text("jti", op.id);
+  number("iat", op.issued_at);
+  text("iss", op.issuer);
+  text("name", op.name);
+  number("nbf", op.not_before);
+  text("sub", op.subject);
+  w.key("nats").begin_object();
+  write_strings(w, "signing_keys", op.signing_keys);
+  text("account_server_url", op.account_server_url);
+  write_strings(w, "operator_service_urls", op.operator_service_urls);
+  text("system_account", op.system_account);
+  text("assert_server_version", op.assert_server_version);
+  if (op.strict_signing_key_usage) w.field("strict_signing_key_usage", true);
+  write_strings(w, "tags", op.tags);
+  w.field("type", "operator");
+  number("version", op.version);
+  w.end_object();
+  w.end_object();
+}
+
+void write_trusted_operators(JsonWriter& w, const ServerIdentity& s) {
+  if (s.trusted_operators.empty()) return;
+  w.key("trusted_operators_jwt").begin_array();
+  for (const TrustedOperator& op : s.trusted_operators) w.value(op.jwt);
+  w.end_array();
+  w.key("trusted_operators_claim").begin_array();
+  for (const TrustedOperator& op : s.trusted_operators) write_operator_claims(w, op);
+  w.end_array();
+}
+
 void write_cluster(JsonWriter& w, const ServerIdentity& s) {
   w.key("cluster").begin_object();
   if (!s.cluster_name.empty()) w.field("name", s.cluster_name);
@@ -106,12 +148,10 @@ Rendered render_varz(const Snapshot& snap, const HttpRequestStats& stats) {
   for (const auto& [path, n] : stats) w.field(path, n);
   w.end_object();
   w.field("config_load_time", format_rfc3339_nano(s.config_load_time != 0 ? s.config_load_time : s.start));
-  if (!s.tags.empty()) {
-    w.key("tags").begin_array();
-    for (const std::string& t : s.tags) w.value(t);
-    w.end_array();
-  }
+  write_strings(w, "tags", s.tags);
+  write_trusted_operators(w, s);
   if (!s.system_account.empty()) w.field("system_account", s.system_account);
+  if (s.pinned_account_fails != 0) w.field("pinned_account_fails", s.pinned_account_fails);
   write_zats(w, snap);
   w.end_object();
   return Rendered::json(w.take());

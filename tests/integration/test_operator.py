@@ -448,6 +448,46 @@ class OperatorMode(unittest.TestCase):
                     s._cleanup_files()
                     tmp.cleanup()
 
+    def test_varz_shows_the_trusted_operators(self):
+        # The JWT as configured (a file's text with its newline, an inline one as given) and its
+        # claims as nats-server decodes them; and the logins resolver_pinned_accounts refused.
+        other = Key("operator")
+        inline = tool("encode", "-kind", "operator", "-signer", other.seed, "-subject", other.pub, "-name", "op2",
+                      "-exp", str(int(time.time()) + 3600), "-claims", json.dumps({
+                          "signing_keys": [Key("operator").pub], "account_server_url": "http://127.0.0.1:1/jwt/v1",
+                          "operator_service_urls": ["nats://127.0.0.1:4222"], "tags": ["one", "two"],
+                          "assert_server_version": "2.2.0"}))
+        seen = []
+        for binary in binaries():
+            with self.subTest(server=os.path.basename(binary)):
+                tmp = tempfile.TemporaryDirectory()
+                pinned = MonServer(binary, conf=operator_conf(tmp.name, extra="resolver_pinned_accounts: [%s]\n"
+                                                              % W["a"].pub)).start()
+                rich = MonServer(binary, conf=operator_conf(tmp.name, "operator: %s" % inline)).start()
+                try:
+                    self.refused(pinned, "b")
+                    varz = json.load(urllib.request.urlopen("http://127.0.0.1:%d/varz" % pinned.mport, timeout=5))
+                    self.assertEqual(varz.get("trusted_operators_jwt"), [W["op_jwt"] + "\n"])
+                    self.assertEqual(varz["trusted_operators_claim"][0]["sub"], W["op"].pub)
+                    self.assertEqual(varz.get("pinned_account_fails"), 1)
+                    varz = json.load(urllib.request.urlopen("http://127.0.0.1:%d/varz" % rich.mport, timeout=5))
+                    self.assertNotIn("pinned_account_fails", varz)
+                    self.assertEqual(varz.get("trusted_operators_jwt"), [inline])
+                    claims = varz["trusted_operators_claim"][0]
+                    self.assertEqual(list(claims), ["exp", "jti", "iat", "iss", "name", "sub", "nats"])
+                    self.assertEqual((claims["sub"], claims["name"]), (other.pub, "op2"))
+                    self.assertEqual(list(claims["nats"]), ["signing_keys", "account_server_url", "operator_service_urls",
+                                                            "assert_server_version", "tags", "type", "version"])
+                    self.assertEqual((claims["nats"]["tags"], claims["nats"]["version"]), (["one", "two"], 2))
+                    seen.append(claims)
+                finally:
+                    for s in (pinned, rich):
+                        s.stop()
+                        s._cleanup_files()
+                    tmp.cleanup()
+        if len(seen) == 2:
+            self.assertEqual(seen[0], seen[1], "zats and nats-server decode the operator alike")
+
     def test_imports_of_token_required_exports(self):
         # H holds activation tokens for G's private stream and service; I has none of its own.
         for s in self.servers():
