@@ -50,10 +50,6 @@ Handler unsupported(std::string_view what = {}) {
   return [what](OptionsReader& r, const ConfigMapEntry& e, Options&) { r.not_supported(e, what); };
 }
 
-Handler inert() {
-  return [](OptionsReader& r, const ConfigMapEntry& e, Options&) { r.ignored(e); };
-}
-
 void read_lame_duck(OptionsReader& r, const ConfigMapEntry& e, Nanos* out, bool duration) {
   std::string text;
   if (!r.get_string(e, &text)) return;
@@ -172,7 +168,13 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"allow_non_tls"}, boolean(&Options::allow_non_tls)},
       {{"mappings", "maps"},
        [](OptionsReader& r, const ConfigMapEntry& e, Options& o) { read_mappings(r, e, std::string(server::kGlobalAccountName), o); }},
-      {{"default_js_domain"}, inert()},
+      // Only meaningful with JetStream (refused below), but its form is checked as nats-server does.
+      {{"default_js_domain"},
+       [](OptionsReader& r, const ConfigMapEntry& e, Options&) {
+         if (!e.value.is_map())
+           return r.error(e.key_pos, "error default_js_domain config: unsupported type " + std::string(e.value.go_type_name()));
+         r.ignored(e);
+       }},
       {{"io_uring_tier"}, read_io_uring_tier},
       // Features zats does not have yet: refuse rather than run without them.
       {{"leafnodes", "leaf"}, unsupported()},

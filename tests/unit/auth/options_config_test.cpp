@@ -131,6 +131,8 @@ TEST_CASE("harmless keys are accepted and noted as ignored") {
   auto a = apply_text("prof_port: 0\ndefault_js_domain: { A: x }\n");
   CHECK(only_error(a) == "");
   CHECK(a.diag.ignored.size() == 1);
+  // As nats-server: default_js_domain must still be a map.
+  CHECK(only_error(apply_text("default_js_domain: x\n")) == "t.conf:1:0: error default_js_domain config: unsupported type string");
 }
 
 TEST_CASE("authorization: single user, token, timeout") {
