@@ -90,6 +90,7 @@ void Client::on_bytes(const char* data, size_t size) {
   if (auth_pending_ && !saw_first_byte_ && size > 0) {
     saw_first_byte_ = true;
     if (data[0] != 'C' && data[0] != 'c' && !login_without_connect()) {
+      announce(ClientEvent::AuthError);
       close(CloseReason::AuthenticationViolation, "Authorization Violation");
       return;
     }
@@ -144,7 +145,14 @@ bool Client::on_connect(std::string_view json) {
     return false;
   }
   connect_ = std::move(*parsed);
-  if (!authenticate_connect() || connect_.has_account) {
+  uint64_t now = worker().now_ns();
+  set_rtt(now - accepted_ns_);  // as nats-server: accept to CONNECT, until a PONG measures it
+  if (!authenticate_connect()) {
+    close(CloseReason::AuthenticationViolation, "Authorization Violation");
+    return false;
+  }
+  if (connect_.has_account) {  // client.go processConnect: after the login (and its event)
+    announce(ClientEvent::AuthError);
     close(CloseReason::AuthenticationViolation, "Authorization Violation");
     return false;
   }
@@ -160,9 +168,7 @@ bool Client::on_connect(std::string_view json) {
   limits.headers = headers();
   parser_.set_limits(limits);
   connected_ = true;
-  uint64_t now = worker().now_ns();
   last_activity_ns_ = now;
-  set_rtt(now - accepted_ns_);  // as nats-server: accept to CONNECT, until a PONG measures it
   if (connect_.verbose) send_ok();
   // The first PING comes early (it also measures RTT), with up to 20% jitter.
   uint64_t first = std::min(to_ns(worker().options().ping_interval), kFirstPingMaxNs);
@@ -433,6 +439,10 @@ void Client::on_closing() {
     worker().context().connections.fetch_sub(1, std::memory_order_relaxed);
   }
   release_account_slot();
+  if (announced_) {
+    announced_ = false;
+    announce(ClientEvent::Disconnect);
+  }
 }
 
 // Before CONNECT under auth the timer is the authentication deadline; after it, keep-alive.

@@ -27,6 +27,7 @@
 #include "server/request_info.h"
 #include "server/shared_message.h"
 #include "server/subscription.h"
+#include "server/system_events.h"
 
 namespace zats::server {
 
@@ -124,6 +125,8 @@ class Client final : public Connection {
   std::string authorized_user() const;
   // This connection as a sharing service import tells the exporter of it (server/request_info.h).
   void describe_requester(RequestInfo& info) const;
+  // Tells the system account about this client (server/system_events.h).
+  void announce(ClientEvent kind);
   std::string_view issuer_key() const;
 
  protected:
@@ -197,6 +200,7 @@ class Client final : public Connection {
   AccountId counted_account_ = kNoAccount;
 
   bool counted_ = true;          // holds one of ServerContext::connections until it closes
+  bool announced_ = false;       // its CONNECT event went out: its DISCONNECT one will too
   bool input_blocked_ = false;  // a PING is held until the mesh backlog drains
   std::string stash_;           // input received while blocked, parsed on resume
 

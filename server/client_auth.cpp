@@ -20,6 +20,7 @@ bool Client::authenticate_connect() {
   if (result.ok && cert && !opts.users.empty() && !connect_.user.empty())
     ZATS_WARN("User %s found in connect proto, but user required from cert", proto::go_quoted(connect_.user).c_str());
   if (!result.ok) {
+    announce(ClientEvent::AuthError);
     if (result.account_not_pinned) worker().context().pinned_account_fails.fetch_add(1, std::memory_order_relaxed);
     // client.go authViolation: the log names what the client offered of the kind configured.
     if (!result.failure.empty()) {
@@ -36,7 +37,13 @@ bool Client::authenticate_connect() {
       ZATS_LOG_FROM(Error, log_origin(), "authentication error");
     return false;
   }
-  return log_in(result);
+  if (!log_in(result)) return false;
+  // auth.go isClientAuthorized: a login into any account but the global one is announced.
+  if (account_ != kGlobalAccount) {
+    announced_ = true;
+    announce(ClientEvent::Connect);
+  }
+  return true;
 }
 
 // no_auth_user: a client that skips CONNECT is logged in as that user.
@@ -217,6 +224,7 @@ void Client::on_options_changed() {
     result.user_name = user != nullptr ? user->name : std::string();
   }
   if (!result.ok || !log_in(result)) {
+    announce(ClientEvent::AuthError);
     close(CloseReason::AuthenticationViolation, "Authorization Violation");
     return;
   }

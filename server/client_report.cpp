@@ -66,6 +66,25 @@ void Client::describe_requester(RequestInfo& info) const {
   }
 }
 
+// events.go accountConnectEvent, accountDisconnectEvent and sendAuthErrorEvent: the client as
+// describe_requester describes it; leaving, also its round trip, when it stopped, what it sent
+// and received, and why it closed (a refused login: an authentication failure).
+void Client::announce(ClientEvent kind) {
+  RequestInfo info;
+  info.account = worker().context().accounts.name(account_);
+  describe_requester(info);
+  EventClosing closing;
+  if (kind != ClientEvent::Connect) {
+    info.rtt_ns = rtt_ns();
+    info.stop = monitor::format_rfc3339_nano(worker().wall_ns(worker().now_ns()));
+    closing = {stats_.in_msgs, stats_.in_bytes, stats_.out_msgs, stats_.out_bytes,
+               close_reason_text(kind == ClientEvent::AuthError ? CloseReason::AuthenticationViolation : close_reason())};
+  }
+  std::string client;
+  request_info_json(info, client);
+  worker().queue_client_event(kind, info.account, client, closing);
+}
+
 // events.go issuerForClient: the signing key that issued a JWT user's JWT, else the account of a
 // JWT or nkey user; empty for other users.
 std::string_view Client::issuer_key() const {

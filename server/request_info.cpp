@@ -66,6 +66,7 @@ void request_info_json(const RequestInfo& info, std::string& out) {
     text("server", info.server);
     text("cluster", info.cluster);
   }
+  text("stop", info.stop);
   if (info.details) {
     text("jwt", info.jwt);
     text("issuer_key", info.issuer_key);

@@ -17,7 +17,8 @@ inline constexpr std::string_view kRequestInfoHeader = "Nats-Request-Info";
 
 // What the header tells (nats-server's ClientInfo). The account and round trip always; with an
 // import that shares them (`share: true`), the requester's connection as well, and the server
-// and cluster it is on.
+// and cluster it is on. The system account's client events (server/system_events.h) describe a
+// connection with it too.
 struct RequestInfo {
   std::string_view account;
   std::string_view service;  // the account a chained request came through
@@ -35,6 +36,7 @@ struct RequestInfo {
   // The server, for a sharing import.
   bool server_info = false;
   std::string_view server, cluster;
+  std::string stop;  // RFC 3339: when it left (the system account's disconnect events)
 };
 
 // The header's value, written to `out`: JSON in nats-server's field order, empty fields (and a

@@ -265,6 +265,7 @@ void Worker::on_turn_end() {
     retry_overflow();
     if (!leaving_.empty() || !skipping_.empty()) advance_moves();
   }
+  publish_client_events();
   unindex_removed();  // before the flush: a PONG after an UNSUB leaves with the interest gone
   // Before anything this turn acknowledges (a PONG) goes out, every ring it pushed to is marked.
   if (multi()) mark_touched();

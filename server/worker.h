@@ -32,6 +32,7 @@
 #include "server/server_context.h"
 #include "server/shared_message.h"
 #include "server/sublist.h"
+#include "server/system_events.h"
 #include "server/tls/handshake_budget.h"
 #include "server/worker_report.h"
 
@@ -136,6 +137,11 @@ class Worker final : public core::ReactorHandler {
   void consumer_relieved(Connection& consumer);
   // Monitoring: keeps a closed client for /connz?state=closed.
   void record_closed(const Client& client);
+  // A client event for the system account (server/system_events.h); `client` is the client's
+  // ClientInfo JSON. Published at the end of the loop turn, never inside another publish (a
+  // client can close in the middle of one); nothing without a system account.
+  void queue_client_event(ClientEvent kind, std::string_view account, std::string_view client,
+                          const EventClosing& closing);
 
   // Lame duck mode, on this worker's thread: sends INFO with "ldm":true (connect_urls: the
   // other servers') to the clients that take an asynchronous INFO and adds every open client
@@ -217,6 +223,7 @@ class Worker final : public core::ReactorHandler {
   void wake_touched();
   void apply_deferred_removals();
   void unindex_removed();
+  void publish_client_events();
   // Moving client connections between workers (worker_handover.cpp).
   void consider_moves(uint64_t now_ns);
   void start_move(Client& client, unsigned target);
@@ -316,6 +323,11 @@ class Worker final : public core::ReactorHandler {
   size_t lingering_ = 0;
   uint64_t last_rate_limit_log_ns_ = 0;
   std::mt19937_64 rng_;
+  EventIds event_ids_{rng_};  // after rng_: made from it
+  struct QueuedEvent {
+    std::string subject, payload;
+  };
+  std::vector<QueuedEvent> client_events_;  // queue_client_event's, for the turn's end
   StreamImportTable stream_imports_;  // of options_; rebuilt when they change
   std::string import_subject_;        // the subject of the imported copy being published
   ServiceImportTable service_imports_;  // of options_; rebuilt when they change

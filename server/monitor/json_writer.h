@@ -31,6 +31,9 @@ class JsonWriter {
   JsonWriter& value(unsigned v) { return value(static_cast<std::uint64_t>(v)); }
   JsonWriter& value(double v);
   JsonWriter& null();
+  // A value already rendered as compact JSON, inserted as it is (compact writers only: a pretty
+  // writer would not indent inside it).
+  JsonWriter& raw(std::string_view json);
 
   // key + value in one call.
   template <typename T>

@@ -1,0 +1,59 @@
+// Client events of the system account, as nats-server 2.9.10 publishes them there: a client that
+// logs into an account other than the global one is announced on `$SYS.ACCOUNT.<account>.CONNECT`
+// and, when it leaves, on `$SYS.ACCOUNT.<account>.DISCONNECT`; a refused login on
+// `$SYS.SERVER.<server id>.CLIENT.AUTH.ERR`. The payload is compact JSON in nats-server's field
+// order: the event's type, id and time, this server (name, host, id, cluster, version, tags, a
+// sequence number and the time), the client (RequestInfo, server/request_info.h), and for the
+// last two what the client sent and received and why it closed. A subscriber in the system
+// account (`SUB $SYS.ACCOUNT.*.CONNECT`) receives them like any message, on any server of the
+// cluster.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zats::server {
+
+enum class ClientEvent : uint8_t { Connect, Disconnect, AuthError };
+
+// This server as the events describe it (nats-server's ServerInfo).
+struct EventServer {
+  std::string_view name, host, id, cluster, version;
+  const std::vector<std::string>* tags = nullptr;
+  uint64_t seq = 0;     // counts the server's events, from 1
+  int64_t time_ns = 0;  // wall clock, when the event was made
+};
+
+// What a disconnect or a refusal adds: what the client sent and received, and why it closed.
+struct EventClosing {
+  uint64_t sent_msgs = 0, sent_bytes = 0, received_msgs = 0, received_bytes = 0;
+  std::string_view reason;
+};
+
+// Event ids in the form nats-server gives them: 22 letters and digits, a random prefix of 12
+// and a sequence of 10 that steps by a random amount, a new prefix when it runs out.
+class EventIds {
+ public:
+  explicit EventIds(std::mt19937_64& rng) : rng_(rng) { renew(); }
+  std::string next();
+
+ private:
+  void renew();
+
+  std::mt19937_64& rng_;
+  char prefix_[12] = {};
+  uint64_t sequence_ = 0;
+  uint64_t step_ = 0;
+};
+
+std::string client_event_subject(ClientEvent kind, std::string_view account, std::string_view server_id);
+
+// `client`: the client's ClientInfo JSON (request_info_json); `closing` is used for Disconnect
+// and AuthError.
+std::string client_event_json(ClientEvent kind, std::string_view id, const EventServer& server,
+                              std::string_view client, const EventClosing& closing);
+
+}  // namespace zats::server
