@@ -77,12 +77,11 @@ void Client::announce(ClientEvent kind) {
   if (kind != ClientEvent::Connect) {
     info.rtt_ns = rtt_ns();
     info.stop = monitor::format_rfc3339_nano(worker().wall_ns(worker().now_ns()));
-    closing = {stats_.in_msgs, stats_.in_bytes, stats_.out_msgs, stats_.out_bytes,
-               close_reason_text(kind == ClientEvent::AuthError ? CloseReason::AuthenticationViolation : close_reason())};
+    closing.traffic = traffic();
+    closing.reason =
+        close_reason_text(kind == ClientEvent::AuthError ? CloseReason::AuthenticationViolation : close_reason());
   }
-  std::string client;
-  request_info_json(info, client);
-  worker().queue_client_event(kind, info.account, client, closing);
+  worker().queue_client_event(kind, info, closing);
 }
 
 // events.go issuerForClient: the signing key that issued a JWT user's JWT, else the account of a

@@ -1,6 +1,7 @@
 // Client events of the system account (see system_events.h).
 #include "server/system_events.h"
 
+#include "server/monitor/account_statz.h"
 #include "server/monitor/go_format.h"
 #include "server/monitor/json_writer.h"
 
@@ -17,17 +18,9 @@ void write_server(monitor::JsonWriter& w, const EventServer& s) {
   w.field("name", s.name).field("host", s.host).field("id", s.id);
   if (!s.cluster.empty()) w.field("cluster", s.cluster);
   w.field("ver", s.version);
-  if (s.tags != nullptr && !s.tags->empty()) {
-    w.key("tags").begin_array();
-    for (const std::string& t : *s.tags) w.value(t);
-    w.end_array();
-  }
+  if (s.tags != nullptr) w.strings_field("tags", *s.tags);
   w.field("seq", s.seq).field("jetstream", false).field("time", monitor::format_rfc3339_nano(s.time_ns));
   w.end_object();
-}
-
-void write_data_stats(monitor::JsonWriter& w, std::string_view key, uint64_t msgs, uint64_t bytes) {
-  w.key(key).begin_object().field("msgs", msgs).field("bytes", bytes).end_object();
 }
 
 }  // namespace
@@ -72,8 +65,8 @@ std::string client_event_json(ClientEvent kind, std::string_view id, const Event
   write_server(w, server);
   w.key("client").raw(client);
   if (kind != ClientEvent::Connect) {
-    write_data_stats(w, "sent", closing.sent_msgs, closing.sent_bytes);
-    write_data_stats(w, "received", closing.received_msgs, closing.received_bytes);
+    monitor::write_data_stats(w, "sent", closing.traffic.in_msgs, closing.traffic.in_bytes);
+    monitor::write_data_stats(w, "received", closing.traffic.out_msgs, closing.traffic.out_bytes);
     w.field("reason", closing.reason);
   }
   w.end_object();

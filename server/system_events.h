@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/monitor/snapshot.h"
+
 namespace zats::server {
 
 enum class ClientEvent : uint8_t { Connect, Disconnect, AuthError };
@@ -27,9 +29,10 @@ struct EventServer {
   int64_t time_ns = 0;  // wall clock, when the event was made
 };
 
-// What a disconnect or a refusal adds: what the client sent and received, and why it closed.
+// What a disconnect or a refusal adds: the client's traffic (`in`: what it sent, `out`: what it
+// was sent), and why it closed.
 struct EventClosing {
-  uint64_t sent_msgs = 0, sent_bytes = 0, received_msgs = 0, received_bytes = 0;
+  monitor::Traffic traffic;
   std::string_view reason;
 };
 

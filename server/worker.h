@@ -137,11 +137,10 @@ class Worker final : public core::ReactorHandler {
   void consumer_relieved(Connection& consumer);
   // Monitoring: keeps a closed client for /connz?state=closed.
   void record_closed(const Client& client);
-  // A client event for the system account (server/system_events.h); `client` is the client's
-  // ClientInfo JSON. Published at the end of the loop turn, never inside another publish (a
-  // client can close in the middle of one); nothing without a system account.
-  void queue_client_event(ClientEvent kind, std::string_view account, std::string_view client,
-                          const EventClosing& closing);
+  // A client event for the system account (server/system_events.h) about the client `client`
+  // describes. Published at the end of the loop turn, never inside another publish (a client can
+  // close in the middle of one); nothing without a system account.
+  void queue_client_event(ClientEvent kind, const RequestInfo& client, const EventClosing& closing);
 
   // Lame duck mode, on this worker's thread: sends INFO with "ldm":true (connect_urls: the
   // other servers') to the clients that take an asynchronous INFO and adds every open client

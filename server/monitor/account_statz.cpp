@@ -9,10 +9,6 @@
 namespace zats::server::monitor {
 namespace {
 
-void write_data_stats(JsonWriter& w, std::string_view key, std::int64_t msgs, std::int64_t bytes) {
-  w.key(key).begin_object().field("msgs", msgs).field("bytes", bytes).end_object();
-}
-
 void write_account_stat(JsonWriter& w, const AccountInfo& a) {
   w.begin_object();
   w.field("acc", a.name).field("conns", a.client_connections).field("leafnodes", a.leafnode_connections);
@@ -24,6 +20,10 @@ void write_account_stat(JsonWriter& w, const AccountInfo& a) {
 }
 
 }  // namespace
+
+void write_data_stats(JsonWriter& w, std::string_view key, std::int64_t msgs, std::int64_t bytes) {
+  w.key(key).begin_object().field("msgs", msgs).field("bytes", bytes).end_object();
+}
 
 AccountStatzQuery decode_account_statz_query(const Query& q) {
   AccountStatzQuery out;

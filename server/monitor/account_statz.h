@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "server/monitor/json_writer.h"
 #include "server/monitor/query.h"
 #include "server/monitor/rendered.h"
 #include "server/monitor/snapshot.h"
@@ -15,6 +16,10 @@ struct AccountStatzQuery {
   std::string error;
 };
 AccountStatzQuery decode_account_statz_query(const Query& q);
+
+// nats-server's DataStats under `key`: {"msgs": ..., "bytes": ...}; the system account's client
+// events (server/system_events.h) write it too.
+void write_data_stats(JsonWriter& w, std::string_view key, std::int64_t msgs, std::int64_t bytes);
 
 // Needs the snapshot's accounts (SnapshotRequest::accounts).
 Rendered render_account_statz(const Snapshot& snap, const AccountStatzQuery& q);

@@ -170,10 +170,7 @@ void write_user_jwt(JsonWriter& w, const ConnectionInfo& c) {
   if (!c.jwt.empty()) w.field("jwt", c.jwt);
   if (!c.issuer_key.empty()) w.field("issuer_key", c.issuer_key);
   if (!c.name_tag.empty()) w.field("name_tag", c.name_tag);
-  if (c.tags.empty()) return;
-  w.key("tags").begin_array();
-  for (const std::string& t : c.tags) w.value(t);
-  w.end_array();
+  w.strings_field("tags", c.tags);
 }
 
 void write_conn(JsonWriter& w, const Row& row, const ConnzOptions& o, UnixNanos now) {

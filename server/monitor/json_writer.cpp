@@ -102,6 +102,13 @@ JsonWriter& JsonWriter::null() {
   return *this;
 }
 
+JsonWriter& JsonWriter::strings_field(std::string_view k, const std::vector<std::string>& v) {
+  if (v.empty()) return *this;
+  key(k).begin_array();
+  for (const std::string& s : v) value(s);
+  return end_array();
+}
+
 JsonWriter& JsonWriter::raw(std::string_view json) {
   before_value();
   out_ += json;

@@ -38,6 +38,8 @@ class JsonWriter {
   // key + value in one call.
   template <typename T>
   JsonWriter& field(std::string_view k, const T& v) { return key(k).value(v); }
+  // key + the strings as an array; nothing at all when there are none (Go's omitempty).
+  JsonWriter& strings_field(std::string_view k, const std::vector<std::string>& v);
 
   const std::string& str() const { return out_; }
   std::string take() { return std::move(out_); }

@@ -70,11 +70,7 @@ void write_account_detail(JsonWriter& w, const AccountInfo& a, UnixNanos fallbac
     for (const AccountExportInfo& e : a.exports) {
       w.begin_object().field("subject", e.subject).field("type", e.service ? "service" : "stream");
       if (e.service) w.field("response_type", e.response_type);
-      if (!e.approved_accounts.empty()) {
-        w.key("approved_accounts").begin_array();
-        for (const std::string& name : e.approved_accounts) w.value(name);
-        w.end_array();
-      }
+      w.strings_field("approved_accounts", e.approved_accounts);
       w.end_object();
     }
     w.end_array();

@@ -7,13 +7,6 @@
 namespace zats::server::monitor {
 namespace {
 
-void write_strings(JsonWriter& w, const char* key, const std::vector<std::string>& v) {
-  if (v.empty()) return;
-  w.key(key).begin_array();
-  for (const auto& s : v) w.value(s);
-  w.end_array();
-}
-
 void write_identity(JsonWriter& w, const ServerIdentity& s) {
   w.field("server_id", s.server_id).field("server_name", s.server_name);
   w.field("version", s.version).field("proto", s.proto).field("go", s.go);
@@ -21,7 +14,7 @@ void write_identity(JsonWriter& w, const ServerIdentity& s) {
   if (s.auth_required) w.field("auth_required", true);
   if (s.tls_required) w.field("tls_required", true);
   if (s.tls_verify) w.field("tls_verify", true);
-  write_strings(w, "connect_urls", s.connect_urls);
+  w.strings_field("connect_urls", s.connect_urls);
   w.field("max_connections", s.max_connections);
   if (s.max_subscriptions != 0) w.field("max_subscriptions", s.max_subscriptions);
   w.field("ping_interval", s.ping_interval).field("ping_max", s.ping_max);
@@ -51,13 +44,13 @@ void write_operator_claims(JsonWriter& w, const TrustedOperator& op) {
   number("nbf", op.not_before);
   text("sub", op.subject);
   w.key("nats").begin_object();
-  write_strings(w, "signing_keys", op.signing_keys);
+  w.strings_field("signing_keys", op.signing_keys);
   text("account_server_url", op.account_server_url);
-  write_strings(w, "operator_service_urls", op.operator_service_urls);
+  w.strings_field("operator_service_urls", op.operator_service_urls);
   text("system_account", op.system_account);
   text("assert_server_version", op.assert_server_version);
   if (op.strict_signing_key_usage) w.field("strict_signing_key_usage", true);
-  write_strings(w, "tags", op.tags);
+  w.strings_field("tags", op.tags);
   w.field("type", "operator");
   number("version", op.version);
   w.end_object();
@@ -80,7 +73,7 @@ void write_cluster(JsonWriter& w, const ServerIdentity& s) {
   if (!s.cluster_host.empty()) w.field("addr", s.cluster_host);
   if (s.cluster_port != 0) w.field("cluster_port", s.cluster_port);
   if (s.cluster_auth_timeout != 0) w.field("auth_timeout", s.cluster_auth_timeout);
-  write_strings(w, "urls", s.cluster_urls);
+  w.strings_field("urls", s.cluster_urls);
   if (s.cluster_tls_timeout != 0) w.field("tls_timeout", s.cluster_tls_timeout);
   if (s.cluster_tls_required) w.field("tls_required", true);
   if (s.cluster_tls_verify) w.field("tls_verify", true);
@@ -148,7 +141,7 @@ Rendered render_varz(const Snapshot& snap, const HttpRequestStats& stats) {
   for (const auto& [path, n] : stats) w.field(path, n);
   w.end_object();
   w.field("config_load_time", format_rfc3339_nano(s.config_load_time != 0 ? s.config_load_time : s.start));
-  write_strings(w, "tags", s.tags);
+  w.strings_field("tags", s.tags);
   write_trusted_operators(w, s);
   if (!s.system_account.empty()) w.field("system_account", s.system_account);
   if (s.pinned_account_fails != 0) w.field("pinned_account_fails", s.pinned_account_fails);

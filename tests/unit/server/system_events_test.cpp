@@ -37,7 +37,7 @@ TEST_CASE("events are compact JSON in nats-server's order") {
   EventServer server{.name = "evsrv", .host = "127.0.0.1", .id = "NID", .cluster = "c1", .version = "2.9.10",
                      .tags = &tags, .seq = 23, .time_ns = 1796564800000000000};
   const std::string client = R"({"acc":"A","kind":"Client","client_type":"nats"})";
-  CHECK(client_event_json(ClientEvent::Disconnect, "ID", server, client, {1, 2, 3, 4, "Client Closed"}) ==
+  CHECK(client_event_json(ClientEvent::Disconnect, "ID", server, client, {{1, 2, 3, 4, 0}, "Client Closed"}) ==
         R"({"type":"io.nats.server.advisory.v1.client_disconnect","id":"ID","timestamp":"2026-12-06T13:46:40Z",)"
         R"("server":{"name":"evsrv","host":"127.0.0.1","id":"NID","cluster":"c1","ver":"2.9.10","tags":["az:1"],)"
         R"("seq":23,"jetstream":false,"time":"2026-12-06T13:46:40Z"},"client":{"acc":"A","kind":"Client",)"
