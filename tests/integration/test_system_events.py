@@ -41,20 +41,40 @@ def login(test, server, user, **extra):
     return c
 
 
+def read_event(conn, line):
+    """(subject, event) of the MSG whose first line is `line`."""
+    parts = line.split()
+    assert parts[0] == "MSG", line
+    size = int(parts[-1])
+    payload = conn.read_until(b"\r\n")
+    assert len(payload) == size + 2, (line, payload)
+    return parts[1], json.loads(payload)
+
+
+def is_own(event):
+    """nats-server sends its events from a goroutine of their own, so the listener's own CONNECT
+    event may come after its SUB took effect, before or after its PONG; it is not part of any
+    scenario here."""
+    return event["client"].get("acc") == "SYS"
+
+
 def next_event(conn):
-    """(subject, event) of the next MSG on `conn` about a client outside the system account.
-    nats-server sends its events from a goroutine of their own, so the listener's own CONNECT
-    event may come after its SUB took effect; it is not part of any scenario here."""
+    """(subject, event) of the next MSG on `conn` about a client outside the system account."""
+    while True:
+        subject, event = read_event(conn, conn.read_until(b"\r\n").decode())
+        if not is_own(event):
+            return subject, event
+
+
+def sync(conn):
+    """A round trip to the server that lets the listener's own events pass."""
+    conn.send(b"PING\r\n")
     while True:
         line = conn.read_until(b"\r\n").decode()
-        parts = line.split()
-        assert parts[0] == "MSG", line
-        size = int(parts[-1])
-        payload = conn.read_until(b"\r\n")
-        assert len(payload) == size + 2, (line, payload)
-        event = json.loads(payload)
-        if event["client"].get("acc") != "SYS":
-            return parts[1], event
+        if line == "PONG\r\n":
+            return
+        subject, event = read_event(conn, line)
+        assert is_own(event), (subject, event)
 
 
 class Checked:
@@ -94,7 +114,7 @@ class ClientEvents(unittest.TestCase):
         sys_user.expect(b"PONG\r\n")
         for sid, subject in enumerate(EVENT_SUBJECTS, 1):
             sys_user.send(b"SUB %s %d\r\n" % (subject.encode(), sid))
-        sys_user.ping()
+        sync(sys_user)
         seen = []
         # The global account's clients are not announced.
         g = login(self, s, "g")
