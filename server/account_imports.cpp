@@ -1,5 +1,7 @@
 #include "server/account_imports.h"
 
+#include <algorithm>
+
 #include <map>
 
 #include "proto/subject.h"
@@ -149,7 +151,8 @@ std::optional<ServiceImport> service_import_of(const Options& o, const AccountIm
   return si;
 }
 
-ServiceImportTable::ServiceImportTable(const Options& o, const AccountTable& accounts) : by_importer_(accounts.size()) {
+ServiceImportTable::ServiceImportTable(const Options& o, const AccountTable& accounts)
+    : by_importer_(accounts.size()), first_bytes_(accounts.size()) {
   std::vector<ServiceImport> added;
   std::string why;
   for (const AccountImport& im : o.account_imports) {
@@ -160,8 +163,48 @@ ServiceImportTable::ServiceImportTable(const Options& o, const AccountTable& acc
     AccountId importer = accounts.find(si->importer);
     added.push_back(*si);
     if (exporter == kNoAccount || importer == kNoAccount) continue;
-    by_importer_[importer].push_back(Route{std::move(*si), exporter});
-    empty_ = false;
+    add(importer, Route{std::move(*si), exporter});
+  }
+  add_system_imports(o, accounts);
+}
+
+void ServiceImportTable::add(AccountId importer, Route route) {
+  const std::string_view local = route.import.local;
+  const bool wildcard_first = local.starts_with("*") || local.starts_with(">");
+  if (wildcard_first) first_bytes_[importer].set();
+  else if (!local.empty()) first_bytes_[importer].set(static_cast<unsigned char>(local.front()));
+  by_importer_[importer].push_back(std::move(route));
+  empty_ = false;
+}
+
+// What nats-server gives every account but the system account: its own connections and statistics
+// from the system services (server/system_requests.h), on the subjects the system account's users
+// ask every server on, unless the account imports that subject itself. Answers come from every
+// server, so their responses are streamed. Each kind counts as an export of its own, after the
+// configured ones.
+void ServiceImportTable::add_system_imports(const Options& o, const AccountTable& accounts) {
+  if (o.no_system_account || o.system_account.empty()) return;
+  const AccountId system = accounts.find(o.system_account);
+  if (system == kNoAccount) return;
+  struct SystemImport {
+    std::string_view local, service;
+  };
+  static constexpr SystemImport kImports[] = {
+      {"$SYS.REQ.ACCOUNT.PING.CONNZ", "CONNZ"}, {"$SYS.REQ.SERVER.PING.CONNZ", "CONNZ"}, {"$SYS.REQ.ACCOUNT.PING.STATZ", "STATZ"}};
+  for (AccountId importer = 0; importer < accounts.size(); ++importer) {
+    if (importer == system) continue;
+    for (const SystemImport& s : kImports) {
+      const std::vector<Route>& own = by_importer_[importer];
+      if (std::any_of(own.begin(), own.end(), [&s](const Route& r) { return r.import.local == s.local; })) continue;
+      ServiceImport si;
+      si.exporter = o.system_account;
+      si.importer = accounts.name(importer);
+      si.local = si.written_local = s.local;
+      si.subject = "$SYS.REQ.ACCOUNT." + si.importer + "." + std::string(s.service);
+      si.response_type = "Streamed";
+      si.export_index = o.account_exports.size() + (s.service == "CONNZ" ? 0 : 1);
+      add(importer, Route{std::move(si), system});
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 // exporting account, the imports out of it, immutable, one per worker and options generation.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -145,9 +146,20 @@ class ServiceImportTable {
     return importer < by_importer_.size() ? std::span<const Route>(by_importer_[importer]) : std::span<const Route>();
   }
   bool empty() const { return empty_; }
+  // Whether a request on `subject` in `importer` may match one of its imports: a test of the
+  // subject's first byte, so a publish on a subject no import starts like pays one lookup (every
+  // account has the system services' imports, which start with '$').
+  bool may_match(AccountId importer, std::string_view subject) const {
+    return importer < first_bytes_.size() && !subject.empty() &&
+           first_bytes_[importer].test(static_cast<unsigned char>(subject.front()));
+  }
 
  private:
+  void add_system_imports(const Options& options, const AccountTable& accounts);
+  void add(AccountId importer, Route route);
+
   std::vector<std::vector<Route>> by_importer_;
+  std::vector<std::bitset<256>> first_bytes_;  // by importer: the first bytes its imports' subjects match
   bool empty_ = true;
 };
 

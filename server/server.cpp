@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "core/clock.h"
 #include "core/listener.h"
 #include "core/log.h"
 #include "core/rcu.h"
@@ -118,6 +119,10 @@ bool Server::start(std::string* error) {
     on_lame_duck([this] { cluster_->enter_lame_duck(); });
     set_peer_client_urls([this] { return cluster_->peer_client_urls(); });
   }
+  start_wall_ns_ = core::realtime_ns();
+  // Before the workers: worker 0 takes the system services' requests.
+  system_services_ = std::make_unique<SystemServices>(*context_, start_wall_ns_, describe_cluster());
+  context_->system_services = system_services_.get();
   ZATS_NOTICE("Starting zats (nats-server 2.9.10 compatible)");
   ZATS_NOTICE("  Version:  0.1.0");
   ZATS_NOTICE("  ID:       %s", context_->server_id.c_str());
@@ -151,6 +156,7 @@ bool Server::start(std::string* error) {
     pthread_setname_np(threads_.back().native_handle(), name.c_str());
     if (options_.pin_workers) pin_to_cpu(threads_.back().native_handle(), static_cast<unsigned>(i));
   }
+  system_services_->start();
   ZATS_NOTICE("Listening for client connections on %s", core::join_host_port(options_.host, bound_port_).c_str());
   if (options_.tls != nullptr) {
     ZATS_NOTICE("TLS required for client connections");
@@ -169,10 +175,17 @@ bool Server::start(std::string* error) {
   return true;
 }
 
+// What the cluster adds to a monitoring snapshot; none without clustering.
+MonitorSource::ClusterDescription Server::describe_cluster() {
+  if (!cluster_) return {};
+  return [this](monitor::ServerIdentity& id) { cluster_->describe(id); };
+}
+
 void Server::shutdown() {
   if (stopped_) return;
   stopped_ = true;
   stop_monitoring();
+  if (system_services_) system_services_->stop();  // it posts to the workers
   if (cluster_) cluster_->stop();  // no more routes are accepted or dialled
   for (auto& w : workers_) w->stop();
   for (auto& t : threads_)
@@ -183,6 +196,7 @@ void Server::shutdown() {
     // registered thread, after every worker has gone.
     core::RcuThread rcu;
     workers_.clear();
+    system_services_.reset();
     cluster_.reset();
     context_.reset();
     core::rcu_barrier_wait();

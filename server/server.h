@@ -20,6 +20,7 @@
 #include "server/monitor_source.h"
 #include "server/options.h"
 #include "server/server_context.h"
+#include "server/system_services.h"
 #include "server/worker.h"
 
 namespace zats::server {
@@ -84,6 +85,7 @@ class Server {
   // Monitoring (server_monitor.cpp): the HTTP endpoints on http_port, off the hot path.
   bool start_monitoring(std::string* error);
   void stop_monitoring();
+  MonitorSource::ClusterDescription describe_cluster();
   void reload_monitoring_tls();
   void write_pid_file(const std::string& path);
   void write_ports_file(const std::string& dir);
@@ -93,7 +95,9 @@ class Server {
   Options configured_;  // as configured, what a reload is compared with
   std::shared_ptr<const Options> current_;
   std::unique_ptr<ServerContext> context_;
+  int64_t start_wall_ns_ = 0;  // when start() began: /varz's start, the statistics' too
   std::unique_ptr<MonitorSource> monitor_source_;
+  std::unique_ptr<SystemServices> system_services_;  // the system account's monitoring services
   std::unique_ptr<monitor::Endpoints> endpoints_;
   std::unique_ptr<monitor::HttpServer> http_;
   std::unique_ptr<MonitorTls> monitor_tls_;  // https_port only

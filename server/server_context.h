@@ -22,6 +22,7 @@
 namespace zats::server {
 
 class Worker;
+class SystemServices;
 
 struct ServerContext {
   ServerContext(const Options& opts, unsigned workers);
@@ -40,6 +41,8 @@ struct ServerContext {
   bool indexed = false;
   Mesh mesh;
   std::vector<Worker*> workers;  // set before any worker thread starts
+  // The system account's monitoring services (null: none); set before any worker exists.
+  SystemServices* system_services = nullptr;
   // Which worker owns each remote destination (route slot); -1 while the slot is free. A
   // publisher reads it to hand a message to the owner; the owner sets it before the remote's
   // interest enters an index and clears it after that interest is gone.

@@ -27,8 +27,8 @@ bool Server::start_monitoring(std::string* error) {
   std::string host = options_.http_host.empty() ? options_.host : options_.http_host;
   int configured = secure ? options_.https_port : options_.http_port;
   int port = configured < 0 ? 0 : configured;
-  monitor_source_ = std::make_unique<MonitorSource>(*context_, core::realtime_ns());
-  if (cluster_) monitor_source_->describe_cluster_with([this](monitor::ServerIdentity& id) { cluster_->describe(id); });
+  monitor_source_ = std::make_unique<MonitorSource>(*context_, start_wall_ns_);
+  monitor_source_->describe_cluster_with(describe_cluster());
   endpoints_ = std::make_unique<monitor::Endpoints>(*monitor_source_, options_.http_base_path);
   http_ = std::make_unique<monitor::HttpServer>(monitor::HttpServer::Limits{});
   std::string err = http_->start(

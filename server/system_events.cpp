@@ -13,7 +13,9 @@ constexpr uint64_t kBase = 62;
 constexpr uint64_t kSequenceSpan = 839299365868340224ULL;  // 62^10: ten digits
 constexpr uint64_t kMinStep = 33, kMaxStep = 333;
 
-void write_server(monitor::JsonWriter& w, const EventServer& s) {
+}  // namespace
+
+void write_event_server(monitor::JsonWriter& w, const EventServer& s) {
   w.key("server").begin_object();
   w.field("name", s.name).field("host", s.host).field("id", s.id);
   if (!s.cluster.empty()) w.field("cluster", s.cluster);
@@ -22,8 +24,6 @@ void write_server(monitor::JsonWriter& w, const EventServer& s) {
   w.field("seq", s.seq).field("jetstream", false).field("time", monitor::format_rfc3339_nano(s.time_ns));
   w.end_object();
 }
-
-}  // namespace
 
 void EventIds::renew() {
   for (char& c : prefix_) c = kDigits[rng_() % kBase];
@@ -62,7 +62,7 @@ std::string client_event_json(ClientEvent kind, std::string_view id, const Event
   w.field("type", kind == ClientEvent::Connect ? "io.nats.server.advisory.v1.client_connect"
                                                : "io.nats.server.advisory.v1.client_disconnect");
   w.field("id", id).field("timestamp", monitor::format_rfc3339_nano(server.time_ns));
-  write_server(w, server);
+  write_event_server(w, server);
   w.key("client").raw(client);
   if (kind != ClientEvent::Connect) {
     monitor::write_data_stats(w, "sent", closing.traffic.in_msgs, closing.traffic.in_bytes);

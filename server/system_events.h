@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/monitor/json_writer.h"
 #include "server/monitor/snapshot.h"
 
 namespace zats::server {
@@ -28,6 +29,10 @@ struct EventServer {
   uint64_t seq = 0;     // counts the server's events, from 1
   int64_t time_ns = 0;  // wall clock, when the event was made
 };
+
+// `"server": {...}` into an open object: the server as every system account message names it
+// (the system services' answers too, server/system_requests.h).
+void write_event_server(monitor::JsonWriter& w, const EventServer& server);
 
 // What a disconnect or a refusal adds: the client's traffic (`in`: what it sent, `out`: what it
 // was sent), and why it closed.

@@ -18,6 +18,7 @@
 #include "proto/subject.h"
 #include "server/protocol_trace.h"
 #include "server/request_info.h"
+#include "server/system_services.h"
 
 namespace zats::server {
 namespace {
@@ -67,6 +68,7 @@ Worker::Worker(ServerContext& context, unsigned index)
       mappings_(*options_, context.accounts),
       responses_(context.server_id.substr(1, 8) + std::to_string(index)),
       response_interest_(context.accounts.size(), false) {
+  if (index_ == 0 && context_.system_services != nullptr) services_account_ = context_.system_services->account();
   for (size_t a = 0; a < context_.accounts.size(); ++a) {
     auto local = std::make_unique<LocalAccount>();
     if (indexed()) local->interest.emplace(*context_.interest[a], kInterestCacheSize);
@@ -95,6 +97,7 @@ void Worker::run() {
   // quiescent once per loop turn, offline while asleep in the kernel.
   std::optional<core::RcuThread> rcu;
   if (indexed()) rcu.emplace();
+  hold_system_service_interest();
   reactor_.run(*this);
 }
 
@@ -377,7 +380,7 @@ size_t Worker::publish(Client& from, const MessageView& msg) {
   const AccountId account = from.account();
   size_t delivered = publish_in(&from, account, msg);
   if (!stream_imports_.empty()) delivered += publish_to_importers(from, account, msg);
-  if (!service_imports_.empty()) delivered += publish_to_services(from, account, msg);
+  if (service_imports_.may_match(account, msg.subject)) delivered += publish_to_services(from, account, msg);
   if (responses_.owns(msg.subject)) delivered += deliver_response(account, msg);
   return delivered;
 }
@@ -390,6 +393,9 @@ const std::string* Worker::map_subject(AccountId account, std::string_view subje
 // `from` is null for a message the worker publishes itself (an imported request's response).
 size_t Worker::publish_in(Connection* from, AccountId account, const MessageView& msg) {
   if (account >= accounts_.size()) return 0;
+  // What the server publishes itself never asks its own services (nats-server's internal
+  // client does not hear itself).
+  if (account == services_account_ && from != nullptr) offer_system_request(msg);
   LocalAccount& local = *accounts_[account];
   const NoInterestMemo::Generations now{local.sublist.generation(), indexed() ? local.interest->index_generation() : 0};
   if (local.no_interest.holds(msg.subject, now)) return 0;
@@ -533,6 +539,7 @@ size_t Worker::publish_to_importers(Client& from, AccountId exporter, const Mess
 size_t Worker::publish_from_remote(Connection& from, unsigned source, AccountId account, const MessageView& msg,
                                    std::span<const std::string_view> queues) {
   if (account >= accounts_.size()) return 0;
+  if (account == services_account_) offer_system_request(msg);
   const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
   plan_remote_delivery(interest, source, queues);
   size_t sent = dispatch(&from, account, msg);
@@ -713,6 +720,7 @@ void Worker::receive(SharedMessageRef msg) {
   const MessageView view = msg->view();
   if (msg->local_target(index_) || msg->has_queue_for(index_)) deliver_local(msg->account(), nullptr, view, &msg);
   if (msg->local_target(index_) && responses_.owns(view.subject)) deliver_response(msg->account(), view);
+  if (msg->local_target(index_) && msg->account() == services_account_) offer_system_request(view);
   for (RemoteMask mine = msg->remotes() & owned_remotes_; mine != 0; mine &= mine - 1) {
     const unsigned r = static_cast<unsigned>(std::countr_zero(mine));
     remote_assignments_.clear();

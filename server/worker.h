@@ -141,6 +141,9 @@ class Worker final : public core::ReactorHandler {
   // describes. Published at the end of the loop turn, never inside another publish (a client can
   // close in the middle of one); nothing without a system account.
   void queue_client_event(ClientEvent kind, const RequestInfo& client, const EventClosing& closing);
+  // Worker 0: publishes a system service's answer (server/system_services.h) in the system
+  // account, on this thread.
+  void publish_system_answer(std::string_view subject, std::string_view payload);
 
   // Lame duck mode, on this worker's thread: sends INFO with "ldm":true (connect_urls: the
   // other servers') to the clients that take an asynchronous INFO and adds every open client
@@ -223,6 +226,9 @@ class Worker final : public core::ReactorHandler {
   void apply_deferred_removals();
   void unindex_removed();
   void publish_client_events();
+  // Worker 0 (worker_events.cpp): interest in the system services' subjects; a request for them.
+  void hold_system_service_interest();
+  void offer_system_request(const MessageView& msg);
   // Moving client connections between workers (worker_handover.cpp).
   void consider_moves(uint64_t now_ns);
   void start_move(Client& client, unsigned target);
@@ -327,6 +333,8 @@ class Worker final : public core::ReactorHandler {
     std::string subject, payload;
   };
   std::vector<QueuedEvent> client_events_;  // queue_client_event's, for the turn's end
+  // The system account, on the worker that takes the system services' requests (0); else none.
+  AccountId services_account_ = kNoAccount;
   StreamImportTable stream_imports_;  // of options_; rebuilt when they change
   std::string import_subject_;        // the subject of the imported copy being published
   ServiceImportTable service_imports_;  // of options_; rebuilt when they change

@@ -1,8 +1,10 @@
 // Worker::queue_client_event and its publishing at the turn's end: the system account's client
 // events (server/system_events.h), published by the server itself (no publishing connection)
-// like any message, to this worker's subscribers, other workers' and other servers'.
+// like any message, to this worker's subscribers, other workers' and other servers'. And worker 0's
+// part of the system services (server/system_services.h): their requests in, their answers out.
 #include "core/clock.h"
 #include "server/request_info.h"
+#include "server/system_services.h"
 #include "server/worker.h"
 
 namespace zats::server {
@@ -35,6 +37,36 @@ void Worker::publish_client_events() {
     if (system != kNoAccount) publish_in(nullptr, system, msg);
   }
   client_events_.clear();
+}
+
+}  // namespace zats::server
+
+namespace zats::server {
+
+// Through the shared index, so requests published on other workers, and on other servers (a
+// route announces this server's interest), come here.
+void Worker::hold_system_service_interest() {
+  if (services_account_ == kNoAccount || !indexed()) return;
+  for (const std::string& subject : system_service_subjects(context_.server_id))
+    interest_of(services_account_).add(index_, subject);
+}
+
+void Worker::offer_system_request(const MessageView& msg) {
+  if (!msg.subject.starts_with("$SYS.REQ.")) return;
+  SystemServices::Request request;
+  request.subject.assign(msg.subject);
+  request.reply.assign(msg.reply);
+  request.payload.assign(msg.payload.substr(msg.has_headers ? msg.header_size : 0));
+  context_.system_services->submit(std::move(request));
+}
+
+void Worker::publish_system_answer(std::string_view subject, std::string_view payload) {
+  MessageView msg;
+  msg.subject = subject;
+  msg.payload = payload;
+  publish_in(nullptr, services_account_, msg);
+  // A reply made by a service import of this worker (an account asking through an import).
+  if (responses_.owns(msg.subject)) deliver_response(services_account_, msg);
 }
 
 }  // namespace zats::server

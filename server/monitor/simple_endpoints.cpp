@@ -43,8 +43,9 @@ const AccountInfo* find_account(const Snapshot& snap, const std::string& name) {
   return nullptr;
 }
 
-void write_account_detail(JsonWriter& w, const AccountInfo& a, UnixNanos fallback_time) {
-  w.key("account_detail").begin_object();
+// nats-server's AccountInfo object.
+void write_account_info(JsonWriter& w, const AccountInfo& a, UnixNanos fallback_time) {
+  w.begin_object();
   w.field("account_name", a.name);
   w.field("update_time", format_rfc3339_nano(a.update_time != 0 ? a.update_time : fallback_time));
   if (a.is_system) w.field("is_system", true);
@@ -146,13 +147,22 @@ Rendered render_accountz(const Snapshot& snap, const std::string& account) {
   w.field("server_id", snap.server.server_id).field("now", format_rfc3339_nano(snap.now));
   if (!snap.server.system_account.empty()) w.field("system_account", snap.server.system_account);
   if (detail != nullptr) {
-    write_account_detail(w, *detail, snap.server.start);
+    w.key("account_detail");
+    write_account_info(w, *detail, snap.server.start);
   } else if (!snap.accounts.empty()) {
     w.key("accounts").begin_array();
     for (const auto& a : snap.accounts) w.value(a.name);
     w.end_array();
   }
   w.end_object();
+  return Rendered::json(w.take());
+}
+
+Rendered render_account_info(const Snapshot& snap, const std::string& account) {
+  const AccountInfo* info = find_account(snap, account);
+  if (info == nullptr) return Rendered::bad_request("Account " + account + " does not exist");
+  JsonWriter w;
+  write_account_info(w, *info, snap.server.start);
   return Rendered::json(w.take());
 }
 

@@ -26,6 +26,9 @@ Rendered render_healthz(const Snapshot& snap);
 // Without `account`: the account names; with it: that account's details or a 400.
 Rendered render_accountz(const Snapshot& snap, const std::string& account);
 
+// One account's details (what /accountz?acc= shows under account_detail), or a 400.
+Rendered render_account_info(const Snapshot& snap, const std::string& account);
+
 // The index page linking the endpoints under `base_path` (normalised, e.g. "/" or "/mon").
 std::string render_root_page(const std::string& base_path, const std::string& version);
 

@@ -164,10 +164,16 @@ class Node:
         return wait_for("%s to have %d routes" % (self.describe(), n),
                         lambda: self.routez()["num_routes"] == n, timeout)
 
+    def client_subscriptions(self):
+        """/varz subscriptions (local and remote interest), less the system services' interest
+        the routes announced (client_interest)."""
+        services = sum(service_interest(r) for r in self.routez(subs=True)["routes"])
+        return self.varz()["subscriptions"] - services
+
     def wait_subscriptions(self, n, timeout=DEFAULT_WAIT):
-        """/varz subscriptions (local and remote interest) reaches n."""
+        """client_subscriptions() reaches n."""
         return wait_for("%s to count %d subscriptions" % (self.describe(), n),
-                        lambda: self.varz()["subscriptions"] == n, timeout)
+                        lambda: self.client_subscriptions() == n, timeout)
 
     def client(self, connect=b'{"verbose":false,"pedantic":false,"protocol":1,"headers":true}'):
         c = Conn(self.port)
@@ -183,6 +189,17 @@ class Node:
             self.log.close()
             self.log = None
         return False
+
+
+def service_interest(route):
+    """Of the interest a /routez?subs=1 route entry lists, what every zats or nats-server peer
+    holds in its system account's services ($SYS.REQ.*)."""
+    return sum(1 for s in route.get("subscriptions_list", []) if s.startswith("$SYS.REQ."))
+
+
+def client_interest(route):
+    """The subscriptions a /routez?subs=1 route entry counts, less service_interest."""
+    return route["subscriptions"] - service_interest(route)
 
 
 def wait_interest(pub, sub, subject, sid, timeout=DEFAULT_WAIT):

@@ -1,0 +1,112 @@
+// SystemServices (see system_services.h).
+#include "server/system_services.h"
+
+#include <pthread.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "server/worker.h"
+
+namespace zats::server {
+namespace {
+
+AccountId system_account(const ServerContext& context) {
+  const Options& o = context.options;
+  if (o.no_system_account || o.system_account.empty()) return kNoAccount;
+  return context.accounts.find(o.system_account);
+}
+
+}  // namespace
+
+SystemServices::SystemServices(ServerContext& context, int64_t start_wall_ns,
+                               MonitorSource::ClusterDescription describe_cluster)
+    : context_(context),
+      account_(system_account(context)),
+      source_(context, start_wall_ns),
+      describe_cluster_(std::move(describe_cluster)) {
+  if (describe_cluster_) source_.describe_cluster_with(describe_cluster_);
+}
+
+SystemServices::~SystemServices() { stop(); }
+
+void SystemServices::start() {
+  if (account_ == kNoAccount || thread_.joinable()) return;
+  thread_ = std::thread([this] { run(); });
+  pthread_setname_np(thread_.native_handle(), "zats-sys");
+}
+
+void SystemServices::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    waiting_.clear();
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SystemServices::submit(Request request) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || waiting_.size() >= kMaxWaiting) return;
+    waiting_.push_back(std::move(request));
+  }
+  wake_.notify_one();
+}
+
+void SystemServices::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    if (stopping_) return;
+    Request request = std::move(waiting_.front());
+    waiting_.pop_front();
+    lock.unlock();
+    answer(request);
+    lock.lock();
+  }
+}
+
+EventServer SystemServices::describe_server() {
+  const proto::ServerInfo& info = context_.info;
+  EventServer server;
+  server.name = info.server_name;
+  server.host = info.host;
+  server.id = info.server_id;
+  // A cluster's name may change after start (a made-up one gives way to its peers').
+  cluster_name_ = info.cluster;
+  if (describe_cluster_) {
+    monitor::ServerIdentity id;
+    describe_cluster_(id);
+    cluster_name_ = id.cluster_name;
+  }
+  server.cluster = cluster_name_;
+  server.version = info.version;
+  server.tags = &context_.options.server_tags;
+  return server;
+}
+
+void SystemServices::answer(const Request& request) {
+  std::optional<SystemRequest> asked = SystemRequest::parse(request.subject, context_.server_id);
+  if (!asked) return;
+  std::string reply = request.reply;
+  if (reply.empty()) {
+    if (asked->service() != SystemService::Statsz) return;  // nowhere to answer
+    reply = "$SYS.SERVER." + context_.server_id + ".STATSZ";
+  }
+  EventServer server = describe_server();
+  const bool readable = asked->read_options(request.payload);
+  if (readable && asked->leaves_out(server)) return;
+  monitor::Snapshot snap;
+  if (readable) snap = source_.take(asked->snapshot_request());
+  server.seq = context_.event_seq.fetch_add(1, std::memory_order_relaxed) + 1;
+  server.time_ns = core::realtime_ns();
+  std::optional<std::string> payload = asked->answer(snap, server);
+  if (!payload) return;
+  Worker* publisher = context_.workers.front();
+  publisher->post([publisher, subject = std::move(reply), payload = std::move(*payload)] {
+    publisher->publish_system_answer(subject, payload);
+  });
+}
+
+}  // namespace zats::server

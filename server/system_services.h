@@ -1,0 +1,62 @@
+// SystemServices: answers the monitoring requests made in the system account
+// (server/system_requests.h) on a thread of its own, since an answer's snapshot waits for every
+// worker, which no worker may do. Worker 0 holds the interest in the services' subjects (so
+// requests from every worker and every route reach it) and hands each request here; the answer
+// goes back to worker 0, which publishes it in the system account like any message, to the
+// request's reply. A statistics request without a reply is answered on
+// $SYS.SERVER.<server id>.STATSZ, as nats-server does.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "server/monitor_source.h"
+#include "server/server_context.h"
+#include "server/system_requests.h"
+
+namespace zats::server {
+
+class SystemServices {
+ public:
+  // Requests waiting past this are dropped (a flood must not grow the server without bound).
+  static constexpr size_t kMaxWaiting = 256;
+
+  struct Request {
+    std::string subject, reply, payload;  // payload: the message's body, without headers
+  };
+
+  SystemServices(ServerContext& context, int64_t start_wall_ns, MonitorSource::ClusterDescription describe_cluster);
+  ~SystemServices();  // stops
+  SystemServices(const SystemServices&) = delete;
+  SystemServices& operator=(const SystemServices&) = delete;
+
+  // The system account the services answer in; kNoAccount when the server has none.
+  AccountId account() const { return account_; }
+  void start();
+  // Drops what waits and joins the thread; idempotent.
+  void stop();
+  // Thread-safe (worker 0 calls it); brief: a push under the queue's lock.
+  void submit(Request request);
+
+ private:
+  void run();
+  void answer(const Request& request);
+  EventServer describe_server();
+
+  ServerContext& context_;
+  AccountId account_;
+  MonitorSource source_;
+  MonitorSource::ClusterDescription describe_cluster_;
+  std::string cluster_name_;  // what describe_server() names, kept for its views
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Request> waiting_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace zats::server

@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+# The system account's monitoring services (docs/compatibility.md, System account services): a
+# request on $SYS.REQ.SERVER.PING[.<ENDPOINT>], $SYS.REQ.SERVER.<server id>.<ENDPOINT> or
+# $SYS.REQ.ACCOUNT.<account>.<WHAT> made by a system account user is answered on its reply with
+# {"server": ..., "data": ...} (statsz for the statistics), with the endpoint's options and the
+# server filter read from the request's JSON. Each answer is compared with nats-server's: the
+# envelope's fields, the data's fields, and the values that do not depend on the server's inner
+# workings (nats-server counts its own internal subscriptions, zats has none). Across workers and
+# across a route, every server answers a PING, and a request naming one server reaches it.
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Server, run_tests  # noqa: E402
+from authconf import TempConfig, connect_json  # noqa: E402
+from cluster_harness import Node, wait_interest  # noqa: E402
+
+CONF = """
+server_name: services
+server_tags: ["Region:East", "tier:1"]
+authorization { users = [ {user: g, password: g} ] }
+accounts {
+  A { users = [ {user: a, password: a} ] }
+  SYS { users = [ {user: sys, password: sys} ] }
+}
+system_account: SYS
+"""
+
+SERVER_FIELDS = ["name", "host", "id", "ver", "tags", "seq", "jetstream", "time"]
+
+
+def login(test, port, user):
+    c = harness.Conn(port)
+    test.addCleanup(c.close)
+    c.read_info()
+    c.send(b"CONNECT " + connect_json(user, user, headers=True) + b"\r\nPING\r\n")
+    c.expect(b"PONG\r\n")
+    return c
+
+
+class Requester:
+    """A system account user that asks on inbox.<n> and reads the answers that come."""
+
+    def __init__(self, test, port, user="sys"):
+        self.conn = login(test, port, user)
+        self.conn.send(b"SUB inbox.> 1\r\n")
+        self.conn.ping()
+        self.count = 0
+
+    def ask(self, subject, payload=b"", reply=True):
+        self.count += 1
+        inbox = b"inbox.%d" % self.count
+        self.conn.send(b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), inbox if reply else b"", len(payload), payload))
+        return inbox
+
+    def answers(self, inbox, expected, quiet=0.3):
+        """The JSON answers on `inbox`: `expected` of them, then nothing more for `quiet` s."""
+        out = []
+        for _ in range(expected):
+            out.append(self._read(inbox, harness.DEFAULT_TIMEOUT))
+        extra = self._read(inbox, quiet, none_ok=True)
+        assert extra is None, extra
+        return out
+
+    def request(self, subject, payload=b""):
+        """The one answer of this server, or None when it does not answer."""
+        inbox = self.ask(subject, payload)
+        answer = self._read(inbox, 0.5, none_ok=True)
+        if answer is not None:
+            assert self._read(inbox, 0.2, none_ok=True) is None
+        return answer
+
+    def _read(self, inbox, timeout, none_ok=False):
+        line = b"PING\r\n"
+        while line == b"PING\r\n":  # the server's own keep-alive, on a long test
+            try:
+                line = self.conn.read_until(b"\r\n", timeout=timeout)
+            except AssertionError:
+                if none_ok:
+                    return None
+                raise
+            if line == b"PING\r\n":
+                self.conn.send(b"PONG\r\n")
+        parts = line.split()
+        assert parts[0] == b"MSG" and parts[1] == inbox, (line, inbox)
+        payload = self.conn.read_until(b"\r\n")
+        assert len(payload) == int(parts[-1]) + 2, (line, payload)
+        return json.loads(payload)
+
+
+def start(test, binary, *extra):
+    cfg = TempConfig(CONF)
+    test.addCleanup(cfg.cleanup)
+    s = Server("-c", cfg.path, *extra, binary=binary).start()
+    test.addCleanup(s.__exit__, None, None, None)
+    return s
+
+
+# What each request's answer must show on both servers: (subject, payload, check), where check
+# takes the answer and returns what must be equal.
+def keys(d):
+    return sorted(d.keys()) if isinstance(d, dict) else d
+
+
+def data_keys(answer):
+    return keys(answer), keys(answer.get("data"))
+
+
+CASES = [
+    ("$SYS.REQ.SERVER.PING", b"", lambda a: (keys(a), keys(a["statsz"]), a["statsz"]["connections"],
+                                           a["statsz"]["total_connections"], a["statsz"]["active_accounts"])),
+    ("$SYS.REQ.SERVER.PING.STATSZ", b"", lambda a: (keys(a), keys(a["statsz"]))),
+    ("$SYS.REQ.SERVER.PING.VARZ", b"", lambda a: (keys(a), a["data"]["server_name"], a["data"]["tags"],
+                                                a["data"]["system_account"], a["data"]["connections"])),
+    ("$SYS.REQ.SERVER.PING.CONNZ", b'{"subscriptions": true}',
+     lambda a: (data_keys(a), a["data"]["num_connections"],
+                [(c["subscriptions"], sorted(c.get("subscriptions_list", []))) for c in a["data"]["connections"]])),
+    ("$SYS.REQ.SERVER.PING.CONNZ", b'{"acc": "A", "auth": true}',
+     lambda a: (data_keys(a), [(c["account"], c["authorized_user"]) for c in a["data"]["connections"]])),
+    ("$SYS.REQ.SERVER.PING.CONNZ", b'{"sort": "bogus"}', lambda a: a),
+    ("$SYS.REQ.SERVER.PING.CONNZ", b'{"limit": "x"}', lambda a: (keys(a), a["error"]["code"])),
+    ("$SYS.REQ.SERVER.PING.CONNZ", b'{bad', lambda a: (keys(a), a["error"]["code"])),
+    ("$SYS.REQ.SERVER.PING.SUBSZ", b'{"subscriptions": true, "account": "A"}',
+     lambda a: (data_keys(a), sorted((s["account"], s["subject"], s["sid"]) for s in a["data"]["subscriptions_list"]
+                                     if not s["subject"].startswith("$SYS.")))),
+    ("$SYS.REQ.SERVER.PING.ROUTEZ", b"", lambda a: a["data"]),
+    ("$SYS.REQ.SERVER.PING.GATEWAYZ", b"", lambda a: a["data"]),
+    ("$SYS.REQ.SERVER.PING.LEAFZ", b"", lambda a: a["data"]),
+    ("$SYS.REQ.SERVER.PING.ACCOUNTZ", b"", lambda a: dict(a["data"], accounts=sorted(a["data"]["accounts"]))),
+    ("$SYS.REQ.SERVER.PING.ACCOUNTZ", b'{"account": "nope"}', lambda a: a),
+    ("$SYS.REQ.SERVER.PING.JSZ", b"", lambda a: a["data"]),
+    ("$SYS.REQ.SERVER.PING.JSZ", b'{"leader_only": true}', lambda a: a),
+    ("$SYS.REQ.SERVER.PING.HEALTHZ", b"", lambda a: a["data"]),
+    ("$SYS.REQ.SERVER.PING.IDZ", b"", lambda a: a),
+    ("$SYS.REQ.ACCOUNT.A.CONNZ", b"", lambda a: (data_keys(a), [c["cid"] > 0 for c in a["data"]["connections"]])),
+    ("$SYS.REQ.ACCOUNT.A.SUBSZ", b"",
+     lambda a: sorted(s["subject"] for s in a["data"]["subscriptions_list"] if not s["subject"].startswith("$SYS."))),
+    ("$SYS.REQ.ACCOUNT.A.STATZ", b"", lambda a: a["data"]["account_statz"]),
+    ("$SYS.REQ.ACCOUNT.G.STATZ", b"", lambda a: a),
+    ("$SYS.REQ.ACCOUNT.PING.STATZ", b'{"accounts": ["A"]}', lambda a: a["data"]["account_statz"]),
+    ("$SYS.REQ.ACCOUNT.PING.STATZ", b'{"accounts": ["G"], "include_unused": true}',
+     lambda a: [(s["acc"], s["conns"]) for s in a["data"]["account_statz"]]),
+    ("$SYS.REQ.ACCOUNT.A.INFO", b"",
+     lambda a: {k: sorted(v, key=json.dumps) if k == "imports" else v
+                for k, v in a["data"].items() if k not in ("update_time", "subscriptions", "sublist_stats")}),
+    ("$SYS.REQ.ACCOUNT.nope.INFO", b"", lambda a: a),
+    ("$SYS.REQ.ACCOUNT.A.JSZ", b"", lambda a: a),
+    ("$SYS.REQ.ACCOUNT.A.LEAFZ", b"", lambda a: a["data"]),
+]
+
+# Asked by a user of account A: what every account imports from the system account.
+ACCOUNT_CASES = [
+    ("$SYS.REQ.ACCOUNT.PING.CONNZ", b"",
+     lambda a: (data_keys(a), a["data"]["num_connections"], [c["cid"] > 0 for c in a["data"]["connections"]])),
+    ("$SYS.REQ.SERVER.PING.CONNZ", b'{"subscriptions": true}',
+     lambda a: (a["data"]["num_connections"], sorted(sorted(c.get("subscriptions_list", [])) for c in a["data"]["connections"]))),
+    ("$SYS.REQ.ACCOUNT.PING.STATZ", b"", lambda a: [(s["acc"], s["conns"]) for s in a["data"]["account_statz"]]),
+    ("$SYS.REQ.SERVER.PING", b"", lambda a: a),
+    ("$SYS.REQ.ACCOUNT.A.CONNZ", b"", lambda a: a),
+]
+
+# Values of an answer that differ from run to run and server to server.
+VOLATILE = {"server_id", "now", "id", "time", "seq", "start", "host"}
+
+
+def scrub(value):
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+class ServerServices(unittest.TestCase):
+    maxDiff = None
+
+    def observe(self, binary):
+        s = start(self, binary)
+        a = login(self, s.port, "a")
+        a.send(b"SUB work.* 1\r\nSUB other 2\r\nPUB work.1 5\r\nhello\r\nPING\r\n")
+        a.expect(b"MSG work.1 1 5\r\nhello\r\nPONG\r\n")
+        login(self, s.port, "g")
+        sys_user = Requester(self, s.port)
+        a_user = Requester(self, s.port, user="a")
+        seen = []
+        for requester, (subject, payload, check) in [(sys_user, c) for c in CASES] + [(a_user, c) for c in ACCOUNT_CASES]:
+            answer = requester.request(subject, payload)
+            if answer is not None:
+                self.assertEqual(list(answer["server"].keys()), SERVER_FIELDS, subject)
+                self.assertEqual((answer["server"]["name"], answer["server"]["tags"]),
+                                 ("services", ["region:east", "tier:1"]))
+                if "error" in answer:
+                    answer["error"].pop("description")
+                    answer.pop("data", None)
+                answer = scrub(check(answer))
+            seen.append((subject, payload, answer))
+        return seen
+
+    def test_answers_match_the_reference(self):
+        mine = self.observe(harness.server_binary())
+        answered = [subject for subject, _, answer in mine if answer is not None]
+        self.assertIn("$SYS.REQ.SERVER.PING.CONNZ", answered)
+        ref = harness.reference_binary()
+        if ref is None:
+            self.skipTest("nats-server is not installed (or is the server under test)")
+        theirs = self.observe(ref)
+        differ = [(ours, reference) for ours, reference in zip(mine, theirs) if ours != reference]
+        self.assertEqual(differ, [])
+
+    def test_the_filter_picks_servers(self):
+        s = start(self, harness.server_binary())
+        sys_user = Requester(self, s.port)
+        server_id = sys_user.request("$SYS.REQ.SERVER.PING")["server"]["id"]
+        picked = [b'{"server_name": "serv"}', b'{"tags": ["REGION:east"]}', b'{"tags": ["tier:1", "region:east"]}',
+                  b'{"host": "0.0"}', b"{}", b"null"]
+        for payload in picked:
+            self.assertIsNotNone(sys_user.request("$SYS.REQ.SERVER.PING.VARZ", payload), payload)
+        for payload in [b'{"server_name": "other"}', b'{"tags": ["region:west"]}', b'{"cluster": "c"}',
+                        b'{"domain": "hub"}', b'{"host": "10.1"}']:
+            self.assertIsNone(sys_user.request("$SYS.REQ.SERVER.PING.VARZ", payload), payload)
+        self.assertIsNotNone(sys_user.request("$SYS.REQ.SERVER.%s.HEALTHZ" % server_id))
+        self.assertIsNone(sys_user.request("$SYS.REQ.SERVER.NOTTHISONE.HEALTHZ"))
+        # Without a reply, the statistics go out on the server's own STATSZ subject.
+        sys_user.conn.send(b"SUB $SYS.SERVER.*.STATSZ 9\r\n")
+        sys_user.conn.ping()
+        sys_user.ask("$SYS.REQ.SERVER.PING", reply=False)
+        line = sys_user.conn.read_until(b"\r\n")
+        self.assertTrue(line.startswith(b"MSG $SYS.SERVER.%s.STATSZ 9 " % server_id.encode()), line)
+        statsz = json.loads(sys_user.conn.read_until(b"\r\n"))
+        self.assertEqual(statsz["server"]["id"], server_id)
+        # Other accounts' users reach no service (they import none in zats).
+        outsider = Requester(self, s.port, user="a")
+        self.assertIsNone(outsider.request("$SYS.REQ.SERVER.PING"))
+
+    def test_requests_from_every_worker(self):
+        if not harness.is_zats():
+            self.skipTest("zats-only: workers")
+        s = start(self, harness.server_binary(), "--cores", "2", "--placement", "round-robin")
+        for _ in range(4):  # round-robin: both workers take requesters
+            requester = Requester(self, s.port)
+            answer = requester.request("$SYS.REQ.SERVER.PING.CONNZ")
+            self.assertIsNotNone(answer)
+            self.assertGreaterEqual(answer["data"]["num_connections"], 1)
+
+
+class AcrossARoute(unittest.TestCase):
+    def test_every_server_answers_a_ping(self):
+        if not harness.is_zats():
+            self.skipTest("zats-only: the cluster is made of the server under test")
+        cfg = TempConfig(CONF.replace("server_name: services\n", ""))
+        self.addCleanup(cfg.cleanup)
+        first = Node(name="n1", extra=["-c", cfg.path]).start()
+        self.addCleanup(first.__exit__, None, None, None)
+        second = Node(name="n2", routes=[first], extra=["-c", cfg.path]).start()
+        self.addCleanup(second.__exit__, None, None, None)
+        second.wait_routes(1)
+        requester = Requester(self, first.port)
+        # Interest crosses in order: once a probe subscribed after the services' interest has
+        # crossed, so has theirs.
+        listener = login(self, second.port, "sys")
+        listener.send(b"SUB probe 2\r\n")
+        listener.ping()
+        wait_interest(requester.conn, listener, b"probe", b"2")
+        answers = requester.answers(requester.ask("$SYS.REQ.SERVER.PING"), expected=2)
+        self.assertEqual(sorted(a["server"]["name"] for a in answers), ["n1", "n2"])
+        self.assertEqual({a["server"]["cluster"] for a in answers}, {"c1"})
+        self.assertEqual(sorted(a["statsz"]["active_servers"] for a in answers), [2, 2])
+        # Asked by id, only that server answers, from across the route.
+        answers = requester.answers(requester.ask("$SYS.REQ.SERVER.%s.CONNZ" % second.server_id()), expected=1)
+        self.assertEqual(answers[0]["server"]["id"], second.server_id())
+        self.assertEqual(answers[0]["data"]["num_connections"], 1)
+        # The filter picks by name.
+        answers = requester.answers(requester.ask("$SYS.REQ.SERVER.PING.HEALTHZ", b'{"server_name": "n2"}'), expected=1)
+        self.assertEqual(answers[0]["server"]["name"], "n2")
+
+
+if __name__ == "__main__":
+    run_tests()
