@@ -5,10 +5,13 @@
 # (each message to exactly one member cluster-wide) cross in every direction; interest
 # removal propagates; either side restarting re-forms the routes and re-syncs interest; accounts
 # stay apart across the route; a node entering lame duck mode is dropped from the other's client
-# URLs either way; and the $SYS traffic a Go peer sends is tolerated.
+# URLs either way; the $SYS traffic a Go peer sends is tolerated; and every server answers the
+# system account's monitoring requests made on either side.
+import json
 import os
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -207,6 +210,45 @@ class Mixed(unittest.TestCase):
         # own $SYS account and the route stays up.
         wait_for("Z to record N's $SYS interest", lambda: z.routez(subs=True)["routes"][0]["subscriptions"] > 0)
         self.assertEqual(z.routez()["num_routes"], 1)
+
+    def test_system_services_answer_from_both_sides(self):
+        config = ("accounts {\n  A { users = [ {user: alice, password: a} ] }\n"
+                  "  SYS { users = [ {user: sys, password: s} ] }\n}\nsystem_account: SYS\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write(config)
+        self.addCleanup(os.unlink, f.name)
+        z = Node(name="Z", extra=["-c", f.name])
+        n = Node(NATS, name="N", routes=[z], extra=["-c", f.name])
+        self.start(z, n)
+        self.mesh([z, n])
+
+        def answers(node, user, password, subject):
+            """The servers that answer `subject` asked on `node`, once both have (the services'
+            interest crosses the route in flight)."""
+            c = node.client(b'{"verbose":false,"user":"%s","pass":"%s"}' % (user, password))
+            self.addCleanup(c.close)
+            c.send(b"SUB inbox.> 1\r\n")
+            c.ping()
+            deadline = time.monotonic() + 10
+            for attempt in range(1000):
+                inbox = b"inbox.%d" % attempt
+                c.send(b"PUB %s %s 0\r\n\r\n" % (subject, inbox))
+                seen = {}
+                for payload in read_payloads(c, inbox, quiet=0.3):
+                    answer = json.loads(payload)
+                    seen[answer["server"]["name"]] = answer
+                if len(seen) == 2 or time.monotonic() > deadline:
+                    return seen
+            return seen
+
+        for node in (z, n):
+            statsz = answers(node, b"sys", b"s", b"$SYS.REQ.SERVER.PING")
+            self.assertEqual(sorted(statsz), ["N", "Z"])
+            self.assertGreaterEqual(statsz[node.name]["statsz"]["connections"], 1)
+            # An account's own connections, through the import every account has.
+            connz = answers(node, b"alice", b"a", b"$SYS.REQ.SERVER.PING.CONNZ")
+            self.assertEqual(sorted(connz), ["N", "Z"])
+            self.assertEqual(connz[node.name]["data"]["num_connections"], 1)
 
 
 if __name__ == "__main__":
