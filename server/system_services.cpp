@@ -3,6 +3,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "server/worker.h"
@@ -55,10 +57,21 @@ void SystemServices::submit(Request request) {
 }
 
 void SystemServices::run() {
+  using Clock = std::chrono::steady_clock;
+  std::chrono::milliseconds statsz_every = kFirstStatsz;
+  Clock::time_point next_statsz = Clock::now() + statsz_every;
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    wake_.wait_until(lock, next_statsz, [this] { return stopping_ || !waiting_.empty(); });
     if (stopping_) return;
+    if (Clock::now() >= next_statsz) {
+      lock.unlock();
+      send_statsz();
+      lock.lock();
+      statsz_every = std::min(statsz_every * 2, kStatszEvery);
+      next_statsz = Clock::now() + statsz_every;
+      continue;
+    }
     Request request = std::move(waiting_.front());
     waiting_.pop_front();
     lock.unlock();
@@ -66,6 +79,9 @@ void SystemServices::run() {
     lock.lock();
   }
 }
+
+// The statistics asked for without a reply go where nats-server sends its own.
+void SystemServices::send_statsz() { answer(Request{"$SYS.REQ.SERVER.PING", {}, {}}); }
 
 EventServer SystemServices::describe_server() {
   const proto::ServerInfo& info = context_.info;

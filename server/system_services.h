@@ -4,9 +4,12 @@
 // requests from every worker and every route reach it) and hands each request here; the answer
 // goes back to worker 0, which publishes it in the system account like any message, to the
 // request's reply. A statistics request without a reply is answered on
-// $SYS.SERVER.<server id>.STATSZ, as nats-server does.
+// $SYS.SERVER.<server id>.STATSZ, as nats-server does; and, as nats-server does, the thread sends
+// the statistics there on its own, first 250 ms after the start, then at doubling intervals up to
+// every 30 s.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -24,6 +27,8 @@ class SystemServices {
  public:
   // Requests waiting past this are dropped (a flood must not grow the server without bound).
   static constexpr size_t kMaxWaiting = 256;
+  static constexpr std::chrono::milliseconds kFirstStatsz{250};
+  static constexpr std::chrono::milliseconds kStatszEvery{30'000};  // nats-server's eventsHBInterval
 
   struct Request {
     std::string subject, reply, payload;  // payload: the message's body, without headers
@@ -45,6 +50,7 @@ class SystemServices {
  private:
   void run();
   void answer(const Request& request);
+  void send_statsz();
   EventServer describe_server();
 
   ServerContext& context_;
