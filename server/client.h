@@ -148,7 +148,7 @@ class Client final : public Connection {
   bool authenticate_connect();
   bool login_without_connect();
   bool log_in(const auth::AuthResult& result);
-  bool take_account_slot(const auth::JwtGrant& grant);
+  bool take_account_slot(const auth::JwtGrant* grant);
   void release_account_slot();
   void apply_jwt_limits(const auth::JwtGrant* grant);
   int64_t subscription_limit() const;

@@ -70,7 +70,7 @@ bool Client::log_in(const auth::AuthResult& result) {
     if (!subs_.empty()) return false;  // its subscriptions live in the old account
     bind_account(account);
   }
-  if (result.jwt && !take_account_slot(*result.jwt)) return false;
+  if (!take_account_slot(result.jwt ? &*result.jwt : nullptr)) return false;
   PermissionsPtr permissions = user != nullptr ? user->permissions : nullptr;
   if (result.jwt) permissions = result.jwt->permissions;
   if (!permissions) {
@@ -89,15 +89,16 @@ bool Client::log_in(const auth::AuthResult& result) {
   return true;
 }
 
-// client.go registerWithAccount: an account's JWT may bound its connections (limits.conn),
-// counted across workers.
-bool Client::take_account_slot(const auth::JwtGrant& grant) {
+// client.go registerWithAccount: every login counts in its account's connections, across
+// workers (the system services report the counts, server/system_services.h); an account's JWT
+// may bound them (limits.conn).
+bool Client::take_account_slot(const auth::JwtGrant* grant) {
   if (counted_account_ == account_) return true;  // a reload: still the same account
   release_account_slot();
   std::atomic<int64_t>& open = worker().context().account_connections[account_];
   int64_t now_open = open.fetch_add(1, std::memory_order_relaxed) + 1;
   counted_account_ = account_;
-  if (grant.account_max_connections >= 0 && now_open > grant.account_max_connections) {
+  if (grant != nullptr && grant->account_max_connections >= 0 && now_open > grant->account_max_connections) {
     release_account_slot();
     ZATS_LOG_FROM(Error, log_origin(), "maximum account active connections exceeded");
     close(CloseReason::MaxAccountConnectionsExceeded, "maximum account active connections exceeded");

@@ -66,7 +66,8 @@ struct ServerContext {
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> pinned_account_fails{0};  // logins refused by resolver_pinned_accounts
   std::atomic<uint64_t> event_seq{0};             // the system account events sent (their "seq")
-  // Client connections per account (by AccountId), for account JWTs' limits.conn.
+  // Client connections per account (by AccountId), for account JWTs' limits.conn and the system
+  // services' account connection events.
   std::unique_ptr<std::atomic<int64_t>[]> account_connections;
 };
 

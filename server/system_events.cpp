@@ -73,4 +73,20 @@ std::string client_event_json(ClientEvent kind, std::string_view id, const Event
   return w.take();
 }
 
+std::string account_conns_json(std::string_view id, const EventServer& server, const monitor::AccountInfo& account) {
+  monitor::JsonWriter w(/*pretty=*/false);
+  w.begin_object();
+  w.field("type", "io.nats.server.advisory.v1.account_connections");
+  w.field("id", id).field("timestamp", monitor::format_rfc3339_nano(server.time_ns));
+  write_event_server(w, server);
+  monitor::write_account_stat_fields(w, account);
+  w.end_object();
+  return w.take();
+}
+
+std::vector<std::string> account_conns_subjects(std::string_view account) {
+  const std::string name(account);
+  return {"$SYS.ACCOUNT." + name + ".SERVER.CONNS", "$SYS.SERVER.ACCOUNT." + name + ".CONNS"};
+}
+
 }  // namespace zats::server

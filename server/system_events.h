@@ -59,6 +59,14 @@ class EventIds {
 
 std::string client_event_subject(ClientEvent kind, std::string_view account, std::string_view server_id);
 
+// An account's connections on this server (nats-server's AccountNumConns,
+// io.nats.server.advisory.v1.account_connections): its count and traffic as /accstatz shows them.
+// Sent on both account_conns_subjects() when the count changes and every 30 s while it is not 0,
+// and to the reply of a `$SYS.REQ.ACCOUNT.<account>.CONNS` request (server/system_services.h).
+std::string account_conns_json(std::string_view id, const EventServer& server, const monitor::AccountInfo& account);
+// `$SYS.ACCOUNT.<account>.SERVER.CONNS`, and the older `$SYS.SERVER.ACCOUNT.<account>.CONNS`.
+std::vector<std::string> account_conns_subjects(std::string_view account);
+
 // `client`: the client's ClientInfo JSON (request_info_json); `closing` is used for Disconnect
 // and AuthError.
 std::string client_event_json(ClientEvent kind, std::string_view id, const EventServer& server,

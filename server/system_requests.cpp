@@ -32,10 +32,11 @@ constexpr std::array<Named, 10> kServerServices{{
     {"HEALTHZ", SystemService::Healthz},
 }};
 
-constexpr std::array<Named, 6> kAccountServices{{
+constexpr std::array<Named, 7> kAccountServices{{
     {"SUBSZ", SystemService::AccountSubsz}, {"CONNZ", SystemService::AccountConnz},
     {"LEAFZ", SystemService::AccountLeafz}, {"JSZ", SystemService::AccountJsz},
     {"INFO", SystemService::AccountInfo}, {"STATZ", SystemService::AccountStatz},
+    {"CONNS", SystemService::AccountConns},
 }};
 
 template <size_t N>
@@ -206,6 +207,13 @@ bool SystemRequest::read_options(std::string_view payload) {
       case SystemService::AccountJsz:
         if (is("leader_only")) return jf::assign_bool(v, leader_only_);
         return true;
+      case SystemService::AccountConns:
+        if (is("acc")) {
+          std::string named;
+          if (!jf::assign_string(v, named)) return false;
+          conns_account_ = std::move(named);
+        }
+        return true;
       default:
         return true;
     }
@@ -247,6 +255,7 @@ monitor::SnapshotRequest SystemRequest::snapshot_request() const {
     case SystemService::AccountInfo:
     case SystemService::AccountStatz:
     case SystemService::AccountsStatz:
+    case SystemService::AccountConns:
       what.accounts = true;
       break;
     default:
@@ -258,7 +267,8 @@ monitor::SnapshotRequest SystemRequest::snapshot_request() const {
 Rendered SystemRequest::render(const monitor::Snapshot& snap) const {
   switch (service_) {
     case SystemService::Statsz:
-      return {};  // answer() writes it
+    case SystemService::AccountConns:
+      return {};  // answer() writes them
     case SystemService::Varz:
       return monitor::render_varz(snap, {});
     case SystemService::Subsz:
@@ -311,7 +321,9 @@ Rendered SystemRequest::render(const monitor::Snapshot& snap) const {
   return {};
 }
 
-std::optional<std::string> SystemRequest::answer(const monitor::Snapshot& snap, const EventServer& server) const {
+std::optional<std::string> SystemRequest::answer(const monitor::Snapshot& snap, const EventServer& server,
+                                                 std::string_view event_id) const {
+  if (service_ == SystemService::AccountConns) return conns_event(snap, server, event_id);
   if (!options_error_.empty()) return error_answer(server, 400, options_error_, /*data_null=*/false);
   if ((service_ == SystemService::Jsz || service_ == SystemService::AccountJsz) && leader_only_) return std::nullopt;
   if (service_ == SystemService::AccountStatz || service_ == SystemService::AccountsStatz) {
@@ -339,6 +351,16 @@ std::optional<std::string> SystemRequest::answer(const monitor::Snapshot& snap, 
   }
   w.end_object();
   return w.take();
+}
+
+// nats-server answers only for an account with clients here, and ignores a request that is not
+// JSON or names another account in its "acc" than in its subject.
+std::optional<std::string> SystemRequest::conns_event(const monitor::Snapshot& snap, const EventServer& server,
+                                                      std::string_view event_id) const {
+  if (!options_error_.empty() || (conns_account_ && *conns_account_ != account_)) return std::nullopt;
+  for (const monitor::AccountInfo& a : snap.accounts)
+    if (a.name == account_ && a.client_connections > 0) return account_conns_json(event_id, server, a);
+  return std::nullopt;
 }
 
 }  // namespace zats::server

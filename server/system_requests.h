@@ -7,6 +7,7 @@
 //     ENDPOINT: STATSZ VARZ SUBSZ CONNZ ROUTEZ GATEWAYZ LEAFZ ACCOUNTZ JSZ HEALTHZ
 //   $SYS.REQ.ACCOUNT.<account>.<WHAT>         WHAT: SUBSZ CONNZ LEAFZ JSZ INFO STATZ, for that account
 //   $SYS.REQ.ACCOUNT.PING.STATZ               every account's statistics (with a client, or all)
+//   $SYS.REQ.ACCOUNT.<account>.CONNS          the account's connection event, if it has clients
 //
 // The request's payload, when there is one, is JSON: the endpoint's options under the names
 // nats-server's JSON gives them ({"subscriptions": true, "acc": "A"} for CONNZ) and a filter that
@@ -34,7 +35,7 @@ namespace zats::server {
 
 enum class SystemService : uint8_t {
   Statsz, Varz, Subsz, Connz, Routez, Gatewayz, Leafz, Accountz, Jsz, Healthz,
-  AccountSubsz, AccountConnz, AccountLeafz, AccountJsz, AccountInfo, AccountStatz, AccountsStatz,
+  AccountSubsz, AccountConnz, AccountLeafz, AccountJsz, AccountInfo, AccountStatz, AccountsStatz, AccountConns,
 };
 
 // The subjects a server's system account must route to its services (what it subscribes to).
@@ -62,15 +63,20 @@ class SystemRequest {
   bool leaves_out(const EventServer& server) const { return filter_.leaves_out(server); }
   monitor::SnapshotRequest snapshot_request() const;
   // The answer's payload, or nullopt when nats-server would not answer (an account with no
-  // client asked for its statistics, a JetStream request for the leader only).
-  std::optional<std::string> answer(const monitor::Snapshot& snap, const EventServer& server) const;
+  // client asked for its statistics or connections, a JetStream request for the leader only).
+  // `event_id`: the id a connection event (CONNS) carries.
+  std::optional<std::string> answer(const monitor::Snapshot& snap, const EventServer& server,
+                                    std::string_view event_id) const;
 
  private:
   SystemRequest(SystemService service, std::string account) : service_(service), account_(std::move(account)) {}
   monitor::Rendered render(const monitor::Snapshot& snap) const;
+  std::optional<std::string> conns_event(const monitor::Snapshot& snap, const EventServer& server,
+                                         std::string_view event_id) const;
 
   SystemService service_;
   std::string account_;  // the account a $SYS.REQ.ACCOUNT.<account> request names
+  std::optional<std::string> conns_account_;  // the account a CONNS request's JSON names
   std::string options_error_;
   ServerFilter filter_;
   monitor::ConnzOptions connz_;

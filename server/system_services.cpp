@@ -25,7 +25,8 @@ SystemServices::SystemServices(ServerContext& context, int64_t start_wall_ns,
     : context_(context),
       account_(system_account(context)),
       source_(context, start_wall_ns),
-      describe_cluster_(std::move(describe_cluster)) {
+      describe_cluster_(std::move(describe_cluster)),
+      reported_conns_(context.accounts.size(), 0) {
   if (describe_cluster_) source_.describe_cluster_with(describe_cluster_);
 }
 
@@ -57,31 +58,62 @@ void SystemServices::submit(Request request) {
 }
 
 void SystemServices::run() {
-  using Clock = std::chrono::steady_clock;
   std::chrono::milliseconds statsz_every = kFirstStatsz;
   Clock::time_point next_statsz = Clock::now() + statsz_every;
+  Clock::time_point next_conns_check = Clock::now() + kConnsCheckEvery;
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait_until(lock, next_statsz, [this] { return stopping_ || !waiting_.empty(); });
+    wake_.wait_until(lock, std::min(next_statsz, next_conns_check), [this] { return stopping_ || !waiting_.empty(); });
     if (stopping_) return;
-    if (Clock::now() >= next_statsz) {
-      lock.unlock();
-      send_statsz();
-      lock.lock();
-      statsz_every = std::min(statsz_every * 2, kStatszEvery);
-      next_statsz = Clock::now() + statsz_every;
-      continue;
+    const Clock::time_point now = Clock::now();
+    std::optional<Request> request;
+    if (!waiting_.empty()) {
+      request = std::move(waiting_.front());
+      waiting_.pop_front();
     }
-    Request request = std::move(waiting_.front());
-    waiting_.pop_front();
     lock.unlock();
-    answer(request);
+    if (now >= next_statsz) {
+      send_statsz();
+      statsz_every = std::min(statsz_every * 2, kStatszEvery);
+      next_statsz = now + statsz_every;
+    }
+    if (now >= next_conns_check) {
+      report_account_connections(now);
+      next_conns_check = now + kConnsCheckEvery;
+    }
+    if (request) answer(*request);
     lock.lock();
   }
 }
 
 // The statistics asked for without a reply go where nats-server sends its own.
 void SystemServices::send_statsz() { answer(Request{"$SYS.REQ.SERVER.PING", {}, {}}); }
+
+// The accounts whose client count changed since the last look, and every 30 s those with clients,
+// from one snapshot. Workers only count logins (an atomic per account); the looking is done here.
+void SystemServices::report_account_connections(Clock::time_point now) {
+  const bool heartbeat = now >= next_conns_heartbeat_;
+  if (heartbeat) next_conns_heartbeat_ = now + kStatszEvery;
+  std::vector<AccountId> due;
+  for (AccountId a = 0; a < reported_conns_.size(); ++a) {
+    const int64_t open = context_.account_connections[a].load(std::memory_order_relaxed);
+    if (open != reported_conns_[a] || (heartbeat && open > 0)) due.push_back(a);
+    reported_conns_[a] = open;
+  }
+  if (due.empty()) return;
+  monitor::SnapshotRequest what;
+  what.accounts = true;
+  const monitor::Snapshot snap = source_.take(what);
+  EventServer server = describe_server();
+  for (AccountId a : due) {
+    if (a >= snap.accounts.size()) continue;
+    const std::string id = event_ids_.next();
+    for (std::string& subject : account_conns_subjects(snap.accounts[a].name)) {
+      stamp(server);
+      publish(std::move(subject), account_conns_json(id, server, snap.accounts[a]));
+    }
+  }
+}
 
 EventServer SystemServices::describe_server() {
   const proto::ServerInfo& info = context_.info;
@@ -115,12 +147,20 @@ void SystemServices::answer(const Request& request) {
   if (readable && asked->leaves_out(server)) return;
   monitor::Snapshot snap;
   if (readable) snap = source_.take(asked->snapshot_request());
+  stamp(server);
+  std::optional<std::string> payload = asked->answer(snap, server, event_ids_.next());
+  if (payload) publish(std::move(reply), std::move(*payload));
+}
+
+// Each message the server sends in the system account has its own sequence number and time.
+void SystemServices::stamp(EventServer& server) {
   server.seq = context_.event_seq.fetch_add(1, std::memory_order_relaxed) + 1;
   server.time_ns = core::realtime_ns();
-  std::optional<std::string> payload = asked->answer(snap, server);
-  if (!payload) return;
+}
+
+void SystemServices::publish(std::string subject, std::string payload) {
   Worker* publisher = context_.workers.front();
-  publisher->post([publisher, subject = std::move(reply), payload = std::move(*payload)] {
+  publisher->post([publisher, subject = std::move(subject), payload = std::move(payload)] {
     publisher->publish_system_answer(subject, payload);
   });
 }

@@ -6,7 +6,8 @@
 // request's reply. A statistics request without a reply is answered on
 // $SYS.SERVER.<server id>.STATSZ, as nats-server does; and, as nats-server does, the thread sends
 // the statistics there on its own, first 250 ms after the start, then at doubling intervals up to
-// every 30 s.
+// every 30 s. It also sends each account's connection event (server/system_events.h) when the
+// account's client count has changed, looking every 100 ms, and every 30 s while it has clients.
 #pragma once
 
 #include <chrono>
@@ -14,8 +15,11 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/monitor_source.h"
 #include "server/server_context.h"
@@ -29,6 +33,7 @@ class SystemServices {
   static constexpr size_t kMaxWaiting = 256;
   static constexpr std::chrono::milliseconds kFirstStatsz{250};
   static constexpr std::chrono::milliseconds kStatszEvery{30'000};  // nats-server's eventsHBInterval
+  static constexpr std::chrono::milliseconds kConnsCheckEvery{100};
 
   struct Request {
     std::string subject, reply, payload;  // payload: the message's body, without headers
@@ -48,9 +53,14 @@ class SystemServices {
   void submit(Request request);
 
  private:
+  using Clock = std::chrono::steady_clock;
   void run();
   void answer(const Request& request);
   void send_statsz();
+  void report_account_connections(Clock::time_point now);
+  void stamp(EventServer& server);
+  // Through worker 0, in the system account.
+  void publish(std::string subject, std::string payload);
   EventServer describe_server();
 
   ServerContext& context_;
@@ -58,6 +68,10 @@ class SystemServices {
   MonitorSource source_;
   MonitorSource::ClusterDescription describe_cluster_;
   std::string cluster_name_;  // what describe_server() names, kept for its views
+  std::mt19937_64 rng_{std::random_device{}()};
+  EventIds event_ids_{rng_};  // after rng_: made from it
+  std::vector<int64_t> reported_conns_;  // by AccountId: the count last looked at
+  Clock::time_point next_conns_heartbeat_ = Clock::now() + kStatszEvery;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Request> waiting_;

@@ -11,11 +11,7 @@ namespace {
 
 void write_account_stat(JsonWriter& w, const AccountInfo& a) {
   w.begin_object();
-  w.field("acc", a.name).field("conns", a.client_connections).field("leafnodes", a.leafnode_connections);
-  w.field("total_conns", a.client_connections + a.leafnode_connections);
-  write_data_stats(w, "sent", a.traffic.out_msgs, a.traffic.out_bytes);
-  write_data_stats(w, "received", a.traffic.in_msgs, a.traffic.in_bytes);
-  w.field("slow_consumers", a.traffic.slow_consumers);
+  write_account_stat_fields(w, a);
   w.end_object();
 }
 
@@ -23,6 +19,14 @@ void write_account_stat(JsonWriter& w, const AccountInfo& a) {
 
 void write_data_stats(JsonWriter& w, std::string_view key, std::int64_t msgs, std::int64_t bytes) {
   w.key(key).begin_object().field("msgs", msgs).field("bytes", bytes).end_object();
+}
+
+void write_account_stat_fields(JsonWriter& w, const AccountInfo& a) {
+  w.field("acc", a.name).field("conns", a.client_connections).field("leafnodes", a.leafnode_connections);
+  w.field("total_conns", a.client_connections + a.leafnode_connections);
+  write_data_stats(w, "sent", a.traffic.out_msgs, a.traffic.out_bytes);
+  write_data_stats(w, "received", a.traffic.in_msgs, a.traffic.in_bytes);
+  w.field("slow_consumers", a.traffic.slow_consumers);
 }
 
 AccountStatzQuery decode_account_statz_query(const Query& q) {

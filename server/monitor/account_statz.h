@@ -21,6 +21,10 @@ AccountStatzQuery decode_account_statz_query(const Query& q);
 // events (server/system_events.h) write it too.
 void write_data_stats(JsonWriter& w, std::string_view key, std::int64_t msgs, std::int64_t bytes);
 
+// One account's entry (acc, conns, leafnodes, total_conns, sent, received, slow_consumers) into
+// an open object; the account connection events (server/system_events.h) carry it too.
+void write_account_stat_fields(JsonWriter& w, const AccountInfo& a);
+
 // Needs the snapshot's accounts (SnapshotRequest::accounts).
 Rendered render_account_statz(const Snapshot& snap, const AccountStatzQuery& q);
 

@@ -260,6 +260,58 @@ class ServerServices(unittest.TestCase):
         self.assertEqual(len({m["server"]["id"] for m in statsz}), 1)
 
 
+class AccountConnections(unittest.TestCase):
+    def observe(self, binary):
+        """A's connection events while one of its clients comes and goes, and the answers to a
+        CONNS request with and without a client of A."""
+        s = start(self, binary)
+        listener = login(self, s.port, "sys")
+        listener.send(b"SUB $SYS.ACCOUNT.*.SERVER.CONNS 1\r\nSUB $SYS.SERVER.ACCOUNT.A.CONNS 2\r\n")
+        listener.ping()
+        seen = []
+        a = login(self, s.port, "a")
+        a.send(b"PUB x 5\r\nhello\r\nPING\r\n")
+        a.expect(b"PONG\r\n")
+        seen += account_events(listener, "A", 2)
+        requester = Requester(self, s.port)
+        answer = requester.request("$SYS.REQ.ACCOUNT.A.CONNS", b'{"acc": "A"}')
+        seen.append(("answer", answer["type"], answer["acc"], answer["conns"], sorted(answer)))
+        seen.append(("other account", requester.request("$SYS.REQ.ACCOUNT.A.CONNS", b'{"acc": "B"}')))
+        a.close()
+        seen += account_events(listener, "A", 2)
+        seen.append(("no client", requester.request("$SYS.REQ.ACCOUNT.A.CONNS")))
+        return seen
+
+    def test_events_match_the_reference(self):
+        mine = self.observe(harness.server_binary())
+        self.assertEqual([event[:4] for event in mine if event[0].startswith("$SYS")],
+                         [("$SYS.ACCOUNT.A.SERVER.CONNS", "A", 1, 1), ("$SYS.SERVER.ACCOUNT.A.CONNS", "A", 1, 1),
+                          ("$SYS.ACCOUNT.A.SERVER.CONNS", "A", 0, 0), ("$SYS.SERVER.ACCOUNT.A.CONNS", "A", 0, 0)])
+        ref = harness.reference_binary()
+        if ref is None:
+            self.skipTest("nats-server is not installed (or is the server under test)")
+        self.assertEqual(mine, self.observe(ref))
+
+
+def account_events(conn, account, count):
+    """The next `count` connection events about `account` on `conn`, in a comparable form (those
+    about other accounts, the listener's own for one, are skipped). Both subjects of one event
+    come in either order (nats-server sends them one after the other)."""
+    out = []
+    while len(out) < count:
+        line = conn.read_until(b"\r\n")
+        if line == b"PING\r\n":
+            conn.send(b"PONG\r\n")
+            continue
+        parts = line.split()
+        event = json.loads(conn.read_until(b"\r\n"))
+        if event["acc"] != account:
+            continue
+        assert event["type"] == "io.nats.server.advisory.v1.account_connections", event
+        out.append((parts[1].decode(), event["acc"], event["conns"], event["total_conns"], sorted(event)))
+    return sorted(out)
+
+
 def statsz_messages(conn, server_id, duration):
     """The statistics messages that arrive on `conn` within `duration` seconds (server_id:
     the server they must come from, or None)."""

@@ -51,7 +51,8 @@ TEST_CASE("subjects name a service of every server or of one") {
   CHECK(service_of("$SYS.REQ.ACCOUNT.A.CONNZ") == SystemService::AccountConnz);
   CHECK(service_of("$SYS.REQ.ACCOUNT.A.INFO") == SystemService::AccountInfo);
   CHECK(service_of("$SYS.REQ.ACCOUNT.PING.STATZ") == SystemService::AccountsStatz);
-  CHECK(service_of("$SYS.REQ.ACCOUNT.A.CONNS") == std::nullopt);
+  CHECK(service_of("$SYS.REQ.ACCOUNT.A.CONNS") == SystemService::AccountConns);
+  CHECK(service_of("$SYS.REQ.ACCOUNT.A.CLAIMS") == std::nullopt);
   CHECK(service_of("$SYS.REQ.ACCOUNT.A") == std::nullopt);
   CHECK(SystemRequest::parse("$SYS.REQ.ACCOUNT.B.SUBSZ", "NME")->account() == "B");
 }
@@ -77,7 +78,7 @@ TEST_CASE("the filter picks servers by substrings of name, host and cluster, and
 TEST_CASE("options that are not JSON, or of the wrong type, are answered with a 400") {
   std::optional<SystemRequest> r = SystemRequest::parse("$SYS.REQ.SERVER.PING.CONNZ", "NME");
   CHECK_FALSE(r->read_options(R"({"limit":"ten"})"));
-  std::string answer = *r->answer(a_snapshot(), a_server());
+  std::string answer = *r->answer(a_snapshot(), a_server(), "ID");
   CHECK(answer.find(R"("error":{"code":400,)") != std::string::npos);
   CHECK(answer.find(R"("data")") == std::string::npos);
   std::optional<SystemRequest> bad = SystemRequest::parse("$SYS.REQ.SERVER.PING.CONNZ", "NME");
@@ -88,7 +89,7 @@ TEST_CASE("options that are not JSON, or of the wrong type, are answered with a 
 TEST_CASE("an endpoint's error is a 500 with a null data, as nats-server's") {
   std::optional<SystemRequest> r = SystemRequest::parse("$SYS.REQ.SERVER.PING.CONNZ", "NME");
   REQUIRE(r->read_options(R"({"sort":"bogus"})"));
-  CHECK(*r->answer(a_snapshot(), a_server()) ==
+  CHECK(*r->answer(a_snapshot(), a_server(), "ID") ==
         R"({"server":{"name":"hub-1","host":"0.0.0.0","id":"NME","cluster":"east","ver":"2.9.10",)"
         R"("tags":["region:east","tier:1"],"seq":7,"jetstream":false,"time":"2026-12-06T13:46:40Z"},)"
         R"("data":null,"error":{"code":500,"description":"invalid sorting option: bogus"}})");
@@ -97,10 +98,10 @@ TEST_CASE("an endpoint's error is a 500 with a null data, as nats-server's") {
 TEST_CASE("the statistics of accounts: only those with clients, unless asked for all") {
   std::optional<SystemRequest> one = SystemRequest::parse("$SYS.REQ.ACCOUNT.SYS.STATZ", "NME");
   REQUIRE(one->read_options(""));
-  CHECK(one->answer(a_snapshot(), a_server()) == std::nullopt);
+  CHECK(one->answer(a_snapshot(), a_server(), "ID") == std::nullopt);
   std::optional<SystemRequest> all = SystemRequest::parse("$SYS.REQ.ACCOUNT.PING.STATZ", "NME");
   REQUIRE(all->read_options(R"({"include_unused":true,"accounts":["SYS","A"]})"));
-  std::string answer = *all->answer(a_snapshot(), a_server());
+  std::string answer = *all->answer(a_snapshot(), a_server(), "ID");
   CHECK(answer.find(R"("acc":"A","conns":2)") != std::string::npos);
   CHECK(answer.find(R"("acc":"SYS","conns":0)") != std::string::npos);
   CHECK(answer.find(R"("acc":"$G")") == std::string::npos);
@@ -109,15 +110,34 @@ TEST_CASE("the statistics of accounts: only those with clients, unless asked for
 TEST_CASE("the server's statistics and the endpoints' data are compact") {
   std::optional<SystemRequest> statsz = SystemRequest::parse("$SYS.REQ.SERVER.PING", "NME");
   REQUIRE(statsz->read_options(""));
-  std::string answer = *statsz->answer(a_snapshot(), a_server());
+  std::string answer = *statsz->answer(a_snapshot(), a_server(), "ID");
   CHECK(answer.find(R"(},"statsz":{"start":"2026-12-06T13:45:00Z","mem":0,)") != std::string::npos);
   CHECK(answer.find(R"("connections":2,"total_connections":0,"active_accounts":1,)") != std::string::npos);
   CHECK(answer.find(R"("active_servers":1}})") != std::string::npos);
   std::optional<SystemRequest> healthz = SystemRequest::parse("$SYS.REQ.SERVER.NME.HEALTHZ", "NME");
   REQUIRE(healthz->read_options(""));
-  answer = *healthz->answer(a_snapshot(), a_server());
+  answer = *healthz->answer(a_snapshot(), a_server(), "ID");
   CHECK(answer.ends_with(R"(,"data":{"status":"ok"}})"));
   std::optional<SystemRequest> jsz = SystemRequest::parse("$SYS.REQ.SERVER.PING.JSZ", "NME");
   REQUIRE(jsz->read_options(R"({"leader_only":true})"));
-  CHECK(jsz->answer(a_snapshot(), a_server()) == std::nullopt);
+  CHECK(jsz->answer(a_snapshot(), a_server(), "ID") == std::nullopt);
+}
+
+TEST_CASE("a CONNS request gets the account's connection event, when it has clients here") {
+  auto conns = [](std::string_view subject, std::string_view json) {
+    std::optional<SystemRequest> r = SystemRequest::parse(subject, "NME");
+    r->read_options(json);
+    return r->answer(a_snapshot(), a_server(), "ID");
+  };
+  CHECK(*conns("$SYS.REQ.ACCOUNT.A.CONNS", R"({"acc":"A"})") ==
+        R"({"type":"io.nats.server.advisory.v1.account_connections","id":"ID","timestamp":"2026-12-06T13:46:40Z",)"
+        R"("server":{"name":"hub-1","host":"0.0.0.0","id":"NME","cluster":"east","ver":"2.9.10",)"
+        R"("tags":["region:east","tier:1"],"seq":7,"jetstream":false,"time":"2026-12-06T13:46:40Z"},)"
+        R"("acc":"A","conns":2,"leafnodes":0,"total_conns":2,"sent":{"msgs":0,"bytes":0},)"
+        R"("received":{"msgs":0,"bytes":0},"slow_consumers":0})");
+  CHECK(conns("$SYS.REQ.ACCOUNT.A.CONNS", "") != std::nullopt);
+  CHECK(conns("$SYS.REQ.ACCOUNT.A.CONNS", R"({"acc":"B"})") == std::nullopt);  // not the subject's
+  CHECK(conns("$SYS.REQ.ACCOUNT.A.CONNS", "{bad") == std::nullopt);
+  CHECK(conns("$SYS.REQ.ACCOUNT.SYS.CONNS", "") == std::nullopt);  // no client
+  CHECK(conns("$SYS.REQ.ACCOUNT.NOPE.CONNS", "") == std::nullopt);
 }
