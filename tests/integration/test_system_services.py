@@ -239,12 +239,15 @@ class ServerServices(unittest.TestCase):
     def test_requests_from_every_worker(self):
         if not harness.is_zats():
             self.skipTest("zats-only: workers")
-        s = start(self, harness.server_binary(), "--cores", "2", "--placement", "round-robin")
-        for _ in range(4):  # round-robin: both workers take requesters
-            requester = Requester(self, s.port)
-            answer = requester.request("$SYS.REQ.SERVER.PING.CONNZ")
-            self.assertIsNotNone(answer)
-            self.assertGreaterEqual(answer["data"]["num_connections"], 1)
+        # Round-robin: both workers take requesters; a single worker serves without the shared
+        # interest index. Account A asks through its import, on both workers too.
+        for flags in (["--cores", "2", "--placement", "round-robin"], ["--cores", "1"]):
+            s = start(self, harness.server_binary(), *flags)
+            for user in ("sys", "a", "sys", "a"):
+                requester = Requester(self, s.port, user=user)
+                answer = requester.request("$SYS.REQ.SERVER.PING.CONNZ")
+                self.assertIsNotNone(answer, (flags, user))
+                self.assertGreaterEqual(answer["data"]["num_connections"], 1)
 
 
     def test_the_statistics_come_on_their_own(self):
