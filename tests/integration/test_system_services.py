@@ -211,6 +211,30 @@ class ServerServices(unittest.TestCase):
         differ = [(ours, reference) for ours, reference in zip(mine, theirs) if ours != reference]
         self.assertEqual(differ, [])
 
+    def test_values_have_the_reference_types(self):
+        """Every field both servers answer with holds the same kind of JSON value (a number, a
+        string, ...), so a client decoding into nats-server's types reads zats's answers too."""
+        requests = [("$SYS.REQ.SERVER.PING", b""), ("$SYS.REQ.SERVER.PING.VARZ", b""),
+                    ("$SYS.REQ.SERVER.PING.CONNZ", b'{"subscriptions_detail": true, "auth": true}'),
+                    ("$SYS.REQ.SERVER.PING.SUBSZ", b'{"subscriptions": true}'), ("$SYS.REQ.SERVER.PING.ROUTEZ", b""),
+                    ("$SYS.REQ.ACCOUNT.A.INFO", b""), ("$SYS.REQ.ACCOUNT.A.STATZ", b"")]
+
+        def shapes(binary):
+            s = start(self, binary)
+            a = login(self, s.port, "a")
+            a.send(b"SUB work.* q 1\r\nPUB work.1 2\r\nhi\r\nPING\r\n")
+            a.expect(b"MSG work.1 1 2\r\nhi\r\nPONG\r\n")
+            sys_user = Requester(self, s.port)
+            return [shape(sys_user.request(subject, payload)) for subject, payload in requests]
+
+        ref = harness.reference_binary()
+        if ref is None or not harness.is_zats():
+            self.skipTest("needs zats under test and nats-server installed")
+        differ = [(subject, clash) for (subject, _), mine, theirs in zip(requests, shapes(harness.server_binary()),
+                                                                           shapes(ref))
+                  for clash in clashes(mine, theirs, subject)]
+        self.assertEqual(differ, [])
+
     def test_the_filter_picks_servers(self):
         s = start(self, harness.server_binary())
         sys_user = Requester(self, s.port)
@@ -313,6 +337,31 @@ def account_events(conn, account, count):
         assert event["type"] == "io.nats.server.advisory.v1.account_connections", event
         out.append((parts[1].decode(), event["acc"], event["conns"], event["total_conns"], sorted(event)))
     return sorted(out)
+
+
+def shape(value):
+    """The kind of each value in a JSON document (a list: its first element's)."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "null" if value is None else "string"
+
+
+def clashes(mine, theirs, where):
+    """Where two shapes disagree, among the fields both have (an empty list or a null on one
+    side says nothing)."""
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        return [c for k in mine.keys() & theirs.keys() for c in clashes(mine[k], theirs[k], where + "." + k)]
+    if isinstance(mine, list) and isinstance(theirs, list):
+        return clashes(mine[0], theirs[0], where + "[]") if mine and theirs else []
+    if mine == theirs or "null" in (mine, theirs):
+        return []
+    return [(where, mine, theirs)]
 
 
 def statsz_messages(conn, server_id, duration):
