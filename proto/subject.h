@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 namespace zats::proto {
@@ -68,6 +69,17 @@ bool for_each_token(std::string_view subject, Visit&& visit) {
     if (!visit(token)) return false;
   }
   return true;
+}
+
+// The token at `position` (from 1) of `subject`, or nullopt when it has fewer tokens (or
+// `position` is below 1).
+inline std::optional<std::string_view> subject_token(std::string_view subject, int64_t position) {
+  if (position < 1) return std::nullopt;
+  SubjectTokens tokens(subject);
+  std::string_view token;
+  for (int64_t i = 0; i < position; ++i)
+    if (!tokens.next(token)) return std::nullopt;
+  return token;
 }
 
 // Appends the tokens of `subject` to `out` (anything with push_back(std::string_view)). False at

@@ -11,11 +11,18 @@ namespace {
 
 constexpr size_t kMaxCycleSearchDepth = 1024;  // accounts.go MaxAccountCycleSearchDepth
 
+// An export with an account_token_position is the importer's only where that token of the
+// imported subject is the importer's account name (it decides alone, as in nats-server).
+bool names_importer(const AccountExport& ex, const AccountImport& im) {
+  return proto::subject_token(im.subject, ex.account_token_position) == im.account;
+}
+
 // accounts.go checkStreamExportApproved: an export whose subject covers the import's, public or
-// naming the importer.
+// naming the importer, or with the importer's name where the export asks for it.
 bool export_allows(const Options& o, const AccountImport& im) {
   for (const AccountExport& ex : o.account_exports) {
     if (ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
+    if (ex.account_token_position > 0) return names_importer(ex, im);
     if (ex.token_required) return im.activated;
     if (ex.to_accounts.empty()) return true;
     for (const std::string& a : ex.to_accounts)
@@ -61,6 +68,7 @@ bool service_export_allows(const Options& o, const AccountImport& im, std::strin
     if (!ex.service || ex.account != im.from_account || !proto::subject_is_subset(im.subject, ex.subject)) continue;
     *response_type = ex.response_type;
     *index = i;
+    if (ex.account_token_position > 0) return names_importer(ex, im);
     if (ex.token_required) return im.activated;
     if (ex.to_accounts.empty()) return true;
     for (const std::string& a : ex.to_accounts)

@@ -39,6 +39,9 @@ struct AccountExport {
   Nanos response_threshold{0};
   // An account JWT's token_req export: only imports with an activation token may take it.
   bool token_required = false;
+  // account_token_position: when not 0, this token of the subject (from 1) is a `*` that an
+  // importer must fill with its own account's name; no other account may import it.
+  int64_t account_token_position = 0;
 };
 
 struct AccountImport {

@@ -280,6 +280,8 @@ void read_exports(object nats, AccountJwt& acc) {
     ex.token_required = bool_of(o, "token_req");
     ex.response_type = response_type_of(string_of(o, "response_type"));
     ex.response_threshold_ns = int_of(o, "response_threshold");
+    ex.account_token_position = int_of(o, "account_token_position");
+    ex.latency = member(o, "latency").has_value();
     ex.revocations = revocations_of(o);
     acc.exports.push_back(std::move(ex));
   }

@@ -56,6 +56,8 @@ struct JwtExport {
   bool token_required = false;
   std::string response_type = "Singleton";  // as the config spells it: Singleton, Streamed, Chunked
   int64_t response_threshold_ns = 0;         // 0: the default
+  int64_t account_token_position = 0;        // 0: none (AccountExport::account_token_position)
+  bool latency = false;                      // asks for service latency tracking (not done: a warning)
   std::vector<std::pair<std::string, int64_t>> revocations;  // importer account (or "*") -> revoked before
 };
 

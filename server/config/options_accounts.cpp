@@ -5,6 +5,7 @@
 #include <set>
 
 #include "proto/encode.h"
+#include "proto/subject.h"
 #include "server/account_imports.h"
 #include "server/auth/nkey.h"
 #include "server/config/duration.h"
@@ -61,8 +62,11 @@ void read_exports(OptionsReader& r, const ConfigMapEntry& e, const std::string& 
       } else if (k.lower_key == "threshold" || k.lower_key == "response_threshold" ||
                  k.lower_key == "response_max_time" || k.lower_key == "response_time") {
         read_response_threshold(r, k, threshold_seen, ex);
-      } else if (k.lower_key == "latency" || k.lower_key == "account_token_position") {
-        r.ignored(k);
+      } else if (k.lower_key == "account_token_position") {
+        r.get_int(k, &ex.account_token_position);
+      } else if (k.lower_key == "latency") {
+        // Refused rather than run without the results the exporter expects.
+        r.not_supported(k, "latency (service latency tracking)");
       } else {
         r.unknown_field(k);
       }
@@ -183,39 +187,48 @@ bool account_defined(const Options& o, const std::string& name) {
   return false;
 }
 
-// Exports must name configured accounts (checked once every account is known).
+// Exports must name configured accounts (checked once every account is known), and an
+// account_token_position must name a `*` of the subject; streams first, then services, each
+// export's errors together, as nats-server adds them.
 void check_exports(OptionsReader& r, const ConfigMapEntry& entry, const Options& o) {
-  for (const AccountExport& ex : o.account_exports)
-    for (const std::string& to : ex.to_accounts)
-      if (!account_defined(o, to))
-        r.error(entry.key_pos, "\"" + to + "\" account not defined for " + (ex.service ? "service" : "stream") + " export");
+  for (bool service : {false, true}) {
+    const std::string kind = service ? "service" : "stream";
+    for (const AccountExport& ex : o.account_exports) {
+      if (ex.service != service) continue;
+      for (const std::string& to : ex.to_accounts)
+        if (!account_defined(o, to)) r.error(entry.key_pos, "\"" + to + "\" account not defined for " + kind + " export");
+      if (ex.account_token_position != 0 && proto::subject_token(ex.subject, ex.account_token_position) != "*")
+        r.error(entry.key_pos, "Error adding " + kind + " export \"" + ex.subject + "\": sublist: invalid subject");
+    }
+  }
 }
 
 // Imports must name configured accounts, and stream imports are checked as nats-server adds them
 // (accounts.go AddStreamImport): an export that allows them, a literal prefix, no duplicate, no
 // cycle among the imports added before.
 void check_imports(OptionsReader& r, const ConfigMapEntry& entry, const Options& o) {
+  // Streams first, then services, as nats-server adds them.
   std::vector<StreamImport> added;
   std::vector<ServiceImport> services;
-  for (const AccountImport& im : o.account_imports) {
-    if (!account_defined(o, im.from_account)) {
-      r.error(entry.key_pos, "\"" + im.from_account + "\" account not defined for " +
-                                 (im.service ? "service" : "stream") + " import");
-      continue;
+  for (bool service : {false, true}) {
+    const std::string kind = service ? "service" : "stream";
+    for (const AccountImport& im : o.account_imports) {
+      if (im.service != service) continue;
+      if (!account_defined(o, im.from_account)) {
+        r.error(entry.key_pos, "\"" + im.from_account + "\" account not defined for " + kind + " import");
+        continue;
+      }
+      std::string why;
+      bool taken = false;
+      if (im.service) {
+        std::optional<ServiceImport> si = service_import_of(o, im, services, &why);
+        if ((taken = si.has_value())) services.push_back(std::move(*si));
+      } else {
+        std::optional<StreamImport> stream = stream_import_of(o, im, added, &why);
+        if ((taken = stream.has_value())) added.push_back(std::move(*stream));
+      }
+      if (!taken) r.error(entry.key_pos, "Error adding " + kind + " import \"" + im.subject + "\": " + why);
     }
-    std::string why;
-    if (im.service) {
-      std::optional<ServiceImport> service = service_import_of(o, im, services, &why);
-      if (!service) r.error(entry.key_pos, "Error adding service import \"" + im.subject + "\": " + why);
-      else services.push_back(std::move(*service));
-      continue;
-    }
-    std::optional<StreamImport> stream = stream_import_of(o, im, added, &why);
-    if (!stream) {
-      r.error(entry.key_pos, "Error adding stream import \"" + im.subject + "\": " + why);
-      continue;
-    }
-    added.push_back(std::move(*stream));
   }
 }
 
@@ -239,8 +252,10 @@ void read_accounts(OptionsReader& r, const ConfigMapEntry& entry, Options& o) {
     if (acc.used_as_variable) continue;
     read_account(r, acc, o);
   }
-  if (r.error_count() == errors_before) check_exports(r, entry, o);
-  if (r.error_count() == errors_before) check_imports(r, entry, o);
+  if (r.error_count() != errors_before) return;
+  // As nats-server: the imports are checked even when an export was refused.
+  check_exports(r, entry, o);
+  check_imports(r, entry, o);
 }
 
 }  // namespace zats::server::config

@@ -246,6 +246,10 @@ void add_exports(const auth::AccountJwt& acc, Options& o) {
     ex.response_type = jex.response_type;
     ex.response_threshold = Nanos(std::max<int64_t>(0, jex.response_threshold_ns));
     ex.token_required = jex.token_required;
+    ex.account_token_position = jex.account_token_position;
+    if (jex.latency)
+      o.operator_mode.warnings.push_back("Account [" + acc.claims.subject + "] export " + proto::go_quoted(jex.subject) +
+                                         ": service latency tracking is not supported by zats yet, no results are sent");
     o.account_exports.push_back(std::move(ex));
   }
 }

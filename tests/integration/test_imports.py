@@ -733,8 +733,59 @@ class Accountz(unittest.TestCase):
                       '"subject": "news.>", "tracking": false, "type": "stream"}', imports)
 
 
+TOKEN_POSITION_CONF = """
+accounts {
+  A {
+    users = [ {user: a, password: a} ]
+    exports = [
+      {service: "svc.*.req", account_token_position: 2}
+      {stream: "feed.*", account_token_position: 2, accounts: [C]}
+    ]
+  }
+  B {
+    users = [ {user: b, password: b} ]
+    imports = [
+      {service: {account: A, subject: "svc.B.req"}, to: "ask"}
+      {stream: {account: A, subject: "feed.B"}}
+    ]
+  }
+  C { users = [ {user: c, password: c} ] }
+}
+"""
+
+
+class AccountTokenPosition(unittest.TestCase):
+    """An export's account_token_position: that token of the subject is the importer's own
+    account name, whatever else the export says (B may import svc.B.req though the stream names
+    only C); the configuration errors are in ConfigErrors."""
+    servers = StreamImports.servers
+    subscribe = StreamImports.subscribe
+
+    def test_the_importer_takes_its_own_subjects(self):
+        for s in self.servers(TOKEN_POSITION_CONF):
+            a = self.subscribe(s, "a", "svc.B.req")
+            b = self.subscribe(s, "b", "_INBOX.r", "feed.*")
+            reply = ServiceImports.request(self, a, b, "ask", "svc.B.req")
+            a.send(b"PUB " + reply + b" 2\r\nok\r\nPUB feed.B 1\r\nb\r\nPUB feed.C 1\r\nc\r\nPING\r\n")
+            a.expect(b"PONG\r\n")
+            b.expect(b"MSG _INBOX.r 1 2\r\nok\r\nMSG feed.B 2 1\r\nb\r\n")
+            b.send(b"PING\r\n")
+            b.expect(b"PONG\r\n")
+            b.expect_nothing(0.1)
+
+
 class ConfigErrors(unittest.TestCase):
     CASES = [
+        ("\naccounts {\n  A { exports = [ {service: \"svc.*.req\", account_token_position: 2} ] }\n  B { }\n"
+         "  C { imports = [ {service: {account: A, subject: \"svc.B.req\"}} ] }\n}\n",
+         'Error adding service import "svc.B.req": service import not authorized'),
+        ("\naccounts {\n  A { exports = [ {stream: \"feed.*\", account_token_position: 2} ] }\n  B { }\n"
+         "  C { imports = [ {stream: {account: A, subject: \"feed.B\"}} ] }\n}\n",
+         'Error adding stream import "feed.B": stream import not authorized'),
+        ("\naccounts {\n  A { exports = [ {service: \"svc.x.req\", account_token_position: 2} ] }\n}\n",
+         'Error adding service export "svc.x.req": sublist: invalid subject'),
+        ("\naccounts {\n  A { exports = [ {stream: \"feed.*\", account_token_position: 3} ] }\n}\n",
+         'Error adding stream export "feed.*": sublist: invalid subject'),
         ("\naccounts {\n  A { exports = [ {stream: \"private.>\", accounts: [B]} ] }\n  B { }\n"
          "  C { imports = [ {stream: {account: A, subject: \"private.>\"}} ] }\n}\n",
          'Error adding stream import "private.>": stream import not authorized'),
@@ -800,6 +851,44 @@ class ConfigErrors(unittest.TestCase):
                     cfg.cleanup()
                     self.assertEqual(r.returncode, 1, r.stderr)
                     self.assertIn("%s:2:1: %s" % (cfg.path, problem), r.stderr)
+
+    def test_errors_in_nats_servers_order(self):
+        # Stream exports, service exports, stream imports, service imports, whatever the file's order.
+        conf = ("\naccounts {\n  A { exports = [ {service: \"s.x\", account_token_position: 2}, "
+                "{stream: \"t.x\", account_token_position: 2} ] }\n"
+                "  C { imports = [ {service: {account: A, subject: \"nope\"}}, {stream: {account: A, subject: \"nope\"}} ] }\n}\n")
+        for binary in binaries():
+            with self.subTest(server=os.path.basename(binary)):
+                cfg = TempConfig(conf)
+                r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+                cfg.cleanup()
+                self.assertEqual(r.returncode, 1, r.stderr)
+                problems = [line[line.index("Error adding"):] for line in r.stderr.splitlines() if "Error adding" in line]
+                self.assertEqual(problems, ['Error adding stream export "t.x": sublist: invalid subject',
+                                            'Error adding service export "s.x": sublist: invalid subject',
+                                            'Error adding stream import "nope": stream import not authorized',
+                                            'Error adding service import "nope": service import not authorized'])
+
+    def test_a_token_position_must_be_a_number(self):
+        conf = 'accounts {\n  A { exports = [ {service: "q.*", account_token_position: "x"} ] }\n}\n'
+        for binary in binaries():
+            with self.subTest(server=os.path.basename(binary)):
+                cfg = TempConfig(conf)
+                r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+                cfg.cleanup()
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertRegex(r.stderr, r"%s:2:\d+: interface conversion: interface \{\} is string, not int64"
+                                 % re.escape(cfg.path))
+
+    def test_latency_tracking_refused(self):
+        # nats-server would publish latency results on the subject; zats does not track latency
+        # yet, and refuses the key rather than send nothing.
+        for latency in ('"lat.results"', '{sampling: 50, subject: "lat.results"}'):
+            cfg = TempConfig('accounts {\n  A { exports = [ {service: "svc", latency: %s} ] }\n}\n' % latency)
+            r = subprocess.run([harness.server_binary(), "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
+            cfg.cleanup()
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("%s:2:36: latency (service latency tracking) is not supported by zats yet" % cfg.path, r.stderr)
 
     def test_duplicate_service_import_subject(self):
         conf = ("\naccounts {\n  A { exports = [ {service: \"svc.>\"} ] }\n"
