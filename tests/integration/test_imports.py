@@ -842,15 +842,21 @@ class ConfigErrors(unittest.TestCase):
          '{{wildcard(1,2)}}'),
     ]
 
+    def refused(self, conf, binary=None):
+        """`-t` on `conf`: it must fail; the run and the file's path (for the messages)."""
+        cfg = TempConfig(conf)
+        r = subprocess.run([binary or harness.server_binary(), "-t", "-c", cfg.path], capture_output=True, text=True,
+                           timeout=30)
+        cfg.cleanup()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        return r, cfg.path
+
     def test_refused_like_the_reference(self):
         for conf, problem in self.CASES:
             for binary in binaries():
                 with self.subTest(server=os.path.basename(binary), problem=problem):
-                    cfg = TempConfig(conf)
-                    r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
-                    cfg.cleanup()
-                    self.assertEqual(r.returncode, 1, r.stderr)
-                    self.assertIn("%s:2:1: %s" % (cfg.path, problem), r.stderr)
+                    r, path = self.refused(conf, binary)
+                    self.assertIn("%s:2:1: %s" % (path, problem), r.stderr)
 
     def test_errors_in_nats_servers_order(self):
         # Stream exports, service exports, stream imports, service imports, whatever the file's order.
@@ -859,10 +865,7 @@ class ConfigErrors(unittest.TestCase):
                 "  C { imports = [ {service: {account: A, subject: \"nope\"}}, {stream: {account: A, subject: \"nope\"}} ] }\n}\n")
         for binary in binaries():
             with self.subTest(server=os.path.basename(binary)):
-                cfg = TempConfig(conf)
-                r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
-                cfg.cleanup()
-                self.assertEqual(r.returncode, 1, r.stderr)
+                r, path = self.refused(conf, binary)
                 problems = [line[line.index("Error adding"):] for line in r.stderr.splitlines() if "Error adding" in line]
                 self.assertEqual(problems, ['Error adding stream export "t.x": sublist: invalid subject',
                                             'Error adding service export "s.x": sublist: invalid subject',
@@ -873,22 +876,16 @@ class ConfigErrors(unittest.TestCase):
         conf = 'accounts {\n  A { exports = [ {service: "q.*", account_token_position: "x"} ] }\n}\n'
         for binary in binaries():
             with self.subTest(server=os.path.basename(binary)):
-                cfg = TempConfig(conf)
-                r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
-                cfg.cleanup()
-                self.assertEqual(r.returncode, 1, r.stderr)
+                r, path = self.refused(conf, binary)
                 self.assertRegex(r.stderr, r"%s:2:\d+: interface conversion: interface \{\} is string, not int64"
-                                 % re.escape(cfg.path))
+                                 % re.escape(path))
 
     def test_latency_tracking_refused(self):
         # nats-server would publish latency results on the subject; zats does not track latency
         # yet, and refuses the key rather than send nothing.
         for latency in ('"lat.results"', '{sampling: 50, subject: "lat.results"}'):
-            cfg = TempConfig('accounts {\n  A { exports = [ {service: "svc", latency: %s} ] }\n}\n' % latency)
-            r = subprocess.run([harness.server_binary(), "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
-            cfg.cleanup()
-            self.assertEqual(r.returncode, 1, r.stderr)
-            self.assertIn("%s:2:36: latency (service latency tracking) is not supported by zats yet" % cfg.path, r.stderr)
+            r, path = self.refused('accounts {\n  A { exports = [ {service: "svc", latency: %s} ] }\n}\n' % latency)
+            self.assertIn("%s:2:36: latency (service latency tracking) is not supported by zats yet" % path, r.stderr)
 
     def test_duplicate_service_import_subject(self):
         conf = ("\naccounts {\n  A { exports = [ {service: \"svc.>\"} ] }\n"
@@ -896,14 +893,11 @@ class ConfigErrors(unittest.TestCase):
                 "{service: {account: A, subject: \"svc.b\"}, to: x} ] }\n}\n")
         for binary in binaries():
             with self.subTest(server=os.path.basename(binary)):
-                cfg = TempConfig(conf)
-                r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
-                cfg.cleanup()
-                self.assertEqual(r.returncode, 1, r.stderr)
+                r, path = self.refused(conf, binary)
                 # The line is the same; the column is where the import starts (nats-server's is just
                 # past its end).
                 self.assertRegex(r.stderr, r"%s:4:\d+: Duplicate service import subject \"x\", previously used in "
-                                 r"import for account \"A\", subject \"svc.a\"" % re.escape(cfg.path))
+                                 r"import for account \"A\", subject \"svc.a\"" % re.escape(path))
 
     def test_response_threshold_errors(self):
         for key, value, message in (("response_threshold", "5", "got int64"),
@@ -911,35 +905,27 @@ class ConfigErrors(unittest.TestCase):
             conf = ('accounts {\n  A { exports = [ {service: "svc", %s: %s} ] }\n}\n' % (key, value))
             for binary in binaries():
                 with self.subTest(server=os.path.basename(binary), key=key):
-                    cfg = TempConfig(conf)
-                    r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
-                    cfg.cleanup()
-                    self.assertEqual(r.returncode, 1, r.stderr)
+                    r, path = self.refused(conf, binary)
                     self.assertIn("%s:2:%d: Expected response threshold to be a parseable time duration, %s"
-                                  % (cfg.path, 36, message), r.stderr)
+                                  % (path, 36, message), r.stderr)
         conf = 'accounts {\n  A { exports = [ {service: "svc", threshold: "1s", response_time: "2s"} ] }\n}\n'
         for binary in binaries():
             with self.subTest(server=os.path.basename(binary)):
-                cfg = TempConfig(conf)
-                r = subprocess.run([binary, "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
-                cfg.cleanup()
+                r, path = self.refused(conf, binary)
                 # At the second key: in file order for zats; nats-server reads a map in Go's random
                 # order, so either key may be the second there.
                 column = r"53" if binary == harness.server_binary() else r"(36|53)"
-                self.assertRegex(r.stderr, r"%s:2:%s: Duplicate response threshold detected" % (re.escape(cfg.path), column))
+                self.assertRegex(r.stderr, r"%s:2:%s: Duplicate response threshold detected" % (re.escape(path), column))
 
     def test_mapping_functions_in_a_service_import_refused(self):
         # nats-server 2.9.10 takes them but cannot reverse them: it would listen on the literal
         # subject "m.{{wildcard(1)}}" and send requests to "svc.*". zats refuses the import.
         conf = ("\naccounts {\n  A { exports = [ {service: \"svc.>\"} ] }\n"
                 "  B { imports = [ {service: {account: A, subject: \"svc.*\"}, to: \"m.{{wildcard(1)}}\"} ] }\n}\n")
-        cfg = TempConfig(conf)
-        r = subprocess.run([harness.server_binary(), "-t", "-c", cfg.path], capture_output=True, text=True, timeout=30)
-        cfg.cleanup()
-        self.assertEqual(r.returncode, 1, r.stderr)
+        r, path = self.refused(conf)
         self.assertIn("%s:2:1: Error adding service import \"svc.*\": failed to create mapping transform for service "
                       "import subject \"m.{{wildcard(1)}}\" to \"svc.*\": zats refuses mapping functions in a service "
-                      "import's subject" % cfg.path, r.stderr)
+                      "import's subject" % path, r.stderr)
 
 
 if __name__ == "__main__":
