@@ -9,6 +9,7 @@
 # across a route, every server answers a PING, and a request naming one server reaches it.
 import json
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -234,6 +235,21 @@ class ServerServices(unittest.TestCase):
                                                                            shapes(ref))
                   for clash in clashes(mine, theirs, subject)]
         self.assertEqual(differ, [])
+
+    def test_nats_servers_own_types_read_the_answers(self):
+        """What the nats CLI does: nats.go asks, and each answer is decoded into nats-server's own
+        Go types, no field they lack allowed (go/sys_client)."""
+        program = os.path.join(os.environ.get("ZATS_GO_BIN", ""), "sys_client")
+        if not os.path.exists(program):
+            self.skipTest("go/sys_client was not built (no Go, nats.go or nats-server's sources)")
+        for binary in harness.server_and_reference():
+            with self.subTest(server=os.path.basename(binary)):
+                s = start(self, binary)
+                login(self, s.port, "a").send(b"SUB work.* 1\r\n")
+                r = subprocess.run([program, "-url", "nats://127.0.0.1:%d" % s.port, "-user", "sys:sys", "-account", "A"],
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertEqual(r.stdout.count("ok "), 14, r.stdout)
 
     def test_the_filter_picks_servers(self):
         s = start(self, harness.server_binary())
