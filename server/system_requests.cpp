@@ -306,13 +306,7 @@ Rendered SystemRequest::render(const monitor::Snapshot& snap) const {
     case SystemService::AccountStatz:
     case SystemService::AccountsStatz: {
       monitor::Snapshot only = snap;
-      std::vector<std::string> names = statz_accounts_;
-      if (service_ == SystemService::AccountStatz) names = {account_};
-      if (!names.empty()) {
-        std::erase_if(only.accounts, [&names](const monitor::AccountInfo& a) {
-          return std::find(names.begin(), names.end(), a.name) == names.end();
-        });
-      }
+      std::erase_if(only.accounts, [this](const monitor::AccountInfo& a) { return !asks_statistics_of(a.name); });
       monitor::AccountStatzQuery q;
       q.include_unused = include_unused_;
       return monitor::render_account_statz(only, q);
@@ -328,10 +322,7 @@ std::optional<std::string> SystemRequest::answer(const monitor::Snapshot& snap, 
   if ((service_ == SystemService::Jsz || service_ == SystemService::AccountJsz) && leader_only_) return std::nullopt;
   if (service_ == SystemService::AccountStatz || service_ == SystemService::AccountsStatz) {
     const bool any = std::any_of(snap.accounts.begin(), snap.accounts.end(), [this](const monitor::AccountInfo& a) {
-      const bool named = service_ == SystemService::AccountStatz
-                             ? a.name == account_
-                             : statz_accounts_.empty() || std::find(statz_accounts_.begin(), statz_accounts_.end(), a.name) != statz_accounts_.end();
-      return named && (include_unused_ || a.client_connections > 0);
+      return asks_statistics_of(a.name) && (include_unused_ || a.client_connections > 0);
     });
     if (!any && !include_unused_) return std::nullopt;
   }
@@ -351,6 +342,13 @@ std::optional<std::string> SystemRequest::answer(const monitor::Snapshot& snap, 
   }
   w.end_object();
   return w.take();
+}
+
+// A STATZ request is about the account its subject names; ACCOUNT.PING.STATZ about those its
+// "accounts" lists, or all.
+bool SystemRequest::asks_statistics_of(const std::string& account) const {
+  if (service_ == SystemService::AccountStatz) return account == account_;
+  return statz_accounts_.empty() || std::find(statz_accounts_.begin(), statz_accounts_.end(), account) != statz_accounts_.end();
 }
 
 // nats-server answers only for an account with clients here, and ignores a request that is not

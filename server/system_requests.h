@@ -71,6 +71,7 @@ class SystemRequest {
  private:
   SystemRequest(SystemService service, std::string account) : service_(service), account_(std::move(account)) {}
   monitor::Rendered render(const monitor::Snapshot& snap) const;
+  bool asks_statistics_of(const std::string& account) const;
   std::optional<std::string> conns_event(const monitor::Snapshot& snap, const EventServer& server,
                                          std::string_view event_id) const;
 
