@@ -531,6 +531,7 @@ void Route::report(const server::monitor::SnapshotRequest& what, server::WorkerR
   server::monitor::RouteInfo r;
   r.rid = cid();
   r.remote_id = remote_id_;
+  r.remote_name = remote_name_;
   r.did_solicit = url_.has_value();
   r.is_configured = url_ && cluster_.configured(*url_);
   r.ip = ip();

@@ -118,6 +118,7 @@ void write_statsz(JsonWriter& w, const monitor::Snapshot& snap) {
     w.key("routes").begin_array();
     for (const monitor::RouteInfo& r : snap.routes) {
       w.begin_object().field("rid", r.rid);
+      if (!r.remote_name.empty()) w.field("name", r.remote_name);
       monitor::write_data_stats(w, "sent", r.out_msgs, r.out_bytes);
       monitor::write_data_stats(w, "received", r.in_msgs, r.in_bytes);
       w.field("pending", r.pending_size).end_object();

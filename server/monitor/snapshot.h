@@ -160,6 +160,7 @@ struct ConnectionInfo {
 struct RouteInfo {
   std::uint64_t rid = 0;
   std::string remote_id;
+  std::string remote_name;  // the peer's server name (statsz only; /routez 2.9 has none)
   bool did_solicit = false;
   bool is_configured = false;
   std::string ip;

@@ -423,6 +423,9 @@ class AcrossARoute(unittest.TestCase):
         self.assertEqual(sorted(a["server"]["name"] for a in answers), ["n1", "n2"])
         self.assertEqual({a["server"]["cluster"] for a in answers}, {"c1"})
         self.assertEqual(sorted(a["statsz"]["active_servers"] for a in answers), [2, 2])
+        # Each names the other as its route's peer.
+        self.assertEqual({a["server"]["name"]: [r["name"] for r in a["statsz"]["routes"]] for a in answers},
+                         {"n1": ["n2"], "n2": ["n1"]})
         # Asked by id, only that server answers, from across the route.
         answers = requester.answers(requester.ask("$SYS.REQ.SERVER.%s.CONNZ" % second.server_id()), expected=1)
         self.assertEqual(answers[0]["server"]["id"], second.server_id())
