@@ -394,8 +394,13 @@ const std::string* Worker::map_subject(AccountId account, std::string_view subje
 size_t Worker::publish_in(Connection* from, AccountId account, const MessageView& msg) {
   if (account >= accounts_.size()) return 0;
   // What the server publishes itself never asks its own services (nats-server's internal
-  // client does not hear itself).
-  if (account == services_account_ && from != nullptr) offer_system_request(msg);
+  // client does not hear itself). A request they take counts as delivered, as nats-server's
+  // internal subscription does: no no-responders status for it.
+  const size_t served = account == services_account_ && from != nullptr && offer_system_request(msg) ? 1 : 0;
+  return served + publish_to_subscribers(from, account, msg);
+}
+
+size_t Worker::publish_to_subscribers(Connection* from, AccountId account, const MessageView& msg) {
   LocalAccount& local = *accounts_[account];
   const NoInterestMemo::Generations now{local.sublist.generation(), indexed() ? local.interest->index_generation() : 0};
   if (local.no_interest.holds(msg.subject, now)) return 0;
@@ -539,11 +544,11 @@ size_t Worker::publish_to_importers(Client& from, AccountId exporter, const Mess
 size_t Worker::publish_from_remote(Connection& from, unsigned source, AccountId account, const MessageView& msg,
                                    std::span<const std::string_view> queues) {
   if (account >= accounts_.size()) return 0;
-  if (account == services_account_) offer_system_request(msg);
+  const size_t served = account == services_account_ && offer_system_request(msg) ? 1 : 0;
   const InterestResult& interest = accounts_[account]->interest->match(msg.subject);
   plan_remote_delivery(interest, source, queues);
   size_t sent = dispatch(&from, account, msg);
-  size_t delivered = deliver_local(account, &from, msg, nullptr) + sent;
+  size_t delivered = served + deliver_local(account, &from, msg, nullptr) + sent;
   if (responses_.owns(msg.subject)) delivered += deliver_response(account, msg);
   return delivered;
 }

@@ -177,6 +177,7 @@ class Worker final : public core::ReactorHandler {
   void start_client(int fd);
   Connection* start_connection(int fd, const ConnectionFactory& make);
   size_t publish_in(Connection* from, AccountId account, const MessageView& msg);
+  size_t publish_to_subscribers(Connection* from, AccountId account, const MessageView& msg);
   size_t publish_to_importers(Client& from, AccountId exporter, const MessageView& msg);
   // What Nats-Request-Info tells on a chain of service imports so far (client.go
   // processServiceImport): the first import decides whether the requester's details go, a later
@@ -228,7 +229,8 @@ class Worker final : public core::ReactorHandler {
   void publish_client_events();
   // Worker 0 (worker_events.cpp): interest in the system services' subjects; a request for them.
   void hold_system_service_interest();
-  void offer_system_request(const MessageView& msg);
+  // True when the message is a request one of this server's services takes.
+  bool offer_system_request(const MessageView& msg);
   // Moving client connections between workers (worker_handover.cpp).
   void consider_moves(uint64_t now_ns);
   void start_move(Client& client, unsigned target);

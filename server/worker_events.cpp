@@ -51,13 +51,14 @@ void Worker::hold_system_service_interest() {
     interest_of(services_account_).add(index_, subject);
 }
 
-void Worker::offer_system_request(const MessageView& msg) {
-  if (!msg.subject.starts_with("$SYS.REQ.")) return;
+bool Worker::offer_system_request(const MessageView& msg) {
+  if (!msg.subject.starts_with("$SYS.REQ.") || !SystemRequest::parse(msg.subject, context_.server_id)) return false;
   SystemServices::Request request;
   request.subject.assign(msg.subject);
   request.reply.assign(msg.reply);
   request.payload.assign(msg.payload.substr(msg.has_headers ? msg.header_size : 0));
   context_.system_services->submit(std::move(request));
+  return true;
 }
 
 void Worker::publish_system_answer(std::string_view subject, std::string_view payload) {
