@@ -39,10 +39,6 @@ void Worker::publish_client_events() {
   client_events_.clear();
 }
 
-}  // namespace zats::server
-
-namespace zats::server {
-
 // Through the shared index, so requests published on other workers, and on other servers (a
 // route announces this server's interest), come here.
 void Worker::hold_system_service_interest() {
