@@ -146,8 +146,11 @@ class JsonLines(unittest.TestCase):
             c.handshake()
             c.send(b"PUB foo 2\r\nhi\r\n")
             c.ping()
-            lines = wait_for(lambda: (lambda ls: ls if any('MSG_PAYLOAD' in l for l in ls) else None)(
-                read(log).splitlines()), 10, "the traced publish")
+            # The readiness line comes from the main thread and the traces from a worker, which
+            # may serve a client before the main thread has logged it: wait for both.
+            lines = wait_for(lambda: (lambda ls: ls if any('MSG_PAYLOAD' in l for l in ls)
+                                      and any('Server is ready' in l for l in ls) else None)(
+                read(log).splitlines()), 10, "the traced publish and the readiness line")
         docs = [json.loads(l) for l in lines]
         for d in docs:
             self.assertRegex(d["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
