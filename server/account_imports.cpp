@@ -159,7 +159,7 @@ std::optional<ServiceImport> service_import_of(const Options& o, const AccountIm
   return si;
 }
 
-ServiceImportTable::ServiceImportTable(const Options& o, const AccountTable& accounts)
+ServiceImportTable::ServiceImportTable(const Options& o, const AccountTable& accounts, AccountId system)
     : by_importer_(accounts.size()), first_bytes_(accounts.size()) {
   std::vector<ServiceImport> added;
   std::string why;
@@ -173,7 +173,7 @@ ServiceImportTable::ServiceImportTable(const Options& o, const AccountTable& acc
     if (exporter == kNoAccount || importer == kNoAccount) continue;
     add(importer, Route{std::move(*si), exporter});
   }
-  add_system_imports(o, accounts);
+  add_system_imports(o, accounts, system);
 }
 
 void ServiceImportTable::add(AccountId importer, Route route) {
@@ -190,9 +190,7 @@ void ServiceImportTable::add(AccountId importer, Route route) {
 // ask every server on, unless the account imports that subject itself. Answers come from every
 // server, so their responses are streamed. Each kind counts as an export of its own, after the
 // configured ones.
-void ServiceImportTable::add_system_imports(const Options& o, const AccountTable& accounts) {
-  if (o.no_system_account || o.system_account.empty()) return;
-  const AccountId system = accounts.find(o.system_account);
+void ServiceImportTable::add_system_imports(const Options& o, const AccountTable& accounts, AccountId system) {
   if (system == kNoAccount) return;
   struct SystemImport {
     std::string_view local, service;
@@ -205,7 +203,7 @@ void ServiceImportTable::add_system_imports(const Options& o, const AccountTable
       const std::vector<Route>& own = by_importer_[importer];
       if (std::any_of(own.begin(), own.end(), [&s](const Route& r) { return r.import.local == s.local; })) continue;
       ServiceImport si;
-      si.exporter = o.system_account;
+      si.exporter = accounts.name(system);
       si.importer = accounts.name(importer);
       si.local = si.written_local = s.local;
       si.subject = "$SYS.REQ.ACCOUNT." + si.importer + "." + std::string(s.service);

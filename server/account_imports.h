@@ -140,7 +140,8 @@ class ServiceImportTable {
   };
 
   ServiceImportTable() = default;
-  ServiceImportTable(const Options& options, const AccountTable& accounts);
+  // `system`: the system account, whose services every other account imports (kNoAccount: none).
+  ServiceImportTable(const Options& options, const AccountTable& accounts, AccountId system);
 
   std::span<const Route> from(AccountId importer) const {
     return importer < by_importer_.size() ? std::span<const Route>(by_importer_[importer]) : std::span<const Route>();
@@ -155,7 +156,7 @@ class ServiceImportTable {
   }
 
  private:
-  void add_system_imports(const Options& options, const AccountTable& accounts);
+  void add_system_imports(const Options& options, const AccountTable& accounts, AccountId system);
   void add(AccountId importer, Route route);
 
   std::vector<std::vector<Route>> by_importer_;

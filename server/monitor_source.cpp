@@ -65,7 +65,7 @@ monitor::TrustedOperator trusted_operator(const auth::OperatorJwt& op) {
 // /accountz?acc=: the account's exports as configured (services, then streams) and the stream
 // imports in force.
 void describe_exports_and_imports(const Options& o, const StreamImportTable& imports, const AccountTable& accounts,
-                                  AccountId account, monitor::AccountInfo& out) {
+                                  AccountId system, AccountId account, monitor::AccountInfo& out) {
   for (bool service : {true, false}) {
     for (const AccountExport& e : o.account_exports) {
       if (e.service != service || e.account != out.name) continue;
@@ -76,7 +76,7 @@ void describe_exports_and_imports(const Options& o, const StreamImportTable& imp
     for (const StreamImportTable::Route& r : imports.from(exporter))
       if (r.importer == account) out.imports.push_back({r.import.subject, r.import.exporter, r.import.to, {}, false});
   }
-  const ServiceImportTable services(o, accounts);
+  const ServiceImportTable services(o, accounts, system);
   for (const ServiceImportTable::Route& r : services.from(account))
     out.imports.push_back({r.import.local, r.import.exporter, {}, r.import.subject, true, r.import.share});
 }
@@ -123,7 +123,7 @@ monitor::ServerIdentity MonitorSource::identity() const {
   id.tls_timeout = o.tls_timeout > 0 ? o.tls_timeout : tls::kDefaultTlsTimeoutSeconds;
   id.tls_required = o.tls != nullptr && !o.allow_non_tls;
   id.tls_verify = o.tls != nullptr && o.tls->verify();
-  id.system_account = o.no_system_account ? "" : o.system_account;
+  if (context_.system_account != kNoAccount) id.system_account = context_.accounts.name(context_.system_account);
   for (const auth::OperatorJwt& op : o.operator_mode.operators) id.trusted_operators.push_back(trusted_operator(op));
   id.pinned_account_fails = context_.pinned_account_fails.load(std::memory_order_relaxed);
   id.start = start_wall_ns_;
@@ -193,13 +193,13 @@ monitor::Snapshot MonitorSource::take(const monitor::SnapshotRequest& what) {
     for (size_t a = 0; a < context_.accounts.size(); ++a) {
       monitor::AccountInfo acc;
       acc.name = context_.accounts.name(static_cast<AccountId>(a));
-      describe_exports_and_imports(current, imports, context_.accounts, static_cast<AccountId>(a), acc);
+      describe_exports_and_imports(current, imports, context_.accounts, context_.system_account, static_cast<AccountId>(a), acc);
       describe_mappings(mappings, static_cast<AccountId>(a), acc);
       acc.client_connections = static_cast<int>(account_conns[a]);
       acc.subscriptions = account_subs[a];
       acc.sublist = account_sublist[a];
       acc.traffic = account_traffic[a];
-      acc.is_system = !context_.options.no_system_account && acc.name == context_.options.system_account;
+      acc.is_system = static_cast<AccountId>(a) == context_.system_account;
       snap.accounts.push_back(std::move(acc));
     }
   }

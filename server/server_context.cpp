@@ -6,11 +6,16 @@
 namespace zats::server {
 namespace {
 
-// The configured accounts plus the system account, which nats-server always creates (named
-// by system_account, "$SYS" by default) unless no_system_account is set.
+// The system account's name, which nats-server always creates ("$SYS" by default, or
+// system_account); empty when no_system_account is set.
+std::string_view system_account_name(const Options& opts) {
+  return opts.no_system_account ? std::string_view() : std::string_view(opts.system_account);
+}
+
+// The configured accounts plus the system account.
 std::vector<std::string> account_names(const Options& opts) {
   std::vector<std::string> names = opts.accounts;
-  if (!opts.no_system_account && !opts.system_account.empty()) names.push_back(opts.system_account);
+  if (!system_account_name(opts).empty()) names.emplace_back(system_account_name(opts));
   return names;
 }
 
@@ -53,6 +58,7 @@ ServerContext::ServerContext(const Options& opts, unsigned worker_count)
     : options(opts),
       initial_options(std::make_shared<const Options>(opts)),
       server_id(make_server_id()), accounts(account_names(opts)), mesh(worker_count), moves_from(worker_count) {
+  if (!system_account_name(opts).empty()) system_account = accounts.find(system_account_name(opts));
   for (size_t i = 0; i < accounts.size(); ++i) interest.push_back(std::make_unique<InterestIndex>());
   account_connections = std::make_unique<std::atomic<int64_t>[]>(accounts.size());
   indexed = worker_count > 1 || opts.cluster.enabled();

@@ -34,6 +34,8 @@ struct ServerContext {
   proto::ServerInfo info;        // template; client_id/client_ip are filled per connection
 
   AccountTable accounts;
+  // The system account (kNoAccount: none, no_system_account); a reload cannot change it.
+  AccountId system_account = kNoAccount;
   // Which workers and remote destinations have interest in what, one index per account.
   // Unused (and never touched) by a single worker without clustering: see indexed.
   std::vector<std::unique_ptr<InterestIndex>> interest;

@@ -1,6 +1,7 @@
 // Client events of the system account (see system_events.h).
 #include "server/system_events.h"
 
+#include "core/clock.h"
 #include "server/monitor/account_statz.h"
 #include "server/monitor/go_format.h"
 #include "server/monitor/json_writer.h"
@@ -14,6 +15,23 @@ constexpr uint64_t kSequenceSpan = 839299365868340224ULL;  // 62^10: ten digits
 constexpr uint64_t kMinStep = 33, kMaxStep = 333;
 
 }  // namespace
+
+EventServer describe_event_server(const proto::ServerInfo& info, std::string_view cluster,
+                                  const std::vector<std::string>& tags) {
+  EventServer server;
+  server.name = info.server_name;
+  server.host = info.host;
+  server.id = info.server_id;
+  server.cluster = cluster;
+  server.version = info.version;
+  server.tags = &tags;
+  return server;
+}
+
+void stamp_event_server(EventServer& server, std::atomic<uint64_t>& sequence) {
+  server.seq = sequence.fetch_add(1, std::memory_order_relaxed) + 1;
+  server.time_ns = core::realtime_ns();
+}
 
 void write_event_server(monitor::JsonWriter& w, const EventServer& s) {
   w.key("server").begin_object();

@@ -9,12 +9,14 @@
 // cluster.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "proto/info.h"
 #include "server/monitor/json_writer.h"
 #include "server/monitor/snapshot.h"
 
@@ -29,6 +31,15 @@ struct EventServer {
   uint64_t seq = 0;     // counts the server's events, from 1
   int64_t time_ns = 0;  // wall clock, when the event was made
 };
+
+// The server as `info` (INFO's template) shows it; views into `info`, `cluster` and `tags`. The
+// cluster's name is given apart, since a made-up one gives way to its peers' after start.
+EventServer describe_event_server(const proto::ServerInfo& info, std::string_view cluster,
+                                  const std::vector<std::string>& tags);
+
+// Gives a message the server sends in the system account its own sequence number (counted in
+// `sequence`, shared by the whole server) and time.
+void stamp_event_server(EventServer& server, std::atomic<uint64_t>& sequence);
 
 // `"server": {...}` into an open object: the server as every system account message names it
 // (the system services' answers too, server/system_requests.h).

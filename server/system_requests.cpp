@@ -8,6 +8,7 @@
 #include <array>
 
 #include "proto/json_fields.h"
+#include "proto/subject.h"
 #include "server/monitor/absent_subsystems.h"
 #include "server/monitor/go_format.h"
 #include "server/monitor/json_writer.h"
@@ -46,17 +47,12 @@ std::optional<SystemService> find_service(const std::array<Named, N>& services, 
   return std::nullopt;
 }
 
-// The subject's tokens after `prefix`, when it starts with it.
+// The subject's tokens after `prefix`, when it starts with it and has no empty token (such a
+// subject names no service).
 std::optional<std::vector<std::string_view>> tokens_after(std::string_view subject, std::string_view prefix) {
-  if (subject.substr(0, prefix.size()) != prefix) return std::nullopt;
   std::vector<std::string_view> tokens;
-  std::string_view rest = subject.substr(prefix.size());
-  while (true) {
-    size_t dot = rest.find('.');
-    tokens.push_back(rest.substr(0, dot));
-    if (dot == std::string_view::npos) return tokens;
-    rest.remove_prefix(dot + 1);
-  }
+  if (!subject.starts_with(prefix) || !proto::split_tokens(subject.substr(prefix.size()), tokens)) return std::nullopt;
+  return tokens;
 }
 
 bool contains_ignoring_case(const std::vector<std::string>& tags, std::string_view tag) {
@@ -153,11 +149,26 @@ std::optional<SystemRequest> SystemRequest::parse(std::string_view subject, std:
     if (auto s = find_service(kServerServices, (*t)[1])) return SystemRequest(*s, {});
     return std::nullopt;
   }
-  if (auto t = tokens_after(subject, "$SYS.REQ.ACCOUNT."); t && t->size() == 2 && !(*t)[0].empty()) {
+  if (auto t = tokens_after(subject, "$SYS.REQ.ACCOUNT."); t && t->size() == 2) {
     if ((*t)[0] == "PING" && (*t)[1] == "STATZ") return SystemRequest(SystemService::AccountsStatz, {});
     if (auto s = find_service(kAccountServices, (*t)[1])) return SystemRequest(*s, std::string((*t)[0]));
   }
   return std::nullopt;
+}
+
+SystemRequest::SystemRequest(SystemService service, std::string account)
+    : service_(service), account_(std::move(account)) {
+  scope_to_account();
+}
+
+// An account's CONNZ and SUBSZ are the server's, narrowed to the account the subject names
+// (whatever the options say), and SUBSZ then lists the subscriptions.
+void SystemRequest::scope_to_account() {
+  if (service_ == SystemService::AccountConnz) connz_.account = account_;
+  if (service_ == SystemService::AccountSubsz) {
+    subsz_.subs = true;
+    subsz_.account = account_;
+  }
 }
 
 bool SystemRequest::read_options(std::string_view payload) {
@@ -219,7 +230,10 @@ bool SystemRequest::read_options(std::string_view payload) {
         return true;
     }
   };
-  if (jf::decode_object(payload, *this, apply)) return true;
+  if (jf::decode_object(payload, *this, apply)) {
+    scope_to_account();
+    return true;
+  }
   options_error_ = "the request's options are not JSON of the form the service takes";
   return false;
 }
@@ -232,22 +246,13 @@ monitor::SnapshotRequest SystemRequest::snapshot_request() const {
       what.routes = true;
       break;
     case SystemService::Connz:
-    case SystemService::AccountConnz: {
-      monitor::ConnzOptions o = connz_;
-      if (service_ == SystemService::AccountConnz) o.account = account_;
-      what = monitor::connz_request(o);
+    case SystemService::AccountConnz:
+      what = monitor::connz_request(connz_);
       break;
-    }
     case SystemService::Subsz:
+    case SystemService::AccountSubsz:
       what = monitor::subsz_request(subsz_);
       break;
-    case SystemService::AccountSubsz: {
-      monitor::SubszOptions o = subsz_;
-      o.subs = true;
-      o.account = account_;
-      what = monitor::subsz_request(o);
-      break;
-    }
     case SystemService::Routez:
       what.routes = true;
       what.subscriptions = routez_.subs || routez_.subs_detail;
@@ -273,20 +278,11 @@ Rendered SystemRequest::render(const monitor::Snapshot& snap) const {
     case SystemService::Varz:
       return monitor::render_varz(snap, {});
     case SystemService::Subsz:
+    case SystemService::AccountSubsz:
       return monitor::render_subsz(snap, subsz_);
-    case SystemService::AccountSubsz: {
-      monitor::SubszOptions o = subsz_;
-      o.subs = true;
-      o.account = account_;
-      return monitor::render_subsz(snap, o);
-    }
     case SystemService::Connz:
+    case SystemService::AccountConnz:
       return monitor::render_connz(snap, connz_);
-    case SystemService::AccountConnz: {
-      monitor::ConnzOptions o = connz_;
-      o.account = account_;
-      return monitor::render_connz(snap, o);
-    }
     case SystemService::Routez:
       return monitor::render_routez(snap, routez_);
     case SystemService::Gatewayz:

@@ -69,7 +69,8 @@ class SystemRequest {
                                     std::string_view event_id) const;
 
  private:
-  SystemRequest(SystemService service, std::string account) : service_(service), account_(std::move(account)) {}
+  SystemRequest(SystemService service, std::string account);
+  void scope_to_account();
   monitor::Rendered render(const monitor::Snapshot& snap) const;
   bool asks_statistics_of(const std::string& account) const;
   std::optional<std::string> conns_event(const monitor::Snapshot& snap, const EventServer& server,

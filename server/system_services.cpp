@@ -5,25 +5,15 @@
 
 #include <algorithm>
 
-#include "core/clock.h"
 #include "core/log.h"
 #include "server/worker.h"
 
 namespace zats::server {
-namespace {
-
-AccountId system_account(const ServerContext& context) {
-  const Options& o = context.options;
-  if (o.no_system_account || o.system_account.empty()) return kNoAccount;
-  return context.accounts.find(o.system_account);
-}
-
-}  // namespace
 
 SystemServices::SystemServices(ServerContext& context, int64_t start_wall_ns,
                                MonitorSource::ClusterDescription describe_cluster)
     : context_(context),
-      account_(system_account(context)),
+      account_(context.system_account),
       source_(context, start_wall_ns),
       describe_cluster_(std::move(describe_cluster)),
       reported_conns_(context.accounts.size(), 0) {
@@ -116,22 +106,13 @@ void SystemServices::report_account_connections(Clock::time_point now) {
 }
 
 EventServer SystemServices::describe_server() {
-  const proto::ServerInfo& info = context_.info;
-  EventServer server;
-  server.name = info.server_name;
-  server.host = info.host;
-  server.id = info.server_id;
-  // A cluster's name may change after start (a made-up one gives way to its peers').
-  cluster_name_ = info.cluster;
+  cluster_name_ = context_.info.cluster;
   if (describe_cluster_) {
     monitor::ServerIdentity id;
     describe_cluster_(id);
     cluster_name_ = id.cluster_name;
   }
-  server.cluster = cluster_name_;
-  server.version = info.version;
-  server.tags = &context_.options.server_tags;
-  return server;
+  return describe_event_server(context_.info, cluster_name_, context_.options.server_tags);
 }
 
 void SystemServices::answer(const Request& request) {
@@ -153,10 +134,7 @@ void SystemServices::answer(const Request& request) {
 }
 
 // Each message the server sends in the system account has its own sequence number and time.
-void SystemServices::stamp(EventServer& server) {
-  server.seq = context_.event_seq.fetch_add(1, std::memory_order_relaxed) + 1;
-  server.time_ns = core::realtime_ns();
-}
+void SystemServices::stamp(EventServer& server) { stamp_event_server(server, context_.event_seq); }
 
 void SystemServices::publish(std::string subject, std::string payload) {
   Worker* publisher = context_.workers.front();

@@ -64,7 +64,7 @@ Worker::Worker(ServerContext& context, unsigned index)
                  1000),
       rng_(std::random_device{}() ^ (static_cast<uint64_t>(index) << 32)),
       stream_imports_(*options_, context.accounts),
-      service_imports_(*options_, context.accounts),
+      service_imports_(*options_, context.accounts, context.system_account),
       mappings_(*options_, context.accounts),
       responses_(context.server_id.substr(1, 8) + std::to_string(index)),
       response_interest_(context.accounts.size(), false) {
@@ -149,7 +149,7 @@ void Worker::apply_options(std::shared_ptr<const Options> next) {
   post([this, next = std::move(next)]() mutable {
     options_ = std::move(next);
     stream_imports_ = StreamImportTable(*options_, context_.accounts);
-    service_imports_ = ServiceImportTable(*options_, context_.accounts);
+    service_imports_ = ServiceImportTable(*options_, context_.accounts, context_.system_account);
     mappings_ = SubjectMappingTable(*options_, context_.accounts);
     for (auto& c : connections_)
       if (c) c->on_options_changed();

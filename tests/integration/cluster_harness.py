@@ -191,6 +191,17 @@ class Node:
         return False
 
 
+def routed_pair(test, config_path):
+    """Two zats nodes, n1 and n2 (n2 dials n1), started with `-c config_path` and routed; stopped
+    when `test` ends."""
+    first = Node(name="n1", extra=["-c", config_path]).start()
+    test.addCleanup(first.__exit__, None, None, None)
+    second = Node(name="n2", routes=[first], extra=["-c", config_path]).start()
+    test.addCleanup(second.__exit__, None, None, None)
+    second.wait_routes(1)
+    return first, second
+
+
 def service_interest(route):
     """Of the interest a /routez?subs=1 route entry lists, what every zats or nats-server peer
     holds in its system account's services ($SYS.REQ.*)."""

@@ -37,6 +37,18 @@ class Mixed(unittest.TestCase):
         for n in nodes:
             n.wait_routes(len(nodes) - 1)
 
+    def mixed_pair(self, config):
+        """A zats node Z and a nats-server node N dialling it, both started with the
+        configuration `config` (its text) and routed."""
+        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+            f.write(config)
+        self.addCleanup(os.unlink, f.name)
+        z = Node(name="Z", extra=["-c", f.name])
+        n = Node(NATS, name="N", routes=[z], extra=["-c", f.name])
+        self.start(z, n)
+        self.mesh([z, n])
+        return z, n
+
     def queue_exactly_once(self, pub_node, nodes):
         members = []
         for n in nodes:
@@ -179,13 +191,7 @@ class Mixed(unittest.TestCase):
     def test_accounts_stay_apart(self):
         config = ("accounts {\n  A { users = [ {user: alice, password: a} ] }\n"
                   "  B { users = [ {user: bob, password: b} ] }\n}\n")
-        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
-            f.write(config)
-        self.addCleanup(os.unlink, f.name)
-        z = Node(name="Z", extra=["-c", f.name])
-        n = Node(NATS, name="N", routes=[z], extra=["-c", f.name])
-        self.start(z, n)
-        self.mesh([z, n])
+        z, n = self.mixed_pair(config)
         alice_n = n.client(b'{"verbose":false,"user":"alice","pass":"a"}')
         bob_n = n.client(b'{"verbose":false,"user":"bob","pass":"b"}')
         for c in (alice_n, bob_n):
@@ -214,13 +220,7 @@ class Mixed(unittest.TestCase):
     def test_system_services_answer_from_both_sides(self):
         config = ("accounts {\n  A { users = [ {user: alice, password: a} ] }\n"
                   "  SYS { users = [ {user: sys, password: s} ] }\n}\nsystem_account: SYS\n")
-        with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
-            f.write(config)
-        self.addCleanup(os.unlink, f.name)
-        z = Node(name="Z", extra=["-c", f.name])
-        n = Node(NATS, name="N", routes=[z], extra=["-c", f.name])
-        self.start(z, n)
-        self.mesh([z, n])
+        z, n = self.mixed_pair(config)
 
         def answers(node, user, password, subject):
             """The servers that answer `subject` asked on `node`, once both have (the services'

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Server, run_tests  # noqa: E402
 from authconf import TempConfig, connect_json  # noqa: E402
-from cluster_harness import Node, wait_interest  # noqa: E402
+from cluster_harness import routed_pair, wait_interest  # noqa: E402
 
 CONF = """
 server_name: events
@@ -168,11 +168,7 @@ class AcrossARoute(unittest.TestCase):
             self.skipTest("zats-only: the cluster is made of the server under test")
         cfg = TempConfig(CONF)
         self.addCleanup(cfg.cleanup)
-        first = Node(name="n1", extra=["-c", cfg.path]).start()
-        self.addCleanup(first.__exit__, None, None, None)
-        second = Node(name="n2", routes=[first], extra=["-c", cfg.path]).start()
-        self.addCleanup(second.__exit__, None, None, None)
-        second.wait_routes(1)
+        first, second = routed_pair(self, cfg.path)
         listener = login(self, first, "sys")
         listener.expect(b"PONG\r\n")
         # Interest goes out in order: once the probe's has crossed, so has the events'.
