@@ -195,8 +195,9 @@ bool Client::subscribe_allowed(const proto::SubArgs& args) {
 }
 
 // reload.go reloadAuthorization: users that are gone (or moved account) are closed without
-// -ERR; credentials that no longer validate get an Authorization Violation; subscriptions
-// no longer allowed are removed with the (sid ...) -ERR.
+// -ERR; credentials that no longer validate get an Authorization Violation, and a user its
+// account's JWT now revokes gets User Authentication Revoked (accounts.go UpdateAccountClaims);
+// subscriptions no longer allowed are removed with the (sid ...) -ERR.
 void Client::on_options_changed() {
   if (!open()) return;
   recheck_pinned_certificate();
@@ -223,6 +224,10 @@ void Client::on_options_changed() {
     result.ok = user != nullptr;
     result.user = user;
     result.user_name = user != nullptr ? user->name : std::string();
+  }
+  if (!result.ok && result.revoked) {
+    close(CloseReason::Revocation, "User Authentication Revoked");
+    return;
   }
   if (!result.ok || !log_in(result)) {
     announce(ClientEvent::AuthError);

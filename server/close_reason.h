@@ -35,6 +35,7 @@ enum class CloseReason : uint8_t {
   DuplicateServerName,
   WrongGateway,
   AuthenticationExpired,
+  Revocation,
 };
 
 constexpr std::string_view close_reason_text(CloseReason reason) {
@@ -66,6 +67,7 @@ constexpr std::string_view close_reason_text(CloseReason reason) {
     case CloseReason::DuplicateServerName: return "Duplicate Server Name";
     case CloseReason::WrongGateway: return "Wrong Gateway";
     case CloseReason::AuthenticationExpired: return "Authentication Expired";
+    case CloseReason::Revocation: return "Credentials Revoked";
   }
   return "";
 }

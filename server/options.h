@@ -89,6 +89,11 @@ struct OperatorMode {
   // Preloads that are not in force, or in force with problems, for the start-up log.
   std::vector<std::string> warnings;
   bool loaded = false;  // finish_options has filled the above (and Options::accounts)
+  // The lengths of Options' accounts, exports, imports and mappings before the preloads added
+  // theirs, so that a claims update (config::update_account_claims) can make them again.
+  struct ConfiguredLengths {
+    size_t accounts = 0, exports = 0, imports = 0, mappings = 0;
+  } configured;
 
   bool enabled() const { return !operators.empty(); }
   bool trusts(std::string_view key) const {

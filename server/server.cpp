@@ -122,6 +122,8 @@ bool Server::start(std::string* error) {
   start_wall_ns_ = core::realtime_ns();
   // Before the workers: worker 0 takes the system services' requests.
   system_services_ = std::make_unique<SystemServices>(*context_, start_wall_ns_, describe_cluster());
+  system_services_->update_claims_with(
+      [this](std::string_view key, std::string_view token) { return update_account_claims(key, token); });
   context_->system_services = system_services_.get();
   ZATS_NOTICE("Starting zats (nats-server 2.9.10 compatible)");
   ZATS_NOTICE("  Version:  0.1.0");
@@ -255,6 +257,7 @@ void Server::remove_ports_file() {
 }
 
 bool Server::reload(const Options& next, std::string* error) {
+  std::lock_guard lock(reload_mutex_);
   if (std::string why = config::reload_refusal(configured_, next); !why.empty()) {
     *error = why;
     return false;
@@ -284,6 +287,19 @@ bool Server::reload(const Options& next, std::string* error) {
   if (cluster_) cluster_->reload(*previous, *current_);
   reload_monitoring_tls();
   return true;
+}
+
+config::AccountClaimsUpdate Server::update_account_claims(std::string_view key, std::string_view token) {
+  std::lock_guard lock(reload_mutex_);
+  Options configured = configured_;
+  config::AccountClaimsUpdate update = config::update_account_claims(configured, key, token);
+  if (!update.changed) return update;
+  Options effective = *current_;
+  config::update_account_claims(effective, key, token);  // the same preloads: the same outcome
+  configured_ = std::move(configured);
+  current_ = std::make_shared<const Options>(std::move(effective));
+  for (auto& w : workers_) w->apply_options(current_);
+  return update;
 }
 
 }  // namespace zats::server

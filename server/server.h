@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "cluster/cluster.h"
 #include "core/log.h"
 
+#include "server/config/options_config.h"
 #include "server/monitor/endpoints.h"
 #include "server/monitor/http_server.h"
 #include "server/monitor_tls.h"
@@ -54,6 +56,9 @@ class Server {
   // Reload (from main's signal loop, after start): applies `next` (file merged with flags) or
   // refuses it with the reference's message, leaving the options in force unchanged.
   bool reload(const Options& next, std::string* error);
+  // An account's new JWT from the system services' thread (config::update_account_claims),
+  // applied to the configured options and to those in force, as a reload applies them.
+  config::AccountClaimsUpdate update_account_claims(std::string_view key, std::string_view token);
 
   // Lame duck mode (lame_duck.h drives it from the main thread; server_lame_duck.cpp).
   // Closes every client listener and waits (bounded) until they are gone: new connections
@@ -94,6 +99,7 @@ class Server {
   Options options_;     // as started (port and cores resolved); ServerContext refers to it
   Options configured_;  // as configured, what a reload is compared with
   std::shared_ptr<const Options> current_;
+  std::mutex reload_mutex_;  // reload() (main thread) and update_account_claims() (services' thread)
   std::unique_ptr<ServerContext> context_;
   int64_t start_wall_ns_ = 0;  // when start() began: /varz's start, the statistics' too
   std::unique_ptr<MonitorSource> monitor_source_;

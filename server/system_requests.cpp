@@ -130,7 +130,24 @@ void write_statsz(JsonWriter& w, const monitor::Snapshot& snap) {
 
 std::vector<std::string> system_service_subjects(std::string_view server_id) {
   return {"$SYS.REQ.SERVER.PING", "$SYS.REQ.SERVER.PING.*", "$SYS.REQ.SERVER." + std::string(server_id) + ".*",
-          "$SYS.REQ.ACCOUNT.*.*"};
+          "$SYS.REQ.ACCOUNT.*.*", "$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE", "$SYS.ACCOUNT.*.CLAIMS.UPDATE"};
+}
+
+std::string claims_update_answer(const EventServer& server, std::string_view account, std::string_view message,
+                                 std::string_view error) {
+  JsonWriter w(/*pretty=*/false);
+  w.begin_object();
+  // Go writes a map's keys in order: data or error, then server.
+  if (error.empty()) {
+    w.key("data").begin_object().field("account", account).field("code", 200).field("message", message).end_object();
+  } else {
+    const std::string description = std::string(message) + " - " + std::string(error);
+    w.key("error").begin_object().field("account", account).field("code", 500).field("description", description);
+    w.end_object();
+  }
+  write_event_server(w, server);
+  w.end_object();
+  return w.take();
 }
 
 bool ServerFilter::leaves_out(const EventServer& server) const {
@@ -152,6 +169,11 @@ std::optional<SystemRequest> SystemRequest::parse(std::string_view subject, std:
   if (auto t = tokens_after(subject, "$SYS.REQ.ACCOUNT."); t && t->size() == 2) {
     if ((*t)[0] == "PING" && (*t)[1] == "STATZ") return SystemRequest(SystemService::AccountsStatz, {});
     if (auto s = find_service(kAccountServices, (*t)[1])) return SystemRequest(*s, std::string((*t)[0]));
+  }
+  // The claims update, on the subject of today's tools and on the older one.
+  for (std::string_view prefix : {"$SYS.REQ.ACCOUNT.", "$SYS.ACCOUNT."}) {
+    if (auto t = tokens_after(subject, prefix); t && t->size() == 3 && (*t)[1] == "CLAIMS" && (*t)[2] == "UPDATE")
+      return SystemRequest(SystemService::ClaimsUpdate, std::string((*t)[0]));
   }
   return std::nullopt;
 }
@@ -275,6 +297,8 @@ Rendered SystemRequest::render(const monitor::Snapshot& snap) const {
     case SystemService::Statsz:
     case SystemService::AccountConns:
       return {};  // answer() writes them
+    case SystemService::ClaimsUpdate:
+      return {};  // not a monitoring request (SystemServices applies it)
     case SystemService::Varz:
       return monitor::render_varz(snap, {});
     case SystemService::Subsz:

@@ -36,6 +36,7 @@ namespace zats::server {
 enum class SystemService : uint8_t {
   Statsz, Varz, Subsz, Connz, Routez, Gatewayz, Leafz, Accountz, Jsz, Healthz,
   AccountSubsz, AccountConnz, AccountLeafz, AccountJsz, AccountInfo, AccountStatz, AccountsStatz, AccountConns,
+  ClaimsUpdate,  // an account's new JWT (the payload), not a monitoring request: SystemServices applies it
 };
 
 // The subjects a server's system account must route to its services (what it subscribes to).
@@ -48,6 +49,12 @@ struct ServerFilter {
   // True when `server` (tags: as configured, lower case) is not one the filter picks.
   bool leaves_out(const EventServer& server) const;
 };
+
+// The answer to a claims update (ClaimsUpdate), as nats-server's respondToUpdate writes it: `data`
+// with the account, 200 and `message` when `error` is empty, else `error` with the account, 500
+// and "message - error".
+std::string claims_update_answer(const EventServer& server, std::string_view account, std::string_view message,
+                                 std::string_view error);
 
 class SystemRequest {
  public:

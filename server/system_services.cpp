@@ -118,6 +118,7 @@ EventServer SystemServices::describe_server() {
 void SystemServices::answer(const Request& request) {
   std::optional<SystemRequest> asked = SystemRequest::parse(request.subject, context_.server_id);
   if (!asked) return;
+  if (asked->service() == SystemService::ClaimsUpdate) return update_claims(asked->account(), request);
   std::string reply = request.reply;
   if (reply.empty()) {
     if (asked->service() != SystemService::Statsz) return;  // nowhere to answer
@@ -141,6 +142,18 @@ void SystemServices::publish(std::string subject, std::string payload) {
   publisher->post([publisher, subject = std::move(subject), payload = std::move(payload)] {
     publisher->publish_system_answer(subject, payload);
   });
+}
+
+// Logged and answered as nats-server's respondToUpdate does; not filtered (the payload is the JWT).
+void SystemServices::update_claims(const std::string& account, const Request& request) {
+  const config::AccountClaimsUpdate update =
+      update_claims_ ? update_claims_(account, request.payload) : config::AccountClaimsUpdate{"jwt update skipped", {}};
+  if (update.error.empty()) ZATS_DEBUG("%s - %s", update.message.c_str(), account.c_str());
+  else ZATS_ERROR("%s - %s - %s", update.message.c_str(), account.c_str(), update.error.c_str());
+  if (request.reply.empty()) return;
+  EventServer server = describe_server();
+  stamp(server);
+  publish(request.reply, claims_update_answer(server, account, update.message, update.error));
 }
 
 }  // namespace zats::server

@@ -8,12 +8,15 @@
 // the statistics there on its own, first 250 ms after the start, then at doubling intervals up to
 // every 30 s. It also sends each account's connection event (server/system_events.h) when the
 // account's client count has changed, looking every 100 ms, and every 30 s while it has clients.
+// An account's new JWT sent to it (a claims update) is handed to the server, which applies it as
+// a reload would; the outcome is the answer.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -21,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/config/options_config.h"
 #include "server/monitor_source.h"
 #include "server/server_context.h"
 #include "server/system_requests.h"
@@ -46,6 +50,9 @@ class SystemServices {
 
   // The system account the services answer in; kNoAccount when the server has none.
   AccountId account() const { return account_; }
+  // Who applies claims updates (before start; without one, every update is skipped).
+  using ClaimsUpdater = std::function<config::AccountClaimsUpdate(std::string_view key, std::string_view token)>;
+  void update_claims_with(ClaimsUpdater updater) { update_claims_ = std::move(updater); }
   void start();
   // Drops what waits and joins the thread; idempotent.
   void stop();
@@ -56,6 +63,7 @@ class SystemServices {
   using Clock = std::chrono::steady_clock;
   void run();
   void answer(const Request& request);
+  void update_claims(const std::string& account, const Request& request);
   void send_statsz();
   void report_account_connections(Clock::time_point now);
   void stamp(EventServer& server);
@@ -67,6 +75,7 @@ class SystemServices {
   AccountId account_;
   MonitorSource source_;
   MonitorSource::ClusterDescription describe_cluster_;
+  ClaimsUpdater update_claims_;
   std::string cluster_name_;  // what describe_server() names, kept for its views
   std::mt19937_64 rng_{std::random_device{}()};
   EventIds event_ids_{rng_};  // after rng_: made from it

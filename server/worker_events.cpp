@@ -39,7 +39,8 @@ void Worker::hold_system_service_interest() {
 }
 
 bool Worker::offer_system_request(const MessageView& msg) {
-  if (!msg.subject.starts_with("$SYS.REQ.") || !SystemRequest::parse(msg.subject, context_.server_id)) return false;
+  const bool maybe = msg.subject.starts_with("$SYS.REQ.") || msg.subject.starts_with("$SYS.ACCOUNT.");
+  if (!maybe || !SystemRequest::parse(msg.subject, context_.server_id)) return false;
   SystemServices::Request request;
   request.subject.assign(msg.subject);
   request.reply.assign(msg.reply);

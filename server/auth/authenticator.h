@@ -49,6 +49,7 @@ struct AuthResult {
   std::string failure;
   bool failure_is_error = false;  // logged at error level (a bad source address)
   bool account_not_pinned = false;  // refused by resolver_pinned_accounts (/varz pinned_account_fails)
+  bool revoked = false;             // refused since the account JWT revokes the user
 };
 
 // What the server knows of the connection besides its CONNECT.

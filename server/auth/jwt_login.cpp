@@ -342,7 +342,11 @@ AuthResult jwt_login(const OperatorMode& mode, const proto::ConnectOptions& c, c
   if (!account->claims.time_problem(now).empty()) return refused("Account JWT has expired");
   if (grants.bearer_token && account->disallow_bearer) return refused("Account does not allow bearer token");
   if (!grants.bearer_token && !signature_valid(*user, proof.nonce, c.sig, &why)) return refused(why);
-  if (account->revoked(user->claims.subject, user->claims.issued_at)) return refused("User authentication revoked");
+  if (account->revoked(user->claims.subject, user->claims.issued_at)) {
+    AuthResult r = refused("User authentication revoked");
+    r.revoked = true;
+    return r;
+  }
   if (!source_allowed(grants, proof.client_ip)) return refused("Bad src Ip " + std::string(proof.client_ip), true);
   int64_t window_ends = 0;
   if (!inside_connect_window(grants, now, &window_ends, &why)) return refused(why, true);

@@ -31,4 +31,16 @@ bool finish_options(Options& options, std::string* error);
 // Runs once per Options (OperatorMode::loaded).
 bool finish_operator_mode(Options& options, std::string* error);
 
+// An account's new JWT, sent by a system account user on $SYS.REQ.ACCOUNT.<key>.CLAIMS.UPDATE
+// (or the older $SYS.ACCOUNT.<key>.CLAIMS.UPDATE), applied to finished options as nats-server's
+// memory resolver takes it: the JWT replaces the account's preload, and the preloaded accounts,
+// their exports, imports and mappings are made again. `message` and `error` are nats-server's
+// texts for the answer and the log; error empty: done (or skipped: an account not preloaded).
+struct AccountClaimsUpdate {
+  std::string message;
+  std::string error;
+  bool changed = false;  // the options differ (a new JWT was taken)
+};
+AccountClaimsUpdate update_account_claims(Options& options, std::string_view key, std::string_view token);
+
 }  // namespace zats::server::config

@@ -410,9 +410,54 @@ bool finish_operator_mode(Options& o, std::string* error) {
   if (!validate_operators(o, error)) return false;
   m.accounts.clear();
   m.warnings.clear();
+  m.configured = {o.accounts.size(), o.account_exports.size(), o.account_imports.size(), o.subject_mappings.size()};
   add_preloaded_accounts(o);
   m.loaded = true;
   return true;
+}
+
+// events.go accountClaimUpdate and server.go updateAccountWithClaimJWT, in their order of checks.
+// One difference: nats-server skips a preloaded account that no login has looked up yet (its
+// memory resolver then keeps the old JWT); here every preloaded account is in force from the
+// start, so each takes its update.
+AccountClaimsUpdate update_account_claims(Options& o, std::string_view key, std::string_view token) {
+  const std::string failed = "jwt update resulted in error";
+  if (token.empty()) return {"jwt update error", "request body is empty"};
+  std::string why;
+  std::optional<auth::AccountJwt> acc = auth::decode_account_jwt(token, &why);
+  if (!acc) return {failed, why};
+  if (acc->claims.subject != key) return {failed, "subject does not match jwt content"};
+  OperatorMode& m = o.operator_mode;
+  const auth::AccountJwt* current = m.account(key);
+  if (current == nullptr) {
+    // A configured account of that name cannot take a JWT: no operator signed it.
+    const bool configured = std::find(o.accounts.begin(), o.accounts.end(), key) != o.accounts.end();
+    return configured ? AccountClaimsUpdate{failed, "account validation failed"} : AccountClaimsUpdate{"jwt update skipped", {}};
+  }
+  if (current->token == token) return {"jwt updated", {}};
+  if (!m.trusts(acc->claims.issuer) || !acc->claims.time_problem(static_cast<int64_t>(std::time(nullptr))).empty())
+    return {failed, "account validation failed"};
+  Options next = o;
+  OperatorMode& n = next.operator_mode;
+  for (auto& [preloaded, jwt] : n.preload)
+    if (preloaded == key) jwt.assign(token);
+  auto keep_configured = [](auto& list, size_t configured) { list.erase(list.begin() + configured, list.end()); };
+  keep_configured(next.accounts, n.configured.accounts);
+  keep_configured(next.account_exports, n.configured.exports);
+  keep_configured(next.account_imports, n.configured.imports);
+  keep_configured(next.subject_mappings, n.configured.mappings);
+  n.accounts.clear();
+  n.warnings.clear();
+  add_preloaded_accounts(next);
+  // The set of accounts is fixed at start: a JWT that would take the account out is refused.
+  if (next.accounts != o.accounts) {
+    std::string problem = "account validation failed";
+    for (const std::string& w : n.warnings)
+      if (w.find("[" + std::string(key) + "]") != std::string::npos) problem = w;
+    return {failed, problem};
+  }
+  o = std::move(next);
+  return {"jwt updated", {}, true};
 }
 
 }  // namespace zats::server::config

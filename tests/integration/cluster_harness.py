@@ -204,8 +204,9 @@ def routed_pair(test, config_path):
 
 def service_interest(route):
     """Of the interest a /routez?subs=1 route entry lists, what every zats or nats-server peer
-    holds in its system account's services ($SYS.REQ.*)."""
-    return sum(1 for s in route.get("subscriptions_list", []) if s.startswith("$SYS.REQ."))
+    holds in its system account's services ($SYS.REQ.*, and the claims updates' older subject)."""
+    return sum(1 for s in route.get("subscriptions_list", [])
+               if s.startswith("$SYS.REQ.") or s == "$SYS.ACCOUNT.*.CLAIMS.UPDATE")
 
 
 def client_interest(route):

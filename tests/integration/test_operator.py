@@ -20,8 +20,9 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Server, run_tests  # noqa: E402
+from harness import Conn, Server, run_tests  # noqa: E402
 from authconf import TempConfig, connect_json  # noqa: E402
+from cluster_harness import routed_pair, wait_interest  # noqa: E402
 from test_monitor import MonServer  # noqa: E402
 
 AUTH_VIOLATION = b"-ERR 'Authorization Violation'\r\n"
@@ -679,6 +680,125 @@ class OperatorReload(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, server.log_text())
             time.sleep(0.05)
         c.ping()
+
+
+class ClaimsUpdate(unittest.TestCase):
+    """An account's new JWT sent by a system account user on $SYS.REQ.ACCOUNT.<key>.CLAIMS.UPDATE
+    (or the older $SYS.ACCOUNT.<key>.CLAIMS.UPDATE): taken by the memory resolver, answered as
+    nats-server answers it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sys = Key("account")
+        cls.sys_user = User(cls.sys)
+        cls.victim = User(W["a"])
+
+    def servers(self):
+        sys_jwt = account_jwt(W["op"], self.sys)
+        return OperatorMode.servers(self, extra="system_account: %s\n" % self.sys.pub,
+                                    accounts=lambda: {self.sys.pub: sys_jwt})
+
+    def ask(self, conn, subject, payload, inbox):
+        """Sends `payload` to `subject` (None: only reads the next answer) and returns the answer
+        less its server."""
+        if subject is not None:
+            conn.send(b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), inbox, len(payload), payload.encode()))
+        header = conn.read_until(b"\r\n", timeout=10)
+        self.assertTrue(header.startswith(b"MSG " + inbox + b" "), header)
+        size = int(header.split()[-1])
+        answer = json.loads(conn.read_exactly(size + 2)[:-2])
+        self.assertIsInstance(answer.pop("server")["id"], str)
+        return answer
+
+    def test_updates_and_refusals_as_the_reference(self):
+        a = W["a"].pub
+        stranger = Key("operator")
+        unknown = Key("account")
+        revoking = account_jwt(W["op"], W["a"], dict(W["a_claims"], revocations={self.victim.pub: int(time.time()) + 3600}))
+        for s in self.servers():
+            # nats-server takes updates only for accounts a login has looked up.
+            held = OperatorMode.login(self, s, "a")
+            c = s.client()
+            jwt_connect(c, c.read_info(), self.sys_user)
+            c.expect(b"PONG\r\n")
+            c.send(b"SUB inbox.* 1\r\n")
+            c.ping()
+
+            def error(description):
+                return {"error": {"account": a, "code": 500, "description": description}}
+
+            update = "$SYS.REQ.ACCOUNT.%s.CLAIMS.UPDATE" % a
+            self.assertEqual(self.ask(c, update, "", b"inbox.1"), error("jwt update error - request body is empty"))
+            self.assertEqual(self.ask(c, update, W["accounts"][W["b"].pub], b"inbox.2"),
+                             error("jwt update resulted in error - subject does not match jwt content"))
+            self.assertEqual(self.ask(c, update, account_jwt(stranger, W["a"]), b"inbox.3"),
+                             error("jwt update resulted in error - account validation failed"))
+            self.assertEqual(self.ask(c, update, account_jwt(W["op"], W["a"], exp=int(time.time()) - 60), b"inbox.4"),
+                             error("jwt update resulted in error - account validation failed"))
+            garbled = self.ask(c, update, "not a jwt", b"inbox.5")
+            self.assertEqual(garbled["error"]["code"], 500)
+            self.assertTrue(garbled["error"]["description"].startswith("jwt update resulted in error - "), garbled)
+            skipped = "$SYS.REQ.ACCOUNT.%s.CLAIMS.UPDATE" % unknown.pub
+            self.assertEqual(self.ask(c, skipped, account_jwt(W["op"], unknown), b"inbox.6"),
+                             {"data": {"account": unknown.pub, "code": 200, "message": "jwt update skipped"}})
+            # Nothing above changed A: the victim still logs in.
+            victim = self.login_victim(s)
+            # The update revokes the victim (on the older subject): its connection is closed, and
+            # its logins are refused from then on.
+            self.assertEqual(self.ask(c, "$SYS.ACCOUNT.%s.CLAIMS.UPDATE" % a, revoking, b"inbox.7"),
+                             {"data": {"account": a, "code": 200, "message": "jwt updated"}})
+            victim.expect(b"-ERR 'User Authentication Revoked'\r\n", timeout=10)
+            victim.expect_closed()
+            victim.close()
+            v = s.client()
+            jwt_connect(v, v.read_info(), self.victim)
+            v.expect(AUTH_VIOLATION)
+            v.close()
+            # The same JWT again changes nothing and is answered as done.
+            self.assertEqual(self.ask(c, update, revoking, b"inbox.8"),
+                             {"data": {"account": a, "code": 200, "message": "jwt updated"}})
+            held.ping()
+            held.close()
+            c.close()
+
+    def test_every_server_of_a_cluster_takes_it(self):
+        if not harness.is_zats():
+            self.skipTest("zats-only: the cluster is made of the server under test")
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        sys_jwt = account_jwt(W["op"], self.sys)
+        cfg = TempConfig(operator_conf(tmp.name, extra="system_account: %s\n" % self.sys.pub,
+                                       accounts={self.sys.pub: sys_jwt}))
+        self.addCleanup(cfg.cleanup)
+        first, second = routed_pair(self, cfg.path)
+        victim = self.login_victim(second)
+        self.addCleanup(victim.close)
+        c, listener = self.sys_login(first), self.sys_login(second)
+        c.send(b"SUB inbox.* 1\r\n")
+        c.ping()
+        # Interest crosses in order: once a probe subscribed after the services' interest has
+        # crossed, so has theirs.
+        listener.send(b"SUB probe 2\r\n")
+        listener.ping()
+        wait_interest(c, listener, b"probe", b"2")
+        revoking = account_jwt(W["op"], W["a"], dict(W["a_claims"], revocations={self.victim.pub: int(time.time()) + 3600}))
+        done = {"data": {"account": W["a"].pub, "code": 200, "message": "jwt updated"}}
+        self.assertEqual(self.ask(c, "$SYS.REQ.ACCOUNT.%s.CLAIMS.UPDATE" % W["a"].pub, revoking, b"inbox.1"), done)
+        self.assertEqual(self.ask(c, None, None, b"inbox.1"), done)  # the other server's answer
+        victim.expect(b"-ERR 'User Authentication Revoked'\r\n", timeout=10)
+
+    def sys_login(self, node):
+        c = Conn(node.port)
+        self.addCleanup(c.close)
+        jwt_connect(c, c.read_info(), self.sys_user)
+        c.expect(b"PONG\r\n")
+        return c
+
+    def login_victim(self, s):
+        v = Conn(s.port)
+        jwt_connect(v, v.read_info(), self.victim)
+        v.expect(b"PONG\r\n")
+        return v
 
 
 class OperatorConfig(unittest.TestCase):

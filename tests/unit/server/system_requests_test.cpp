@@ -57,6 +57,26 @@ TEST_CASE("subjects name a service of every server or of one") {
   CHECK(SystemRequest::parse("$SYS.REQ.ACCOUNT.B.SUBSZ", "NME")->account() == "B");
 }
 
+TEST_CASE("a claims update names its account on today's subject and on the older one") {
+  CHECK(service_of("$SYS.REQ.ACCOUNT.AKEY.CLAIMS.UPDATE") == SystemService::ClaimsUpdate);
+  CHECK(SystemRequest::parse("$SYS.REQ.ACCOUNT.AKEY.CLAIMS.UPDATE", "NME")->account() == "AKEY");
+  CHECK(SystemRequest::parse("$SYS.ACCOUNT.AKEY.CLAIMS.UPDATE", "NME")->account() == "AKEY");
+  CHECK(service_of("$SYS.ACCOUNT.AKEY.CONNECT") == std::nullopt);  // an event, not a request
+  CHECK(service_of("$SYS.REQ.ACCOUNT.AKEY.CLAIMS.LOOKUP") == std::nullopt);
+  CHECK(service_of("$SYS.REQ.ACCOUNT..CLAIMS.UPDATE") == std::nullopt);
+  CHECK(service_of("$SYS.ACCOUNT.AKEY.CLAIMS.UPDATE.MORE") == std::nullopt);
+}
+
+TEST_CASE("a claims update is answered with data or an error, then the server, as Go orders a map") {
+  const std::string server =
+      R"("server":{"name":"hub-1","host":"0.0.0.0","id":"NME","cluster":"east","ver":"2.9.10",)"
+      R"("tags":["region:east","tier:1"],"seq":7,"jetstream":false,"time":"2026-12-06T13:46:40Z"}})";
+  CHECK(claims_update_answer(a_server(), "AKEY", "jwt updated", "") ==
+        R"({"data":{"account":"AKEY","code":200,"message":"jwt updated"},)" + server);
+  CHECK(claims_update_answer(a_server(), "AKEY", "jwt update error", "request body is empty") ==
+        R"({"error":{"account":"AKEY","code":500,"description":"jwt update error - request body is empty"},)" + server);
+}
+
 TEST_CASE("the filter picks servers by substrings of name, host and cluster, and by every tag") {
   const EventServer me = a_server();
   auto leaves_out = [&me](std::string_view json) {
