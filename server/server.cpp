@@ -109,6 +109,7 @@ bool Server::start(std::string* error) {
   options_.port = bound_port_;
   unsigned workers = static_cast<unsigned>(options_.cores);
   context_ = std::make_unique<ServerContext>(options_, workers);
+  current_ = context_->initial_options;  // before any thread that applies claims updates starts
   if (!core::select_uring_features(options_.io_uring_tier, &context_->uring, error)) {
     for (int fd : fds) ::close(fd);
     return false;
@@ -170,7 +171,6 @@ bool Server::start(std::string* error) {
     shutdown();
     return false;
   }
-  current_ = context_->initial_options;
   write_pid_file(options_.pid_file);
   write_ports_file(options_.ports_file_dir);
   ZATS_NOTICE("Server is ready");
