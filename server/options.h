@@ -77,6 +77,8 @@ struct SubjectMapping {
 // are not configured: each presents a user JWT its account issued, signing the nonce.
 struct OperatorMode {
   std::vector<auth::OperatorJwt> operators;  // `operator`: files or inline JWTs
+  // `trusted` / `trusted_keys`: operator public keys trusted without their JWTs.
+  std::vector<std::string> configured_trusted_keys;
   bool memory_resolver = false;              // `resolver: MEMORY`
   std::vector<std::pair<std::string, std::string>> preload;  // public key -> account JWT, as configured
   // `resolver_pinned_accounts`: when given, only these accounts' users (and the system
@@ -95,7 +97,7 @@ struct OperatorMode {
     size_t accounts = 0, exports = 0, imports = 0, mappings = 0;
   } configured;
 
-  bool enabled() const { return !operators.empty(); }
+  bool enabled() const { return !operators.empty() || !configured_trusted_keys.empty(); }
   bool trusts(std::string_view key) const {
     for (const std::string& k : trusted_keys)
       if (k == key) return true;

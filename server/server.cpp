@@ -51,7 +51,7 @@ unsigned cpus_in_affinity_mask() {
 // accounts that are not in force or have problems.
 void log_operator_mode(const OperatorMode& mode) {
   if (!mode.enabled()) return;
-  ZATS_NOTICE("Trusted Operators");
+  if (!mode.operators.empty()) ZATS_NOTICE("Trusted Operators");
   for (const auth::OperatorJwt& op : mode.operators) {
     ZATS_NOTICE("  Operator: \"%s\"", op.claims.name.c_str());
     ZATS_NOTICE("  Subject : %s", op.claims.subject.c_str());

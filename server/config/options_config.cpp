@@ -183,10 +183,10 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"mqtt"}, unsupported()},
       {{"jetstream", "store_dir", "storedir"}, unsupported()},
       {{"operator", "operators", "roots", "root", "root_operators", "root_operator"}, read_operator},
-      {{"resolver", "account_resolver", "accounts_resolver", "resolver_preload", "resolver_pinned_accounts"},
+      {{"resolver", "account_resolver", "accounts_resolver", "resolver_preload", "resolver_pinned_accounts", "trusted",
+        "trusted_keys"},
        read_operator_mode_key},
       {{"resolver_tls"}, unsupported("resolver_tls (for URL resolvers)")},
-      {{"trusted", "trusted_keys"}, unsupported()},
       {{"ocsp"}, unsupported()},
   };
   return table;

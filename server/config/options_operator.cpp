@@ -164,9 +164,25 @@ bool version_refusal(const auth::OperatorJwt& op, std::string* error) {
   return false;
 }
 
-// jwt.go validateTrustedOperators.
+// The keys of resolver_pinned_accounts; the system account can always connect.
+bool validate_pinned_accounts(Options& o, std::string* error) {
+  OperatorMode& m = o.operator_mode;
+  if (!m.pinned_accounts || m.pinned_accounts->empty()) return true;
+  for (const std::string& key : *m.pinned_accounts)
+    if (!auth::is_public_nkey(key, auth::NkeyKind::Account))
+      return *error = "pinned account key \"" + key + "\" is not a valid public account nkey", false;
+  if (!o.system_account.empty()) m.pinned_accounts->push_back(o.system_account);
+  return true;
+}
+
+// jwt.go validateTrustedOperators. Trusted keys without operators are not checked further there:
+// configured accounts and users may stay (their users cannot log in without a JWT).
 bool validate_operators(Options& o, std::string* error) {
   OperatorMode& m = o.operator_mode;
+  if (m.operators.empty()) {
+    m.trusted_keys = m.configured_trusted_keys;
+    return validate_pinned_accounts(o, error);
+  }
   if (!m.memory_resolver) {
     // With one operator, nats-server falls back to its account server URL (a URL resolver).
     if (m.operators.size() == 1 && !m.operators.front().account_server_url.empty())
@@ -175,6 +191,8 @@ bool validate_operators(Options& o, std::string* error) {
   }
   if (!o.accounts.empty()) return *error = "operators do not allow Accounts to be configured directly", false;
   if (!o.users.empty()) return *error = "operators do not allow users to be configured directly", false;
+  if (!m.configured_trusted_keys.empty())
+    return *error = "conflicting options for 'TrustedKeys' and 'TrustedOperators'", false;
   if (o.system_account_given) {
     bool found = false, any = false;
     for (const auth::OperatorJwt& op : m.operators) {
@@ -193,14 +211,7 @@ bool validate_operators(Options& o, std::string* error) {
   for (const std::string& key : m.trusted_keys)
     if (!auth::is_public_nkey(key, auth::NkeyKind::Operator))
       return *error = "trusted Keys \"" + key + "\" are required to be a valid public operator nkey", false;
-  if (m.pinned_accounts && !m.pinned_accounts->empty()) {
-    for (const std::string& key : *m.pinned_accounts)
-      if (!auth::is_public_nkey(key, auth::NkeyKind::Account))
-        return *error = "pinned account key \"" + key + "\" is not a valid public account nkey", false;
-    // The operator's system account can always connect.
-    if (!o.system_account.empty()) m.pinned_accounts->push_back(o.system_account);
-  }
-  return true;
+  return validate_pinned_accounts(o, error);
 }
 
 // The export of `exporter` that an import of `subject` falls under (the first that covers it).
@@ -327,6 +338,7 @@ void add_mappings(const auth::AccountJwt& acc, Options& o) {
 
 void add_preloaded_accounts(Options& o) {
   OperatorMode& m = o.operator_mode;
+  if (!m.memory_resolver) return;  // preloads are the memory resolver's (trusted keys may come without one)
   int64_t now = static_cast<int64_t>(std::time(nullptr));
   for (const auto& [key, token] : m.preload) {
     std::string why;
@@ -363,25 +375,47 @@ void add_preloaded_accounts(Options& o) {
   for (const auth::AccountJwt& acc : m.accounts) add_mappings(acc, o);
 }
 
+// A key or a list of keys, as opts.go reads resolver_pinned_accounts and trusted (`what` names it in
+// errors). Returns where the last of them was written, or the key's position for a single one
+// (where nats-server reports a problem with any of them); nullopt when the value is of no such form.
+std::optional<SourcePos> read_key_list(OptionsReader& r, const ConfigMapEntry& e, std::string_view what,
+                                       std::vector<std::string>& keys) {
+  if (e.value.is_string()) {
+    keys.push_back(e.value.as_string());
+    return e.key_pos;
+  }
+  if (!e.value.is_array()) {
+    r.error(e.key_pos, "error parsing " + std::string(what) + ": unsupported type " + std::string(e.value.go_type_name()));
+    return std::nullopt;
+  }
+  SourcePos last = e.key_pos;
+  for (const ConfigValue& v : e.value.as_array()) {
+    last = v.pos();
+    if (!v.is_string()) {
+      r.error(v.pos(), "error parsing " + std::string(what) + ": unsupported type in array " + std::string(v.go_type_name()));
+      continue;
+    }
+    keys.push_back(v.as_string());
+  }
+  return last;
+}
+
 // opts.go resolver_pinned_accounts: a key or a list of keys.
 void read_pinned_accounts(OptionsReader& r, const ConfigMapEntry& e, Options& o) {
   std::vector<std::string> keys;
-  if (e.value.is_string()) {
-    keys.push_back(e.value.as_string());
-  } else if (e.value.is_array()) {
-    for (const ConfigValue& v : e.value.as_array()) {
-      if (!v.is_string()) {
-        r.error(v.pos(), "error parsing resolver_pinned_accounts: unsupported type in array " +
-                             std::string(v.go_type_name()));
-        continue;
-      }
-      keys.push_back(v.as_string());
-    }
-  } else {
-    return r.error(e.key_pos, "error parsing resolver_pinned_accounts: unsupported type " +
-                                  std::string(e.value.go_type_name()));
-  }
-  o.operator_mode.pinned_accounts = std::move(keys);
+  if (read_key_list(r, e, "resolver_pinned_accounts", keys)) o.operator_mode.pinned_accounts = std::move(keys);
+}
+
+// opts.go trusted / trusted_keys: the operators' public keys that account JWTs may be signed
+// with, given without the operators' JWTs.
+void read_trusted_keys(OptionsReader& r, const ConfigMapEntry& e, Options& o) {
+  std::vector<std::string> keys;
+  std::optional<SourcePos> where = read_key_list(r, e, "trusted", keys);
+  if (!where) return;
+  for (const std::string& key : keys)
+    if (!auth::is_public_nkey(key, auth::NkeyKind::Operator))
+      r.error(*where, "trust key \"" + key + "\" required to be a valid public operator nkey");
+  o.operator_mode.configured_trusted_keys = std::move(keys);
 }
 
 }  // namespace
@@ -399,13 +433,14 @@ void read_operator_mode_key(OptionsReader& r, const ConfigMapEntry& e, Options& 
   if (key == "resolver" || key == "account_resolver" || key == "accounts_resolver") return read_resolver(r, e, o);
   if (key == "resolver_preload") return read_preload(r, e, o);
   if (key == "resolver_pinned_accounts") return read_pinned_accounts(r, e, o);
+  if (key == "trusted" || key == "trusted_keys") return read_trusted_keys(r, e, o);
   r.not_supported(e);
 }
 
 bool finish_operator_mode(Options& o, std::string* error) {
   OperatorMode& m = o.operator_mode;
   if (!m.enabled() || m.loaded) return true;
-  if (!o.system_account_given && !m.operators.front().system_account.empty() && m.operators.size() == 1)
+  if (!o.system_account_given && m.operators.size() == 1 && !m.operators.front().system_account.empty())
     o.system_account = m.operators.front().system_account;
   if (!validate_operators(o, error)) return false;
   m.accounts.clear();

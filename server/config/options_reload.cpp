@@ -103,6 +103,7 @@ std::string reload_refusal(const Options& o, const Options& n) {
   // zats builds its per-account indexes at start: the set of accounts is fixed for now.
   // Operator mode is set up at start (the resolver, the operators it trusts).
   differs(&why, "TrustedOperators", operator_ids(o), operator_ids(n));
+  differs(&why, "TrustedKeys", o.operator_mode.configured_trusted_keys, n.operator_mode.configured_trusted_keys);
   differs(&why, "AccountResolver", o.operator_mode.memory_resolver, n.operator_mode.memory_resolver);
   differs(&why, "Accounts", o.accounts, n.accounts);
   differs<int64_t>(&why, "Cores", o.cores, n.cores);

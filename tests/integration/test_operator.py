@@ -86,6 +86,7 @@ def setUpModule():
     W["op_jwt"] = tool("encode", "-kind", "operator", "-signer", op.seed, "-subject", op.pub, "-name", "op",
                        "-claims", json.dumps({"signing_keys": [op_sk.pub]}))
     W["op"] = op
+    W["op_sk_pub"] = op_sk.pub
     a, b, c, d, e, r, x, g, h, i, j, sc, m = (Key("account") for _ in range(13))
     scope = Key("account")
     a_sk = Key("account")
@@ -645,6 +646,47 @@ class OperatorMode(unittest.TestCase):
             c.expect_closed()
 
 
+class TrustedKeys(unittest.TestCase):
+    """`trusted` (or `trusted_keys`): the operators' public keys, without their JWTs."""
+
+    def test_accounts_signed_by_a_trusted_key_log_in(self):
+        # B's JWT is signed by the operator's signing key: trusted only when listed.
+        for keys, b_logs_in in (([W["op"].pub], False), ([W["op"].pub, W["op_sk_pub"]], True)):
+            extra = "trusted: [%s]\n" % ", ".join(keys)
+            operator_line = "# no operator JWT"
+            for s in OperatorMode.servers(self, extra=extra, operator_line=operator_line):
+                OperatorMode.login(self, s, "a").close()
+                if b_logs_in:
+                    OperatorMode.login(self, s, "b").close()
+                else:
+                    OperatorMode.refused(self, s, "b")
+                OperatorMode.refused(self, s, "e")  # signed by an operator nobody trusts
+                c = s.client()
+                jwt_connect(c, c.read_info(), user("a"), sig=False)  # a JWT still needs the nonce signed
+                c.expect(AUTH_VIOLATION)
+                c.close()
+
+
+    def test_a_reload_cannot_change_them(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        conf = lambda keys: operator_conf(tmp.name, "trusted: [%s]" % ", ".join(keys))
+        cfg = TempConfig(conf([W["op"].pub]))
+        self.addCleanup(cfg.cleanup)
+        server = Server("-c", cfg.path).start()
+        self.addCleanup(server.__exit__, None, None, None)
+        cfg.write(conf([W["op"].pub, W["op_sk_pub"]]))
+        server.proc.send_signal(signal.SIGHUP)
+        want = "config reload not supported for TrustedKeys: old=[%s], new=[%s %s]" % (
+            W["op"].pub, W["op"].pub, W["op_sk_pub"])
+        deadline = time.monotonic() + 10
+        while want not in server.log_text():
+            self.assertLess(time.monotonic(), deadline, server.log_text())
+            time.sleep(0.05)
+        OperatorMode.login(self, server, "a").close()
+        OperatorMode.refused(self, server, "b")  # the signing key was not taken
+
+
 class OperatorReload(unittest.TestCase):
     """SIGHUP in operator mode (zats only: nats-server's memory resolver reloads differently)."""
 
@@ -844,6 +886,21 @@ class OperatorConfig(unittest.TestCase):
         self.check("operator: @DIR@/op.jwt\nresolver: {type: full}\n", False,
                    "dir has no value and needs to point to a directory")
         self.check("operator: @DIR@/op.jwt\nresolver: NOPE\n", False, "error parsing account resolver")
+
+    def test_trusted_keys(self):
+        op = W["op"].pub
+        self.check("trusted: %s\nresolver: MEMORY\n" % op + self.preload(), True)
+        self.check("trusted_keys: [%s]\nresolver: MEMORY\n" % op + self.preload(), True)
+        self.check("trusted: nope\n", False,
+                   'server.conf:1:0: trust key "nope" required to be a valid public operator nkey')
+        # Go reports a bad key of a list where the list's last element is.
+        self.check("trusted: [%s, nope, %s]\n" % (op, op), False,
+                   'server.conf:1:74: trust key "nope" required to be a valid public operator nkey')
+        self.check("trusted: 1\n", False, "server.conf:1:0: error parsing trusted: unsupported type int64")
+        self.check('trusted: [1, "x"]\n', False, "server.conf:1:10: error parsing trusted: unsupported type in array int64",
+                   'server.conf:1:14: trust key "x" required to be a valid public operator nkey')
+        self.check("trusted: %s\noperator: @DIR@/op.jwt\nresolver: MEMORY\n" % op, False,
+                   "conflicting options for 'TrustedKeys' and 'TrustedOperators'")
 
     def test_resolvers_not_built_are_refused(self):
         # nats-server runs these; zats refuses them at load, naming the file and line.
