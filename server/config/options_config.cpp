@@ -148,9 +148,20 @@ const std::vector<std::pair<std::vector<std::string_view>, Handler>>& handlers()
       {{"reconnect_error_reports"}, integer(&Options::reconnect_error_reports)},
       {{"server_tags"},
        [](OptionsReader& r, const ConfigMapEntry& e, Options& o) {
-         // jwt TagList.Add: lower case, trimmed, each once, empty ones left out.
+         // jwt TagList.Add: lower case, trimmed, each once, empty ones left out. A value that is
+         // not a string stops the list with opts.go's own text, at the key.
          std::vector<std::string> given;
-         if (!r.get_string_list(e, "tags", &given)) return;
+         if (e.value.is_string()) {
+           given.push_back(e.value.as_string());
+         } else if (!e.value.is_array()) {
+           return r.error(e.key_pos, "error parsing tags: unsupported type " + std::string(e.value.go_type_name()));
+         } else {
+           for (const ConfigValue& v : e.value.as_array()) {
+             if (!v.is_string())
+               return r.error(e.key_pos, "error parsing tags: unsupported type *conf.token where string is expected");
+             given.push_back(v.as_string());
+           }
+         }
          for (std::string& t : given) {
            t = std::string(trim_space(t));
            for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -55,6 +55,12 @@ class CheckConfig(unittest.TestCase):
     def test_wrong_type(self):
         self.check("\nmax_payload: \"abc\"\n", 1, "FILE:2:1: interface conversion: interface {} is string, not int64")
 
+    def test_server_tags_of_other_types(self):
+        # opts.go reads server_tags on its own: a non-string element stops the list, at the key.
+        self.check('server_tags: ["a", 1 ]\n', 1,
+                   "FILE:1:0: error parsing tags: unsupported type *conf.token where string is expected")
+        self.check("server_tags: 1\n", 1, "FILE:1:0: error parsing tags: unsupported type int64")
+
     def test_warning_fails_the_check(self):
         self.check("ping_interval: 5\n", 1,
                    'FILE:1:0: invalid use of field "ping_interval": ping_interval should be converted to a duration')
