@@ -159,6 +159,7 @@ bool Server::start(std::string* error) {
     pthread_setname_np(threads_.back().native_handle(), name.c_str());
     if (options_.pin_workers) pin_to_cpu(threads_.back().native_handle(), static_cast<unsigned>(i));
   }
+  if (endpoints_) system_services_->show_http_requests_of(endpoints_->request_counts());
   system_services_->start();
   ZATS_NOTICE("Listening for client connections on %s", core::join_host_port(options_.host, bound_port_).c_str());
   if (options_.tls != nullptr) {

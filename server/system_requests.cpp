@@ -300,7 +300,7 @@ Rendered SystemRequest::render(const monitor::Snapshot& snap) const {
     case SystemService::ClaimsUpdate:
       return {};  // not a monitoring request (SystemServices applies it)
     case SystemService::Varz:
-      return monitor::render_varz(snap, {});
+      return monitor::render_varz(snap);
     case SystemService::Subsz:
     case SystemService::AccountSubsz:
       return monitor::render_subsz(snap, subsz_);

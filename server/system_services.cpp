@@ -129,6 +129,7 @@ void SystemServices::answer(const Request& request) {
   if (readable && asked->leaves_out(server)) return;
   monitor::Snapshot snap;
   if (readable) snap = source_.take(asked->snapshot_request());
+  if (http_requests_) snap.http_requests = http_requests_->snapshot();
   stamp(server);
   std::optional<std::string> payload = asked->answer(snap, server, event_ids_.next());
   if (payload) publish(std::move(reply), std::move(*payload));

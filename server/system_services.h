@@ -53,6 +53,10 @@ class SystemServices {
   // Who applies claims updates (before start; without one, every update is skipped).
   using ClaimsUpdater = std::function<config::AccountClaimsUpdate(std::string_view key, std::string_view token)>;
   void update_claims_with(ClaimsUpdater updater) { update_claims_ = std::move(updater); }
+  // The monitoring port's request counts, which VARZ shows (before start; none: no counts).
+  void show_http_requests_of(std::shared_ptr<const monitor::HttpRequestCounts> counts) {
+    http_requests_ = std::move(counts);
+  }
   void start();
   // Drops what waits and joins the thread; idempotent.
   void stop();
@@ -76,6 +80,7 @@ class SystemServices {
   MonitorSource source_;
   MonitorSource::ClusterDescription describe_cluster_;
   ClaimsUpdater update_claims_;
+  std::shared_ptr<const monitor::HttpRequestCounts> http_requests_;
   std::string cluster_name_;  // what describe_server() names, kept for its views
   std::mt19937_64 rng_{std::random_device{}()};
   EventIds event_ids_{rng_};  // after rng_: made from it

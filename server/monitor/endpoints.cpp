@@ -97,49 +97,50 @@ HttpResponse Endpoints::route(const std::string& endpoint, const HttpRequest& re
   Query q(req.query);
   std::string err;
   if (endpoint == "/") {
-    ++stats_["/"];
+    counts_->count("/");
     return text(200, render_root_page(base_, take({}).server.version), "text/html; charset=utf-8");
   }
   if (endpoint == "/varz") {
-    ++stats_["/varz"];
+    counts_->count("/varz");
     Snapshot s = take({});
-    return respond(render_varz(s, stats_), q);
+    s.http_requests = counts_->snapshot();
+    return respond(render_varz(s), q);
   }
   if (endpoint == "/connz") {
     ConnzQuery cq = decode_connz_query(q);
     if (!cq.error.empty()) return text(400, cq.error);
-    ++stats_["/connz"];
+    counts_->count("/connz");
     if (std::string e = validate_connz(cq.options); !e.empty()) return text(400, e);
     return respond(render_connz(take(connz_request(cq.options)), cq.options), q);
   }
   if (endpoint == "/routez") {
     RoutezOptions ro = decode_routez_query(q, err);
     if (!err.empty()) return text(400, err);
-    ++stats_["/routez"];
+    counts_->count("/routez");
     SnapshotRequest what;
     what.routes = true;
     what.subscriptions = ro.subs || ro.subs_detail;
     return respond(render_routez(take(what), ro), q);
   }
   if (endpoint == "/subsz" || endpoint == "/subscriptionsz") {
-    ++stats_["/subsz"];
+    counts_->count("/subsz");
     SubszQuery sq = decode_subsz_query(q);
     if (!sq.error.empty()) return text(400, sq.error);
     return respond(render_subsz(take(subsz_request(sq.options)), sq.options), q);
   }
   if (endpoint == "/healthz") {
-    ++stats_["/healthz"];
+    counts_->count("/healthz");
     if (std::string e = decode_healthz_query(q); !e.empty()) return text(400, e);
     return respond(render_healthz(take({})), q);
   }
   if (endpoint == "/accountz") {
-    ++stats_["/accountz"];
+    counts_->count("/accountz");
     SnapshotRequest what;
     what.accounts = true;
     return respond(render_accountz(take(what), q.get("acc")), q);
   }
   if (endpoint == "/accstatz") {
-    ++stats_["/accstatz"];
+    counts_->count("/accstatz");
     AccountStatzQuery aq = decode_account_statz_query(q);
     if (!aq.error.empty()) return text(400, aq.error);
     SnapshotRequest what;
@@ -147,19 +148,19 @@ HttpResponse Endpoints::route(const std::string& endpoint, const HttpRequest& re
     return respond(render_account_statz(take(what), aq), q);
   }
   if (endpoint == "/leafz") {
-    ++stats_["/leafz"];
+    counts_->count("/leafz");
     return respond(render_leafz(take({}), q), q);
   }
   if (endpoint == "/gatewayz") {
-    ++stats_["/gatewayz"];
+    counts_->count("/gatewayz");
     return respond(render_gatewayz(take({}), q), q);
   }
   if (endpoint == "/jsz") {
-    ++stats_["/jsz"];
+    counts_->count("/jsz");
     return respond(render_jsz(take({}), q), q);
   }
   if (endpoint == "/metrics") {
-    ++stats_["/metrics"];
+    counts_->count("/metrics");
     SnapshotRequest what;
     what.routes = true;
     return text(200, render_metrics(take(what)), kMetricsContentType);

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "server/monitor/http_message.h"
+#include "server/monitor/http_request_counts.h"
 #include "server/monitor/snapshot.h"
 #include "server/monitor/varz.h"
 
@@ -25,8 +27,10 @@ class Endpoints {
 
   HttpResponse handle(const HttpRequest& req);
 
-  // Request counts per endpoint, as /varz's http_req_stats shows them.
-  const HttpRequestStats& request_stats() const { return stats_; }
+  // Request counts per endpoint, as /varz's http_req_stats shows them; shared with whoever
+  // else shows them (the system account's VARZ).
+  HttpRequestStats request_stats() const { return counts_->snapshot(); }
+  std::shared_ptr<const HttpRequestCounts> request_counts() const { return counts_; }
 
   // nats-server's normalizeBasePath: "" -> "/", leading '/' added, path cleaned.
   static std::string normalize_base_path(const std::string& p);
@@ -38,7 +42,7 @@ class Endpoints {
   SnapshotSource& source_;
   std::string base_;
   Clock clock_;
-  HttpRequestStats stats_;
+  std::shared_ptr<HttpRequestCounts> counts_ = std::make_shared<HttpRequestCounts>();
 };
 
 // Go's path.Clean for absolute paths ("/a//b/../c/" -> "/a/c").

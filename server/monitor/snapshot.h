@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/monitor/go_format.h"
+#include "server/monitor/http_request_counts.h"
 
 namespace zats::server::monitor {
 
@@ -251,6 +252,7 @@ struct Snapshot {
   std::vector<AccountInfo> accounts;
   bool ready = true;  // false: /healthz answers 503 with ready_error
   std::string ready_error;
+  HttpRequestStats http_requests;  // the monitoring port's, filled by whoever renders /varz
 };
 
 // What an endpoint needs, so the gatherer collects only that. Identity, totals and worker

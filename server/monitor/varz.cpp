@@ -130,7 +130,7 @@ void write_zats(JsonWriter& w, const Snapshot& snap) {
 
 }  // namespace
 
-Rendered render_varz(const Snapshot& snap, const HttpRequestStats& stats) {
+Rendered render_varz(const Snapshot& snap) {
   const ServerIdentity& s = snap.server;
   JsonWriter w;
   w.begin_object();
@@ -138,7 +138,7 @@ Rendered render_varz(const Snapshot& snap, const HttpRequestStats& stats) {
   write_cluster(w, s);
   write_runtime(w, snap);
   w.key("http_req_stats").begin_object();
-  for (const auto& [path, n] : stats) w.field(path, n);
+  for (const auto& [path, n] : snap.http_requests) w.field(path, n);
   w.end_object();
   w.field("config_load_time", format_rfc3339_nano(s.config_load_time != 0 ? s.config_load_time : s.start));
   w.strings_field("tags", s.tags);

@@ -11,9 +11,7 @@
 
 namespace zats::server::monitor {
 
-// Request counts per endpoint path ("/varz": 3), printed as http_req_stats.
-using HttpRequestStats = std::map<std::string, std::uint64_t>;
-
-Rendered render_varz(const Snapshot& snap, const HttpRequestStats& stats);
+// http_req_stats: the snapshot's http_requests.
+Rendered render_varz(const Snapshot& snap);
 
 }  // namespace zats::server::monitor

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -255,6 +256,17 @@ class ServerServices(unittest.TestCase):
                                    capture_output=True, text=True, timeout=60)
                 self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
                 self.assertEqual(r.stdout.count("ok "), 14, r.stdout)
+
+    def test_varz_counts_the_monitoring_ports_requests(self):
+        """VARZ shows the monitoring port's request counts (http_req_stats), as /varz does."""
+        for binary in harness.server_and_reference():
+            with self.subTest(server=os.path.basename(binary)):
+                port = harness.free_port()
+                s = start(self, binary, "-m", str(port))
+                for path in ("/varz", "/varz", "/connz"):
+                    urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10).read()
+                answer = Requester(self, s.port).request("$SYS.REQ.SERVER.PING.VARZ")
+                self.assertEqual(answer["data"]["http_req_stats"], {"/varz": 2, "/connz": 1})
 
     def test_the_filter_picks_servers(self):
         s = start(self, harness.server_binary())
