@@ -39,14 +39,14 @@ class TwoNodes(unittest.TestCase):
     def test_pub_sub_both_ways_with_wildcards(self):
         sa, sb = self.a.client(), self.b.client()
         sa.send(b"SUB foo.* 1\r\nSUB bar.> 2\r\n")
-        sa.ping()
+        sync(sa)
         wait_interest(sb, sa, b"foo.x", b"1")
         sb.send(b"SUB foo.x 7\r\n")
-        sb.ping()
+        sync(sb)
         wait_interest(sa, sb, b"foo.x", b"7")
         drain_probes(sa, b"foo.x")  # sa's own subscription saw the probes too
         sb.send(b"PUB bar.baz.q 5\r\nhello\r\nPUB foo.y 2\r\nhi\r\n")
-        sb.ping()
+        sync(sb)
         sa.expect(msg(b"bar.baz.q", b"2", b"hello") + msg(b"foo.y", b"1", b"hi"))
         sa.send(b"PUB foo.x 3\r\nabc\r\nPING\r\n")
         sa.expect(msg(b"foo.x", b"1", b"abc") + b"PONG\r\n")
@@ -55,12 +55,12 @@ class TwoNodes(unittest.TestCase):
     def test_order_headers_and_reply_across_the_route(self):
         sub = self.b.client()
         sub.send(b"SUB ord 1\r\n")
-        sub.ping()
+        sync(sub)
         pub = self.a.client()
         wait_interest(pub, sub, b"ord", b"1")
         frames = b"".join(b"PUB ord r.%d %d\r\n%d\r\n" % (i, len(b"%d" % i), i) for i in range(500))
         pub.send(frames + b"HPUB ord rep 12 14\r\nNATS/1.0\r\n\r\nhi\r\n")
-        pub.ping()
+        sync(pub)
         for i in range(500):
             sub.expect(msg(b"ord", b"1", b"%d" % i, b"r.%d" % i))
         sub.expect(b"HMSG ord 1 rep 12 14\r\nNATS/1.0\r\n\r\nhi\r\n")
@@ -68,7 +68,7 @@ class TwoNodes(unittest.TestCase):
     def test_request_reply_across_nodes(self):
         responder = self.b.client()
         responder.send(b"SUB svc 1\r\n")
-        responder.ping()
+        sync(responder)
         requester = self.a.client()
         wait_interest(requester, responder, b"svc", b"1")
         for i in range(20):
@@ -85,10 +85,10 @@ class TwoNodes(unittest.TestCase):
         members = [self.a.client(), self.a.client(), self.b.client()]
         for m in members:
             m.send(b"SUB work.* grp 1\r\n")
-            m.ping()
+            sync(m)
         plain = self.b.client()
         plain.send(b"SUB work.* 2\r\n")
-        plain.ping()
+        sync(plain)
         pub = self.a.client()
         wait_interest(pub, plain, b"work.x", b"2")
         # Probes went to the group too: count from here on.
@@ -97,7 +97,7 @@ class TwoNodes(unittest.TestCase):
         self.b.wait_subscriptions(2 + 1)  # plain + queue member on B, and A's group weight
         n = 300
         pub.send(b"".join(b"PUB work.x %d\r\n%d\r\n" % (len(b"%d" % i), i) for i in range(n)))
-        pub.ping()
+        sync(pub)
         for i in range(n):
             plain.expect(msg(b"work.x", b"2", b"%d" % i))
         got = []
@@ -108,15 +108,15 @@ class TwoNodes(unittest.TestCase):
     def test_interest_removed_when_subscribers_go(self):
         sub = self.b.client()
         sub.send(b"SUB gone.a 1\r\nSUB gone.b 2\r\n")
-        sub.ping()
+        sync(sub)
         pub = self.a.client()
         wait_interest(pub, sub, b"gone.a", b"1")
         base = self.a.client_subscriptions()
         sub.send(b"UNSUB 1\r\n")
-        sub.ping()
+        sync(sub)
         self.a.wait_subscriptions(base - 1)
         pub.send(b"PUB gone.a 1\r\nx\r\nPUB gone.b 1\r\ny\r\n")
-        pub.ping()
+        sync(pub)
         sub.expect(msg(b"gone.b", b"2", b"y"))
         sub.close()  # the connection's last subscription leaves with it
         self.a.wait_subscriptions(base - 2)
@@ -124,7 +124,7 @@ class TwoNodes(unittest.TestCase):
     def test_monitoring_routez_and_varz_cluster(self):
         sub = self.b.client()
         sub.send(b"SUB mon.x 1\r\nSUB mon.q g 2\r\n")
-        sub.ping()
+        sync(sub)
         self.a.wait_subscriptions(2)
         rz = self.a.routez(subs=True)
         self.assertEqual(rz["num_routes"], 1)
@@ -170,11 +170,11 @@ class Gossip(unittest.TestCase):
             # One message per route per publish: C's subscriber gets each message once.
             sub = c.client()
             sub.send(b"SUB g 1\r\n")
-            sub.ping()
+            sync(sub)
             pub = a.client()
             wait_interest(pub, sub, b"g", b"1")
             pub.send(b"PUB g 2\r\nok\r\n")
-            pub.ping()
+            sync(pub)
             sub.expect(msg(b"g", b"1", b"ok"))
             sub.expect_nothing(0.2)
         finally:
@@ -223,14 +223,14 @@ class Failures(unittest.TestCase):
             a.wait_routes(1)
             sb = b.client()
             sb.send(b"SUB k.* 1\r\nSUB k.q g 2\r\n")
-            sb.ping()
+            sync(sb)
             a.wait_subscriptions(2)
             b.kill()
             a.wait_routes(0)
             a.wait_subscriptions(0)
             pub = a.client()
             pub.send(b"PUB k.x 1\r\nx\r\n")  # no interest anywhere: dropped, nothing breaks
-            pub.ping()
+            sync(pub)
             # B comes back on the same ports; its explicit route dials A again.
             b2 = Node(name="B", routes=[a])
             b2.port, b2.cluster_port, b2.http_port = b.port, b.cluster_port, b.http_port
@@ -238,14 +238,14 @@ class Failures(unittest.TestCase):
             a.wait_routes(1)
             sa = a.client()
             sa.send(b"SUB back 5\r\n")
-            sa.ping()
+            sync(sa)
             b2.wait_subscriptions(1)  # A's interest re-synced to the new B
             s2 = b2.client()
             s2.send(b"SUB k.* 1\r\n")
-            s2.ping()
+            sync(s2)
             wait_interest(pub, s2, b"k.x", b"1")
             s2.send(b"PUB back 2\r\nhi\r\n")
-            s2.ping()
+            sync(s2)
             sa.expect(msg(b"back", b"5", b"hi"))
             b2.stop()
         finally:
@@ -384,7 +384,7 @@ class RouteHealth(unittest.TestCase):
             a.wait_subscriptions(base + 1)
             local = a.client()
             local.send(b"SUB fan.> 1\r\n")
-            local.ping()
+            sync(local)
             pub = a.client()
             payload = b"x" * 8192
             sent = received = 0
@@ -497,16 +497,16 @@ accounts {
             alice_b = b.client(b'{"verbose":false,"user":"alice","pass":"a"}')
             bob_b = b.client(b'{"verbose":false,"user":"bob","pass":"b"}')
             alice_b.send(b"SUB s 1\r\n")
-            alice_b.ping()
+            sync(alice_b)
             bob_b.send(b"SUB s 1\r\n")
-            bob_b.ping()
+            sync(bob_b)
             alice_a = a.client(b'{"verbose":false,"user":"alice","pass":"a"}')
             wait_interest(alice_a, alice_b, b"s", b"1")
             bob_a = a.client(b'{"verbose":false,"user":"bob","pass":"b"}')
             wait_interest(bob_a, bob_b, b"s", b"1")
             drain_probes(alice_b, b"s")
             alice_a.send(b"PUB s 5\r\nalice\r\n")
-            alice_a.ping()
+            sync(alice_a)
             alice_b.expect(msg(b"s", b"1", b"alice"))
             bob_b.expect_nothing(0.3)
             routez = a.routez(subs=True)
