@@ -440,6 +440,21 @@ class Conn:
         if self.buf:
             raise AssertionError("expected nothing, got %r" % self.buf)
 
+    def messages_before_pong(self):
+        """PING, then the messages that came before its PONG, as (MSG line, payload) pairs; the
+        server's own PINGs are answered on the way."""
+        self.send(b"PING\r\n")
+        passed = []
+        while True:
+            line = self.read_until(b"\r\n")
+            if line == b"PONG\r\n":
+                return passed
+            if line == b"PING\r\n":
+                self.send(b"PONG\r\n")
+                continue
+            assert line.startswith(b"MSG "), line
+            passed.append((line, self.read_exactly(int(line.split()[-1]) + 2)[:-2]))
+
     def ping(self, timeout=DEFAULT_TIMEOUT):
         """PING and expect exactly PONG next: the connection is open and everything before it was processed."""
         self.send(b"PING\r\n")

@@ -68,19 +68,11 @@ def subscriber(server, user=None, subject=">", headers=True):
 
 def counts(conn):
     """Subjects of the MSGs that came before the answer to a PING, counted."""
-    conn.send(b"PING\r\n")
     seen = {}
-    while True:
-        line = conn.read_until(b"\r\n")
-        if line == b"PONG\r\n":
-            return seen
-        if line == b"PING\r\n":
-            conn.send(b"PONG\r\n")
-            continue
-        parts = line.split()
-        assert parts[0] == b"MSG", line
-        conn.read_exactly(int(parts[-1]) + 2)
-        seen[parts[1].decode()] = seen.get(parts[1].decode(), 0) + 1
+    for line, _ in conn.messages_before_pong():
+        subject = line.split()[1].decode()
+        seen[subject] = seen.get(subject, 0) + 1
+    return seen
 
 
 def accountz_mappings(port, timeout=10.0):

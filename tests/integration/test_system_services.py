@@ -363,17 +363,7 @@ def round_trip(conn):
     """PING, and the messages that came before its PONG, as (MSG line, decoded payload). The
     server sends events and statistics on its own: one may come after a SUB took effect and before
     the PONG (nats-server sends them from goroutines of their own)."""
-    conn.send(b"PING\r\n")
-    passed = []
-    while True:
-        line = conn.read_until(b"\r\n")
-        if line == b"PONG\r\n":
-            return passed
-        if line == b"PING\r\n":
-            conn.send(b"PONG\r\n")
-            continue
-        assert line.startswith(b"MSG "), line
-        passed.append((line, json.loads(conn.read_until(b"\r\n"))))
+    return [(line, json.loads(payload)) for line, payload in conn.messages_before_pong()]
 
 
 def is_statsz(line):
